@@ -1,0 +1,1 @@
+//! Evaluation: achievement, clause/dimension/scene/total scores, red lines, maturity levels, peer ranks.

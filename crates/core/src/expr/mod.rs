@@ -1,0 +1,1 @@
+//! The indicator expression language: parser, type checker against record fields, and a reference evaluator.

@@ -1,0 +1,1 @@
+//! Content fingerprints (SHA-256) of canonical byte forms, for reproducible evaluations.

@@ -1,0 +1,1 @@
+//! The guideline as data: model, TOML parser and validator, the built-in default, diff.

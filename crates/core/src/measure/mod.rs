@@ -1,0 +1,1 @@
+//! Mergeable measure states and the derivation of indicator values from them.

@@ -1,0 +1,1 @@
+//! The organisation tree: operator → province → city → site, with validation.

@@ -1,0 +1,1 @@
+//! Queueing maths (Erlang B, C and A) and the exact staffing search.
