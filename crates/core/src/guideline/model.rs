@@ -1,0 +1,399 @@
+//! The validated guideline model: what a loaded guideline version holds.
+//!
+//! Values of these types only come out of [`super::load`], which guarantees the
+//! invariants documented on each type (ids unique, references resolved, expressions
+//! type-checked against the record kind, weights positive, thresholds ordered).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::expr::{Expr, Value};
+use crate::measure::SlVariant;
+use crate::records::RecordKind;
+use crate::vocab::{AreaClass, Scene, Text, Tier};
+
+/// One guideline version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Guideline {
+    /// Stable id of the guideline family (e.g. `yardstick-default`).
+    pub id: String,
+    /// Version label (e.g. `2026.1`).
+    pub version: String,
+    /// Title.
+    pub name: Text,
+    /// Where the content comes from.
+    pub source: String,
+    /// Dimensions in file order.
+    pub dimensions: Vec<Dimension>,
+    /// Clauses in file order.
+    pub clauses: Vec<Clause>,
+    /// Indicators in file order.
+    pub indicators: Vec<Indicator>,
+    /// Targets in file order.
+    pub targets: Vec<Target>,
+    /// Scoring model.
+    pub scoring: ScoringModel,
+}
+
+impl Guideline {
+    /// Looks up an indicator by id.
+    #[must_use]
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    /// Looks up a clause by id.
+    #[must_use]
+    pub fn clause(&self, id: &str) -> Option<&Clause> {
+        self.clauses.iter().find(|c| c.id == id)
+    }
+
+    /// Looks up a dimension by id.
+    #[must_use]
+    pub fn dimension(&self, id: &str) -> Option<&Dimension> {
+        self.dimensions.iter().find(|d| d.id == id)
+    }
+
+    /// Indicators that apply to a scene.
+    pub fn indicators_for(&self, scene: Scene) -> impl Iterator<Item = &Indicator> {
+        self.indicators.iter().filter(move |i| i.scenes.contains(&scene))
+    }
+}
+
+/// A dimension of the management framework (服务理念, 人, 设施, …).
+#[derive(Debug, Clone, Serialize)]
+pub struct Dimension {
+    /// Id (e.g. `people`).
+    pub id: String,
+    /// Name.
+    pub name: Text,
+    /// Group the dimension belongs to (e.g. `key_control` for 人/设施/流程/环境).
+    pub group: Option<String>,
+    /// Weight within the management half of the score.
+    pub weight: f64,
+}
+
+/// A requirement under a dimension, applicable to some scenes, checked by items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clause {
+    /// Id (e.g. `PHI-01`).
+    pub id: String,
+    /// Dimension id.
+    pub dimension: String,
+    /// Scenes the clause applies to.
+    pub scenes: Vec<Scene>,
+    /// Short title.
+    pub title: Text,
+    /// The requirement.
+    pub requirement: Text,
+    /// Weight within its dimension.
+    pub weight: f64,
+    /// Checklist items.
+    pub items: Vec<Item>,
+}
+
+/// How a checklist item is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum ItemMethod {
+    /// Pass (1) or fail (0).
+    PassFail,
+    /// 0–4 scale, scored value/4.
+    Scale0To4,
+    /// Points out of `max`, scored value/max.
+    Points {
+        /// Maximum points.
+        max: f64,
+    },
+}
+
+/// One checklist item of a clause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// Id, unique in the guideline.
+    pub id: String,
+    /// Scenes the item applies to (a subset of its clause's).
+    pub scenes: Vec<Scene>,
+    /// What the auditor checks.
+    pub text: Text,
+    /// Weight within the clause.
+    pub weight: f64,
+    /// Scoring method.
+    pub method: ItemMethod,
+    /// Whether "not applicable" is an allowed answer.
+    pub na_allowed: bool,
+    /// Whether failing the item is a veto (一票否决) red line.
+    pub veto: bool,
+}
+
+/// Whether higher or lower values are better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher is better (rates of success).
+    HigherBetter,
+    /// Lower is better (waits, error rates).
+    LowerBetter,
+}
+
+/// A compiled expression with its source text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Compiled {
+    /// Source text as written in the guideline.
+    pub src: String,
+    /// Type-checked AST with parameters substituted.
+    #[serde(skip)]
+    pub expr: Expr,
+}
+
+/// How an indicator's value is derived from the filtered records.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Measure {
+    /// Share of rows meeting `condition` (× `scale`).
+    Ratio {
+        /// Boolean expression.
+        condition: Compiled,
+    },
+    /// Mean of `value`.
+    Mean {
+        /// Numeric expression.
+        value: Compiled,
+    },
+    /// Percentile `q` (0 < q ≤ 1) of `value`.
+    Percentile {
+        /// Numeric expression.
+        value: Compiled,
+        /// Quantile.
+        q: f64,
+    },
+    /// Share of rows whose `value` is at most `limit` (× `scale`).
+    ShareWithin {
+        /// Numeric expression.
+        value: Compiled,
+        /// Limit in the value's unit.
+        limit: f64,
+    },
+    /// Rows per `per` users of the subscriber base.
+    RatePer {
+        /// Denominator multiplier (e.g. 1 000 000 for "per million users").
+        per: f64,
+    },
+    /// Number of rows.
+    Count,
+    /// Σ numerator ÷ Σ denominator (× `scale`).
+    RatioOfSums {
+        /// Numeric expression summed on top.
+        numerator: Compiled,
+        /// Numeric expression summed below.
+        denominator: Compiled,
+    },
+    /// Contact-centre service level with a formula variant.
+    ServiceLevel(ServiceLevelSpec),
+}
+
+/// The classification a service-level indicator needs from each contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceLevelSpec {
+    /// Contact was answered by an agent.
+    pub answered: Compiled,
+    /// Contact was abandoned in the agent queue.
+    pub abandoned: Compiled,
+    /// Contact ended in the IVR without reaching the agent queue.
+    pub ivr_contained: Compiled,
+    /// Wait in seconds before answer or abandon.
+    pub wait_s: Compiled,
+    /// Answer-time threshold T in seconds.
+    pub threshold_s: f64,
+    /// Short-abandon threshold S in seconds.
+    pub short_abandon_s: f64,
+    /// Formula variant.
+    pub variant: SlVariant,
+    /// Whether IVR-contained contacts count as offered (and abandoned before T).
+    pub include_ivr_contained: bool,
+}
+
+/// One indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    /// Id (e.g. `CC-02`).
+    pub id: String,
+    /// Name.
+    pub name: Text,
+    /// Scenes it is scored for.
+    pub scenes: Vec<Scene>,
+    /// Record kind it is computed from.
+    pub kind: RecordKind,
+    /// Row filter (the population).
+    pub filter: Option<Compiled>,
+    /// How the value is derived.
+    pub measure: Measure,
+    /// Multiplier applied to ratios (100 for %, 1000 for ‰).
+    pub scale: f64,
+    /// Unit label (e.g. `%`, `min`, `h`).
+    pub unit: String,
+    /// Better direction.
+    pub direction: Direction,
+    /// Options as written (referenced as `$name` in expressions).
+    pub options: BTreeMap<String, OptionValue>,
+    /// Clause it gives evidence for.
+    pub clause: Option<String>,
+    /// Weight within the results half.
+    pub weight: f64,
+    /// Minimum sample below which it is reported but not rated.
+    pub min_sample: u64,
+    /// Notes on definition choices.
+    pub note: Option<String>,
+}
+
+/// An indicator option value (a copy of the expression-language value kinds that can
+/// be written in TOML).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum OptionValue {
+    /// Number.
+    Num(f64),
+    /// Text.
+    Str(String),
+    /// Flag.
+    Bool(bool),
+}
+
+impl OptionValue {
+    /// As an expression literal.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        match self {
+            OptionValue::Num(n) => Value::Num(*n),
+            OptionValue::Str(s) => Value::Str(s.clone()),
+            OptionValue::Bool(b) => Value::Bool(*b),
+        }
+    }
+}
+
+/// Which sites and which records a target applies to. Absent fields match anything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Selector {
+    /// Site scene.
+    pub scene: Option<Scene>,
+    /// Site area class (`rural` matches every rural refinement).
+    pub area: Option<AreaClass>,
+    /// Site tier.
+    pub tier: Option<Tier>,
+    /// Record stratum: customer class.
+    pub customer_class: Option<String>,
+    /// Record stratum: service.
+    pub service: Option<String>,
+}
+
+impl Selector {
+    /// Number of site-level fields set (more specific targets win).
+    #[must_use]
+    pub fn specificity(&self) -> usize {
+        usize::from(self.scene.is_some())
+            + usize::from(self.area.is_some())
+            + usize::from(self.tier.is_some())
+    }
+
+    /// The record stratum this selector names ("" = all records).
+    #[must_use]
+    pub fn stratum(&self) -> String {
+        stratum_key(self.customer_class.as_deref(), self.service.as_deref())
+    }
+}
+
+/// Canonical stratum key: "" for all records, else `customer_class=vip`,
+/// `service=broadband` or both joined by `;`.
+#[must_use]
+pub fn stratum_key(customer_class: Option<&str>, service: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = customer_class {
+        parts.push(format!("customer_class={c}"));
+    }
+    if let Some(s) = service {
+        parts.push(format!("service={s}"));
+    }
+    parts.join(";")
+}
+
+/// A differentiated target for one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// Indicator id.
+    pub indicator: String,
+    /// Where it applies.
+    pub selector: Selector,
+    /// Value at which achievement is 0.
+    pub floor: f64,
+    /// Value at which achievement is 1.
+    pub goal: f64,
+    /// Legal or regulatory limit: crossing it is a red-line breach.
+    pub hard_limit: Option<f64>,
+    /// Source or rationale.
+    pub note: Option<String>,
+}
+
+/// A maturity level threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Level {
+    /// Id `L1`…`L5`.
+    pub id: String,
+    /// Rank 1…5.
+    pub rank: u8,
+    /// Name.
+    pub name: Text,
+    /// Lowest total score (0–1000) for this level.
+    pub min_score: f64,
+}
+
+/// What triggers a red line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "when")]
+pub enum RedLineRule {
+    /// One of the indicators is worse than its target's hard limit.
+    HardLimit {
+        /// Indicator ids.
+        indicators: Vec<String>,
+    },
+    /// A veto checklist item was failed.
+    Veto,
+}
+
+/// A red line (一票否决): caps the maturity level.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedLine {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Text,
+    /// Trigger.
+    pub rule: RedLineRule,
+    /// Highest level reachable when hit (rank 1…5).
+    pub cap_rank: u8,
+}
+
+/// How achievements and audits become scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoringModel {
+    /// Points of the management (audit) half.
+    pub management_points: f64,
+    /// Points of the results (indicator) half.
+    pub results_points: f64,
+    /// Default minimum sample size.
+    pub min_sample: u64,
+    /// Weights of scenes when organisation nodes combine scenes; `None` key = cross-scene.
+    pub scene_weights: BTreeMap<String, f64>,
+    /// Levels ordered by rank.
+    pub levels: Vec<Level>,
+    /// Red lines.
+    pub red_lines: Vec<RedLine>,
+}
+
+impl ScoringModel {
+    /// Total points available.
+    #[must_use]
+    pub fn total_points(&self) -> f64 {
+        self.management_points + self.results_points
+    }
+}
