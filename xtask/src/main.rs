@@ -1,3 +1,124 @@
 //! Project automation: `cargo xtask ci | tidy | bench`.
+//!
+//! - `tidy` enforces the invariants a reviewer would otherwise have to remember: core
+//!   stays pure (no forbidden crates in its dependency closure, no clock, environment or
+//!   file access in its source) and every source file opens with a `//!` comment.
+//! - `ci` runs fmt, clippy with `-D warnings`, the tests and tidy, stopping at the first
+//!   failure.
+//! - `bench` runs the benchmark binaries and prints their tables.
 
-fn main() {}
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = root()?;
+    match task.as_str() {
+        "tidy" => tidy(&root),
+        "ci" => ci(&root),
+        "bench" => bench(&root, std::env::args().skip(2).collect()),
+        _ => bail!("usage: cargo xtask <tidy|ci|bench>"),
+    }
+}
+
+fn root() -> Result<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    dir.parent().map(Path::to_path_buf).context("xtask has no parent directory")
+}
+
+fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program).args(args).current_dir(root).status().with_context(|| format!("cannot start {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+fn ci(root: &Path) -> Result<()> {
+    run(root, "cargo", &["fmt", "--all", "--", "--check"])?;
+    run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    run(root, "cargo", &["test", "--workspace"])?;
+    tidy(root)
+}
+
+fn bench(root: &Path, args: Vec<String>) -> Result<()> {
+    let mut full = vec!["run", "--release", "--quiet", "-p", "yardstick", "--example", "bench", "--"];
+    full.extend(args.iter().map(String::as_str));
+    run(root, "cargo", &full)
+}
+
+/// Crates that must never be in core's dependency closure.
+const FORBIDDEN_IN_CORE: &[&str] = &["tokio", "sqlx", "axum", "hyper", "datafusion", "arrow", "parquet", "reqwest", "rusqlite"];
+
+/// Source patterns that would make core impure.
+const IMPURE_PATTERNS: &[&str] = &["std::fs", "std::env", "std::net", "std::process", "Utc::now", "Local::now", "SystemTime", "Instant::now", "thread::sleep", "std::io::stdin", "println!", "eprintln!"];
+
+fn tidy(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    let out = Command::new("cargo")
+        .args(["tree", "-p", "yardstick-core", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .current_dir(root)
+        .output()
+        .context("cannot run cargo tree")?;
+    if !out.status.success() {
+        bail!("cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let tree = String::from_utf8_lossy(&out.stdout);
+    for line in tree.lines() {
+        let name = line.split_whitespace().next().unwrap_or("");
+        if FORBIDDEN_IN_CORE.contains(&name) {
+            problems.push(format!("core depends on `{name}`: core must stay free of runtimes, databases, HTTP and query engines"));
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["crates", "xtask"] {
+        collect_rs(&root.join(dir), &mut files)?;
+    }
+    for file in &files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let rel = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        if !text.trim_start().starts_with("//!") {
+            problems.push(format!("{rel}: does not start with a `//!` comment saying what the file is for"));
+        }
+        if rel.starts_with("crates/core/src") {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for pat in IMPURE_PATTERNS {
+                    if code.contains(pat) {
+                        problems.push(format!("{rel}:{}: `{pat}` in core (core takes time and data as arguments; no I/O)", n + 1));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        println!("tidy: ok ({} source files checked, core dependency closure clean)", files.len());
+        Ok(())
+    } else {
+        for p in &problems {
+            eprintln!("tidy: {p}");
+        }
+        bail!("tidy found {} problem(s)", problems.len())
+    }
+}
+
+fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target") {
+                continue;
+            }
+            collect_rs(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

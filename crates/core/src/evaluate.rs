@@ -1,1 +1,619 @@
-//! Evaluation: achievement, clause/dimension/scene/total scores, red lines, maturity levels, peer ranks.
+//! Evaluation: achievement, clause/dimension/scene/total scores, red lines, maturity
+//! levels and peer ranks, from merged measure states and audit answers.
+//!
+//! The model (DOMAIN.md §6.6, refined):
+//! - An indicator line (indicator × record stratum) is *rated* when it has a target for
+//!   the site and at least its minimum sample. Achievement a = clamp((x − floor) ÷
+//!   (goal − floor), 0, 1); the same formula mirrors itself when lower is better because
+//!   goal < floor then. Strata of one indicator share its weight equally.
+//! - Results half = results_points × Σ w·a ÷ Σ w over rated lines.
+//! - An item scores 1/0 (pass/fail), value/4 (0–4 scale) or points/max; N/A and
+//!   unanswered items leave the denominator. Clause audit score = Σ w·s ÷ Σ w; dimension
+//!   score = clause-weighted mean; management half = management_points × dimension-
+//!   weighted mean over rated dimensions.
+//! - Total (0–1000) = both halves when both are rated; when only one half is rated the
+//!   total is that half scaled to the full range, and the coverage fields say so.
+//! - Level = highest level whose min_score ≤ total, capped by every red line hit.
+//! - Rank within the peer group by total, ties share a rank (1, 2, 2, 4); percentile =
+//!   100 × peers strictly below ÷ (peers − 1), 100 for a group of one.
+//! - Organisation nodes: indicator values from the merged states of all their sites
+//!   (count-weighted); total = scene-weighted mean of their sites' totals per scene plus
+//!   the cross-scene weight on the sites' cross-scene indicator scores.
+//!
+//! The result carries the guideline fingerprint and a fingerprint of all inputs; it is
+//! built only from ordered collections, so the same inputs give the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::guideline::{Direction, Guideline, Indicator, ItemMethod, Measure, RedLineRule, Target};
+use crate::measure::MeasureState;
+use crate::org::{Organisation, Site};
+use crate::period::Period;
+use crate::vocab::Scene;
+
+/// Key of a merged measure state: one indicator line at one site.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StateKey {
+    /// Site id.
+    pub site: String,
+    /// Indicator id.
+    pub indicator: String,
+    /// Record stratum ("" = all records; see `guideline::stratum_key`).
+    pub stratum: String,
+}
+
+/// One auditor answer to one checklist item.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "answer", content = "value")]
+pub enum Answer {
+    /// Pass.
+    Pass,
+    /// Fail.
+    Fail,
+    /// 0–4 scale value.
+    Scale(u8),
+    /// Points earned.
+    Points(f64),
+    /// Not applicable.
+    NotApplicable,
+}
+
+/// An answer at a site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditAnswer {
+    /// Site audited.
+    pub site: String,
+    /// Checklist item id.
+    pub item: String,
+    /// Answer.
+    pub answer: Answer,
+}
+
+/// Everything an evaluation reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs<'a> {
+    /// Guideline version.
+    #[serde(skip)]
+    pub guideline: &'a Guideline,
+    /// Organisation.
+    pub org: &'a Organisation,
+    /// Node or site evaluated (with everything under it).
+    pub scope: String,
+    /// Period.
+    pub period: Period,
+    /// Measure states merged over the period, per site and indicator line.
+    pub states: BTreeMap<StateKey, MeasureState>,
+    /// Users (or lines) served per site or node, for `rate_per` indicators.
+    pub users: BTreeMap<String, u64>,
+    /// Audit answers.
+    pub audits: Vec<AuditAnswer>,
+}
+
+/// Why an indicator line has no achievement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Rated: achievement computed.
+    Rated,
+    /// No records at all.
+    NoData,
+    /// Fewer records than the minimum sample.
+    BelowMinSample,
+    /// No target applies to this site.
+    NoTarget,
+    /// Weight 0: reported for information only.
+    Unweighted,
+    /// A rate indicator without a subscriber base for the scope.
+    NoUsers,
+}
+
+/// One indicator line of one site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineResult {
+    /// Indicator id.
+    pub indicator: String,
+    /// Record stratum.
+    pub stratum: String,
+    /// Value in the indicator's unit.
+    pub value: Option<f64>,
+    /// Sample size (rows in the denominator).
+    pub sample: u64,
+    /// 95 % confidence interval where one can be given.
+    pub ci95: Option<(f64, f64)>,
+    /// Floor, goal and hard limit used.
+    pub floor: Option<f64>,
+    /// Goal.
+    pub goal: Option<f64>,
+    /// Hard limit.
+    pub hard_limit: Option<f64>,
+    /// Status.
+    pub status: LineStatus,
+    /// Achievement 0–1 when rated.
+    pub achievement: Option<f64>,
+    /// Weight of this line.
+    pub weight: f64,
+    /// Points earned in the results half.
+    pub points: Option<f64>,
+    /// Value is worse than the hard limit.
+    pub hard_limit_breached: bool,
+}
+
+/// Score of one clause at one site (each part 0–1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartScore {
+    /// Clause or dimension id.
+    pub id: String,
+    /// From checklist items.
+    pub audit: Option<f64>,
+    /// From the indicators that evidence it.
+    pub evidence: Option<f64>,
+    /// Mean of the parts present.
+    pub combined: Option<f64>,
+}
+
+/// The evaluation of one site.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteResult {
+    /// Site id.
+    pub site: String,
+    /// Scene.
+    pub scene: Scene,
+    /// Peer group.
+    pub peer_group: String,
+    /// Indicator lines.
+    pub lines: Vec<LineResult>,
+    /// Clause scores.
+    pub clauses: Vec<PartScore>,
+    /// Dimension scores.
+    pub dimensions: Vec<PartScore>,
+    /// Management half, points.
+    pub management: Option<f64>,
+    /// Results half, points.
+    pub results: Option<f64>,
+    /// Share of the management weight that was rated (0–1).
+    pub management_coverage: f64,
+    /// Share of the results weight that was rated (0–1).
+    pub results_coverage: f64,
+    /// Total 0–1000.
+    pub total: Option<f64>,
+    /// Score of the cross-scene indicators alone, 0–1000.
+    pub cross_scene: Option<f64>,
+    /// Level before red-line caps (rank 1–5).
+    pub level_uncapped: Option<u8>,
+    /// Level after caps.
+    pub level: Option<u8>,
+    /// Red lines hit.
+    pub red_lines: Vec<String>,
+    /// Rank in the peer group (1 = best).
+    pub rank: Option<u32>,
+    /// Rated sites in the peer group.
+    pub peers: u32,
+    /// Percentile in the peer group.
+    pub percentile: Option<f64>,
+}
+
+/// An indicator value of an organisation node from merged states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeLine {
+    /// Indicator id.
+    pub indicator: String,
+    /// Stratum.
+    pub stratum: String,
+    /// Value.
+    pub value: Option<f64>,
+    /// Sample.
+    pub sample: u64,
+}
+
+/// The evaluation of one organisation node.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeResult {
+    /// Node id.
+    pub node: String,
+    /// Sites under it.
+    pub sites: u32,
+    /// Sites with a total.
+    pub rated_sites: u32,
+    /// Mean site total per scene.
+    pub scene_scores: BTreeMap<String, f64>,
+    /// Scene-weighted total 0–1000.
+    pub total: Option<f64>,
+    /// Level of the total.
+    pub level: Option<u8>,
+    /// Sites that hit at least one red line.
+    pub sites_with_red_lines: u32,
+    /// Count-weighted indicator values.
+    pub lines: Vec<NodeLine>,
+}
+
+/// A complete, reproducible evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Guideline id.
+    pub guideline_id: String,
+    /// Guideline version.
+    pub guideline_version: String,
+    /// Fingerprint of the guideline content.
+    pub guideline_fingerprint: String,
+    /// Fingerprint of every input.
+    pub input_fingerprint: String,
+    /// Scope.
+    pub scope: String,
+    /// Period.
+    pub period: Period,
+    /// Sites in id order.
+    pub sites: Vec<SiteResult>,
+    /// Nodes in id order.
+    pub nodes: Vec<NodeResult>,
+}
+
+/// Why an evaluation could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvaluateError {
+    /// The scope names no node or site.
+    #[error("unknown scope `{0}`: not a node or site of the organisation")]
+    UnknownScope(String),
+}
+
+/// Evaluates every site and node in the scope.
+///
+/// # Errors
+/// When the scope is unknown.
+pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
+    let org = inputs.org;
+    if !org.contains(&inputs.scope) {
+        return Err(EvaluateError::UnknownScope(inputs.scope.clone()));
+    }
+    let g = inputs.guideline;
+    let mut sites: Vec<SiteResult> = org.sites_under(&inputs.scope).into_iter().map(|s| evaluate_site(inputs, s)).collect();
+    sites.sort_by(|a, b| a.site.cmp(&b.site));
+    rank(&mut sites);
+    let mut nodes: Vec<NodeResult> = org
+        .nodes_under(&inputs.scope)
+        .into_iter()
+        .map(|n| evaluate_node(inputs, &n.id, &sites))
+        .collect();
+    nodes.sort_by(|a, b| a.node.cmp(&b.node));
+    Ok(Evaluation {
+        guideline_id: g.id.clone(),
+        guideline_version: g.version.clone(),
+        guideline_fingerprint: g.fingerprint(),
+        input_fingerprint: crate::fingerprint::of_json(&(g.fingerprint(), inputs)),
+        scope: inputs.scope.clone(),
+        period: inputs.period.clone(),
+        sites,
+        nodes,
+    })
+}
+
+/// The value of an indicator from a merged state, in its unit, with the sample size and
+/// a 95 % interval where one can be given. `users` feeds `rate_per` measures.
+#[must_use]
+pub fn indicator_value(ind: &Indicator, state: &MeasureState, users: Option<u64>) -> (Option<f64>, u64, Option<(f64, f64)>) {
+    let scale = ind.scale;
+    let scaled = |v: Option<f64>| v.map(|x| x * scale);
+    let scaled_ci = |ci: Option<(f64, f64)>| ci.map(|(a, b)| (a * scale, b * scale));
+    match &ind.measure {
+        Measure::Ratio { .. } | Measure::ShareWithin { .. } => {
+            (scaled(state.ratio()), state.n, scaled_ci(crate::measure::wilson_interval(state.hits, state.n)))
+        }
+        Measure::Mean { .. } => (state.mean(), state.values, state.mean_interval()),
+        Measure::Percentile { q, .. } => (state.percentile(*q), state.values, None),
+        Measure::RatePer { per } => (users.and_then(|u| state.rate_per(u, *per)), state.n, None),
+        Measure::Count => {
+            #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^53")]
+            let n = state.n as f64;
+            (Some(n), state.n, None)
+        }
+        Measure::RatioOfSums { .. } => (scaled(state.ratio_of_sums()), state.values, None),
+        Measure::ServiceLevel(spec) => {
+            let mut sl = state.sl.clone();
+            if spec.include_ivr_contained {
+                // Counted as offered and abandoned before the threshold, but not short.
+                sl.abandoned_within += sl.ivr_contained;
+            }
+            let (v, den) = sl.service_level(spec.variant);
+            (scaled(v), den, scaled_ci(v.and_then(|_| crate::measure::wilson_interval(sl.answered_within, den))))
+        }
+    }
+}
+
+/// Achievement of a value against a target, in [0, 1].
+#[must_use]
+pub fn achievement(value: f64, floor: f64, goal: f64) -> f64 {
+    ((value - floor) / (goal - floor)).clamp(0.0, 1.0)
+}
+
+/// Whether a value is worse than a hard limit in the indicator's direction.
+#[must_use]
+pub fn breaches(direction: Direction, value: f64, hard_limit: f64) -> bool {
+    match direction {
+        Direction::HigherBetter => value < hard_limit,
+        Direction::LowerBetter => value > hard_limit,
+    }
+}
+
+fn users_for(inputs: &Inputs<'_>, id: &str) -> Option<u64> {
+    inputs.users.get(id).copied()
+}
+
+fn site_lines(inputs: &Inputs<'_>, site: &Site) -> Vec<LineResult> {
+    let g = inputs.guideline;
+    let mut lines = Vec::new();
+    for ind in g.indicators_for(site.scene) {
+        let targets = g.targets_for(&ind.id, site.scene, site.area, site.tier);
+        let strata: Vec<(String, Option<&Target>)> = if targets.is_empty() {
+            vec![(String::new(), None)]
+        } else {
+            targets.iter().map(|t| (t.selector.stratum(), Some(*t))).collect()
+        };
+        #[allow(clippy::cast_precision_loss, reason = "a handful of strata")]
+        let weight = ind.weight / strata.len() as f64;
+        for (stratum, target) in strata {
+            let key = StateKey { site: site.id.clone(), indicator: ind.id.clone(), stratum: stratum.clone() };
+            let state = inputs.states.get(&key).cloned().unwrap_or_default();
+            lines.push(line(inputs, ind, site, stratum, target, &state, weight));
+        }
+    }
+    lines
+}
+
+fn line(inputs: &Inputs<'_>, ind: &Indicator, site: &Site, stratum: String, target: Option<&Target>, state: &MeasureState, weight: f64) -> LineResult {
+    let users = users_for(inputs, &site.id);
+    let (value, sample, ci95) = indicator_value(ind, state, users);
+    let min_sample = if ind.min_sample > 0 { ind.min_sample } else { inputs.guideline.scoring.min_sample };
+    let status = if state.n == 0 {
+        LineStatus::NoData
+    } else if matches!(ind.measure, Measure::RatePer { .. }) && users.is_none() {
+        LineStatus::NoUsers
+    } else if target.is_none() {
+        LineStatus::NoTarget
+    } else if sample < min_sample || value.is_none() {
+        LineStatus::BelowMinSample
+    } else if weight <= 0.0 {
+        LineStatus::Unweighted
+    } else {
+        LineStatus::Rated
+    };
+    let achievement = match (status, value, target) {
+        (LineStatus::Rated, Some(v), Some(t)) => Some(achievement(v, t.floor, t.goal)),
+        _ => None,
+    };
+    let hard_limit_breached = match (value, target.and_then(|t| t.hard_limit)) {
+        (Some(v), Some(h)) => sample >= min_sample && breaches(ind.direction, v, h),
+        _ => false,
+    };
+    LineResult {
+        indicator: ind.id.clone(),
+        stratum,
+        value,
+        sample,
+        ci95,
+        floor: target.map(|t| t.floor),
+        goal: target.map(|t| t.goal),
+        hard_limit: target.and_then(|t| t.hard_limit),
+        status,
+        achievement,
+        weight,
+        points: None,
+        hard_limit_breached,
+    }
+}
+
+/// Weighted mean of (weight, score) pairs; `None` when there is no weight.
+fn weighted(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
+    let (sw, swx) = pairs.into_iter().fold((0.0, 0.0), |(sw, swx), (w, x)| (sw + w, swx + w * x));
+    (sw > 0.0).then(|| swx / sw)
+}
+
+fn item_score(method: ItemMethod, answer: Answer) -> Option<f64> {
+    match (method, answer) {
+        (_, Answer::NotApplicable) => None,
+        (ItemMethod::PassFail, Answer::Pass) => Some(1.0),
+        (ItemMethod::PassFail, Answer::Fail) => Some(0.0),
+        (ItemMethod::Scale0To4, Answer::Scale(v)) => Some(f64::from(v.min(4)) / 4.0),
+        (ItemMethod::Points { max }, Answer::Points(p)) => Some((p / max).clamp(0.0, 1.0)),
+        // An answer of the wrong shape is treated as the item's worst score: `fail` on a
+        // scale item is 0, `pass` on a scale item is full marks.
+        (_, Answer::Fail) => Some(0.0),
+        (_, Answer::Pass) => Some(1.0),
+        (ItemMethod::PassFail, Answer::Scale(v)) => Some(if v >= 2 { 1.0 } else { 0.0 }),
+        (ItemMethod::PassFail | ItemMethod::Scale0To4, Answer::Points(_)) | (ItemMethod::Points { .. }, Answer::Scale(_)) => None,
+    }
+}
+
+/// Clause audit scores (0–1) and the veto items failed, for one site.
+fn audit_scores(inputs: &Inputs<'_>, site: &Site) -> (BTreeMap<String, f64>, Vec<String>, f64) {
+    let answers: BTreeMap<&str, Answer> = inputs.audits.iter().filter(|a| a.site == site.id).map(|a| (a.item.as_str(), a.answer)).collect();
+    let mut clause_scores = BTreeMap::new();
+    let mut vetoes = Vec::new();
+    let (mut items_total, mut items_answered) = (0.0, 0.0);
+    for clause in inputs.guideline.clauses.iter().filter(|c| c.scenes.contains(&site.scene)) {
+        let mut pairs = Vec::new();
+        for item in clause.items.iter().filter(|i| i.scenes.contains(&site.scene)) {
+            items_total += item.weight;
+            let Some(answer) = answers.get(item.id.as_str()) else { continue };
+            items_answered += item.weight;
+            if let Some(s) = item_score(item.method, *answer) {
+                pairs.push((item.weight, s));
+                if item.veto && s <= 0.0 {
+                    vetoes.push(item.id.clone());
+                }
+            }
+        }
+        if let Some(s) = weighted(pairs) {
+            clause_scores.insert(clause.id.clone(), s);
+        }
+    }
+    let coverage = if items_total > 0.0 { items_answered / items_total } else { 0.0 };
+    (clause_scores, vetoes, coverage)
+}
+
+fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
+    let g = inputs.guideline;
+    let sc = &g.scoring;
+    let mut lines = site_lines(inputs, site);
+    let rated: Vec<&LineResult> = lines.iter().filter(|l| l.status == LineStatus::Rated).collect();
+    let rated_weight: f64 = rated.iter().map(|l| l.weight).sum();
+    let all_weight: f64 = lines.iter().map(|l| l.weight).sum();
+    let results = weighted(rated.iter().map(|l| (l.weight, l.achievement.unwrap_or(0.0)))).map(|a| a * sc.results_points);
+    if rated_weight > 0.0 {
+        for l in &mut lines {
+            l.points = l.achievement.map(|a| sc.results_points * l.weight / rated_weight * a);
+        }
+    }
+    let cross = weighted(lines.iter().filter(|l| is_cross(g, &l.indicator) && l.status == LineStatus::Rated).map(|l| (l.weight, l.achievement.unwrap_or(0.0)))).map(|a| a * sc.total_points());
+    let (clause_audit, vetoes, management_coverage) = audit_scores(inputs, site);
+    let (clauses, dimensions, management) = clause_and_dimension_scores(g, site, &lines, &clause_audit);
+    let total = match (management, results) {
+        (Some(m), Some(r)) => Some(m + r),
+        (Some(m), None) if sc.management_points > 0.0 => Some(m / sc.management_points * sc.total_points()),
+        (None, Some(r)) if sc.results_points > 0.0 => Some(r / sc.results_points * sc.total_points()),
+        _ => None,
+    };
+    let red_lines = red_lines_hit(g, &lines, &vetoes);
+    let level_uncapped = total.and_then(|t| g.scoring.levels.iter().rev().find(|l| t >= l.min_score).map(|l| l.rank));
+    let cap = g.scoring.red_lines.iter().filter(|r| red_lines.contains(&r.id)).map(|r| r.cap_rank).min();
+    let level = level_uncapped.map(|l| cap.map_or(l, |c| l.min(c)));
+    SiteResult {
+        site: site.id.clone(),
+        scene: site.scene,
+        peer_group: site.peer_group(),
+        lines,
+        clauses,
+        dimensions,
+        management,
+        results,
+        management_coverage,
+        results_coverage: if all_weight > 0.0 { rated_weight / all_weight } else { 0.0 },
+        total,
+        cross_scene: cross,
+        level_uncapped,
+        level,
+        red_lines,
+        rank: None,
+        peers: 0,
+        percentile: None,
+    }
+}
+
+fn is_cross(g: &Guideline, indicator: &str) -> bool {
+    g.indicator(indicator).is_some_and(|i| i.scenes.len() == Scene::ALL.len())
+}
+
+fn clause_and_dimension_scores(g: &Guideline, site: &Site, lines: &[LineResult], audit: &BTreeMap<String, f64>) -> (Vec<PartScore>, Vec<PartScore>, Option<f64>) {
+    let evidence = |clause_ids: &BTreeSet<&str>| {
+        weighted(lines.iter().filter(|l| l.status == LineStatus::Rated).filter(|l| {
+            g.indicator(&l.indicator).and_then(|i| i.clause.as_deref()).is_some_and(|c| clause_ids.contains(c))
+        }).map(|l| (l.weight, l.achievement.unwrap_or(0.0))))
+    };
+    let combine = |a: Option<f64>, e: Option<f64>| match (a, e) {
+        (Some(a), Some(e)) => Some(f64::midpoint(a, e)),
+        (x, None) | (None, x) => x,
+    };
+    let applicable: Vec<_> = g.clauses.iter().filter(|c| c.scenes.contains(&site.scene)).collect();
+    let clauses: Vec<PartScore> = applicable
+        .iter()
+        .map(|c| {
+            let a = audit.get(&c.id).copied();
+            let e = evidence(&BTreeSet::from([c.id.as_str()]));
+            PartScore { id: c.id.clone(), audit: a, evidence: e, combined: combine(a, e) }
+        })
+        .collect();
+    let mut dimensions = Vec::new();
+    let mut dim_pairs = Vec::new();
+    for d in &g.dimensions {
+        let in_dim: Vec<_> = applicable.iter().filter(|c| c.dimension == d.id).collect();
+        let a = weighted(in_dim.iter().filter_map(|c| audit.get(&c.id).map(|s| (c.weight, *s))));
+        let ids: BTreeSet<&str> = in_dim.iter().map(|c| c.id.as_str()).collect();
+        let e = evidence(&ids);
+        if let Some(a) = a {
+            dim_pairs.push((d.weight, a));
+        }
+        dimensions.push(PartScore { id: d.id.clone(), audit: a, evidence: e, combined: combine(a, e) });
+    }
+    let management = weighted(dim_pairs).map(|s| s * g.scoring.management_points);
+    (clauses, dimensions, management)
+}
+
+fn red_lines_hit(g: &Guideline, lines: &[LineResult], vetoes: &[String]) -> Vec<String> {
+    g.scoring
+        .red_lines
+        .iter()
+        .filter(|r| match &r.rule {
+            RedLineRule::HardLimit { indicators } => lines.iter().any(|l| l.hard_limit_breached && indicators.contains(&l.indicator)),
+            RedLineRule::Veto => !vetoes.is_empty(),
+        })
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// Competition ranking within peer groups; totals compare exactly.
+fn rank(sites: &mut [SiteResult]) {
+    let mut groups: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for s in sites.iter() {
+        if let Some(t) = s.total {
+            groups.entry(s.peer_group.clone()).or_default().push(t);
+        }
+    }
+    for s in sites.iter_mut() {
+        let (Some(t), Some(peers)) = (s.total, groups.get(&s.peer_group)) else { continue };
+        let better = peers.iter().filter(|p| **p > t).count();
+        let worse = peers.iter().filter(|p| **p < t).count();
+        let n = peers.len();
+        s.rank = Some(u32::try_from(better + 1).unwrap_or(u32::MAX));
+        s.peers = u32::try_from(n).unwrap_or(u32::MAX);
+        #[allow(clippy::cast_precision_loss, reason = "peer groups are far below 2^53")]
+        let pct = if n > 1 { 100.0 * worse as f64 / (n - 1) as f64 } else { 100.0 };
+        s.percentile = Some(pct);
+    }
+}
+
+fn evaluate_node(inputs: &Inputs<'_>, node: &str, sites: &[SiteResult]) -> NodeResult {
+    let g = inputs.guideline;
+    let under: BTreeSet<String> = inputs.org.sites_under(node).iter().map(|s| s.id.clone()).collect();
+    let mine: Vec<&SiteResult> = sites.iter().filter(|s| under.contains(&s.site)).collect();
+    let mut scene_scores = BTreeMap::new();
+    let mut pairs = Vec::new();
+    for scene in Scene::ALL {
+        let totals: Vec<f64> = mine.iter().filter(|s| s.scene == scene).filter_map(|s| s.total).collect();
+        if let Some(mean) = weighted(totals.iter().map(|t| (1.0, *t))) {
+            scene_scores.insert(scene.as_str().to_string(), mean);
+            pairs.push((g.scoring.scene_weights.get(scene.as_str()).copied().unwrap_or(1.0), mean));
+        }
+    }
+    if let Some(cross) = weighted(mine.iter().filter_map(|s| s.cross_scene).map(|c| (1.0, c))) {
+        scene_scores.insert("cross".to_string(), cross);
+        pairs.push((g.scoring.scene_weights.get("cross").copied().unwrap_or(0.0), cross));
+    }
+    let total = weighted(pairs);
+    let level = total.and_then(|t| g.scoring.levels.iter().rev().find(|l| t >= l.min_score).map(|l| l.rank));
+    let mut merged: BTreeMap<(String, String), MeasureState> = BTreeMap::new();
+    for (k, st) in inputs.states.iter().filter(|(k, _)| under.contains(&k.site)) {
+        merged.entry((k.indicator.clone(), k.stratum.clone())).or_default().merge(st);
+    }
+    let node_users: Option<u64> = users_for(inputs, node).or_else(|| {
+        let v: Vec<u64> = under.iter().filter_map(|s| users_for(inputs, s)).collect();
+        (!v.is_empty()).then(|| v.iter().sum())
+    });
+    let lines = merged
+        .iter()
+        .filter_map(|((ind, stratum), st)| {
+            let i = g.indicator(ind)?;
+            let (value, sample, _) = indicator_value(i, st, node_users);
+            Some(NodeLine { indicator: ind.clone(), stratum: stratum.clone(), value, sample })
+        })
+        .collect();
+    NodeResult {
+        node: node.to_string(),
+        sites: u32::try_from(under.len()).unwrap_or(u32::MAX),
+        rated_sites: u32::try_from(mine.iter().filter(|s| s.total.is_some()).count()).unwrap_or(u32::MAX),
+        scene_scores,
+        total,
+        level,
+        sites_with_red_lines: u32::try_from(mine.iter().filter(|s| !s.red_lines.is_empty()).count()).unwrap_or(u32::MAX),
+        lines,
+    }
+}

@@ -8,12 +8,14 @@
 //! `xtask tidy` check enforces this.
 
 pub mod calendar;
+pub mod diag;
 pub mod evaluate;
 pub mod expr;
 pub mod fingerprint;
 pub mod guideline;
 pub mod measure;
 pub mod org;
+pub mod period;
 pub mod queueing;
 pub mod records;
 pub mod vocab;

@@ -1,1 +1,380 @@
 //! The organisation tree: operator → province → city → site, with validation.
+//!
+//! An organisation is loaded from TOML (`[[node]]` and `[[site]]` tables; see
+//! `docs/organisation-format.md`). Validation checks unique ids, that every parent exists
+//! and sits one level up (operator → province → city → site), that the tree has one
+//! root, and that scenes, area classes, tiers and time zones are valid; every problem is
+//! reported, located, at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::diag::{Collector, LoadError, bad_value};
+use crate::vocab::{AreaClass, Scene, Text, Tier};
+
+/// Level of a non-site node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeLevel {
+    /// The operator (root).
+    Operator,
+    /// A province (省公司).
+    Province,
+    /// A city (市公司).
+    City,
+}
+
+impl NodeLevel {
+    fn parse(s: &str) -> Option<NodeLevel> {
+        match s {
+            "operator" => Some(NodeLevel::Operator),
+            "province" => Some(NodeLevel::Province),
+            "city" => Some(NodeLevel::City),
+            _ => None,
+        }
+    }
+}
+
+/// An organisation node above sites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Unique id.
+    pub id: String,
+    /// Parent id (`None` for the operator).
+    pub parent: Option<String>,
+    /// Level.
+    pub level: NodeLevel,
+    /// Name.
+    pub name: Text,
+}
+
+/// A front-line service site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// Unique id.
+    pub id: String,
+    /// City node id.
+    pub parent: String,
+    /// Name.
+    pub name: Text,
+    /// Scene.
+    pub scene: Scene,
+    /// Area class.
+    pub area: AreaClass,
+    /// Tier.
+    pub tier: Tier,
+    /// IANA time zone name.
+    pub tz: String,
+    /// Business calendar id (opening hours); `None` = the scene's default.
+    pub calendar: Option<String>,
+    /// Explicit peer group; `None` = derived from scene, tier and area class.
+    pub peer_group: Option<String>,
+}
+
+impl Site {
+    /// The peer group used for ranking: explicit, or `scene/tier/area` with the
+    /// two-level area class, so that urban sites are ranked among urban sites.
+    #[must_use]
+    pub fn peer_group(&self) -> String {
+        self.peer_group.clone().unwrap_or_else(|| {
+            format!("{}/{}/{}", self.scene.as_str(), self.tier.as_str(), self.area.two_level().as_str())
+        })
+    }
+}
+
+/// A validated organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organisation {
+    /// Nodes, operator first, in file order otherwise.
+    pub nodes: Vec<Node>,
+    /// Sites in file order.
+    pub sites: Vec<Site>,
+}
+
+/// Default time zone of sites.
+pub const DEFAULT_TZ: &str = "Asia/Shanghai";
+
+impl Organisation {
+    /// Parses and validates an organisation file. `file` only labels messages.
+    ///
+    /// # Errors
+    /// Every problem found, located.
+    pub fn from_toml(file: &str, src: &str) -> Result<Organisation, LoadError> {
+        let mut out = Collector::new(src);
+        let org = parse(src, &mut out);
+        out.finish(file, org)
+    }
+
+    /// The site with this id.
+    #[must_use]
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+
+    /// The node with this id.
+    #[must_use]
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// Whether `id` names a node or a site.
+    #[must_use]
+    pub fn contains(&self, id: &str) -> bool {
+        self.node(id).is_some() || self.site(id).is_some()
+    }
+
+    /// Ids from the site or node up to the root, itself first.
+    #[must_use]
+    pub fn ancestors(&self, id: &str) -> Vec<String> {
+        let mut out = vec![id.to_string()];
+        let mut parent = self.site(id).map(|s| s.parent.clone()).or_else(|| self.node(id).and_then(|n| n.parent.clone()));
+        // The tree was validated acyclic; the bound guards against misuse anyway.
+        while let Some(p) = parent.filter(|_| out.len() <= self.nodes.len() + 1) {
+            out.push(p.clone());
+            parent = self.node(&p).and_then(|n| n.parent.clone());
+        }
+        out
+    }
+
+    /// Sites at or under a node (or the site itself), in file order.
+    #[must_use]
+    pub fn sites_under(&self, id: &str) -> Vec<&Site> {
+        self.sites.iter().filter(|s| self.ancestors(&s.id).iter().any(|a| a == id)).collect()
+    }
+
+    /// Nodes at or under a node, in file order.
+    #[must_use]
+    pub fn nodes_under(&self, id: &str) -> Vec<&Node> {
+        self.nodes.iter().filter(|n| self.ancestors(&n.id).iter().any(|a| a == id)).collect()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrg {
+    #[serde(default)]
+    node: Vec<Spanned<RawNode>>,
+    #[serde(default)]
+    site: Vec<Spanned<RawSite>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNode {
+    id: Spanned<String>,
+    #[serde(default)]
+    parent: Option<Spanned<String>>,
+    level: Spanned<String>,
+    name_zh: String,
+    #[serde(default)]
+    name_en: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    id: Spanned<String>,
+    parent: Spanned<String>,
+    name_zh: String,
+    #[serde(default)]
+    name_en: Option<String>,
+    scene: Spanned<String>,
+    area: Spanned<String>,
+    #[serde(default)]
+    tier: Option<Spanned<String>>,
+    #[serde(default)]
+    tz: Option<Spanned<String>>,
+    #[serde(default)]
+    calendar: Option<String>,
+    #[serde(default)]
+    peer_group: Option<String>,
+}
+
+fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
+    let raw: RawOrg = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            out.err(e.span().unwrap_or(0..0), "(file)", e.message().trim().to_string());
+            return None;
+        }
+    };
+    let mut ids = BTreeSet::new();
+    let mut levels: BTreeMap<String, NodeLevel> = BTreeMap::new();
+    for n in &raw.node {
+        let n = n.get_ref();
+        if !ids.insert(n.id.get_ref().clone()) {
+            out.err(n.id.span(), format!("node {}", n.id.get_ref()), "duplicate id");
+        }
+        match NodeLevel::parse(n.level.get_ref()) {
+            Some(l) => {
+                levels.insert(n.id.get_ref().clone(), l);
+            }
+            None => out.err(n.level.span(), format!("node {}.level", n.id.get_ref()), bad_value("level", n.level.get_ref(), &["operator", "province", "city"])),
+        }
+    }
+    let nodes = nodes(&raw.node, &levels, out);
+    let sites: Vec<Site> = raw.site.iter().filter_map(|s| site(s.get_ref(), &mut ids, &levels, out)).collect();
+    if raw.node.is_empty() {
+        out.err(0..0, "node", "no [[node]] entries: an organisation needs at least its operator");
+    }
+    Some(Organisation { nodes, sites })
+}
+
+fn nodes(raw: &[Spanned<RawNode>], levels: &BTreeMap<String, NodeLevel>, out: &mut Collector<'_>) -> Vec<Node> {
+    let mut result = Vec::new();
+    let mut roots = 0;
+    for n in raw {
+        let n = n.get_ref();
+        let path = format!("node {}", n.id.get_ref());
+        let level = levels.get(n.id.get_ref()).copied();
+        let expected_parent = match level {
+            Some(NodeLevel::Operator) => None,
+            Some(NodeLevel::Province) => Some(NodeLevel::Operator),
+            Some(NodeLevel::City) => Some(NodeLevel::Province),
+            None => continue,
+        };
+        match (&n.parent, expected_parent) {
+            (None, None) => roots += 1,
+            (Some(p), None) => out.err(p.span(), format!("{path}.parent"), "an operator has no parent"),
+            (None, Some(want)) => out.err(n.id.span(), format!("{path}.parent"), format!("missing parent (a {want:?} id)").to_lowercase()),
+            (Some(p), Some(want)) => match levels.get(p.get_ref()) {
+                Some(l) if *l == want => {}
+                Some(l) => out.err(p.span(), format!("{path}.parent"), format!("parent `{}` is a {l:?}, expected a {want:?}", p.get_ref()).to_lowercase()),
+                None => out.err(p.span(), format!("{path}.parent"), format!("unknown parent `{}`", p.get_ref())),
+            },
+        }
+        let name_en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
+        result.push(Node { id: n.id.get_ref().clone(), parent: n.parent.as_ref().map(|p| p.get_ref().clone()), level: level.unwrap_or(NodeLevel::City), name: Text::new(&n.name_zh, name_en) });
+    }
+    if roots > 1 {
+        out.err(0..0, "node", format!("{roots} operators found; the tree must have exactly one root"));
+    }
+    result.sort_by_key(|n| n.level != NodeLevel::Operator);
+    result
+}
+
+fn site(s: &RawSite, ids: &mut BTreeSet<String>, levels: &BTreeMap<String, NodeLevel>, out: &mut Collector<'_>) -> Option<Site> {
+    let path = format!("site {}", s.id.get_ref());
+    if s.id.get_ref().trim().is_empty() {
+        out.err(s.id.span(), &path, "id must not be empty");
+    }
+    if !ids.insert(s.id.get_ref().clone()) {
+        out.err(s.id.span(), &path, "duplicate id");
+    }
+    match levels.get(s.parent.get_ref()) {
+        Some(NodeLevel::City) => {}
+        Some(l) => out.err(s.parent.span(), format!("{path}.parent"), format!("parent `{}` is a {l:?}; sites belong to a city", s.parent.get_ref()).to_lowercase()),
+        None => out.err(s.parent.span(), format!("{path}.parent"), format!("unknown parent `{}`", s.parent.get_ref())),
+    }
+    let scene = Scene::parse(s.scene.get_ref());
+    if scene.is_none() {
+        out.err(s.scene.span(), format!("{path}.scene"), bad_value("scene", s.scene.get_ref(), &["hall", "call_centre", "field_centre"]));
+    }
+    let area = AreaClass::parse(s.area.get_ref());
+    if area.is_none() {
+        let names: Vec<_> = AreaClass::ALL.iter().map(|a| a.as_str()).collect();
+        out.err(s.area.span(), format!("{path}.area"), bad_value("area class", s.area.get_ref(), &names));
+    }
+    let tier = match &s.tier {
+        None => Some(Tier::Standard),
+        Some(t) => {
+            let v = Tier::parse(t.get_ref());
+            if v.is_none() {
+                out.err(t.span(), format!("{path}.tier"), bad_value("tier", t.get_ref(), &["flagship", "standard", "small"]));
+            }
+            v
+        }
+    };
+    let tz = s.tz.as_ref().map_or(DEFAULT_TZ.to_string(), |t| t.get_ref().clone());
+    if tz.parse::<chrono_tz::Tz>().is_err() {
+        let span = s.tz.as_ref().map_or(s.id.span(), Spanned::span);
+        out.err(span, format!("{path}.tz"), format!("unknown time zone `{tz}`; expected an IANA name such as Asia/Shanghai"));
+    }
+    Some(Site {
+        id: s.id.get_ref().clone(),
+        parent: s.parent.get_ref().clone(),
+        name: Text::new(&s.name_zh, s.name_en.clone().unwrap_or_else(|| s.name_zh.clone())),
+        scene: scene?,
+        area: area?,
+        tier: tier?,
+        tz,
+        calendar: s.calendar.clone(),
+        peer_group: s.peer_group.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "示例运营商"
+name_en = "Example operator"
+
+[[node]]
+id = "gd"
+parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
+level = "city"
+name_zh = "广州"
+
+[[site]]
+id = "gz-h1"
+parent = "gz"
+name_zh = "天河营业厅"
+scene = "hall"
+area = "urban"
+tier = "flagship"
+
+[[site]]
+id = "gz-f1"
+parent = "gz"
+name_zh = "从化装维中心"
+scene = "field_centre"
+area = "minor_rural"
+"#;
+
+    #[test]
+    fn loads_a_tree_and_walks_it() {
+        let org = Organisation::from_toml("org.toml", GOOD).expect("valid");
+        assert_eq!(org.ancestors("gz-h1"), ["gz-h1", "gz", "gd", "op"]);
+        assert_eq!(org.sites_under("gd").len(), 2);
+        assert_eq!(org.sites_under("gz-f1").len(), 1);
+        let f1 = org.site("gz-f1").expect("site");
+        assert_eq!((f1.tier, f1.tz.as_str()), (Tier::Standard, "Asia/Shanghai"));
+        assert_eq!(f1.peer_group(), "field_centre/standard/rural");
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let bad = GOOD
+            .replace("parent = \"gd\"\nlevel = \"city\"", "parent = \"nowhere\"\nlevel = \"city\"")
+            .replace("scene = \"hall\"", "scene = \"shop\"")
+            .replace("area = \"minor_rural\"", "area = \"minor_rural\"\ntz = \"Mars/Base\"");
+        let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
+        let text = err.to_string();
+        assert_eq!(err.diagnostics.len(), 3, "{text}");
+        assert!(text.contains("org.toml:17:10: node gz.parent: unknown parent `nowhere`"), "{text}");
+        assert!(text.contains("unknown scene `shop`"), "{text}");
+        assert!(text.contains("unknown time zone `Mars/Base`"), "{text}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_misplaced_sites_are_errors() {
+        let bad = format!("{GOOD}\n[[site]]\nid = \"gz-h1\"\nparent = \"gd\"\nname_zh = \"x\"\nscene = \"hall\"\narea = \"urban\"\n");
+        let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
+        let text = err.to_string();
+        assert!(text.contains("site gz-h1: duplicate id"), "{text}");
+        assert!(text.contains("sites belong to a city"), "{text}");
+    }
+}

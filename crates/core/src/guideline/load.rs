@@ -5,7 +5,6 @@
 //! half-loaded: the result is either a complete guideline or the list of errors.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -20,64 +19,26 @@ use super::raw::{
     RawClause, RawDimension, RawHeader, RawIndicator, RawItem, RawMeasure, RawRedLine,
     RawScoring, RawTarget, S,
 };
+use crate::diag::{Collector, LoadError, bad_value};
 use crate::expr::{self, Type, Value};
 use crate::measure::SlVariant;
 use crate::records::{CUSTOMER_CLASSES, RecordKind};
 use crate::vocab::{AreaClass, Scene, Text, Tier};
-
-/// One located problem in a guideline file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column (in characters).
-    pub col: usize,
-    /// Key path, e.g. `indicator[3] (BH-01).measure.value`.
-    pub path: String,
-    /// What is wrong and what was expected.
-    pub message: String,
-}
-
-/// Every problem found in one guideline file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
-    /// File name as given by the caller.
-    pub file: String,
-    /// Problems in file order.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.diagnostics {
-            writeln!(f, "{}:{}:{}: {}: {}", self.file, d.line, d.col, d.path, d.message)?;
-        }
-        write!(f, "{} error(s) in {}", self.diagnostics.len(), self.file)
-    }
-}
-
-impl std::error::Error for LoadError {}
 
 /// Parses and validates a guideline. `file` only labels the messages.
 ///
 /// # Errors
 /// Returns every problem found, located, when the text is not a valid guideline.
 pub fn load(file: &str, src: &str) -> Result<Guideline, LoadError> {
-    let mut cx = Cx { src, diags: Vec::new() };
+    let mut cx = Cx { src, out: Collector::new(src) };
     let guideline = cx.load();
-    match guideline {
-        Some(g) if cx.diags.is_empty() => Ok(g),
-        _ => {
-            cx.diags.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-            Err(LoadError { file: file.to_string(), diagnostics: cx.diags })
-        }
-    }
+    cx.out.finish(file, guideline)
 }
 
 /// Validation context: the source (for line numbers) and the errors collected so far.
 struct Cx<'s> {
     src: &'s str,
-    diags: Vec<Diagnostic>,
+    out: Collector<'s>,
 }
 
 /// Known top-level keys.
@@ -85,8 +46,7 @@ const TOP_KEYS: &[&str] = &["guideline", "scoring", "dimension", "clause", "indi
 
 impl Cx<'_> {
     fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
-        let (line, col) = line_col(self.src, span.start);
-        self.diags.push(Diagnostic { line, col, path: path.into(), message: message.into() });
+        self.out.err(span, path, message);
     }
 
     fn load(&mut self) -> Option<Guideline> {
@@ -740,16 +700,3 @@ fn scene_names() -> Vec<&'static str> {
     Scene::ALL.iter().map(|s| s.as_str()).collect()
 }
 
-fn bad_value(what: &str, found: &str, valid: &[&str]) -> String {
-    format!("unknown {what} `{found}`; expected one of: {}", valid.join(", "))
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-#[must_use]
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = src.get(..offset).unwrap_or(src);
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}

@@ -12,7 +12,8 @@ mod model;
 mod raw;
 
 pub use diff::{Change, diff};
-pub use load::{Diagnostic, LoadError, line_col, load};
+pub use crate::diag::{Diagnostic, LoadError};
+pub use load::load;
 pub use model::{
     Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level,
     Measure, OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
