@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::guideline::{Direction, Guideline, Indicator, ItemMethod, Measure, RedLineRule, Target};
-use crate::measure::MeasureState;
+use crate::measure::{Derived, MeasureState, Quantile, SlVariant, wilson_interval};
 use crate::org::{Organisation, Site};
 use crate::period::Period;
 use crate::vocab::Scene;
@@ -293,29 +293,47 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
 #[must_use]
 pub fn indicator_value(ind: &Indicator, state: &MeasureState, users: Option<u64>) -> (Option<f64>, u64, Option<(f64, f64)>) {
     let scale = ind.scale;
-    let scaled = |v: Option<f64>| v.map(|x| x * scale);
+    let scaled = |d: Derived| (d.value.map(|x| x * scale), d.n);
     let scaled_ci = |ci: Option<(f64, f64)>| ci.map(|(a, b)| (a * scale, b * scale));
     match &ind.measure {
         Measure::Ratio { .. } | Measure::ShareWithin { .. } => {
-            (scaled(state.ratio()), state.n, scaled_ci(crate::measure::wilson_interval(state.hits, state.n)))
+            let (v, n) = scaled(state.ratio());
+            (v, n, scaled_ci(state.ratio_interval()))
         }
-        Measure::Mean { .. } => (state.mean(), state.values, state.mean_interval()),
-        Measure::Percentile { q, .. } => (state.percentile(*q), state.values, None),
-        Measure::RatePer { per } => (users.and_then(|u| state.rate_per(u, *per)), state.n, None),
+        Measure::Mean { .. } => {
+            let d = state.mean();
+            (d.value, d.n, state.mean_interval())
+        }
+        Measure::Percentile { q, .. } => {
+            let d = Quantile::new(*q).map_or(Derived { value: None, n: state.values }, |q| state.percentile(q));
+            (d.value, d.n, None)
+        }
+        Measure::RatePer { per } => {
+            let d = users.and_then(|u| state.rate_per(u, *per).ok());
+            (d.and_then(|d| d.value), state.n, None)
+        }
         Measure::Count => {
             #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^53")]
             let n = state.n as f64;
             (Some(n), state.n, None)
         }
-        Measure::RatioOfSums { .. } => (scaled(state.ratio_of_sums()), state.values, None),
+        Measure::RatioOfSums { .. } => {
+            let (v, n) = scaled(state.ratio_of_sums());
+            (v, n, None)
+        }
         Measure::ServiceLevel(spec) => {
             let mut sl = state.sl.clone();
             if spec.include_ivr_contained {
                 // Counted as offered and abandoned before the threshold, but not short.
                 sl.abandoned_within += sl.ivr_contained;
             }
-            let (v, den) = sl.service_level(spec.variant);
-            (scaled(v), den, scaled_ci(v.and_then(|_| crate::measure::wilson_interval(sl.answered_within, den))))
+            let d = sl.service_level(spec.variant);
+            let met = match spec.variant {
+                SlVariant::EarlyAbandonsMet => sl.answered_within + sl.abandoned_within + sl.abandoned_short,
+                _ => sl.answered_within,
+            };
+            let (v, n) = scaled(d);
+            (v, n, scaled_ci(wilson_interval(met, n)))
         }
     }
 }

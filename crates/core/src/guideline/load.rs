@@ -485,6 +485,11 @@ impl Cx<'_> {
                 None
             }
         };
+        if let (Some(t), Some(sa)) = (threshold_s, short_abandon_s)
+            && sa > t
+        {
+            self.err(at.clone(), format!("{path}.options.short_abandon_s"), format!("the short-abandon threshold ({sa} s) must not exceed the answer-time threshold ({t} s)"));
+        }
         let include_ivr_contained = matches!(options.get("include_ivr_contained"), Some(OptionValue::Bool(true)));
         Some(ServiceLevelSpec {
             answered: answered?,

@@ -9,9 +9,11 @@
 mod diff;
 mod load;
 mod model;
+mod observe;
 mod raw;
 
 pub use diff::{Change, diff};
+pub use observe::{Observed, classify, in_stratum, observe};
 pub use crate::diag::{Diagnostic, LoadError};
 pub use load::load;
 pub use model::{

@@ -57,7 +57,7 @@ pub struct ServiceLevelCounts {
 ///
 /// | variant | serde name | formula |
 /// |---|---|---|
-/// | 1 | `abandons_neutral` | (ans≤T + ab≤T) / (ans + ab) |
+/// | 1 | `early_abandons_met` | (ans≤T + ab≤T) / (ans + ab) |
 /// | 2 | `answered_only` | ans≤T / ans |
 /// | 3 | `pure` | ans≤T / (ans + ab) |
 /// | 4 | `early_abandons_neutral` | ans≤T / (ans + ab>T) |
@@ -68,7 +68,7 @@ pub struct ServiceLevelCounts {
 #[serde(rename_all = "snake_case")]
 pub enum SlVariant {
     /// 1: abandons within T count as met, so they cannot hurt the rate.
-    AbandonsNeutral,
+    EarlyAbandonsMet,
     /// 2: abandons are ignored entirely (not recommended; hides lost callers).
     AnsweredOnly,
     /// 3: every abandon counts as missed; the strictest.
@@ -82,7 +82,7 @@ pub enum SlVariant {
 impl SlVariant {
     /// All variants in the numbering of DOMAIN.md §3.7.
     pub const ALL: [SlVariant; 5] = [
-        SlVariant::AbandonsNeutral,
+        SlVariant::EarlyAbandonsMet,
         SlVariant::AnsweredOnly,
         SlVariant::Pure,
         SlVariant::EarlyAbandonsNeutral,
@@ -93,12 +93,36 @@ impl SlVariant {
     #[must_use]
     pub fn number(self) -> u8 {
         match self {
-            SlVariant::AbandonsNeutral => 1,
+            SlVariant::EarlyAbandonsMet => 1,
             SlVariant::AnsweredOnly => 2,
             SlVariant::Pure => 3,
             SlVariant::EarlyAbandonsNeutral => 4,
             SlVariant::ShortAbandonsNeutral => 5,
         }
+    }
+
+    /// Serde names in the order of [`SlVariant::ALL`], for messages listing valid values.
+    pub const NAMES: [&'static str; 5] = [
+        "early_abandons_met",
+        "answered_only",
+        "pure",
+        "early_abandons_neutral",
+        "short_abandons_neutral",
+    ];
+
+    /// The serde name of the variant.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        Self::NAMES[usize::from(self.number() - 1)]
+    }
+
+    /// Parses a serde name or a number `1`–`5`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<SlVariant> {
+        SlVariant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .or_else(|| s.parse::<u8>().ok().and_then(SlVariant::from_number))
     }
 
     /// The variant with the given number, if it is 1–5.
@@ -170,7 +194,7 @@ impl ServiceLevelCounts {
     pub fn service_level(&self, variant: SlVariant) -> Derived {
         let abandoned_within_t = self.abandoned_short.saturating_add(self.abandoned_within);
         let (numerator, denominator) = match variant {
-            SlVariant::AbandonsNeutral => (
+            SlVariant::EarlyAbandonsMet => (
                 self.answered_within.saturating_add(abandoned_within_t),
                 self.offered(),
             ),
