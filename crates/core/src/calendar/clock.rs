@@ -395,23 +395,21 @@ fn deadline_skipping(
     paused: &[Span],
 ) -> Result<DateTime<Utc>, ClockError> {
     let start_day = cal.local_date(start);
-    let mut found = (n == 0).then_some(start_day);
-    let mut counted = 0;
+    if n == 0 {
+        return Ok(cal.day_span(start_day).1);
+    }
     let horizon = usize::try_from(MAX_SPAN_DAYS).unwrap_or(usize::MAX);
+    let mut counted = 0;
     for day in start_day.iter_days().skip(1).take(horizon) {
-        if found.is_some() {
-            break;
-        }
         let (lo, hi) = cal.day_span(day);
         if cal.is_working_day(day) && !span::covers(paused, lo, hi) {
             counted += 1;
             if counted == n {
-                found = Some(day);
+                return Ok(hi);
             }
         }
     }
-    let day = found.ok_or(ClockError::DeadlineOutOfRange { n })?;
-    Ok(cal.day_span(day).1)
+    Err(ClockError::DeadlineOutOfRange { n })
 }
 
 /// A count as `u32`, saturating (counts are bounded by [`MAX_SPAN_DAYS`] anyway).
