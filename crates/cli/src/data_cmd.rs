@@ -11,7 +11,9 @@ use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::Lang;
-use yardstick_engine::import::{ImportError, ImportOptions, ImportReport, ImportStatus, import_file};
+use yardstick_engine::import::{
+    ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
+};
 use yardstick_engine::layout::DataDir;
 use yardstick_store::Store;
 
@@ -50,18 +52,31 @@ pub enum EvalFormat {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 async fn open(dir: &DataDir) -> Result<Store> {
     if !dir.meta_db().exists() {
-        return Err(InputError(format!("{} is not a Yardstick data directory; run `yardstick init {}` first", dir.root().display(), dir.root().display())).into());
+        return Err(InputError(format!(
+            "{} is not a Yardstick data directory; run `yardstick init {}` first",
+            dir.root().display(),
+            dir.root().display()
+        ))
+        .into());
     }
-    Store::open(&dir.meta_db()).await.context("cannot open the metadata database")
+    Store::open(&dir.meta_db())
+        .await
+        .context("cannot open the metadata database")
 }
 
 async fn org(store: &Store) -> Result<Organisation> {
-    store.org().await?.ok_or_else(|| InputError("no organisation loaded; run `yardstick org import FILE` first".into()).into())
+    store.org().await?.ok_or_else(|| {
+        InputError("no organisation loaded; run `yardstick org import FILE` first".into()).into()
+    })
 }
 
 /// `yardstick init [DIR]`.
@@ -70,11 +85,24 @@ async fn org(store: &Store) -> Result<Organisation> {
 /// When the directory cannot be created or the database initialised.
 pub fn init(dir: &DataDir) -> Result<()> {
     runtime()?.block_on(async {
-        std::fs::create_dir_all(dir.root()).with_context(|| format!("cannot create {}", dir.root().display()))?;
+        std::fs::create_dir_all(dir.root())
+            .with_context(|| format!("cannot create {}", dir.root().display()))?;
         let store = Store::open(&dir.meta_db()).await?;
         let g = yardstick_core::guideline::default_guideline()?;
-        store.put_guideline(&g.fingerprint(), &g.id, &g.version, yardstick_core::guideline::DEFAULT_TOML, Utc::now()).await?;
-        println!("initialised {} (metadata: {})", dir.root().display(), dir.meta_db().display());
+        store
+            .put_guideline(
+                &g.fingerprint(),
+                &g.id,
+                &g.version,
+                yardstick_core::guideline::DEFAULT_TOML,
+                Utc::now(),
+            )
+            .await?;
+        println!(
+            "initialised {} (metadata: {})",
+            dir.root().display(),
+            dir.meta_db().display()
+        );
         Ok(())
     })
 }
@@ -85,12 +113,20 @@ pub fn init(dir: &DataDir) -> Result<()> {
 /// `InputError` for an invalid file.
 pub fn org_command(dir: &DataDir, cmd: OrgCommand) -> Result<()> {
     let OrgCommand::Import { file } = cmd;
-    let src = std::fs::read_to_string(&file).map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
-    let org = Organisation::from_toml(&file.display().to_string(), &src).map_err(|e| InputError(e.to_string()))?;
+    let src = std::fs::read_to_string(&file)
+        .map_err(|e| InputError(format!("cannot read {}: {e}", file.display())))?;
+    let org = Organisation::from_toml(&file.display().to_string(), &src)
+        .map_err(|e| InputError(e.to_string()))?;
     runtime()?.block_on(async {
         let store = open(dir).await?;
-        store.put_org(&file.display().to_string(), &src, &org, Utc::now()).await?;
-        println!("organisation loaded: {} nodes, {} sites", org.nodes.len(), org.sites.len());
+        store
+            .put_org(&file.display().to_string(), &src, &org, Utc::now())
+            .await?;
+        println!(
+            "organisation loaded: {} nodes, {} sites",
+            org.nodes.len(),
+            org.sites.len()
+        );
         Ok(())
     })
 }
@@ -99,10 +135,19 @@ pub fn org_command(dir: &DataDir, cmd: OrgCommand) -> Result<()> {
 ///
 /// # Errors
 /// `InputError` for an unknown kind or a rejected file.
-pub fn ingest(dir: &DataDir, kind: &str, files: &[PathBuf], opts: ImportOptions, quiet: bool) -> Result<Vec<ImportReport>> {
+pub fn ingest(
+    dir: &DataDir,
+    kind: &str,
+    files: &[PathBuf],
+    opts: ImportOptions,
+    quiet: bool,
+) -> Result<Vec<ImportReport>> {
     let kind = RecordKind::parse(kind).ok_or_else(|| {
         let kinds: Vec<_> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
-        InputError(format!("unknown record kind `{kind}`; expected one of: {}", kinds.join(", ")))
+        InputError(format!(
+            "unknown record kind `{kind}`; expected one of: {}",
+            kinds.join(", ")
+        ))
     })?;
     runtime()?.block_on(async {
         let store = open(dir).await?;
@@ -113,11 +158,21 @@ pub fn ingest(dir: &DataDir, kind: &str, files: &[PathBuf], opts: ImportOptions,
             match ingest_one(dir, &store, &org, kind, f, opts, quiet).await {
                 Ok(r) => {
                     if r.status == ImportStatus::RejectedStrict {
-                        failed.push(format!("{}: rejected (--strict): {} invalid row(s)", f.display(), r.rows_quarantined));
+                        failed.push(format!(
+                            "{}: rejected (--strict): {} invalid row(s)",
+                            f.display(),
+                            r.rows_quarantined
+                        ));
                     }
                     reports.push(r);
                 }
-                Err(e @ (ImportError::Io { .. } | ImportError::NotUtf8 { .. } | ImportError::MissingColumns { .. } | ImportError::Malformed { .. } | ImportError::UnknownFormat(_))) => {
+                Err(
+                    e @ (ImportError::Io { .. }
+                    | ImportError::NotUtf8 { .. }
+                    | ImportError::MissingColumns { .. }
+                    | ImportError::Malformed { .. }
+                    | ImportError::UnknownFormat(_)),
+                ) => {
                     eprintln!("error: {e}; nothing stored from this file");
                     failed.push(e.to_string());
                 }
@@ -125,18 +180,41 @@ pub fn ingest(dir: &DataDir, kind: &str, files: &[PathBuf], opts: ImportOptions,
             }
         }
         if !failed.is_empty() {
-            return Err(InputError(format!("{} file(s) not imported:\n  {}", failed.len(), failed.join("\n  "))).into());
+            return Err(InputError(format!(
+                "{} file(s) not imported:\n  {}",
+                failed.len(),
+                failed.join("\n  ")
+            ))
+            .into());
         }
         Ok(reports)
     })
 }
 
-async fn ingest_one(dir: &DataDir, store: &Store, org: &Organisation, kind: RecordKind, file: &Path, opts: ImportOptions, quiet: bool) -> Result<ImportReport, ImportError> {
+async fn ingest_one(
+    dir: &DataDir,
+    store: &Store,
+    org: &Organisation,
+    kind: RecordKind,
+    file: &Path,
+    opts: ImportOptions,
+    quiet: bool,
+) -> Result<ImportReport, ImportError> {
     let size = std::fs::metadata(file).map_or(0, |m| m.len());
-    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(size) };
-    bar.set_style(indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(size)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     bar.set_message(format!("{} {}", kind.as_str(), file.display()));
-    let report = import_file(dir, store, org, kind, file, opts, Utc::now(), &mut |b| bar.set_position(b)).await;
+    let report = import_file(dir, store, org, kind, file, opts, Utc::now(), &mut |b| {
+        bar.set_position(b)
+    })
+    .await;
     bar.finish_and_clear();
     let report = report?;
     if !quiet {
@@ -152,7 +230,10 @@ fn print_report(r: &ImportReport) {
         ImportStatus::RejectedStrict => "rejected (--strict): nothing stored".to_string(),
     };
     println!("{} {} — {status}", r.kind, r.file);
-    println!("  read {}  stored {}  quarantined {}  duplicates {}", r.rows_read, r.rows_stored, r.rows_quarantined, r.duplicates);
+    println!(
+        "  read {}  stored {}  quarantined {}  duplicates {}",
+        r.rows_read, r.rows_stored, r.rows_quarantined, r.duplicates
+    );
     for (reason, n) in &r.reasons {
         println!("    {n:>8}  {reason}");
     }
@@ -160,7 +241,11 @@ fn print_report(r: &ImportReport) {
         println!("  quarantined rows (line, reasons, original): {q}");
     }
     if !r.ignored_columns.is_empty() {
-        println!("  ignored columns (not fields of {}): {}", r.kind, r.ignored_columns.join(", "));
+        println!(
+            "  ignored columns (not fields of {}): {}",
+            r.kind,
+            r.ignored_columns.join(", ")
+        );
     }
 }
 
@@ -168,7 +253,14 @@ fn print_report(r: &ImportReport) {
 ///
 /// # Errors
 /// `InputError` for a bad period, scope or guideline file.
-pub fn evaluate(dir: &DataDir, period: &str, scope: Option<&str>, guideline: Option<&PathBuf>, format: EvalFormat, lang: Lang) -> Result<Evaluation> {
+pub fn evaluate(
+    dir: &DataDir,
+    period: &str,
+    scope: Option<&str>,
+    guideline: Option<&PathBuf>,
+    format: EvalFormat,
+    lang: Lang,
+) -> Result<Evaluation> {
     let period = Period::parse(period).map_err(|e| InputError(e.to_string()))?;
     let g = crate::guideline_cmd::load(guideline)?;
     runtime()?.block_on(async {
@@ -188,19 +280,45 @@ pub fn evaluate(dir: &DataDir, period: &str, scope: Option<&str>, guideline: Opt
 ///
 /// # Errors
 /// On an unknown scope or a store failure.
-pub async fn run_evaluation(dir: &DataDir, store: &Store, g: &Guideline, org: &Organisation, period: &Period, scope: Option<&str>) -> Result<Evaluation> {
+pub async fn run_evaluation(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+    scope: Option<&str>,
+) -> Result<Evaluation> {
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
     let computed = yardstick_engine::compute::compute(dir, store, g, org, period).await?;
-    let inputs = Inputs { guideline: g, org, scope, period: period.clone(), states: computed.merged(), users: computed.users.clone(), audits: Vec::new() };
+    let inputs = Inputs {
+        guideline: g,
+        org,
+        scope,
+        period: period.clone(),
+        states: computed.merged(),
+        users: computed.users.clone(),
+        audits: Vec::new(),
+    };
     let ev = evaluate::evaluate(&inputs).map_err(|e| InputError(e.to_string()))?;
     let json = serde_json::to_string(&ev)?;
-    store.save_evaluation(&ev.scope, &ev.period.label, &ev.guideline_fingerprint, &ev.input_fingerprint, &json, Utc::now()).await?;
+    store
+        .save_evaluation(
+            &ev.scope,
+            &ev.period.label,
+            &ev.guideline_fingerprint,
+            &ev.input_fingerprint,
+            &json,
+            Utc::now(),
+        )
+        .await?;
     Ok(ev)
 }
 
 fn csv(ev: &Evaluation) -> String {
-    let mut out = String::from("site,scene,peer_group,total,level,rank,peers,percentile,management,results,red_lines\n");
+    let mut out = String::from(
+        "site,scene,peer_group,total,level,rank,peers,percentile,management,results,red_lines\n",
+    );
     for s in &ev.sites {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{}\n",
@@ -223,23 +341,49 @@ fn csv(ev: &Evaluation) -> String {
 /// A readable summary: sites ranked by total (at most `limit` rows), with their weakest
 /// indicators and red lines.
 #[must_use]
-pub fn summary(ev: &Evaluation, org: &Organisation, g: &Guideline, lang: Lang, limit: usize) -> String {
+pub fn summary(
+    ev: &Evaluation,
+    org: &Organisation,
+    g: &Guideline,
+    lang: Lang,
+    limit: usize,
+) -> String {
     let zh = lang == Lang::Zh;
     let h = |a: &'static str, b: &'static str| if zh { a } else { b };
     let mut sites: Vec<_> = ev.sites.iter().collect();
-    sites.sort_by(|a, b| b.total.unwrap_or(-1.0).total_cmp(&a.total.unwrap_or(-1.0)).then(a.site.cmp(&b.site)));
+    sites.sort_by(|a, b| {
+        b.total
+            .unwrap_or(-1.0)
+            .total_cmp(&a.total.unwrap_or(-1.0))
+            .then(a.site.cmp(&b.site))
+    });
     let rows: Vec<Vec<String>> = sites
         .iter()
         .take(limit)
         .map(|s| {
-            let name = org.site(&s.site).map_or(String::new(), |x| x.name.get(lang).to_string());
+            let name = org
+                .site(&s.site)
+                .map_or(String::new(), |x| x.name.get(lang).to_string());
             let weakest: Vec<String> = {
-                let mut l: Vec<_> = s.lines.iter().filter(|l| l.achievement.is_some_and(|a| a < 0.5)).collect();
-                l.sort_by(|a, b| a.achievement.unwrap_or(0.0).total_cmp(&b.achievement.unwrap_or(0.0)));
-                l.iter().take(3).map(|l| {
-                    let n = g.indicator(&l.indicator).map_or(l.indicator.clone(), |i| format!("{} {}", i.id, i.name.get(lang)));
-                    format!("{n}={}", num(l.value, 1))
-                }).collect()
+                let mut l: Vec<_> = s
+                    .lines
+                    .iter()
+                    .filter(|l| l.achievement.is_some_and(|a| a < 0.5))
+                    .collect();
+                l.sort_by(|a, b| {
+                    a.achievement
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.achievement.unwrap_or(0.0))
+                });
+                l.iter()
+                    .take(3)
+                    .map(|l| {
+                        let n = g.indicator(&l.indicator).map_or(l.indicator.clone(), |i| {
+                            format!("{} {}", i.id, i.name.get(lang))
+                        });
+                        format!("{n}={}", num(l.value, 1))
+                    })
+                    .collect()
             };
             vec![
                 s.site.clone(),
@@ -253,8 +397,27 @@ pub fn summary(ev: &Evaluation, org: &Organisation, g: &Guideline, lang: Lang, l
             ]
         })
         .collect();
-    let mut out = format!("{} {} — {} {} ({})\n", h("评价", "Evaluation"), ev.period.label, h("范围", "scope"), ev.scope, &ev.input_fingerprint[..12]);
-    out.push_str(&render(&[h("站点", "site"), h("名称", "name"), h("场景", "scene"), h("总分", "total"), h("等级", "level"), h("组内排名", "rank"), h("红线", "red lines"), h("最弱指标", "weakest indicators")], &rows));
+    let mut out = format!(
+        "{} {} — {} {} ({})\n",
+        h("评价", "Evaluation"),
+        ev.period.label,
+        h("范围", "scope"),
+        ev.scope,
+        &ev.input_fingerprint[..12]
+    );
+    out.push_str(&render(
+        &[
+            h("站点", "site"),
+            h("名称", "name"),
+            h("场景", "scene"),
+            h("总分", "total"),
+            h("等级", "level"),
+            h("组内排名", "rank"),
+            h("红线", "red lines"),
+            h("最弱指标", "weakest indicators"),
+        ],
+        &rows,
+    ));
     out
 }
 
@@ -268,9 +431,41 @@ pub fn stats(dir: &DataDir) -> Result<()> {
         let batches = store.batches().await?;
         let rows: Vec<Vec<String>> = batches
             .iter()
-            .map(|b| vec![b.id.to_string(), b.kind.clone(), b.file_name.clone(), b.rows_read.to_string(), b.rows_stored.to_string(), b.rows_quarantined.to_string(), b.duplicates.to_string(), if b.replace { "replace".into() } else { String::new() }, b.committed_at.clone()])
+            .map(|b| {
+                vec![
+                    b.id.to_string(),
+                    b.kind.clone(),
+                    b.file_name.clone(),
+                    b.rows_read.to_string(),
+                    b.rows_stored.to_string(),
+                    b.rows_quarantined.to_string(),
+                    b.duplicates.to_string(),
+                    if b.replace {
+                        "replace".into()
+                    } else {
+                        String::new()
+                    },
+                    b.committed_at.clone(),
+                ]
+            })
             .collect();
-        print!("{}", render(&["batch", "kind", "file", "read", "stored", "quarantined", "duplicates", "mode", "committed"], &rows));
+        print!(
+            "{}",
+            render(
+                &[
+                    "batch",
+                    "kind",
+                    "file",
+                    "read",
+                    "stored",
+                    "quarantined",
+                    "duplicates",
+                    "mode",
+                    "committed"
+                ],
+                &rows
+            )
+        );
         let mut per_kind = std::collections::BTreeMap::<String, i64>::new();
         for b in &batches {
             *per_kind.entry(b.kind.clone()).or_default() += b.rows_stored;

@@ -75,15 +75,42 @@ impl Computed {
 ///
 /// # Errors
 /// When a committed file cannot be read or the store fails.
-pub async fn compute(dir: &DataDir, store: &Store, g: &Guideline, org: &Organisation, period: &Period) -> Result<Computed, ComputeError> {
+pub async fn compute(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+) -> Result<Computed, ComputeError> {
     let mut out = Computed::default();
     let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
     let months = months_needed(period);
-    let tz: HashMap<String, Tz> = org.sites.iter().filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t))).collect();
-    for kind in kinds.iter().copied().chain([RecordKind::SubscriberBase]).collect::<BTreeSet<_>>() {
-        let files: Vec<FileEntry> = store.files(kind.as_str()).await?.into_iter().filter(|f| months.contains(&f.month)).collect();
+    let tz: HashMap<String, Tz> = org
+        .sites
+        .iter()
+        .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+        .collect();
+    for kind in kinds
+        .iter()
+        .copied()
+        .chain([RecordKind::SubscriberBase])
+        .collect::<BTreeSet<_>>()
+    {
+        let files: Vec<FileEntry> = store
+            .files(kind.as_str())
+            .await?
+            .into_iter()
+            .filter(|f| months.contains(&f.month))
+            .collect();
         let replaced = store.replaced(kind.as_str()).await?;
-        let scan = Scan { dir, kind, files: &files, replaced: &replaced, tz: &tz, period };
+        let scan = Scan {
+            dir,
+            kind,
+            files: &files,
+            replaced: &replaced,
+            tz: &tz,
+            period,
+        };
         if kind == RecordKind::SubscriberBase {
             out.users = scan.users()?;
         }
@@ -125,19 +152,29 @@ struct Columns<'b> {
 
 impl<'b> Columns<'b> {
     fn new(batch: &'b RecordBatch) -> Columns<'b> {
-        let names = batch.schema_ref().fields().iter().enumerate().map(|(i, f)| (f.name().as_str(), i)).collect();
+        let names = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name().as_str(), i))
+            .collect();
         Columns { names, batch }
     }
 
     fn get(&self, name: &str, row: usize) -> Value {
-        let Some(&i) = self.names.get(name) else { return Value::Null };
+        let Some(&i) = self.names.get(name) else {
+            return Value::Null;
+        };
         let col = self.batch.column(i);
         if col.is_null(row) {
             return Value::Null;
         }
         match col.data_type() {
             DataType::Utf8 => Value::Str(col.as_string::<i32>().value(row).to_string()),
-            DataType::Timestamp(_, _) => Value::Ts(col.as_primitive::<TimestampMillisecondType>().value(row)),
+            DataType::Timestamp(_, _) => {
+                Value::Ts(col.as_primitive::<TimestampMillisecondType>().value(row))
+            }
             #[allow(clippy::cast_precision_loss, reason = "record integers are small")]
             DataType::Int64 => Value::Num(col.as_primitive::<Int64Type>().value(row) as f64),
             DataType::Float64 => Value::Num(col.as_primitive::<Float64Type>().value(row)),
@@ -169,13 +206,19 @@ impl Row for RowView<'_, '_> {
             return Value::Bool(set.contains(&self.pos));
         }
         if self.kind == RecordKind::WorkOrder && field == "elapsed_h" {
-            return match (self.cols.get("created_at", self.row), self.cols.get("completed_at", self.row)) {
+            return match (
+                self.cols.get("created_at", self.row),
+                self.cols.get("completed_at", self.row),
+            ) {
                 (Value::Ts(a), Value::Ts(b)) => {
                     let pause_ms = match self.cols.get("pause_s", self.row) {
                         Value::Num(p) => p * 1000.0,
                         _ => 0.0,
                     };
-                    #[allow(clippy::cast_precision_loss, reason = "millisecond spans are far below 2^53")]
+                    #[allow(
+                        clippy::cast_precision_loss,
+                        reason = "millisecond spans are far below 2^53"
+                    )]
                     let span = (b - a) as f64;
                     Value::Num(((span - pause_ms) / 3_600_000.0).max(0.0))
                 }
@@ -187,9 +230,16 @@ impl Row for RowView<'_, '_> {
 }
 
 fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, ComputeError> {
-    let err = |m: String| ComputeError::Read { path: path.display().to_string(), message: m };
+    let err = |m: String| ComputeError::Read {
+        path: path.display().to_string(),
+        message: m,
+    };
     let file = File::open(path).map_err(|e| err(e.to_string()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(e.to_string()))?.with_batch_size(65_536).build().map_err(|e| err(e.to_string()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| err(e.to_string()))?
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| err(e.to_string()))?;
     reader.map(|b| b.map_err(|e| err(e.to_string()))).collect()
 }
 
@@ -197,8 +247,15 @@ fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, ComputeError> {
 ///
 /// # Errors
 /// When the file cannot be read.
-pub fn read_id_pairs(path: &Path, id_field: &str) -> Result<Vec<(String, String)>, crate::import::ImportError> {
-    let batches = read_batches(path).map_err(|e| crate::import::ImportError::Malformed { path: path.display().to_string(), line: 0, message: e.to_string() })?;
+pub fn read_id_pairs(
+    path: &Path,
+    id_field: &str,
+) -> Result<Vec<(String, String)>, crate::import::ImportError> {
+    let batches = read_batches(path).map_err(|e| crate::import::ImportError::Malformed {
+        path: path.display().to_string(),
+        line: 0,
+        message: e.to_string(),
+    })?;
     let mut out = Vec::new();
     for b in &batches {
         let c = Columns::new(b);
@@ -225,18 +282,31 @@ fn hash_group(values: &[Value]) -> Option<u64> {
 impl Scan<'_> {
     /// Local day of a row and whether it is visible (not superseded).
     fn day(&self, cols: &Columns<'_>, row: usize, batch_id: i64) -> Option<(String, NaiveDate)> {
-        let Value::Str(site) = cols.get("site_id", row) else { return None };
+        let Value::Str(site) = cols.get("site_id", row) else {
+            return None;
+        };
         let t = cols.first_ts(anchor_fields(self.kind), row)?;
-        let tz = self.tz.get(&site).copied().unwrap_or(chrono_tz::Asia::Shanghai);
-        let day = DateTime::from_timestamp_millis(t)?.with_timezone(&tz).date_naive();
-        let winner = self.replaced.get(&(site.clone(), day.format("%Y-%m-%d").to_string()));
+        let tz = self
+            .tz
+            .get(&site)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let day = DateTime::from_timestamp_millis(t)?
+            .with_timezone(&tz)
+            .date_naive();
+        let winner = self
+            .replaced
+            .get(&(site.clone(), day.format("%Y-%m-%d").to_string()));
         winner.is_none_or(|w| batch_id >= *w).then_some((site, day))
     }
 
     fn flags(&self, all: &[(i64, Vec<RecordBatch>)]) -> BTreeMap<&'static str, HashSet<u64>> {
         let mut out = BTreeMap::new();
         for spec in repeat_specs(self.kind) {
-            out.insert(spec.field, flag_repeats(self.key_rows(spec, all), spec.days));
+            out.insert(
+                spec.field,
+                flag_repeats(self.key_rows(spec, all), spec.days),
+            );
         }
         out
     }
@@ -259,8 +329,16 @@ impl Scan<'_> {
                         continue;
                     }
                     let group: Vec<Value> = spec.group.iter().map(|g| cols.get(g, r)).collect();
-                    let (Some(group), Some(at)) = (hash_group(&group), cols.first_ts(spec.at, r)) else { continue };
-                    rows.push(KeyRow { group, at, from: cols.first_ts(spec.from, r), pos: p });
+                    let (Some(group), Some(at)) = (hash_group(&group), cols.first_ts(spec.at, r))
+                    else {
+                        continue;
+                    };
+                    rows.push(KeyRow {
+                        group,
+                        at,
+                        from: cols.first_ts(spec.from, r),
+                        pos: p,
+                    });
                 }
             }
         }
@@ -268,10 +346,18 @@ impl Scan<'_> {
     }
 
     fn load(&self) -> Result<Vec<(i64, Vec<RecordBatch>)>, ComputeError> {
-        self.files.iter().map(|f| Ok((f.batch_id, read_batches(&self.dir.abs(&f.path))?))).collect()
+        self.files
+            .iter()
+            .map(|f| Ok((f.batch_id, read_batches(&self.dir.abs(&f.path))?)))
+            .collect()
     }
 
-    fn observe_all(&self, g: &Guideline, indicators: &[&Indicator], out: &mut Computed) -> Result<(), ComputeError> {
+    fn observe_all(
+        &self,
+        g: &Guideline,
+        indicators: &[&Indicator],
+        out: &mut Computed,
+    ) -> Result<(), ComputeError> {
         let all = self.load()?;
         let flags = self.flags(&all);
         let strata: Vec<Vec<String>> = indicators.iter().map(|i| strata_of(g, &i.id)).collect();
@@ -283,20 +369,42 @@ impl Scan<'_> {
                 for r in 0..b.num_rows() {
                     let p = pos;
                     pos += 1;
-                    let Some((site, day)) = self.day(&cols, r, *batch_id) else { continue };
+                    let Some((site, day)) = self.day(&cols, r, *batch_id) else {
+                        continue;
+                    };
                     if !self.period.contains(day) {
                         continue;
                     }
                     scanned += 1;
-                    let view = RowView { cols: &cols, row: r, kind: self.kind, flags: &flags, pos: p };
+                    let view = RowView {
+                        cols: &cols,
+                        row: r,
+                        kind: self.kind,
+                        flags: &flags,
+                        pos: p,
+                    };
                     for (ind, strata) in indicators.iter().zip(&strata) {
                         for stratum in strata.iter().filter(|s| in_stratum(s, &view)) {
-                            let key = StateKey { site: site.clone(), indicator: ind.id.clone(), stratum: stratum.clone() };
+                            let key = StateKey {
+                                site: site.clone(),
+                                indicator: ind.id.clone(),
+                                stratum: stratum.clone(),
+                            };
                             let state = out.daily.entry((key, day)).or_default();
                             match observe(ind, &view, state) {
                                 Ok(Observed::Added | Observed::Filtered) => {}
-                                Ok(Observed::Unclassified) => *out.row_problems.entry(format!("{}: contact neither answered, abandoned nor IVR-contained", ind.id)).or_default() += 1,
-                                Err(e) => *out.row_problems.entry(format!("{}: {e}", ind.id)).or_default() += 1,
+                                Ok(Observed::Unclassified) => *out
+                                    .row_problems
+                                    .entry(format!(
+                                        "{}: contact neither answered, abandoned nor IVR-contained",
+                                        ind.id
+                                    ))
+                                    .or_default() += 1,
+                                Err(e) => {
+                                    *out.row_problems
+                                        .entry(format!("{}: {e}", ind.id))
+                                        .or_default() += 1
+                                }
                             }
                         }
                     }
@@ -305,7 +413,9 @@ impl Scan<'_> {
         }
         // Empty states are created for every filtered row; drop them so "no data" stays visible.
         out.daily.retain(|_, s| s.n > 0);
-        *out.rows_scanned.entry(self.kind.as_str().to_string()).or_default() += scanned;
+        *out.rows_scanned
+            .entry(self.kind.as_str().to_string())
+            .or_default() += scanned;
         Ok(())
     }
 
@@ -315,8 +425,11 @@ impl Scan<'_> {
             for b in &batches {
                 let cols = Columns::new(b);
                 for r in 0..b.num_rows() {
-                    let Some((site, day)) = self.day(&cols, r, batch_id) else { continue };
-                    if let (true, Value::Num(u)) = (self.period.contains(day), cols.get("users", r)) {
+                    let Some((site, day)) = self.day(&cols, r, batch_id) else {
+                        continue;
+                    };
+                    if let (true, Value::Num(u)) = (self.period.contains(day), cols.get("users", r))
+                    {
                         let e = sums.entry(site).or_default();
                         e.0 += u;
                         e.1 += 1;
@@ -324,8 +437,16 @@ impl Scan<'_> {
                 }
             }
         }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "user counts are non-negative and far below 2^53")]
-        let users = sums.into_iter().map(|(k, (s, n))| (k, (s / n as f64).round() as u64)).collect();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "user counts are non-negative and far below 2^53"
+        )]
+        let users = sums
+            .into_iter()
+            .map(|(k, (s, n))| (k, (s / n as f64).round() as u64))
+            .collect();
         Ok(users)
     }
 }
@@ -333,7 +454,12 @@ impl Scan<'_> {
 /// Record strata an indicator is computed for: all records, plus each stratum a target names.
 #[must_use]
 pub fn strata_of(g: &Guideline, indicator: &str) -> Vec<String> {
-    let mut s: BTreeSet<String> = g.targets.iter().filter(|t| t.indicator == indicator).map(|t| t.selector.stratum()).collect();
+    let mut s: BTreeSet<String> = g
+        .targets
+        .iter()
+        .filter(|t| t.indicator == indicator)
+        .map(|t| t.selector.stratum())
+        .collect();
     s.insert(String::new());
     s.into_iter().collect()
 }

@@ -30,20 +30,60 @@ pub struct RepeatSpec {
 #[must_use]
 pub fn repeat_specs(kind: RecordKind) -> &'static [RepeatSpec] {
     match kind {
-        RecordKind::HallTicket => &[RepeatSpec { field: "revisit_7d", group: &["customer_key", "request_key"], at: &["issued_at"], from: &["issued_at"], days: 7, only: None }],
+        RecordKind::HallTicket => &[RepeatSpec {
+            field: "revisit_7d",
+            group: &["customer_key", "request_key"],
+            at: &["issued_at"],
+            from: &["issued_at"],
+            days: 7,
+            only: None,
+        }],
         RecordKind::Contact => &[RepeatSpec {
             field: "repeat_7d",
             group: &["customer_key", "issue_class"],
-            at: &["queue_entry_at", "ivr_entry_at", "answered_at", "abandoned_at", "end_at"],
-            from: &["queue_entry_at", "ivr_entry_at", "answered_at", "abandoned_at", "end_at"],
+            at: &[
+                "queue_entry_at",
+                "ivr_entry_at",
+                "answered_at",
+                "abandoned_at",
+                "end_at",
+            ],
+            from: &[
+                "queue_entry_at",
+                "ivr_entry_at",
+                "answered_at",
+                "abandoned_at",
+                "end_at",
+            ],
             days: 7,
             only: None,
         }],
         RecordKind::WorkOrder => &[
-            RepeatSpec { field: "repeat_30d", group: &["line_key"], at: &["created_at"], from: &["completed_at"], days: 30, only: Some(("kind", "repair")) },
-            RepeatSpec { field: "revisit_30d", group: &["customer_key", "kind"], at: &["created_at"], from: &["completed_at"], days: 30, only: None },
+            RepeatSpec {
+                field: "repeat_30d",
+                group: &["line_key"],
+                at: &["created_at"],
+                from: &["completed_at"],
+                days: 30,
+                only: Some(("kind", "repair")),
+            },
+            RepeatSpec {
+                field: "revisit_30d",
+                group: &["customer_key", "kind"],
+                at: &["created_at"],
+                from: &["completed_at"],
+                days: 30,
+                only: None,
+            },
         ],
-        RecordKind::Complaint => &[RepeatSpec { field: "repeat_30d", group: &["customer_key", "issue_key"], at: &["received_at"], from: &["received_at"], days: 30, only: None }],
+        RecordKind::Complaint => &[RepeatSpec {
+            field: "repeat_30d",
+            group: &["customer_key", "issue_key"],
+            at: &["received_at"],
+            from: &["received_at"],
+            days: 30,
+            only: None,
+        }],
         RecordKind::Survey | RecordKind::SubscriberBase | RecordKind::AgentInterval => &[],
     }
 }
@@ -69,7 +109,10 @@ pub fn flag_repeats(mut rows: Vec<KeyRow>, days: i64) -> HashSet<u64> {
     let mut out = HashSet::new();
     for (i, r) in rows.iter().enumerate() {
         let Some(from) = r.from else { continue };
-        for later in rows[i + 1..].iter().take_while(|l| l.group == r.group && l.at <= from + window) {
+        for later in rows[i + 1..]
+            .iter()
+            .take_while(|l| l.group == r.group && l.at <= from + window)
+        {
             if later.at > from {
                 out.insert(r.pos);
                 break;
@@ -91,10 +134,30 @@ mod tests {
         // within 7 days (flag pos 0); day 3 → day 20 is not (17 days); day 20 has none.
         // Group 2: one contact on day 1, never flagged.
         let rows = vec![
-            KeyRow { group: 1, at: 0, from: Some(0), pos: 0 },
-            KeyRow { group: 1, at: 3 * DAY, from: Some(3 * DAY), pos: 1 },
-            KeyRow { group: 1, at: 20 * DAY, from: Some(20 * DAY), pos: 2 },
-            KeyRow { group: 2, at: DAY, from: Some(DAY), pos: 3 },
+            KeyRow {
+                group: 1,
+                at: 0,
+                from: Some(0),
+                pos: 0,
+            },
+            KeyRow {
+                group: 1,
+                at: 3 * DAY,
+                from: Some(3 * DAY),
+                pos: 1,
+            },
+            KeyRow {
+                group: 1,
+                at: 20 * DAY,
+                from: Some(20 * DAY),
+                pos: 2,
+            },
+            KeyRow {
+                group: 2,
+                at: DAY,
+                from: Some(DAY),
+                pos: 3,
+            },
         ];
         let flags = flag_repeats(rows, 7);
         assert_eq!(flags, HashSet::from([0]));
@@ -106,9 +169,24 @@ mod tests {
         // day 34: 29 days after completion → repeat within 30 days. A fault reported before
         // the completion (day 4) does not count as a repeat of it.
         let rows = vec![
-            KeyRow { group: 9, at: 0, from: Some(5 * DAY), pos: 10 },
-            KeyRow { group: 9, at: 4 * DAY, from: None, pos: 11 },
-            KeyRow { group: 9, at: 34 * DAY, from: Some(35 * DAY), pos: 12 },
+            KeyRow {
+                group: 9,
+                at: 0,
+                from: Some(5 * DAY),
+                pos: 10,
+            },
+            KeyRow {
+                group: 9,
+                at: 4 * DAY,
+                from: None,
+                pos: 11,
+            },
+            KeyRow {
+                group: 9,
+                at: 34 * DAY,
+                from: Some(35 * DAY),
+                pos: 12,
+            },
         ];
         assert_eq!(flag_repeats(rows, 30), HashSet::from([10]));
     }

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -92,7 +92,9 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// The file is not UTF-8.
-    #[error("{path}: not UTF-8 text (first bad byte on line {line}); convert it to UTF-8 and import again")]
+    #[error(
+        "{path}: not UTF-8 text (first bad byte on line {line}); convert it to UTF-8 and import again"
+    )]
     NotUtf8 {
         /// Path.
         path: String,
@@ -100,7 +102,9 @@ pub enum ImportError {
         line: u64,
     },
     /// Required columns are missing.
-    #[error("{path}: missing required column(s) {missing} for kind `{kind}`; found columns: {found}")]
+    #[error(
+        "{path}: missing required column(s) {missing} for kind `{kind}`; found columns: {found}"
+    )]
     MissingColumns {
         /// Path.
         path: String,
@@ -152,7 +156,13 @@ struct Checker<'a> {
 
 /// A checked row: typed values or every reason it was rejected.
 enum Checked {
-    Valid { values: Vec<Value>, site: String, month: String, day: String, key: Option<u128> },
+    Valid {
+        values: Vec<Value>,
+        site: String,
+        month: String,
+        day: String,
+        key: Option<u128>,
+    },
     Invalid(Vec<(String, String)>),
 }
 
@@ -174,7 +184,12 @@ pub async fn import_file(
     let file_label = path.display().to_string();
     let hash = hash_file(path)?;
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
-        return Ok(empty_report(kind, &file_label, ImportStatus::AlreadyImported(b), count_rows(path)?));
+        return Ok(empty_report(
+            kind,
+            &file_label,
+            ImportStatus::AlreadyImported(b),
+            count_rows(path)?,
+        ));
     }
     let batch = store.next_batch_id().await?;
     let existing = existing_keys(dir, store, kind).await?;
@@ -238,7 +253,10 @@ impl ImportReport {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
-    move |source| ImportError::Io { path: path.display().to_string(), source }
+    move |source| ImportError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn hash_file(path: &Path) -> Result<String, ImportError> {
@@ -257,12 +275,21 @@ fn hash_file(path: &Path) -> Result<String, ImportError> {
 
 fn count_rows(path: &Path) -> Result<u64, ImportError> {
     let f = File::open(path).map_err(io(path))?;
-    let lines = BufReader::new(f).lines().map_while(Result::ok).filter(|l| !l.trim().is_empty()).count() as u64;
-    Ok(if is_csv(path) { lines.saturating_sub(1) } else { lines })
+    let lines = BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter(|l| !l.trim().is_empty())
+        .count() as u64;
+    Ok(if is_csv(path) {
+        lines.saturating_sub(1)
+    } else {
+        lines
+    })
 }
 
 fn is_csv(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// 128-bit key of (site, record id), for duplicate detection in bounded memory.
@@ -275,9 +302,15 @@ fn key(site: &str, id: &str) -> u128 {
 }
 
 /// Keys of every record of this kind already stored, so re-sent rows count once.
-async fn existing_keys(dir: &DataDir, store: &Store, kind: RecordKind) -> Result<HashMap<u128, i64>, ImportError> {
+async fn existing_keys(
+    dir: &DataDir,
+    store: &Store,
+    kind: RecordKind,
+) -> Result<HashMap<u128, i64>, ImportError> {
     let mut out = HashMap::new();
-    let Some(id) = id_field(kind) else { return Ok(out) };
+    let Some(id) = id_field(kind) else {
+        return Ok(out);
+    };
     for f in store.files(kind.as_str()).await? {
         for (site, rid) in crate::compute::read_id_pairs(&dir.abs(&f.path), id)? {
             out.insert(key(&site, &rid), f.batch_id);
@@ -287,8 +320,17 @@ async fn existing_keys(dir: &DataDir, store: &Store, kind: RecordKind) -> Result
 }
 
 /// Reads the file row by row, calling `take` for each; returns the ignored columns.
-fn read_rows(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>, progress: &mut dyn FnMut(u64)) -> Result<Vec<String>, ImportError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+fn read_rows(
+    path: &Path,
+    kind: RecordKind,
+    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "csv" => read_csv(path, kind, take, progress),
         "jsonl" | "ndjson" => read_jsonl(path, kind, take, progress),
@@ -296,10 +338,22 @@ fn read_rows(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Resu
     }
 }
 
-fn columns(path: &Path, kind: RecordKind, header: &[String]) -> Result<(Vec<Option<usize>>, Vec<String>), ImportError> {
+fn columns(
+    path: &Path,
+    kind: RecordKind,
+    header: &[String],
+) -> Result<(Vec<Option<usize>>, Vec<String>), ImportError> {
     let fields = stored_fields(kind);
-    let index: Vec<Option<usize>> = fields.iter().map(|f| header.iter().position(|h| h.trim() == f.name)).collect();
-    let missing: Vec<&str> = fields.iter().zip(&index).filter(|(f, i)| f.required && i.is_none()).map(|(f, _)| f.name).collect();
+    let index: Vec<Option<usize>> = fields
+        .iter()
+        .map(|f| header.iter().position(|h| h.trim() == f.name))
+        .collect();
+    let missing: Vec<&str> = fields
+        .iter()
+        .zip(&index)
+        .filter(|(f, i)| f.required && i.is_none())
+        .map(|(f, _)| f.name)
+        .collect();
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns {
             path: path.display().to_string(),
@@ -308,16 +362,28 @@ fn columns(path: &Path, kind: RecordKind, header: &[String]) -> Result<(Vec<Opti
             found: header.join(", "),
         });
     }
-    let ignored = header.iter().filter(|h| !h.trim().is_empty() && !fields.iter().any(|f| f.name == h.trim())).cloned().collect();
+    let ignored = header
+        .iter()
+        .filter(|h| !h.trim().is_empty() && !fields.iter().any(|f| f.name == h.trim()))
+        .cloned()
+        .collect();
     Ok((index, ignored))
 }
 
-fn read_csv(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>, progress: &mut dyn FnMut(u64)) -> Result<Vec<String>, ImportError> {
+fn read_csv(
+    path: &Path,
+    kind: RecordKind,
+    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let label = path.display().to_string();
     let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect(),
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').to_string())
+            .collect(),
         Err(e) => return Err(csv_error(&label, &e)),
     };
     let (index, ignored) = columns(path, kind, &header)?;
@@ -330,15 +396,28 @@ fn read_csv(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Resul
             Err(e) => return Err(csv_error(&label, &e)),
         }
         let line = rec.position().map_or(0, csv::Position::line);
-        let cells = index.iter().map(|i| i.and_then(|i| rec.get(i)).map(str::to_string)).collect();
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        let cells = index
+            .iter()
+            .map(|i| i.and_then(|i| rec.get(i)).map(str::to_string))
+            .collect();
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
         let original = match w.write_record(&rec).ok().and_then(|()| w.into_inner().ok()) {
             Some(bytes) => String::from_utf8_lossy(&bytes).trim_end().to_string(),
             None => rec.iter().collect::<Vec<_>>().join(","),
         };
-        let mut row = RawRow { line, cells, original };
+        let mut row = RawRow {
+            line,
+            cells,
+            original,
+        };
         if rec.len() != header.len() {
-            row.cells.push(Some(format!("\u{0}row has {} cells, header has {}", rec.len(), header.len())));
+            row.cells.push(Some(format!(
+                "\u{0}row has {} cells, header has {}",
+                rec.len(),
+                header.len()
+            )));
         }
         take(row)?;
         n += 1;
@@ -352,13 +431,28 @@ fn read_csv(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Resul
 
 fn csv_error(path: &str, e: &csv::Error) -> ImportError {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => ImportError::NotUtf8 { path: path.to_string(), line: pos.as_ref().map_or(0, csv::Position::line) },
-        csv::ErrorKind::Io(err) => ImportError::Io { path: path.to_string(), source: std::io::Error::new(err.kind(), err.to_string()) },
-        _ => ImportError::Malformed { path: path.to_string(), line: e.position().map_or(0, csv::Position::line), message: e.to_string() },
+        csv::ErrorKind::Utf8 { pos, .. } => ImportError::NotUtf8 {
+            path: path.to_string(),
+            line: pos.as_ref().map_or(0, csv::Position::line),
+        },
+        csv::ErrorKind::Io(err) => ImportError::Io {
+            path: path.to_string(),
+            source: std::io::Error::new(err.kind(), err.to_string()),
+        },
+        _ => ImportError::Malformed {
+            path: path.to_string(),
+            line: e.position().map_or(0, csv::Position::line),
+            message: e.to_string(),
+        },
     }
 }
 
-fn read_jsonl(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>, progress: &mut dyn FnMut(u64)) -> Result<Vec<String>, ImportError> {
+fn read_jsonl(
+    path: &Path,
+    kind: RecordKind,
+    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
     let fields = stored_fields(kind);
     let mut ignored = BTreeSet::new();
@@ -373,23 +467,40 @@ fn read_jsonl(path: &Path, kind: RecordKind, take: &mut dyn FnMut(RawRow) -> Res
         }
         line += 1;
         bytes += n as u64;
-        let text = std::str::from_utf8(&buf).map_err(|_| ImportError::NotUtf8 { path: path.display().to_string(), line })?;
+        let text = std::str::from_utf8(&buf).map_err(|_| ImportError::NotUtf8 {
+            path: path.display().to_string(),
+            line,
+        })?;
         let text = text.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
             continue;
         }
         let row = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
             Ok(obj) => {
-                for k in obj.keys().filter(|k| !fields.iter().any(|f| f.name == k.as_str())) {
+                for k in obj
+                    .keys()
+                    .filter(|k| !fields.iter().any(|f| f.name == k.as_str()))
+                {
                     ignored.insert(k.clone());
                 }
-                let cells = fields.iter().map(|f| obj.get(f.name).and_then(json_text)).collect();
-                RawRow { line, cells, original: text.to_string() }
+                let cells = fields
+                    .iter()
+                    .map(|f| obj.get(f.name).and_then(json_text))
+                    .collect();
+                RawRow {
+                    line,
+                    cells,
+                    original: text.to_string(),
+                }
             }
             Err(e) => {
                 let mut cells: Vec<Option<String>> = vec![None; fields.len()];
                 cells.push(Some(format!("\u{0}not a JSON object: {e}")));
-                RawRow { line, cells, original: text.to_string() }
+                RawRow {
+                    line,
+                    cells,
+                    original: text.to_string(),
+                }
             }
         };
         take(row)?;
@@ -411,17 +522,36 @@ fn json_text(v: &serde_json::Value) -> Option<String> {
 
 impl<'a> Checker<'a> {
     fn new(kind: RecordKind, org: &'a Organisation) -> Checker<'a> {
-        let tz = org.sites.iter().filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t))).collect();
-        Checker { kind, fields: stored_fields(kind), org, tz }
+        let tz = org
+            .sites
+            .iter()
+            .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+            .collect();
+        Checker {
+            kind,
+            fields: stored_fields(kind),
+            org,
+            tz,
+        }
     }
 
     fn check(&self, row: &RawRow) -> Checked {
         let mut reasons: Vec<(String, String)> = Vec::new();
         if let Some(Some(shape)) = row.cells.get(self.fields.len()) {
-            reasons.push(("malformed row".into(), shape.trim_start_matches('\u{0}').to_string()));
+            reasons.push((
+                "malformed row".into(),
+                shape.trim_start_matches('\u{0}').to_string(),
+            ));
             return Checked::Invalid(reasons);
         }
-        let site = row.cells.first().cloned().flatten().unwrap_or_default().trim().to_string();
+        let site = row
+            .cells
+            .first()
+            .cloned()
+            .flatten()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         let tz = self.site_check(&site, &mut reasons);
         let mut values = Vec::with_capacity(self.fields.len());
         for (f, cell) in self.fields.iter().zip(&row.cells) {
@@ -432,15 +562,32 @@ impl<'a> Checker<'a> {
                     Value::Null
                 }
             };
-            if f.required && v == Value::Null && !reasons.iter().any(|(c, _)| c == &format!("invalid {}", f.name)) {
-                reasons.push((format!("missing {}", f.name), format!("{} is required", f.name)));
+            if f.required
+                && v == Value::Null
+                && !reasons
+                    .iter()
+                    .any(|(c, _)| c == &format!("invalid {}", f.name))
+            {
+                reasons.push((
+                    format!("missing {}", f.name),
+                    format!("{} is required", f.name),
+                ));
             }
             values.push(v);
         }
-        let get = |name: &str| self.fields.iter().position(|f| f.name == name).map_or(Value::Null, |i| values[i].clone());
+        let get = |name: &str| {
+            self.fields
+                .iter()
+                .position(|f| f.name == name)
+                .map_or(Value::Null, |i| values[i].clone())
+        };
         for r in parse::rules(self.kind, &get) {
             let code = r.split(':').next().unwrap_or(&r).to_string();
-            let code = if r.contains(" is before ") { format!("time order: {r}") } else { code };
+            let code = if r.contains(" is before ") {
+                format!("time order: {r}")
+            } else {
+                code
+            };
             reasons.push((code, r));
         }
         let anchor = anchor_fields(self.kind).iter().find_map(|f| match get(f) {
@@ -448,17 +595,28 @@ impl<'a> Checker<'a> {
             _ => None,
         });
         if anchor.is_none() && reasons.is_empty() {
-            reasons.push(("no timestamp".into(), format!("none of {} is set", anchor_fields(self.kind).join(", "))));
+            reasons.push((
+                "no timestamp".into(),
+                format!("none of {} is set", anchor_fields(self.kind).join(", ")),
+            ));
         }
         if !reasons.is_empty() {
             return Checked::Invalid(reasons);
         }
-        let local = DateTime::from_timestamp_millis(anchor.unwrap_or(0)).unwrap_or_default().with_timezone(&tz.unwrap_or(chrono_tz::Asia::Shanghai));
+        let local = DateTime::from_timestamp_millis(anchor.unwrap_or(0))
+            .unwrap_or_default()
+            .with_timezone(&tz.unwrap_or(chrono_tz::Asia::Shanghai));
         let key = id_field(self.kind).and_then(|f| match get(f) {
             Value::Str(id) => Some(key(&site, &id)),
             _ => None,
         });
-        Checked::Valid { values, site, month: local.format("%Y-%m").to_string(), day: local.format("%Y-%m-%d").to_string(), key }
+        Checked::Valid {
+            values,
+            site,
+            month: local.format("%Y-%m").to_string(),
+            day: local.format("%Y-%m-%d").to_string(),
+            key,
+        }
     }
 
     fn site_check(&self, site: &str, reasons: &mut Vec<(String, String)>) -> Option<Tz> {
@@ -469,14 +627,25 @@ impl<'a> Checker<'a> {
             if let Some(want) = required_scene(self.kind)
                 && s.scene != want
             {
-                reasons.push(("site scene does not fit kind".into(), format!("site `{site}` is a {}, but `{}` records belong to a {}", s.scene.as_str(), self.kind.as_str(), want.as_str())));
+                reasons.push((
+                    "site scene does not fit kind".into(),
+                    format!(
+                        "site `{site}` is a {}, but `{}` records belong to a {}",
+                        s.scene.as_str(),
+                        self.kind.as_str(),
+                        want.as_str()
+                    ),
+                ));
             }
             return self.tz.get(site).copied();
         }
         if required_scene(self.kind).is_none() && self.org.node(site).is_some() {
             return Some(chrono_tz::Asia::Shanghai);
         }
-        reasons.push(("unknown site".into(), format!("site `{site}` is not in the organisation")));
+        reasons.push((
+            "unknown site".into(),
+            format!("site `{site}` is not in the organisation"),
+        ));
         None
     }
 }
@@ -525,12 +694,20 @@ impl Run {
         self.read += 1;
         match checker.check(&row) {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
-            Checked::Valid { values, site, month, day, key } => {
+            Checked::Valid {
+                values,
+                site,
+                month,
+                day,
+                key,
+            } => {
                 if let Some(k) = key {
                     let dup = if let Some(b) = self.existing.get(&k) {
                         Some(format!("already stored in batch {b}"))
                     } else {
-                        self.seen.get(&k).map(|l| format!("same id as line {l} of this file"))
+                        self.seen
+                            .get(&k)
+                            .map(|l| format!("same id as line {l} of this file"))
                     };
                     if let Some(d) = dup {
                         self.duplicates += 1;
@@ -541,8 +718,13 @@ impl Run {
                 let w = match self.writers.entry(month.clone()) {
                     std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::btree_map::Entry::Vacant(e) => {
-                        let rel = DataDir::batch_file_rel(self.kind.as_str(), &month, self.batch, 0);
-                        e.insert(PartitionWriter::create(&self.dir, rel, schema::schema(self.kind))?)
+                        let rel =
+                            DataDir::batch_file_rel(self.kind.as_str(), &month, self.batch, 0);
+                        e.insert(PartitionWriter::create(
+                            &self.dir,
+                            rel,
+                            schema::schema(self.kind),
+                        )?)
                     }
                 };
                 w.push(values)?;
@@ -553,7 +735,11 @@ impl Run {
         }
     }
 
-    fn quarantine(&mut self, row: &RawRow, reasons: &[(String, String)]) -> Result<(), ImportError> {
+    fn quarantine(
+        &mut self,
+        row: &RawRow,
+        reasons: &[(String, String)],
+    ) -> Result<(), ImportError> {
         self.quarantined += 1;
         for (code, _) in reasons {
             *self.reasons.entry(code.clone()).or_default() += 1;
@@ -563,14 +749,25 @@ impl Run {
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            let mut w = csv::Writer::from_path(&p).map_err(|e| ImportError::Io { path: p.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
-            w.write_record(["line", "reasons", "original"]).map_err(|e| ImportError::Io { path: p.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
+            let mut w = csv::Writer::from_path(&p).map_err(|e| ImportError::Io {
+                path: p.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            w.write_record(["line", "reasons", "original"])
+                .map_err(|e| ImportError::Io {
+                    path: p.display().to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
             self.quarantine = Some(w);
         }
         let text: Vec<String> = reasons.iter().map(|(_, m)| m.clone()).collect();
         if let Some(w) = self.quarantine.as_mut() {
             let p = self.quarantine_path.display().to_string();
-            w.write_record([row.line.to_string(), text.join("; "), row.original.clone()]).map_err(|e| ImportError::Io { path: p, source: std::io::Error::other(e.to_string()) })?;
+            w.write_record([row.line.to_string(), text.join("; "), row.original.clone()])
+                .map_err(|e| ImportError::Io {
+                    path: p,
+                    source: std::io::Error::other(e.to_string()),
+                })?;
         }
         Ok(())
     }
@@ -578,7 +775,8 @@ impl Run {
     fn finish_writers(&mut self) -> Result<(), ImportError> {
         if let Some(mut q) = self.quarantine.take() {
             let p = self.quarantine_path.display().to_string();
-            q.flush().map_err(|e| ImportError::Io { path: p, source: e })?;
+            q.flush()
+                .map_err(|e| ImportError::Io { path: p, source: e })?;
         }
         for (month, w) in std::mem::take(&mut self.writers) {
             let (rel, rows) = w.finish(&self.dir)?;
@@ -605,7 +803,8 @@ impl Run {
             rows_quarantined: self.quarantined,
             duplicates: self.duplicates,
             reasons: self.reasons.clone(),
-            quarantine_file: (self.quarantined > 0).then(|| self.quarantine_path.display().to_string()),
+            quarantine_file: (self.quarantined > 0)
+                .then(|| self.quarantine_path.display().to_string()),
             ignored_columns: ignored,
             files: self.files.iter().map(|f| f.0.clone()).collect(),
         }

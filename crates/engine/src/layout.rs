@@ -48,6 +48,8 @@ impl DataDir {
     /// Quarantine file of a batch.
     #[must_use]
     pub fn quarantine(&self, kind: &str, batch: i64) -> PathBuf {
-        self.root.join("quarantine").join(format!("b{batch}-{kind}.csv"))
+        self.root
+            .join("quarantine")
+            .join(format!("b{batch}-{kind}.csv"))
     }
 }

@@ -25,11 +25,17 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
                 Err(format!("{name}: `{t}` is not one of {}", values.join(", ")))
             }
         }
-        FieldType::Int => t.parse::<i64>().map(|v| {
-            #[allow(clippy::cast_precision_loss, reason = "record integers are small counts")]
-            let f = v as f64;
-            Value::Num(f)
-        }).map_err(|_| format!("{name}: `{t}` is not an integer")),
+        FieldType::Int => t
+            .parse::<i64>()
+            .map(|v| {
+                #[allow(
+                    clippy::cast_precision_loss,
+                    reason = "record integers are small counts"
+                )]
+                let f = v as f64;
+                Value::Num(f)
+            })
+            .map_err(|_| format!("{name}: `{t}` is not an integer")),
         FieldType::Float => match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Value::Num(v)),
             _ => Err(format!("{name}: `{t}` is not a finite number")),
@@ -39,7 +45,9 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
             "false" | "0" | "no" | "n" => Ok(Value::Bool(false)),
             _ => Err(format!("{name}: `{t}` is not a boolean (true/false)")),
         },
-        FieldType::Timestamp => timestamp(t, tz).map(Value::Ts).map_err(|e| format!("{name}: {e}")),
+        FieldType::Timestamp => timestamp(t, tz)
+            .map(Value::Ts)
+            .map_err(|e| format!("{name}: {e}")),
     }
 }
 
@@ -54,13 +62,21 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
     }
     let local = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| format!("`{t}` is not RFC 3339 (2026-10-08T09:15:02+08:00) or local YYYY-MM-DD HH:MM:SS"))?;
+        .map_err(|_| {
+            format!(
+                "`{t}` is not RFC 3339 (2026-10-08T09:15:02+08:00) or local YYYY-MM-DD HH:MM:SS"
+            )
+        })?;
     let Some(tz) = tz else {
-        return Err(format!("`{t}` has no offset and the site's time zone is unknown"));
+        return Err(format!(
+            "`{t}` has no offset and the site's time zone is unknown"
+        ));
     };
     match tz.from_local_datetime(&local) {
         chrono::LocalResult::Single(dt) => Ok(dt.timestamp_millis()),
-        chrono::LocalResult::Ambiguous(..) => Err(format!("`{t}` is ambiguous in {tz} (clock change); give an offset")),
+        chrono::LocalResult::Ambiguous(..) => Err(format!(
+            "`{t}` is ambiguous in {tz} (clock change); give an offset"
+        )),
         chrono::LocalResult::None => Err(format!("`{t}` does not exist in {tz} (clock change)")),
     }
 }
@@ -89,7 +105,10 @@ pub fn time_order(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
             ("created_at", "completed_at"),
             ("appointment_start", "appointment_end"),
         ],
-        RecordKind::Complaint => &[("received_at", "answered_at"), ("received_at", "resolved_at")],
+        RecordKind::Complaint => &[
+            ("received_at", "answered_at"),
+            ("received_at", "resolved_at"),
+        ],
         RecordKind::Survey | RecordKind::SubscriberBase | RecordKind::AgentInterval => &[],
     }
 }
@@ -110,11 +129,21 @@ pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
         _ => None,
     };
     let ranges: &[(&str, f64, f64)] = match kind {
-        RecordKind::Contact => &[("talk_s", 0.0, f64::MAX), ("hold_s", 0.0, f64::MAX), ("acw_s", 0.0, f64::MAX), ("qa_score", 0.0, 100.0)],
+        RecordKind::Contact => &[
+            ("talk_s", 0.0, f64::MAX),
+            ("hold_s", 0.0, f64::MAX),
+            ("acw_s", 0.0, f64::MAX),
+            ("qa_score", 0.0, 100.0),
+        ],
         RecordKind::Survey => &[("csat", 1.0, 5.0), ("nps", 0.0, 10.0)],
         RecordKind::WorkOrder => &[("pause_s", 0.0, f64::MAX), ("visit_count", 0.0, f64::MAX)],
         RecordKind::SubscriberBase => &[("users", 0.0, f64::MAX), ("bills", 0.0, f64::MAX)],
-        RecordKind::AgentInterval => &[("scheduled_s", 0.0, f64::MAX), ("staffed_s", 0.0, f64::MAX), ("busy_s", 0.0, f64::MAX), ("adherent_s", 0.0, f64::MAX)],
+        RecordKind::AgentInterval => &[
+            ("scheduled_s", 0.0, f64::MAX),
+            ("staffed_s", 0.0, f64::MAX),
+            ("busy_s", 0.0, f64::MAX),
+            ("adherent_s", 0.0, f64::MAX),
+        ],
         RecordKind::HallTicket => &[("call_count", 0.0, f64::MAX)],
         RecordKind::Complaint => &[],
     };
@@ -122,7 +151,11 @@ pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
         if let Some(v) = num(f)
             && (v < *lo || v > *hi)
         {
-            let range = if *hi == f64::MAX { format!("≥ {lo}") } else { format!("in {lo}..={hi}") };
+            let range = if *hi == f64::MAX {
+                format!("≥ {lo}")
+            } else {
+                format!("in {lo}..={hi}")
+            };
             out.push(format!("{f}: {v} is out of range (expected {range})"));
         }
     }
@@ -141,10 +174,16 @@ pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
             out.push(format!("outcome `{o}` needs {f}"));
         }
     }
-    if kind == RecordKind::WorkOrder && matches!(get("status"), Value::Str(s) if s == "completed") && matches!(get("completed_at"), Value::Null) {
+    if kind == RecordKind::WorkOrder
+        && matches!(get("status"), Value::Str(s) if s == "completed")
+        && matches!(get("completed_at"), Value::Null)
+    {
         out.push("status `completed` needs completed_at".to_string());
     }
-    if kind == RecordKind::AgentInterval && let (Some(b), Some(s)) = (num("busy_s"), num("staffed_s")) && b > s {
+    if kind == RecordKind::AgentInterval
+        && let (Some(b), Some(s)) = (num("busy_s"), num("staffed_s"))
+        && b > s
+    {
         out.push(format!("busy_s ({b}) exceeds staffed_s ({s})"));
     }
     out
@@ -162,7 +201,11 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, 1_791_422_102_000);
         assert!(timestamp("08/10/2026 09:15", Some(chrono_tz::Asia::Shanghai)).is_err());
-        assert!(timestamp("2026-10-08 09:15:02", None).expect_err("no tz").contains("time zone"));
+        assert!(
+            timestamp("2026-10-08 09:15:02", None)
+                .expect_err("no tz")
+                .contains("time zone")
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub fn stored_fields(kind: RecordKind) -> Vec<&'static FieldDef> {
 /// The Parquet/Arrow schema of a kind: every imported field, nullable unless required.
 #[must_use]
 pub fn schema(kind: RecordKind) -> Arc<Schema> {
-    let fields: Vec<Field> = stored_fields(kind).iter().map(|f| Field::new(f.name, arrow_type(f.ty), !f.required)).collect();
+    let fields: Vec<Field> = stored_fields(kind)
+        .iter()
+        .map(|f| Field::new(f.name, arrow_type(f.ty), !f.required))
+        .collect();
     Arc::new(Schema::new(fields))
 }
 
@@ -48,7 +51,13 @@ pub fn id_field(kind: RecordKind) -> Option<&'static str> {
 pub fn anchor_fields(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::HallTicket => &["issued_at"],
-        RecordKind::Contact => &["queue_entry_at", "ivr_entry_at", "answered_at", "abandoned_at", "end_at"],
+        RecordKind::Contact => &[
+            "queue_entry_at",
+            "ivr_entry_at",
+            "answered_at",
+            "abandoned_at",
+            "end_at",
+        ],
         RecordKind::WorkOrder => &["created_at"],
         RecordKind::Complaint => &["received_at"],
         RecordKind::Survey => &["answered_at"],

@@ -139,7 +139,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Store { pool })
     }
@@ -148,9 +151,17 @@ impl Store {
     ///
     /// # Errors
     /// On database failure.
-    pub async fn put_org(&self, file_name: &str, toml: &str, org: &Organisation, now: DateTime<Utc>) -> Result<()> {
+    pub async fn put_org(
+        &self,
+        file_name: &str,
+        toml: &str,
+        org: &Organisation,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM org_source").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM org_source")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM site").execute(&mut *tx).await?;
         sqlx::query("INSERT INTO org_source (id, file_name, toml, fingerprint, loaded_at) VALUES (1, ?, ?, ?, ?)")
             .bind(file_name)
@@ -181,7 +192,9 @@ impl Store {
     /// # Errors
     /// On database failure or when the stored text no longer validates.
     pub async fn org(&self) -> Result<Option<Organisation>> {
-        let row = sqlx::query("SELECT file_name, toml FROM org_source WHERE id = 1").fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT file_name, toml FROM org_source WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
         match row {
             None => Ok(None),
             Some(r) => {
@@ -196,7 +209,14 @@ impl Store {
     ///
     /// # Errors
     /// On database failure.
-    pub async fn put_guideline(&self, fingerprint: &str, id: &str, version: &str, toml: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn put_guideline(
+        &self,
+        fingerprint: &str,
+        id: &str,
+        version: &str,
+        toml: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query("INSERT OR IGNORE INTO guideline_version (fingerprint, guideline_id, version, toml, loaded_at) VALUES (?, ?, ?, ?, ?)")
             .bind(fingerprint)
             .bind(id)
@@ -213,7 +233,11 @@ impl Store {
     /// # Errors
     /// On database failure.
     pub async fn batch_by_hash(&self, kind: &str, hash: &str) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT id FROM batch WHERE kind = ? AND content_hash = ?").bind(kind).bind(hash).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id FROM batch WHERE kind = ? AND content_hash = ?")
+            .bind(kind)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(match row {
             Some(r) => Some(r.try_get("id")?),
             None => None,
@@ -225,7 +249,9 @@ impl Store {
     /// # Errors
     /// On database failure.
     pub async fn next_batch_id(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM batch").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM batch")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get("next")?)
     }
 
@@ -254,10 +280,23 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for (path, month, rows) in &b.files {
-            sqlx::query("INSERT INTO batch_file (batch_id, path, month, rows) VALUES (?, ?, ?, ?)").bind(id).bind(path).bind(month).bind(n(*rows)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO batch_file (batch_id, path, month, rows) VALUES (?, ?, ?, ?)")
+                .bind(id)
+                .bind(path)
+                .bind(month)
+                .bind(n(*rows))
+                .execute(&mut *tx)
+                .await?;
         }
         for (site, day) in &b.coverage {
-            sqlx::query("INSERT OR IGNORE INTO batch_coverage (batch_id, site_id, day) VALUES (?, ?, ?)").bind(id).bind(site).bind(day).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO batch_coverage (batch_id, site_id, day) VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(site)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -296,7 +335,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok(FileEntry { batch_id: r.try_get("batch_id")?, path: r.try_get("path")?, month: r.try_get("month")?, rows: r.try_get("rows")? }))
+            .map(|r| {
+                Ok(FileEntry {
+                    batch_id: r.try_get("batch_id")?,
+                    path: r.try_get("path")?,
+                    month: r.try_get("month")?,
+                    rows: r.try_get("rows")?,
+                })
+            })
             .collect()
     }
 
@@ -312,7 +358,10 @@ impl Store {
             .await?;
         let mut out = BTreeMap::new();
         for r in &rows {
-            out.insert((r.try_get("site_id")?, r.try_get("day")?), r.try_get("winner")?);
+            out.insert(
+                (r.try_get("site_id")?, r.try_get("day")?),
+                r.try_get("winner")?,
+            );
         }
         Ok(out)
     }
@@ -321,7 +370,15 @@ impl Store {
     ///
     /// # Errors
     /// On database failure.
-    pub async fn save_evaluation(&self, scope: &str, period: &str, guideline_fp: &str, input_fp: &str, result_json: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn save_evaluation(
+        &self,
+        scope: &str,
+        period: &str,
+        guideline_fp: &str,
+        input_fp: &str,
+        result_json: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let r = sqlx::query("INSERT INTO evaluation (scope, period, guideline_fingerprint, input_fingerprint, created_at, result_json) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(scope)
             .bind(period)
@@ -359,7 +416,11 @@ impl Store {
     /// # Errors
     /// Always, when the evaluation exists: frozen evaluations are never modified.
     pub async fn try_modify_evaluation(&self, id: i64, result_json: &str) -> Result<()> {
-        sqlx::query("UPDATE evaluation SET result_json = ? WHERE id = ?").bind(result_json).bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE evaluation SET result_json = ? WHERE id = ?")
+            .bind(result_json)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

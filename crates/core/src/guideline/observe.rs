@@ -24,22 +24,33 @@ pub enum Observed {
 /// # Errors
 /// When a value cannot be recorded (not finite, or negative for a percentile); the state
 /// is then unchanged.
-pub fn observe(ind: &Indicator, row: &dyn Row, state: &mut MeasureState) -> Result<Observed, MeasureError> {
+pub fn observe(
+    ind: &Indicator,
+    row: &dyn Row,
+    state: &mut MeasureState,
+) -> Result<Observed, MeasureError> {
     if let Some(f) = &ind.filter
         && !expr::is_true(&expr::eval(&f.expr, row))
     {
         return Ok(Observed::Filtered);
     }
     let obs = match &ind.measure {
-        Measure::Ratio { condition } => Obs::new().with_hit(expr::is_true(&expr::eval(&condition.expr, row))),
+        Measure::Ratio { condition } => {
+            Obs::new().with_hit(expr::is_true(&expr::eval(&condition.expr, row)))
+        }
         Measure::Mean { value } => with_value(Obs::new(), num(&expr::eval(&value.expr, row))),
-        Measure::Percentile { value, .. } => with_value(Obs::new(), num(&expr::eval(&value.expr, row))).with_histogram(),
+        Measure::Percentile { value, .. } => {
+            with_value(Obs::new(), num(&expr::eval(&value.expr, row))).with_histogram()
+        }
         Measure::ShareWithin { value, limit } => {
             let v = num(&expr::eval(&value.expr, row));
             Obs::new().with_hit(v.is_some_and(|v| v <= *limit))
         }
         Measure::RatePer { .. } | Measure::Count => Obs::new(),
-        Measure::RatioOfSums { numerator, denominator } => {
+        Measure::RatioOfSums {
+            numerator,
+            denominator,
+        } => {
             let o = with_value(Obs::new(), num(&expr::eval(&numerator.expr, row)));
             match num(&expr::eval(&denominator.expr, row)) {
                 Some(d) => o.with_den(d),
@@ -101,7 +112,9 @@ pub fn classify(spec: &ServiceLevelSpec, row: &dyn Row) -> Option<SlClass> {
 #[must_use]
 pub fn in_stratum(stratum: &str, row: &dyn Row) -> bool {
     stratum.split(';').filter(|p| !p.is_empty()).all(|part| {
-        let Some((field, want)) = part.split_once('=') else { return false };
+        let Some((field, want)) = part.split_once('=') else {
+            return false;
+        };
         match row.get(field) {
             Value::Str(s) => s == want,
             Value::Null => field == "customer_class" && want == "ordinary",

@@ -7,7 +7,10 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::builder::{ArrayBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::builder::{
+    ArrayBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMillisecondBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
@@ -34,7 +37,9 @@ pub(super) struct PartitionWriter {
 
 fn builder(dt: &DataType) -> Box<dyn ArrayBuilder> {
     match dt {
-        DataType::Timestamp(_, _) => Box::new(TimestampMillisecondBuilder::new().with_timezone("UTC")),
+        DataType::Timestamp(_, _) => {
+            Box::new(TimestampMillisecondBuilder::new().with_timezone("UTC"))
+        }
         DataType::Int64 => Box::new(Int64Builder::new()),
         DataType::Float64 => Box::new(Float64Builder::new()),
         DataType::Boolean => Box::new(BooleanBuilder::new()),
@@ -43,17 +48,41 @@ fn builder(dt: &DataType) -> Box<dyn ArrayBuilder> {
 }
 
 impl PartitionWriter {
-    pub(super) fn create(dir: &DataDir, rel: String, schema: Arc<Schema>) -> Result<PartitionWriter, ImportError> {
+    pub(super) fn create(
+        dir: &DataDir,
+        rel: String,
+        schema: Arc<Schema>,
+    ) -> Result<PartitionWriter, ImportError> {
         let final_path = dir.abs(&rel);
         let tmp = final_path.with_extension("parquet.tmp");
         if let Some(parent) = tmp.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| ImportError::Io { path: parent.display().to_string(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| ImportError::Io {
+                path: parent.display().to_string(),
+                source,
+            })?;
         }
-        let file = File::create(&tmp).map_err(|source| ImportError::Io { path: tmp.display().to_string(), source })?;
-        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+        let file = File::create(&tmp).map_err(|source| ImportError::Io {
+            path: tmp.display().to_string(),
+            source,
+        })?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
-        let builders = schema.fields().iter().map(|f| builder(f.data_type())).collect();
-        Ok(PartitionWriter { rel, tmp, schema, builders, buffered: 0, rows: 0, writer })
+        let builders = schema
+            .fields()
+            .iter()
+            .map(|f| builder(f.data_type()))
+            .collect();
+        Ok(PartitionWriter {
+            rel,
+            tmp,
+            schema,
+            builders,
+            buffered: 0,
+            rows: 0,
+            writer,
+        })
     }
 
     pub(super) fn push(&mut self, values: Vec<Value>) -> Result<(), ImportError> {
@@ -85,9 +114,15 @@ impl PartitionWriter {
     pub(super) fn finish(mut self, dir: &DataDir) -> Result<(String, u64), ImportError> {
         self.flush()?;
         let file = self.writer.into_inner()?;
-        file.sync_all().map_err(|source| ImportError::Io { path: self.tmp.display().to_string(), source })?;
+        file.sync_all().map_err(|source| ImportError::Io {
+            path: self.tmp.display().to_string(),
+            source,
+        })?;
         let final_path = dir.abs(&self.rel);
-        std::fs::rename(&self.tmp, &final_path).map_err(|source| ImportError::Io { path: final_path.display().to_string(), source })?;
+        std::fs::rename(&self.tmp, &final_path).map_err(|source| ImportError::Io {
+            path: final_path.display().to_string(),
+            source,
+        })?;
         if let Some(parent) = final_path.parent()
             && let Ok(d) = File::open(parent)
         {
@@ -112,7 +147,10 @@ fn append(b: &mut dyn ArrayBuilder, v: Value) {
         }
     } else if let Some(b) = any.downcast_mut::<Int64Builder>() {
         match v {
-            #[allow(clippy::cast_possible_truncation, reason = "integer fields were parsed from i64")]
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "integer fields were parsed from i64"
+            )]
             Value::Num(x) => b.append_value(x as i64),
             _ => b.append_null(),
         }
