@@ -5,6 +5,7 @@
 
 mod data_cmd;
 mod guideline_cmd;
+mod plan;
 mod table;
 
 use std::path::PathBuf;
@@ -85,6 +86,11 @@ enum Command {
     /// Validate, show and compare guideline versions.
     #[command(subcommand)]
     Guideline(guideline_cmd::GuidelineCommand),
+    /// Staffing plans from queueing maths (Erlang C / Erlang A).
+    Plan {
+        #[command(subcommand)]
+        cmd: plan::PlanCommand,
+    },
 }
 
 /// An error in what the user gave (exit code 2), as opposed to an internal failure.
@@ -134,13 +140,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .map(|_| ()),
         Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
+        Command::Plan { cmd } => plan::run(cmd),
     }
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<InputError>().is_some() => {
+        Err(e) if e.downcast_ref::<InputError>().is_some() || plan::exit_code(&e) == 2 => {
             eprintln!("{e}");
             ExitCode::from(2)
         }

@@ -480,8 +480,10 @@ area = "minor_rural"
         let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
         let text = err.to_string();
         assert_eq!(err.diagnostics.len(), 3, "{text}");
+        // GOOD starts with an empty line; the city's `parent = "nowhere"` is line 16 and its
+        // value's opening quote is column 10 (after `parent = `).
         assert!(
-            text.contains("org.toml:17:10: node gz.parent: unknown parent `nowhere`"),
+            text.contains("org.toml:16:10: node gz.parent: unknown parent `nowhere`"),
             "{text}"
         );
         assert!(text.contains("unknown scene `shop`"), "{text}");

@@ -185,7 +185,7 @@ fn five_service_level_variants_on_the_domain_example() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_snapshot!(table, @r#"
-    1 "early_abandons_met"       0.8302 (n=1060)
+    1 "early_abandons_met"     0.8302 (n=1060)
     2 "answered_only"          0.8600 (n=1000)
     3 "pure"                   0.8113 (n=1060)
     4 "early_abandons_neutral" 0.8269 (n=1040)
