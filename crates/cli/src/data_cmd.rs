@@ -12,7 +12,7 @@ use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::Lang;
 use yardstick_engine::import::{
-    ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
+    Destination, ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
 };
 use yardstick_engine::layout::DataDir;
 use yardstick_store::Store;
@@ -211,7 +211,8 @@ async fn ingest_one(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(format!("{} {}", kind.as_str(), file.display()));
-    let report = import_file(dir, store, org, kind, file, opts, Utc::now(), &mut |b| {
+    let to = Destination { dir, store, org };
+    let report = import_file(&to, kind, file, opts, Utc::now(), &mut |b| {
         bar.set_position(b)
     })
     .await;

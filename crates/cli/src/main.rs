@@ -105,6 +105,22 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+impl InputError {
+    /// An input error with a message saying where and what.
+    pub fn new(message: impl Into<String>) -> InputError {
+        InputError(message.into())
+    }
+}
+
+/// Exit code of an error: 2 when an [`InputError`] is anywhere in its chain, else 1.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<InputError>()) {
+        2
+    } else {
+        1
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = DataDir::new(cli.data_dir.clone());
     let lang = cli.lang.into();
@@ -147,8 +163,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<InputError>().is_some() || plan::exit_code(&e) == 2 => {
-            eprintln!("{e}");
+        Err(e) if exit_code(&e) == 2 => {
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
         Err(e) => {

@@ -5,10 +5,10 @@
 //! exit with code 2 (see [`exit_code`]); anything else (writing to stdout failing) is
 //! an internal error, exit code 1.
 
-use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::InputError;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -145,44 +145,6 @@ pub enum Lang {
     Zh,
     /// English.
     En,
-}
-
-/// An error caused by the user's input (a bad flag value, an infeasible target, a bad
-/// batch file or row). `main` maps it to exit code 2 through [`exit_code`]:
-///
-/// ```ignore
-/// Err(err) => std::process::ExitCode::from(plan::exit_code(&err)),
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError {
-    message: String,
-}
-
-impl InputError {
-    fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-/// The process exit code for an error returned by [`run`]: 2 when an [`InputError`] is
-/// anywhere in its chain, 1 otherwise.
-#[must_use]
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|cause| cause.is::<InputError>()) {
-        2
-    } else {
-        1
-    }
 }
 
 /// Runs a `plan` subcommand, writing its output to stdout.

@@ -83,8 +83,7 @@ impl<'s> Collector<'s> {
                 if self.diags.is_empty() {
                     self.err(0..0, "(file)", "could not be loaded");
                 }
-                self.diags
-                    .sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+                self.diags.sort_by_key(|d| (d.line, d.col));
                 Err(LoadError {
                     file: file.to_string(),
                     diagnostics: self.diags,

@@ -39,6 +39,18 @@ pub struct ImportOptions {
     pub replace: bool,
 }
 
+/// Where imported rows go: the data directory, its metadata store, and the
+/// organisation rows are checked against.
+#[derive(Clone, Copy)]
+pub struct Destination<'a> {
+    /// Data directory.
+    pub dir: &'a DataDir,
+    /// Metadata store.
+    pub store: &'a Store,
+    /// Organisation.
+    pub org: &'a Organisation,
+}
+
 /// What happened to a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -172,15 +184,14 @@ enum Checked {
 /// Whole-file problems (unreadable, not UTF-8, missing required columns, broken shape)
 /// and store or write failures; then nothing is stored.
 pub async fn import_file(
-    dir: &DataDir,
-    store: &Store,
-    org: &Organisation,
+    to: &Destination<'_>,
     kind: RecordKind,
     path: &Path,
     opts: ImportOptions,
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
+    let Destination { dir, store, org } = *to;
     let file_label = path.display().to_string();
     let hash = hash_file(path)?;
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
@@ -421,7 +432,7 @@ fn read_csv(
         }
         take(row)?;
         n += 1;
-        if n % 65_536 == 0 {
+        if n.is_multiple_of(65_536) {
             progress(rec.position().map_or(0, csv::Position::byte));
         }
     }
@@ -504,7 +515,7 @@ fn read_jsonl(
             }
         };
         take(row)?;
-        if line % 65_536 == 0 {
+        if line.is_multiple_of(65_536) {
             progress(bytes);
         }
     }

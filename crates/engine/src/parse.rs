@@ -128,34 +128,30 @@ pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
         Value::Num(v) => Some(v),
         _ => None,
     };
-    let ranges: &[(&str, f64, f64)] = match kind {
+    let ranges: &[(&str, f64, Option<f64>)] = match kind {
         RecordKind::Contact => &[
-            ("talk_s", 0.0, f64::MAX),
-            ("hold_s", 0.0, f64::MAX),
-            ("acw_s", 0.0, f64::MAX),
-            ("qa_score", 0.0, 100.0),
+            ("talk_s", 0.0, None),
+            ("hold_s", 0.0, None),
+            ("acw_s", 0.0, None),
+            ("qa_score", 0.0, Some(100.0)),
         ],
-        RecordKind::Survey => &[("csat", 1.0, 5.0), ("nps", 0.0, 10.0)],
-        RecordKind::WorkOrder => &[("pause_s", 0.0, f64::MAX), ("visit_count", 0.0, f64::MAX)],
-        RecordKind::SubscriberBase => &[("users", 0.0, f64::MAX), ("bills", 0.0, f64::MAX)],
+        RecordKind::Survey => &[("csat", 1.0, Some(5.0)), ("nps", 0.0, Some(10.0))],
+        RecordKind::WorkOrder => &[("pause_s", 0.0, None), ("visit_count", 0.0, None)],
+        RecordKind::SubscriberBase => &[("users", 0.0, None), ("bills", 0.0, None)],
         RecordKind::AgentInterval => &[
-            ("scheduled_s", 0.0, f64::MAX),
-            ("staffed_s", 0.0, f64::MAX),
-            ("busy_s", 0.0, f64::MAX),
-            ("adherent_s", 0.0, f64::MAX),
+            ("scheduled_s", 0.0, None),
+            ("staffed_s", 0.0, None),
+            ("busy_s", 0.0, None),
+            ("adherent_s", 0.0, None),
         ],
-        RecordKind::HallTicket => &[("call_count", 0.0, f64::MAX)],
+        RecordKind::HallTicket => &[("call_count", 0.0, None)],
         RecordKind::Complaint => &[],
     };
     for (f, lo, hi) in ranges {
         if let Some(v) = num(f)
-            && (v < *lo || v > *hi)
+            && (v < *lo || hi.is_some_and(|h| v > h))
         {
-            let range = if *hi == f64::MAX {
-                format!("≥ {lo}")
-            } else {
-                format!("in {lo}..={hi}")
-            };
+            let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
             out.push(format!("{f}: {v} is out of range (expected {range})"));
         }
     }
