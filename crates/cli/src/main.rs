@@ -156,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .map(|_| ()),
         Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
-        Command::Plan { cmd } => plan::run(cmd),
+        Command::Plan { cmd } => plan::run(cmd, lang),
     }
 }
 

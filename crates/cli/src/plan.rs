@@ -8,6 +8,8 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use yardstick_core::vocab::Lang;
+
 use crate::InputError;
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
@@ -114,9 +116,6 @@ pub struct StaffingArgs {
     /// Output format [default: table]; --batch always writes JSON lines.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Language of the table labels.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
-    pub lang: Lang,
     /// Read one problem per CSV row (see "Batch CSV" below).
     #[arg(
         long,
@@ -138,29 +137,20 @@ pub enum Format {
     Json,
 }
 
-/// Language of the table labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    /// 中文.
-    Zh,
-    /// English.
-    En,
-}
-
 /// Runs a `plan` subcommand, writing its output to stdout.
 ///
 /// # Errors
 ///
 /// [`InputError`] for invalid input (exit code 2), other errors for internal failures
 /// such as a closed stdout (exit code 1).
-pub fn run(cmd: PlanCommand) -> anyhow::Result<()> {
+pub fn run(cmd: PlanCommand, lang: Lang) -> anyhow::Result<()> {
     match cmd {
-        PlanCommand::Staffing(args) => staffing(&args),
+        PlanCommand::Staffing(args) => staffing(&args, lang),
     }
 }
 
 /// `plan staffing`: one problem from the flags, or a batch file.
-fn staffing(args: &StaffingArgs) -> anyhow::Result<()> {
+fn staffing(args: &StaffingArgs, lang: Lang) -> anyhow::Result<()> {
     if let Some(path) = &args.batch {
         if args.format == Some(Format::Table) {
             return Err(InputError::new("--batch writes JSON lines; drop --format table").into());
@@ -182,7 +172,7 @@ fn staffing(args: &StaffingArgs) -> anyhow::Result<()> {
     let plan = problem.solve().map_err(InputError::new)?;
     let text = match args.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string(&plan.json(None)).context("encoding JSON")?,
-        Format::Table => plan.table(args.lang),
+        Format::Table => plan.table(lang),
     };
     let mut out = io::stdout().lock();
     writeln!(out, "{text}").context("writing to stdout")?;
