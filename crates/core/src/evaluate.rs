@@ -72,10 +72,9 @@ pub struct AuditAnswer {
 }
 
 /// Everything an evaluation reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Inputs<'a> {
     /// Guideline version.
-    #[serde(skip)]
     pub guideline: &'a Guideline,
     /// Organisation.
     pub org: &'a Organisation,
@@ -255,6 +254,41 @@ pub enum EvaluateError {
     /// The scope names no node or site.
     #[error("unknown scope `{0}`: not a node or site of the organisation")]
     UnknownScope(String),
+    /// The inputs could not be fingerprinted.
+    #[error("cannot fingerprint the inputs: {0}")]
+    Fingerprint(String),
+}
+
+/// The canonical form of the inputs that the input fingerprint hashes: maps with
+/// structured keys become sorted lists of pairs.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    guideline: String,
+    org: &'a Organisation,
+    scope: &'a str,
+    period: &'a Period,
+    states: Vec<(&'a StateKey, &'a MeasureState)>,
+    users: &'a BTreeMap<String, u64>,
+    audits: Vec<&'a AuditAnswer>,
+}
+
+/// Fingerprint of every input of an evaluation.
+///
+/// # Errors
+/// When the inputs cannot be serialised.
+pub fn input_fingerprint(inputs: &Inputs<'_>) -> Result<String, EvaluateError> {
+    let mut audits: Vec<&AuditAnswer> = inputs.audits.iter().collect();
+    audits.sort_by(|a, b| (&a.site, &a.item).cmp(&(&b.site, &b.item)));
+    let c = Canonical {
+        guideline: inputs.guideline.fingerprint(),
+        org: inputs.org,
+        scope: &inputs.scope,
+        period: &inputs.period,
+        states: inputs.states.iter().collect(),
+        users: &inputs.users,
+        audits,
+    };
+    crate::fingerprint::of_json(&c).map_err(|e| EvaluateError::Fingerprint(e.to_string()))
 }
 
 /// Evaluates every site and node in the scope.
@@ -284,7 +318,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
         guideline_id: g.id.clone(),
         guideline_version: g.version.clone(),
         guideline_fingerprint: g.fingerprint(),
-        input_fingerprint: crate::fingerprint::of_json(&(g.fingerprint(), inputs)),
+        input_fingerprint: input_fingerprint(inputs)?,
         scope: inputs.scope.clone(),
         period: inputs.period.clone(),
         sites,

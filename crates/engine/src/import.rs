@@ -195,12 +195,7 @@ pub async fn import_file(
     let file_label = path.display().to_string();
     let hash = hash_file(path)?;
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
-        return Ok(empty_report(
-            kind,
-            &file_label,
-            ImportStatus::AlreadyImported(b),
-            count_rows(path)?,
-        ));
+        return Ok(already_imported(store, kind, &file_label, b).await?);
     }
     let batch = store.next_batch_id().await?;
     let existing = existing_keys(dir, store, kind).await?;
@@ -235,32 +230,30 @@ pub async fn import_file(
     Ok(report)
 }
 
-fn empty_report(kind: RecordKind, file: &str, status: ImportStatus, rows: u64) -> ImportReport {
-    ImportReport {
+/// The report of a file whose exact content is already stored: the earlier batch's
+/// accounting, and nothing new.
+async fn already_imported(
+    store: &Store,
+    kind: RecordKind,
+    file: &str,
+    batch: i64,
+) -> Result<ImportReport, StoreError> {
+    let info = store.batch(batch).await?;
+    let n = |x: Option<i64>| x.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+    Ok(ImportReport {
         kind: kind.as_str().to_string(),
         file: file.to_string(),
-        status,
-        batch: None,
-        rows_read: rows,
-        rows_stored: 0,
-        rows_quarantined: 0,
-        duplicates: 0,
+        status: ImportStatus::AlreadyImported(batch),
+        batch: Some(batch),
+        rows_read: n(info.as_ref().map(|i| i.rows_read)),
+        rows_stored: n(info.as_ref().map(|i| i.rows_stored)),
+        rows_quarantined: n(info.as_ref().map(|i| i.rows_quarantined)),
+        duplicates: n(info.as_ref().map(|i| i.duplicates)),
         reasons: BTreeMap::new(),
         quarantine_file: None,
         ignored_columns: Vec::new(),
         files: Vec::new(),
-    }
-    .with_already_counted()
-}
-
-impl ImportReport {
-    /// An already-imported file's rows are all stored (by the earlier batch).
-    fn with_already_counted(mut self) -> ImportReport {
-        if matches!(self.status, ImportStatus::AlreadyImported(_)) {
-            self.rows_stored = self.rows_read;
-        }
-        self
-    }
+    })
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
@@ -282,25 +275,6 @@ fn hash_file(path: &Path) -> Result<String, ImportError> {
         h.update(&buf[..n]);
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn count_rows(path: &Path) -> Result<u64, ImportError> {
-    let f = File::open(path).map_err(io(path))?;
-    let lines = BufReader::new(f)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .count() as u64;
-    Ok(if is_csv(path) {
-        lines.saturating_sub(1)
-    } else {
-        lines
-    })
-}
-
-fn is_csv(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// 128-bit key of (site, record id), for duplicate detection in bounded memory.

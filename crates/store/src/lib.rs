@@ -166,7 +166,7 @@ impl Store {
         sqlx::query("INSERT INTO org_source (id, file_name, toml, fingerprint, loaded_at) VALUES (1, ?, ?, ?, ?)")
             .bind(file_name)
             .bind(toml)
-            .bind(yardstick_core::fingerprint::of_json(org))
+            .bind(yardstick_core::fingerprint::of_json(org)?)
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
@@ -323,6 +323,14 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// One committed batch.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn batch(&self, id: i64) -> Result<Option<BatchInfo>> {
+        Ok(self.batches().await?.into_iter().find(|b| b.id == id))
     }
 
     /// Committed files of a kind, oldest batch first.
