@@ -17,6 +17,7 @@ use arrow_schema::DataType;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use yardstick_core::calendar::{BusinessCalendar, WeeklyHours, clock};
 use yardstick_core::evaluate::StateKey;
 use yardstick_core::expr::{Row, Value};
 use yardstick_core::guideline::{Guideline, Indicator, Observed, in_stratum, observe};
@@ -90,6 +91,16 @@ pub async fn compute(
         .iter()
         .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
         .collect();
+    // Working days depend only on the legal calendar (weekends, public holidays, make-up
+    // days) in the site's time zone, not on opening hours.
+    let calendars: HashMap<String, BusinessCalendar> = tz
+        .iter()
+        .filter_map(|(site, t)| {
+            BusinessCalendar::new(*t, WeeklyHours::default())
+                .ok()
+                .map(|c| (site.clone(), c))
+        })
+        .collect();
     for kind in kinds
         .iter()
         .copied()
@@ -104,6 +115,7 @@ pub async fn compute(
             .collect();
         let replaced = store.replaced(kind.as_str()).await?;
         let scan = Scan {
+            calendars: &calendars,
             dir,
             kind,
             files: &files,
@@ -136,6 +148,7 @@ fn months_needed(period: &Period) -> BTreeSet<String> {
 }
 
 struct Scan<'a> {
+    calendars: &'a HashMap<String, BusinessCalendar>,
     dir: &'a DataDir,
     kind: RecordKind,
     files: &'a [FileEntry],
@@ -198,12 +211,49 @@ struct RowView<'c, 'b> {
     kind: RecordKind,
     flags: &'c BTreeMap<&'static str, HashSet<u64>>,
     pos: u64,
+    calendar: Option<&'c BusinessCalendar>,
+}
+
+impl RowView<'_, '_> {
+    /// Legal working days from creation to completion in the site's calendar. A
+    /// customer-caused pause (`pause_s`) moves the end earlier by its length, since the
+    /// record carries its duration but not its position.
+    fn working_days(&self) -> Value {
+        let (Value::Ts(a), Value::Ts(b), Some(cal)) = (
+            self.cols.get("created_at", self.row),
+            self.cols.get("completed_at", self.row),
+            self.calendar,
+        ) else {
+            return Value::Null;
+        };
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "pauses are far below 2^63 ms"
+        )]
+        let pause_ms = match self.cols.get("pause_s", self.row) {
+            Value::Num(p) if p > 0.0 => (p * 1000.0) as i64,
+            _ => 0,
+        };
+        let (Some(start), Some(end)) = (
+            DateTime::from_timestamp_millis(a),
+            DateTime::from_timestamp_millis((b - pause_ms).max(a)),
+        ) else {
+            return Value::Null;
+        };
+        match clock::working_days(cal, start, end, &[]) {
+            Ok(d) => Value::Num(f64::from(d)),
+            Err(_) => Value::Null,
+        }
+    }
 }
 
 impl Row for RowView<'_, '_> {
     fn get(&self, field: &str) -> Value {
         if let Some(set) = self.flags.get(field) {
             return Value::Bool(set.contains(&self.pos));
+        }
+        if self.kind == RecordKind::WorkOrder && field == "working_days" {
+            return self.working_days();
         }
         if self.kind == RecordKind::WorkOrder && field == "elapsed_h" {
             return match (
@@ -382,6 +432,7 @@ impl Scan<'_> {
                         kind: self.kind,
                         flags: &flags,
                         pos: p,
+                        calendar: self.calendars.get(&site),
                     };
                     for (ind, strata) in indicators.iter().zip(&strata) {
                         for stratum in strata.iter().filter(|s| in_stratum(s, &view)) {
