@@ -277,6 +277,21 @@ pub fn evaluate(
     })
 }
 
+/// Evaluates the whole organisation for a period and returns the ranked summary (top
+/// and bottom sites) as text, for quickstart.
+///
+/// # Errors
+/// On a store failure.
+pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<String> {
+    let g = yardstick_core::guideline::default_guideline()?;
+    runtime()?.block_on(async {
+        let store = open(dir).await?;
+        let org = org(&store).await?;
+        let ev = run_evaluation(dir, &store, &g, &org, period, None).await?;
+        Ok(summary(&ev, &org, &g, lang, usize::MAX))
+    })
+}
+
 /// Computes, evaluates and freezes an evaluation.
 ///
 /// # Errors
@@ -418,6 +433,45 @@ pub fn summary(
             h("最弱指标", "weakest indicators"),
         ],
         &rows,
+    ));
+    let mut levels = std::collections::BTreeMap::<String, usize>::new();
+    let mut red = std::collections::BTreeMap::<String, usize>::new();
+    for s in &ev.sites {
+        *levels
+            .entry(s.level.map_or("—".into(), |l| format!("L{l}")))
+            .or_default() += 1;
+        for r in &s.red_lines {
+            *red.entry(r.clone()).or_default() += 1;
+        }
+    }
+    let join = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!("{} {}\n", h("等级分布", "Levels"), join(&levels)));
+    let red_text = red
+        .iter()
+        .map(|(id, n)| {
+            let name = g
+                .scoring
+                .red_lines
+                .iter()
+                .find(|r| &r.id == id)
+                .map_or(id.clone(), |r| format!("{id} {}", r.name.get(lang)));
+            format!("{name}: {n}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push_str(&format!(
+        "{} {}\n",
+        h("触发红线的站点", "Sites hitting red lines"),
+        if red_text.is_empty() {
+            "—".to_string()
+        } else {
+            red_text
+        }
     ));
     out
 }
