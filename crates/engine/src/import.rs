@@ -155,6 +155,16 @@ pub enum ImportError {
     /// The format is unknown.
     #[error("{0}: unknown file type; expected .csv, .jsonl or .ndjson")]
     UnknownFormat(String),
+    /// Another import committed the batch id this one was given while it ran.
+    #[error(
+        "{path}: another import committed batch {batch} while this file was being imported; nothing stored from this file: import it again"
+    )]
+    Concurrent {
+        /// Path.
+        path: String,
+        /// The batch id both imports were given.
+        batch: i64,
+    },
     /// A committed file (read for the duplicate-id check) could not be read.
     #[error("reading stored records {path}: {message}")]
     ReadStored {
@@ -290,12 +300,47 @@ pub async fn import_file(
         duplicates: report.duplicates,
         report_json,
         files: run.files.clone(),
-        coverage: run.coverage.iter().cloned().collect(),
+        coverage: run
+            .coverage
+            .iter()
+            .map(|(site, day)| (site.clone(), day.format("%Y-%m-%d").to_string()))
+            .collect(),
     };
-    // After a failed commit the files are left alone: they are invisible without their
-    // manifest rows, and deleting them is only safe when the commit surely failed.
-    store.commit_batch(batch, &new, now).await?;
-    Ok(report)
+    match store.commit_batch(batch, &new, now).await {
+        Ok(_) => Ok(report),
+        Err(e) => Err(commit_failed(store, kind, &run, path, e).await),
+    }
+}
+
+/// Explains a failed commit. When a concurrent import took the batch id first (its files
+/// have other names, so nothing of it was overwritten), this run's files are removed and
+/// the file can simply be imported again. Otherwise the files are left alone: without
+/// manifest rows they are invisible, and deleting them is only safe when the commit
+/// surely failed.
+async fn commit_failed(
+    store: &Store,
+    kind: RecordKind,
+    run: &Run,
+    path: &Path,
+    e: StoreError,
+) -> ImportError {
+    let Ok(Some(_)) = store.batch(run.batch).await else {
+        return e.into();
+    };
+    let Ok(files) = store.files(kind.as_str()).await else {
+        return e.into();
+    };
+    let ours = files
+        .iter()
+        .any(|f| f.batch_id == run.batch && run.files.iter().any(|(p, _, _)| *p == f.path));
+    if ours {
+        return e.into();
+    }
+    run.discard();
+    ImportError::Concurrent {
+        path: path.display().to_string(),
+        batch: run.batch,
+    }
 }
 
 /// The report of a file whose exact content is already stored: the earlier batch's
@@ -709,6 +754,11 @@ fn read_csv(
     {
         let end = rdr.position().byte();
         let (line, original) = lines.record(rdr.get_mut().take(end));
+        if original.trim().is_empty() {
+            // A line of spaces is as blank as an empty line (which the parser skips):
+            // neither is a row.
+            continue;
+        }
         let text = utf8_cells(&rec).map_err(|i| {
             not_utf8(
                 line,
@@ -818,9 +868,8 @@ fn read_jsonl(
     progress(bytes);
     let mut ignored: Vec<String> = ignored.into_iter().collect();
     if ignored.len() > MAX_IGNORED {
-        let more = ignored.len() - MAX_IGNORED;
         ignored.truncate(MAX_IGNORED);
-        ignored.push(format!("… and {more} more"));
+        ignored.push("… (more not listed)".to_string());
     }
     Ok(ignored)
 }
@@ -1003,6 +1052,13 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Rows all month writers of a run may buffer together (two full row groups).
+const MAX_BUFFERED_ROWS: usize = 131_072;
+
+fn month_label((year, month): (i32, u32)) -> String {
+    format!("{year:04}-{month:02}")
+}
+
 /// What becomes of a valid row.
 enum Fate {
     Store,
@@ -1028,7 +1084,10 @@ struct Run {
     replace: bool,
     existing: HashMap<u128, Stored>,
     seen: HashMap<u128, u64>,
-    writers: BTreeMap<String, PartitionWriter>,
+    /// One writer per month (year, month) of the rows' local days.
+    writers: BTreeMap<(i32, u32), PartitionWriter>,
+    /// Rows the writers may buffer together before the fullest one writes a row group.
+    row_budget: usize,
     quarantine: Option<csv::Writer<File>>,
     quarantine_path: PathBuf,
     deferred: Option<Deferred>,
@@ -1038,7 +1097,7 @@ struct Run {
     duplicates: u64,
     reasons: BTreeMap<String, u64>,
     files: Vec<(String, String, u64)>,
-    coverage: BTreeSet<(String, String)>,
+    coverage: BTreeSet<(String, NaiveDate)>,
 }
 
 impl Run {
@@ -1059,6 +1118,7 @@ impl Run {
             existing,
             seen: HashMap::new(),
             writers: BTreeMap::new(),
+            row_budget: MAX_BUFFERED_ROWS,
             quarantine: None,
             quarantine_path: dir.quarantine_run(kind.as_str(), batch, tag),
             deferred: None,
@@ -1107,12 +1167,17 @@ impl Run {
     }
 
     fn store(&mut self, v: Valid) -> Result<(), ImportError> {
-        let month = v.day.format("%Y-%m").to_string();
+        let month = (v.day.year(), v.day.month());
         let w = match self.writers.entry(month) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
                 let part = usize::try_from(self.tag).unwrap_or(0);
-                let rel = DataDir::batch_file_rel(self.kind.as_str(), e.key(), self.batch, part);
+                let rel = DataDir::batch_file_rel(
+                    self.kind.as_str(),
+                    &month_label(month),
+                    self.batch,
+                    part,
+                );
                 e.insert(PartitionWriter::create(
                     &self.dir,
                     rel,
@@ -1121,10 +1186,23 @@ impl Run {
             }
         };
         w.push(v.values)?;
-        self.coverage
-            .insert((v.site, v.day.format("%Y-%m-%d").to_string()));
+        self.coverage.insert((v.site, v.day));
         self.stored += 1;
-        Ok(())
+        self.keep_within_budget()
+    }
+
+    /// Rows of a file spanning many months go to many writers at once; each buffers up
+    /// to a row group, so together they could hold most of the file. Past the budget the
+    /// fullest writer writes its rows out as a (smaller) row group.
+    fn keep_within_budget(&mut self) -> Result<(), ImportError> {
+        let total: usize = self.writers.values().map(PartitionWriter::buffered).sum();
+        if total <= self.row_budget {
+            return Ok(());
+        }
+        match self.writers.values_mut().max_by_key(|w| w.buffered()) {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
     }
 
     fn duplicate(&mut self, row: &RawRow, why: String) -> Result<(), ImportError> {
@@ -1185,9 +1263,7 @@ impl Run {
         };
         let old = v.key.and_then(|k| self.existing.get(&k))?;
         let day = NaiveDate::from_num_days_from_ce_opt(old.day)?;
-        self.coverage
-            .contains(&(v.site.clone(), day.format("%Y-%m-%d").to_string()))
-            .then_some(v)
+        self.coverage.contains(&(v.site.clone(), day)).then_some(v)
     }
 
     fn stored_elsewhere(&self, checker: &Checker<'_>, row: &RawRow) -> String {
@@ -1244,7 +1320,7 @@ impl Run {
         }
         for (month, w) in std::mem::take(&mut self.writers) {
             let (rel, rows) = w.finish(&self.dir)?;
-            self.files.push((rel, month, rows));
+            self.files.push((rel, month_label(month), rows));
         }
         Ok(())
     }
@@ -1335,4 +1411,79 @@ fn for_each_deferred(
         each(row)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "运营商"
+
+[[node]]
+id = "gd"
+parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
+level = "city"
+name_zh = "广州"
+
+[[site]]
+id = "h1"
+parent = "gz"
+name_zh = "营业厅"
+scene = "hall"
+area = "urban"
+"#;
+
+    fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
+        let fields = stored_fields(RecordKind::HallTicket);
+        let mut cells = vec![None; fields.len()];
+        for (name, value) in [
+            ("site_id", "h1"),
+            ("ticket_id", id),
+            ("service_type", "payment"),
+            ("issued_at", issued_at),
+            ("outcome", "left"),
+        ] {
+            let i = fields.iter().position(|f| f.name == name).expect("field");
+            cells[i] = Some(value.to_string());
+        }
+        RawRow {
+            line,
+            cells,
+            cell_errors: Vec::new(),
+            shape: None,
+            original: String::new(),
+        }
+    }
+
+    #[test]
+    fn writers_of_many_months_together_buffer_at_most_the_budget() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = DataDir::new(tmp.path());
+        let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
+        let checker = Checker::new(RecordKind::HallTicket, &org);
+        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, HashMap::new(), false);
+        run.row_budget = 100;
+        // Rows of twelve months interleaved: every writer stays open to the end.
+        for i in 0..1_200u64 {
+            let at = format!("2026-{:02}-15 10:00:00", 1 + i % 12);
+            run.take(&checker, ticket(i + 2, &format!("T{i}"), &at))
+                .expect("row taken");
+            let total: usize = run.writers.values().map(PartitionWriter::buffered).sum();
+            assert!(total <= 100, "{total} rows buffered after row {i}");
+        }
+        run.finish_writers().expect("files written");
+        assert_eq!(run.files.len(), 12);
+        assert!(run.files.iter().all(|(_, _, rows)| *rows == 100));
+        assert_eq!(run.files[0].1, "2026-01");
+    }
 }

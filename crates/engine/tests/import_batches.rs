@@ -10,7 +10,7 @@ use arrow_array::types::TimestampMillisecondType;
 use common::{Env, assert_accounting, quarantine};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use yardstick_core::records::RecordKind;
-use yardstick_engine::import::{ImportOptions, ImportStatus};
+use yardstick_engine::import::{ImportError, ImportOptions, ImportStatus};
 
 const HEADER: &str = "site_id,ticket_id,service_type,issued_at,called_at,outcome\n";
 const HALL: RecordKind = RecordKind::HallTicket;
@@ -329,4 +329,36 @@ async fn local_times_are_read_in_the_sites_time_zone() {
         .map(|f| f.month)
         .collect();
     assert_eq!(months, ["2026-10"]);
+}
+
+#[tokio::test]
+async fn concurrent_imports_never_overwrite_each_others_files() {
+    let env = Env::new().await;
+    let a = env.write("a.csv", csv_of(&day("A", "2026-10-08", 300)));
+    let b = env.write("b.csv", csv_of(&day("B", "2026-10-08", 50)));
+    let opts = ImportOptions::default();
+    // Both runs are given batch id 1 before either commits; the second commit fails.
+    let (ra, rb) = tokio::join!(env.import(HALL, &a, opts), env.import(HALL, &b, opts));
+    let mut retry = Vec::new();
+    for (path, r) in [(&a, ra), (&b, rb)] {
+        match r {
+            Ok(r) => assert_eq!(r.status, ImportStatus::Committed),
+            Err(ImportError::Concurrent { batch, .. }) => {
+                assert_eq!(batch, 1);
+                retry.push(path);
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(retry.len(), 1, "the two runs raced for batch 1");
+    // The winner's file holds its own rows, not the loser's.
+    let batches = env.store.batches().await.expect("batches");
+    assert_eq!(batches.len(), 1);
+    let ids = env.stored_id_list(HALL).await;
+    assert_eq!(i64::try_from(ids.len()).ok(), Some(batches[0].rows_stored));
+    let prefix = if retry[0] == &a { "B" } else { "A" };
+    assert!(ids.iter().all(|id| id.starts_with(prefix)), "{ids:?}");
+    // Imported again, the loser is stored in full.
+    env.import_ok(HALL, retry[0]).await;
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 350);
 }

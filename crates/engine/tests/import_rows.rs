@@ -338,8 +338,9 @@ async fn survey_jsonl() {
 
 #[tokio::test]
 async fn line_numbers_hold_with_any_line_ending() {
-    // The same rows with LF, CRLF and lone-CR endings, a blank line after the header:
-    // the bad row is on line 4 each time.
+    // The same rows with LF, CRLF and lone-CR endings, a blank line after the header and
+    // a line of spaces at the end (blank lines are not rows): the bad rows are on lines
+    // 4 and 7 each time.
     for eol in ["\n", "\r\n", "\r"] {
         let env = Env::new().await;
         let rows = [
@@ -349,6 +350,8 @@ async fn line_numbers_hold_with_any_line_ending() {
             "h1,T2,payment,soon,left",
             "h1,T3,\"pay\nment\",2026-10-08 09:17:00,left",
             "h1,T4,payment,2026-10-08 09:18:00,gone",
+            " \t ",
+            "",
         ];
         let path = env.write("eol.csv", rows.join(eol));
         let r = env.import_ok(RecordKind::HallTicket, &path).await;
@@ -357,6 +360,6 @@ async fn line_numbers_hold_with_any_line_ending() {
         assert_eq!(lines, [4, 7], "{eol:?}");
         assert_eq!(q[0].original, "h1,T2,payment,soon,left", "{eol:?}");
         assert_eq!(q[1].original, "h1,T4,payment,2026-10-08 09:18:00,gone");
-        assert_eq!(r.rows_stored, 2);
+        assert_eq!((r.rows_read, r.rows_stored), (4, 2), "{eol:?}");
     }
 }

@@ -98,7 +98,13 @@ impl PartitionWriter {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), ImportError> {
+    /// Rows buffered, not yet written as a row group.
+    pub(super) fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    /// Writes the buffered rows as a row group.
+    pub(super) fn flush(&mut self) -> Result<(), ImportError> {
         if self.buffered == 0 {
             return Ok(());
         }
