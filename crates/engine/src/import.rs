@@ -8,8 +8,11 @@
 //! one transaction: an import killed at any moment leaves no visible partial batch.
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
-//! Memory stays flat in the file's size except for the duplicate-id check, which keeps a
-//! 16-byte hash of every (site, id) seen in the file and of every visible stored one.
+//! Memory stays flat in the file's size (month writers share a bounded row buffer; rows
+//! set aside by `--replace` wait in a temporary file) except for the duplicate-id check,
+//! which keeps a 16-byte hash of every (site, id) seen in the file, with its line, and of
+//! every visible stored one, with its batch and day (24 bytes an entry before the hash
+//! table's overhead).
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
