@@ -418,17 +418,4 @@ impl Store {
             })
             .collect()
     }
-
-    /// Tries to modify a frozen evaluation (used by tests to prove it is refused).
-    ///
-    /// # Errors
-    /// Always, when the evaluation exists: frozen evaluations are never modified.
-    pub async fn try_modify_evaluation(&self, id: i64, result_json: &str) -> Result<()> {
-        sqlx::query("UPDATE evaluation SET result_json = ? WHERE id = ?")
-            .bind(result_json)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 }

@@ -249,6 +249,22 @@ pub struct Indicator {
     pub note: Option<String>,
 }
 
+impl Indicator {
+    /// The per-row numeric value of the measure, when it has one (mean, percentile,
+    /// share within a limit, numerator of a ratio of sums, wait of a service level).
+    #[must_use]
+    pub fn value_expr(&self) -> Option<&Compiled> {
+        match &self.measure {
+            Measure::Mean { value }
+            | Measure::Percentile { value, .. }
+            | Measure::ShareWithin { value, .. } => Some(value),
+            Measure::RatioOfSums { numerator, .. } => Some(numerator),
+            Measure::ServiceLevel(spec) => Some(&spec.wait_s),
+            Measure::Ratio { .. } | Measure::RatePer { .. } | Measure::Count => None,
+        }
+    }
+}
+
 /// An indicator option value (a copy of the expression-language value kinds that can
 /// be written in TOML).
 #[derive(Debug, Clone, PartialEq, Serialize)]
