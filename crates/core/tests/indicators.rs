@@ -167,8 +167,7 @@ fn hall_cases() -> Vec<Case> {
     //   t4 (no class = ordinary) no_show, issued 0, called 10 → 10 (called, so in)
     //   t5 ordinary walked away at 30, never called → out (called_at NULL)
     //   all:     (6 + 20 + 4 + 10) ÷ 4 = 40 ÷ 4 = 10 min, sample 4
-    //   vip:     (6 + 4) ÷ 2 = 5 min, sample 2
-    //   elderly: 20 ÷ 1 = 20 min, sample 1
+    //   vip:     (6 + 4) ÷ 2 = 5 min, sample 2 (the only stratum a BH-01 target names)
     let bh01 = || {
         vec![
             r().s("outcome", "served")
@@ -313,10 +312,6 @@ fn hall_cases() -> Vec<Case> {
         Case {
             stratum: "customer_class=vip",
             ..case("BH-01", bh01(), 5.0, 2)
-        },
-        Case {
-            stratum: "customer_class=elderly",
-            ..case("BH-01", bh01(), 20.0, 1)
         },
         case("BH-02", bh02, 60.0, 5),
         case("BH-03", bh03, 6.0, 3),
