@@ -357,8 +357,9 @@ pub fn indicator_value(
             (d.value, d.n, None)
         }
         Measure::RatePer { per } => {
+            // The sample of a rate is the population at risk: the users served.
             let d = users.and_then(|u| state.rate_per(u, *per).ok());
-            (d.and_then(|d| d.value), state.n, None)
+            (d.and_then(|d| d.value), users.unwrap_or(0), None)
         }
         Measure::Count => {
             #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^53")]
@@ -446,15 +447,16 @@ fn line(
 ) -> LineResult {
     let users = users_for(inputs, &site.id);
     let (value, sample, ci95) = indicator_value(ind, state, users);
-    let min_sample = if ind.min_sample > 0 {
-        ind.min_sample
-    } else {
-        inputs.guideline.scoring.min_sample
-    };
-    let status = if state.n == 0 {
-        LineStatus::NoData
-    } else if matches!(ind.measure, Measure::RatePer { .. }) && users.is_none() {
+    let min_sample = ind
+        .min_sample
+        .unwrap_or(inputs.guideline.scoring.min_sample);
+    // A rate's population is its subscriber base: a period without any event at a site
+    // with users is a rate of 0 (the best result), not missing data.
+    let is_rate = matches!(ind.measure, Measure::RatePer { .. });
+    let status = if is_rate && users.is_none() {
         LineStatus::NoUsers
+    } else if state.n == 0 && !is_rate {
+        LineStatus::NoData
     } else if target.is_none() {
         LineStatus::NoTarget
     } else if sample < min_sample || value.is_none() {

@@ -25,6 +25,7 @@ use yardstick_core::measure::MeasureState;
 use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
+use yardstick_core::vocab::AreaClass;
 use yardstick_store::{FileEntry, Store, StoreError};
 
 use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
@@ -87,6 +88,7 @@ pub async fn compute(
     let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
     let months = months_needed(period);
     let (tz, calendars) = site_context(org);
+    let areas = site_areas(org);
     for kind in kinds
         .iter()
         .copied()
@@ -102,6 +104,7 @@ pub async fn compute(
         let replaced = store.replaced(kind.as_str()).await?;
         let scan = Scan {
             calendars: &calendars,
+            areas: &areas,
             dir,
             kind,
             files: &files,
@@ -139,6 +142,11 @@ fn site_context(org: &Organisation) -> (HashMap<String, Tz>, HashMap<String, Bus
     (tz, calendars)
 }
 
+/// Each site's area class.
+fn site_areas(org: &Organisation) -> HashMap<String, AreaClass> {
+    org.sites.iter().map(|s| (s.id.clone(), s.area)).collect()
+}
+
 /// Months whose partitions can hold rows of the period or the 31 days after it (which
 /// the repeat flags look at).
 fn months_needed(period: &Period) -> BTreeSet<String> {
@@ -154,6 +162,7 @@ fn months_needed(period: &Period) -> BTreeSet<String> {
 
 struct Scan<'a> {
     calendars: &'a HashMap<String, BusinessCalendar>,
+    areas: &'a HashMap<String, AreaClass>,
     dir: &'a DataDir,
     kind: RecordKind,
     files: &'a [FileEntry],
@@ -217,6 +226,8 @@ struct RowView<'c, 'b> {
     flags: &'c BTreeMap<&'static str, HashSet<u64>>,
     pos: u64,
     calendar: Option<&'c BusinessCalendar>,
+    /// The site's area class, used where a record leaves `area_class` empty.
+    area: Option<AreaClass>,
 }
 
 impl RowView<'_, '_> {
@@ -256,6 +267,12 @@ impl Row for RowView<'_, '_> {
     fn get(&self, field: &str) -> Value {
         if let Some(set) = self.flags.get(field) {
             return Value::Bool(set.contains(&self.pos));
+        }
+        if field == "area_class" {
+            return match (self.cols.get(field, self.row), self.area) {
+                (Value::Null, Some(a)) => Value::Str(a.as_str().to_string()),
+                (v, _) => v,
+            };
         }
         if self.kind == RecordKind::WorkOrder && field == "working_days" {
             return self.working_days();
@@ -436,6 +453,7 @@ impl Scan<'_> {
                         flags: &flags,
                         pos: p,
                         calendar: self.calendars.get(&site),
+                        area: self.areas.get(&site).copied(),
                     };
                     f(&site, day, &view);
                 }
@@ -589,8 +607,10 @@ pub async fn drill(
         .filter(|f| months.contains(&f.month))
         .collect();
     let replaced = store.replaced(ind.kind.as_str()).await?;
+    let areas = site_areas(org);
     let scan = Scan {
         calendars: &calendars,
+        areas: &areas,
         dir,
         kind: ind.kind,
         files: &files,

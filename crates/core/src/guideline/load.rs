@@ -476,7 +476,7 @@ impl Cx<'_> {
             options,
             clause: ind.clause.as_ref().map(|c| c.get_ref().clone()),
             weight,
-            min_sample: min_sample.unwrap_or(0),
+            min_sample,
             note: ind.note.clone(),
         })
     }
@@ -899,6 +899,7 @@ impl Cx<'_> {
         ] {
             if let Some(f) = field
                 && ind.kind.field(name).is_none()
+                && !(name == "service" && ind.kind.field("service_type").is_some())
             {
                 self.err(
                     f.span(),

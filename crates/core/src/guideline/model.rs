@@ -243,8 +243,9 @@ pub struct Indicator {
     pub clause: Option<String>,
     /// Weight within the results half.
     pub weight: f64,
-    /// Minimum sample below which it is reported but not rated.
-    pub min_sample: u64,
+    /// Minimum sample below which it is reported but not rated; `None` = the scoring
+    /// model's default, `Some(0)` = no minimum.
+    pub min_sample: Option<u64>,
     /// Notes on definition choices.
     pub note: Option<String>,
 }
