@@ -619,7 +619,8 @@ fn field_centre_cases() -> Vec<Case> {
     //   r4 rural       network 60 h → within 72
     //   r5 remote      network 72 h → within (≤ 72)
     //   r6 major_rural network 80 h → late
-    //   r7 area unknown, network 60 h → late: held to the urban 48 h
+    //   r7 area unknown, network 60 h → late: a NULL area class is held to the urban 48 h
+    //      (the engine fills the site's area class first; see the engine fixtures)
     //   r8 urban, cause unknown, 5 h → within (an unknown cause stays in)
     //   out (100 h each): terminal cause; customer cause; force-majeure exclusion;
     //   an open repair; an install
@@ -655,7 +656,8 @@ fn field_centre_cases() -> Vec<Case> {
     //       repair excluded as force majeure (only terminal/customer-side are removed)
     //   out: cancelled repair; terminal cause; customer cause; customer_side exclusion;
     //       terminal_fault exclusion; an install
-    //   4 × 100 ÷ 800 = 0.5 per 100 lines, sample 4; without a subscriber base: no value
+    //   4 × 100 ÷ 800 = 0.5 per 100 lines; the sample of a rate is the population at
+    //   risk, 800 lines. Without a subscriber base: no value, sample 0.
     let im06 = || {
         vec![
             order("repair", "completed").s("cause_class", "network"),
@@ -788,11 +790,11 @@ fn field_centre_cases() -> Vec<Case> {
         case("IM-05", repairs(), 48.125, 8),
         Case {
             users: Some(800),
-            ..case("IM-06", im06(), 0.5, 4)
+            ..case("IM-06", im06(), 0.5, 800)
         },
         Case {
             value: None,
-            ..case("IM-06", im06(), 0.0, 4)
+            ..case("IM-06", im06(), 0.0, 0)
         },
         case("IM-07", im07, 25.0, 4),
         case("IM-08", im08, 60.0, 5),
@@ -833,7 +835,9 @@ fn cross_scene_cases() -> Vec<Case> {
         .collect();
     x02.push(complaint("user_service"));
     // on the same five complaints: appealed TRUE, TRUE, TRUE, FALSE, NULL.
-    //   X-03 appeals per million users, 250 000 users: 3 × 1 000 000 ÷ 250 000 = 12, sample 3
+    //   X-03 appeals per million users, 250 000 users: 3 × 1 000 000 ÷ 250 000 = 12,
+    //        sample 250 000 (the users); with no appeal among 5 complaints and 50 000
+    //        users: 0 × 10⁶ ÷ 50 000 = 0, sample 50 000 (no events is a rate of 0)
     //   X-04 appeals ÷ complaints: 3 ÷ 5 = 60 %, sample 5 (NULL = not appealed)
     let appeals = || {
         vec![
@@ -847,7 +851,8 @@ fn cross_scene_cases() -> Vec<Case> {
     // on the same complaints: billing with error TRUE, FALSE, NULL, TRUE;
     //   a network-quality complaint with billing_error TRUE is out of both.
     //   X-05 confirmed errors ÷ billing complaints: 2 ÷ 4 = 50 %, sample 4
-    //   X-06 billing complaints per 100 users, 2 000 users: 4 × 100 ÷ 2 000 = 0.2, sample 4
+    //   X-06 billing complaints per 100 users, 2 000 users: 4 × 100 ÷ 2 000 = 0.2,
+    //        sample 2 000
     let billing = || {
         vec![
             complaint("billing").b("billing_error", true),
@@ -887,13 +892,25 @@ fn cross_scene_cases() -> Vec<Case> {
         case("X-02", x02, 8.0, 10),
         Case {
             users: Some(250_000),
-            ..case("X-03", appeals(), 12.0, 3)
+            ..case("X-03", appeals(), 12.0, 250_000)
+        },
+        Case {
+            users: Some(50_000),
+            ..case(
+                "X-03",
+                appeals()
+                    .into_iter()
+                    .map(|c| c.b("appealed", false))
+                    .collect(),
+                0.0,
+                50_000,
+            )
         },
         case("X-04", appeals(), 60.0, 5),
         case("X-05", billing(), 50.0, 4),
         Case {
             users: Some(2_000),
-            ..case("X-06", billing(), 0.2, 4)
+            ..case("X-06", billing(), 0.2, 2_000)
         },
         case("X-07", x07, 25.0, 4),
         case("X-08", x08, 56.25, 4),

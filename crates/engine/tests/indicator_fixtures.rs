@@ -38,7 +38,7 @@ fn fixture(name: &str) -> PathBuf {
 const FILES: [(RecordKind, &str, u64); 7] = [
     (RecordKind::HallTicket, "hall_ticket.csv", 13),
     (RecordKind::Contact, "contact.csv", 46),
-    (RecordKind::WorkOrder, "work_order.csv", 30),
+    (RecordKind::WorkOrder, "work_order.csv", 31),
     (RecordKind::Complaint, "complaint.csv", 8),
     (RecordKind::Survey, "survey.csv", 10),
     (RecordKind::SubscriberBase, "subscriber_base.csv", 5),
@@ -261,14 +261,15 @@ fn hall_wants() -> Vec<Want> {
         // X-02 resolution days 4, 16, 22, 1, 3, 7 → sorted 1 3 4 7 16 22; rank ⌈0.8 × 6⌉ = 5 → 16 d
         want(h, "X-02", 16.0, 6),
         // X-03 appeals k03 k04 = 2; users = mean of the March subscriber rows
-        //   (99 000 + 101 000) ÷ 2 = 100 000 (the April row is ignored) → 2 × 10⁶ ÷ 10⁵ = 20
-        want(h, "X-03", 20.0, 2),
+        //   (99 000 + 101 000) ÷ 2 = 100 000 (the April row is ignored) → 2 × 10⁶ ÷ 10⁵ = 20;
+        //   the sample of a rate is the users, 100 000
+        want(h, "X-03", 20.0, 100_000),
         // X-04 2 appeals ÷ 7 complaints = 28.57 %
         want(h, "X-04", 200.0 / 7.0, 7),
         // X-05 billing k01 (error) k02 k05 (unknown) k08 (error) → 2 ÷ 4 = 50 %
         want(h, "X-05", 50.0, 4),
         // X-06 4 billing complaints × 100 ÷ 100 000 users = 0.004 per 100 users
-        want(h, "X-06", 0.004, 4),
+        want(h, "X-06", 0.004, 100_000),
         // X-07 with both keys: k01 k02 k03 k04 k05 = 5. Engine repeat_30d: k01 → k02
         //   18 days later (same p1/i1): repeat. k05 → k06 33 days later: not. → 1 ÷ 5 = 20 %
         want(h, "X-07", 20.0, 5),
@@ -362,7 +363,8 @@ fn call_centre_wants() -> Vec<Want> {
 /// | r14 | urban   | 04-25 10:00 | 04-25 12:00 |         | L12/cr12, after the period |
 ///
 /// `fc-rural` repairs (no visit counts): q01 rural 60 h, q02 rural 74 h, q03 premises
-/// urban 58 h, q04 no area class 48 h; lines M1–M4, no repeats. Installs/moves without
+/// urban 58 h, q04 no area class 48 h, q08 no area class 60 h; lines M1–M4 and M8, no
+/// repeats. Installs/moves without
 /// commitment, appointment or pause: q05 Fri 03-27 09:00 → Tue 03-31 15:00; q06 Tue 03-31
 /// 09:00 → Tue 04-07 10:00 (across the Qingming holiday, 4–6 April 2026); q07 Wed 03-18
 /// 09:00 → 17:00 the same day.
@@ -380,14 +382,15 @@ fn field_centre_wants() -> Vec<Want> {
         want(u, "IM-03", 75.0, 4),
         // IM-04 valid completed repairs r01 r02 r03 r04 r05 r10 r12 (r06 terminal, r07
         //   excluded, r08 open, r09 r13 cancelled). Engine elapsed_h: 10, 48, 50,
-        //   58 − 10 = 48, 60, 4, 2. Within 48 h: r01 r02 r04 r10 r12 (r05 has no area class
-        //   at an urban site: 48 h) → 5 ÷ 7 = 71.43 %
+        //   58 − 10 = 48, 60, 4, 2. Within 48 h: r01 r02 r04 r10 r12 (r05 has no area class:
+        //   the site's, urban, 48 h) → 5 ÷ 7 = 71.43 %
         want(u, "IM-04", 500.0 / 7.0, 7),
         // IM-05 (10 + 48 + 50 + 48 + 60 + 4 + 2) ÷ 7 = 222 ÷ 7 = 31.714… h
         want(u, "IM-05", 222.0 / 7.0, 7),
         // IM-06 valid reports: r01 r02 r03 r04 r05 r07 (mass outage stays) r08 (open)
-        //   r10 r12 = 9 (r06 terminal; r09 r13 cancelled) → 9 × 100 ÷ 1 500 lines = 0.6
-        want(u, "IM-06", 0.6, 9),
+        //   r10 r12 = 9 (r06 terminal; r09 r13 cancelled) → 9 × 100 ÷ 1 500 lines = 0.6,
+        //   sample 1 500 lines
+        want(u, "IM-06", 0.6, 1_500),
         // IM-07 valid completed repairs with a line: r01 r02 r03 r04 r05 r07 r10 r12 = 8.
         //   Engine repeat_30d (next report on the line within 30 d after completion):
         //   r01 (restored 03-02 18:00) → r02 reported 03-12: repeat. r10 (restored 03-20
@@ -419,14 +422,15 @@ fn field_centre_wants() -> Vec<Want> {
         //   of 6, but the engine moves i05's end back by its 48 h pause (2 WD) → 3 WD.
         //
         // fc-rural: IM-04 within the limit: q01 rural 60 ≤ 72 ✓; q02 rural 74 ✗; q03
-        //   urban premises 58 > 48 ✗; q04 no area class 48 ≤ 48 ✓ → 2 ÷ 4 = 50 %
-        want(r, "IM-04", 50.0, 4),
-        // IM-05 (60 + 74 + 58 + 48) ÷ 4 = 240 ÷ 4 = 60 h
-        want(r, "IM-05", 60.0, 4),
-        // IM-06 4 valid reports × 100 ÷ 400 lines = 1 per 100 lines
-        want(r, "IM-06", 1.0, 4),
-        // IM-07 lines M1–M4, no repeats → 0 ÷ 4 = 0 %
-        want(r, "IM-07", 0.0, 4),
+        //   urban premises 58 > 48 ✗; q04 no area class 48 ≤ 48 ✓; q08 no area class, so
+        //   the site's (rural), 60 ≤ 72 ✓ → 3 ÷ 5 = 60 %
+        want(r, "IM-04", 60.0, 5),
+        // IM-05 (60 + 74 + 58 + 48 + 60) ÷ 5 = 300 ÷ 5 = 60 h
+        want(r, "IM-05", 60.0, 5),
+        // IM-06 5 valid reports × 100 ÷ 400 lines = 1.25 per 100 lines, sample 400 lines
+        want(r, "IM-06", 1.25, 400),
+        // IM-07 lines M1–M4 and M8, no repeats → 0 ÷ 5 = 0 %
+        want(r, "IM-07", 0.0, 5),
         // IM-02 legal working days after the creation day, site calendar (China mainland):
         //   q05 Sat, Sun off; Mon 30, Tue 31 → 2. q06 Wed 1, Thu 2, Fri 3 April; Sat 4 – Mon
         //   6 Qingming; Tue 7 → 4. q07 completed the same day → 0. P95 of 0, 2, 4: rank
@@ -440,11 +444,11 @@ fn field_centre_wants() -> Vec<Want> {
     ] {
         w.push(none(r, id));
     }
-    // No complaints at the field centres: are 0 × per ÷ users = 0 on an empty
-    // population (both sites have a subscriber base); the other complaint lines are empty.
-    for s in [u, r] {
-        w.push(want(s, "X-03", 0.0, 0));
-        w.push(want(s, "X-06", 0.0, 0));
+    // No complaints at the field centres: are 0 × per ÷ users = 0, the best
+    // result, with the users as sample (1 500 and 400); the other complaint lines are empty.
+    for (s, users) in [(u, 1_500), (r, 400)] {
+        w.push(want(s, "X-03", 0.0, users));
+        w.push(want(s, "X-06", 0.0, users));
     }
     for id in ["X-01", "X-02", "X-04", "X-05", "X-07"] {
         w.push(none(u, id));
@@ -473,6 +477,23 @@ async fn every_indicator_computes_its_hand_worked_value_end_to_end() {
         .collect();
     check(&g, &ev, &wants);
 
+    // A rate without events at a site with users is rated as 0, its best result: at
+    // fc-urban X-03 (floor 10, goal 5 per million) and X-06 (floor 1, goal 0.1) reach
+    // achievement 1.
+    let fc = site(&ev, "fc-urban");
+    for id in ["X-03", "X-06"] {
+        let l = fc
+            .lines
+            .iter()
+            .find(|l| l.indicator == id)
+            .unwrap_or_else(|| panic!("{id} line"));
+        assert_eq!(
+            (l.status, l.achievement),
+            (LineStatus::Rated, Some(1.0)),
+            "{id}"
+        );
+    }
+
     // Every indicator of the guideline is asserted at some site.
     let missing: Vec<&str> = g
         .indicators
@@ -500,18 +521,18 @@ async fn the_call_centre_score_is_the_hand_worked_one() {
     };
     // Rated (target and sample ≥ 30): CC-01 (35), CC-02 (33), CC-03 (32), CC-04 (35),
     // CC-05 (36), CC-07 (32). Not rated: CC-08 (4 chats < 30), CC-06 (weight 0), CC-10
-    // (4 intervals < 30), and the cross-scene lines without data.
+    // (4 intervals < 30), and the cross-scene lines: no data, and no users for the rates.
     for id in ["CC-01", "CC-02", "CC-03", "CC-04", "CC-05", "CC-07"] {
         assert_eq!(status(id), LineStatus::Rated, "{id}");
     }
     assert_eq!(status("CC-06"), LineStatus::Unweighted);
     assert_eq!(status("CC-08"), LineStatus::BelowMinSample);
     assert_eq!(status("CC-10"), LineStatus::BelowMinSample);
-    for id in [
-        "X-01", "X-02", "X-03", "X-04", "X-05", "X-06", "X-07", "X-08",
-    ] {
+    for id in ["X-01", "X-02", "X-04", "X-05", "X-07", "X-08"] {
         assert_eq!(status(id), LineStatus::NoData, "{id}");
     }
+    assert_eq!(status("X-03"), LineStatus::NoUsers);
+    assert_eq!(status("X-06"), LineStatus::NoUsers);
 
     // Achievement a = clamp((x − floor) ÷ (goal − floor)):
     //   CC-01 (94.2857 − 90) ÷ (98 − 90)  = 4.2857 ÷ 8   = 0.535714…   weight 15
