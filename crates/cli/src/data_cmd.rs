@@ -171,7 +171,8 @@ pub fn ingest(
                     | ImportError::NotUtf8 { .. }
                     | ImportError::MissingColumns { .. }
                     | ImportError::Malformed { .. }
-                    | ImportError::UnknownFormat(_)),
+                    | ImportError::UnknownFormat(_)
+                    | ImportError::Concurrent { .. }),
                 ) => {
                     eprintln!("error: {e}; nothing stored from this file");
                     failed.push(e.to_string());

@@ -231,9 +231,9 @@ struct RowView<'c, 'b> {
 }
 
 impl RowView<'_, '_> {
-    /// Legal working days from creation to completion in the site's calendar. A
-    /// customer-caused pause (`pause_s`) moves the end earlier by its length, since the
-    /// record carries its duration but not its position.
+    /// Legal working days from creation to completion in the site's calendar. Pauses
+    /// are not deducted: the record carries a pause's length but not its position, and
+    /// IM-02 is defined on the supply time as the customer saw it.
     fn working_days(&self) -> Value {
         let (Value::Ts(a), Value::Ts(b), Some(cal)) = (
             self.cols.get("created_at", self.row),
@@ -242,17 +242,9 @@ impl RowView<'_, '_> {
         ) else {
             return Value::Null;
         };
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "pauses are far below 2^63 ms"
-        )]
-        let pause_ms = match self.cols.get("pause_s", self.row) {
-            Value::Num(p) if p > 0.0 => (p * 1000.0) as i64,
-            _ => 0,
-        };
         let (Some(start), Some(end)) = (
             DateTime::from_timestamp_millis(a),
-            DateTime::from_timestamp_millis((b - pause_ms).max(a)),
+            DateTime::from_timestamp_millis(b),
         ) else {
             return Value::Null;
         };

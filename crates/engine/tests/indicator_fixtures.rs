@@ -416,10 +416,10 @@ fn field_centre_wants() -> Vec<Want> {
         want(u, "IM-12", 75.0, 4),
         // X-08 csat 5, 4, 4, 1 → (100 + 75 + 75 + 0) ÷ 4 = 62.5
         want(u, "X-08", 62.5, 4),
-        // IM-02 at fc-urban is not asserted here (see the indtests report): by its
-        //   definition (legal working days after the creation day, customer pause not
-        //   deducted) i01 1, i02 2, i03 2, i04 3, i05 4, i07 1 → rank ⌈0.95 × 6⌉ = 6 → 4 WD
-        //   of 6, but the engine moves i05's end back by its 48 h pause (2 WD) → 3 WD.
+        // IM-02 by its definition (legal working days after the creation day, customer
+        //   pause not deducted): i01 1, i02 2, i03 2, i04 3, i05 4, i07 1 → rank
+        //   ⌈0.95 × 6⌉ = 6 → 4 WD, sample 6
+        want(u, "IM-02", 4.0, 6),
         //
         // fc-rural: IM-04 within the limit: q01 rural 60 ≤ 72 ✓; q02 rural 74 ✗; q03
         //   urban premises 58 > 48 ✗; q04 no area class 48 ≤ 48 ✓; q08 no area class, so
