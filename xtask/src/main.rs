@@ -25,12 +25,18 @@ fn main() -> Result<()> {
 
 fn root() -> Result<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    dir.parent().map(Path::to_path_buf).context("xtask has no parent directory")
+    dir.parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
 }
 
 fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
     eprintln!("$ {program} {}", args.join(" "));
-    let status = Command::new(program).args(args).current_dir(root).status().with_context(|| format!("cannot start {program}"))?;
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot start {program}"))?;
     if !status.success() {
         bail!("`{program} {}` failed with {status}", args.join(" "));
     }
@@ -39,32 +45,88 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
 
 fn ci(root: &Path) -> Result<()> {
     run(root, "cargo", &["fmt", "--all", "--", "--check"])?;
-    run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    run(
+        root,
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run(root, "cargo", &["test", "--workspace"])?;
     tidy(root)
 }
 
 fn bench(root: &Path, args: Vec<String>) -> Result<()> {
-    let mut full = vec!["run", "--release", "--quiet", "-p", "yardstick", "--example", "bench", "--"];
+    let mut full = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "yardstick",
+        "--example",
+        "bench",
+        "--",
+    ];
     full.extend(args.iter().map(String::as_str));
     run(root, "cargo", &full)
 }
 
 /// Crates that must never be in core's dependency closure.
-const FORBIDDEN_IN_CORE: &[&str] = &["tokio", "sqlx", "axum", "hyper", "datafusion", "arrow", "parquet", "reqwest", "rusqlite"];
+const FORBIDDEN_IN_CORE: &[&str] = &[
+    "tokio",
+    "sqlx",
+    "axum",
+    "hyper",
+    "datafusion",
+    "arrow",
+    "parquet",
+    "reqwest",
+    "rusqlite",
+];
 
 /// Source patterns that would make core impure.
-const IMPURE_PATTERNS: &[&str] = &["std::fs", "std::env", "std::net", "std::process", "Utc::now", "Local::now", "SystemTime", "Instant::now", "thread::sleep", "std::io::stdin", "println!", "eprintln!"];
+const IMPURE_PATTERNS: &[&str] = &[
+    "std::fs",
+    "std::env",
+    "std::net",
+    "std::process",
+    "Utc::now",
+    "Local::now",
+    "SystemTime",
+    "Instant::now",
+    "thread::sleep",
+    "std::io::stdin",
+    "println!",
+    "eprintln!",
+];
 
 fn tidy(root: &Path) -> Result<()> {
     let mut problems = Vec::new();
     let out = Command::new("cargo")
-        .args(["tree", "-p", "yardstick-core", "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .args([
+            "tree",
+            "-p",
+            "yardstick-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
         .current_dir(root)
         .output()
         .context("cannot run cargo tree")?;
     if !out.status.success() {
-        bail!("cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let tree = String::from_utf8_lossy(&out.stdout);
     for line in tree.lines() {
@@ -78,10 +140,17 @@ fn tidy(root: &Path) -> Result<()> {
         collect_rs(&root.join(dir), &mut files)?;
     }
     for file in &files {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let rel = file.strip_prefix(root).unwrap_or(file).display().to_string();
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let rel = file
+            .strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         if !text.trim_start().starts_with("//!") {
-            problems.push(format!("{rel}: does not start with a `//!` comment saying what the file is for"));
+            problems.push(format!(
+                "{rel}: does not start with a `//!` comment saying what the file is for"
+            ));
         }
         if rel.starts_with("crates/core/src") {
             for (n, line) in text.lines().enumerate() {
@@ -95,7 +164,10 @@ fn tidy(root: &Path) -> Result<()> {
         }
     }
     if problems.is_empty() {
-        println!("tidy: ok ({} source files checked, core dependency closure clean)", files.len());
+        println!(
+            "tidy: ok ({} source files checked, core dependency closure clean)",
+            files.len()
+        );
         Ok(())
     } else {
         for p in &problems {

@@ -130,8 +130,10 @@ pub fn load(file: Option<&PathBuf>) -> Result<Guideline> {
     match file {
         None => guideline::default_guideline().context("the built-in guideline is invalid"),
         Some(path) => {
-            let src = std::fs::read_to_string(path).map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-            guideline::load(&path.display().to_string(), &src).map_err(|e| InputError(e.to_string()).into())
+            let src = std::fs::read_to_string(path)
+                .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+            guideline::load(&path.display().to_string(), &src)
+                .map_err(|e| InputError(e.to_string()).into())
         }
     }
 }
@@ -169,10 +171,23 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .iter()
         .map(|d| {
             let clauses = g.clauses.iter().filter(|c| c.dimension == d.id).count();
-            vec![d.id.clone(), d.name.get(lang).to_string(), num(Some(d.weight), 0), clauses.to_string()]
+            vec![
+                d.id.clone(),
+                d.name.get(lang).to_string(),
+                num(Some(d.weight), 0),
+                clauses.to_string(),
+            ]
         })
         .collect();
-    out.push_str(&render(&[h("编号", "id"), h("名称", "name"), h("权重", "weight"), h("条款数", "clauses")], &rows));
+    out.push_str(&render(
+        &[
+            h("编号", "id"),
+            h("名称", "name"),
+            h("权重", "weight"),
+            h("条款数", "clauses"),
+        ],
+        &rows,
+    ));
     out.push_str(&format!("\n## {}\n", h("条款", "Clauses")));
     let rows: Vec<Vec<String>> = g
         .clauses
@@ -180,10 +195,27 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .map(|c| {
             let scenes: Vec<&str> = c.scenes.iter().map(|s| s.label(lang)).collect();
             let veto = c.items.iter().filter(|i| i.veto).count();
-            vec![c.id.clone(), c.dimension.clone(), c.title.get(lang).to_string(), scenes.join("/"), c.items.len().to_string(), veto.to_string()]
+            vec![
+                c.id.clone(),
+                c.dimension.clone(),
+                c.title.get(lang).to_string(),
+                scenes.join("/"),
+                c.items.len().to_string(),
+                veto.to_string(),
+            ]
         })
         .collect();
-    out.push_str(&render(&[h("编号", "id"), h("维度", "dimension"), h("标题", "title"), h("场景", "scenes"), h("检查项", "items"), h("否决项", "veto")], &rows));
+    out.push_str(&render(
+        &[
+            h("编号", "id"),
+            h("维度", "dimension"),
+            h("标题", "title"),
+            h("场景", "scenes"),
+            h("检查项", "items"),
+            h("否决项", "veto"),
+        ],
+        &rows,
+    ));
     out.push_str(&format!("\n## {}\n", h("指标", "Indicators")));
     let rows: Vec<Vec<String>> = g
         .indicators
@@ -195,10 +227,31 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
                 (guideline::Direction::LowerBetter, true) => "越低越好",
                 (guideline::Direction::LowerBetter, false) => "lower better",
             };
-            vec![i.id.clone(), i.name.get(lang).to_string(), i.kind.as_str().to_string(), measure_name(&i.measure, lang), i.unit.clone(), dir.to_string(), num(Some(i.weight), 0), i.clause.clone().unwrap_or_default()]
+            vec![
+                i.id.clone(),
+                i.name.get(lang).to_string(),
+                i.kind.as_str().to_string(),
+                measure_name(&i.measure, lang),
+                i.unit.clone(),
+                dir.to_string(),
+                num(Some(i.weight), 0),
+                i.clause.clone().unwrap_or_default(),
+            ]
         })
         .collect();
-    out.push_str(&render(&[h("编号", "id"), h("名称", "name"), h("记录", "record"), h("度量", "measure"), h("单位", "unit"), h("方向", "direction"), h("权重", "weight"), h("条款", "clause")], &rows));
+    out.push_str(&render(
+        &[
+            h("编号", "id"),
+            h("名称", "name"),
+            h("记录", "record"),
+            h("度量", "measure"),
+            h("单位", "unit"),
+            h("方向", "direction"),
+            h("权重", "weight"),
+            h("条款", "clause"),
+        ],
+        &rows,
+    ));
     out.push_str(&format!("\n## {}\n", h("目标", "Targets")));
     let any = if zh { "全部" } else { "any" };
     let rows: Vec<Vec<String>> = g
@@ -208,8 +261,10 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
             let s = &t.selector;
             vec![
                 t.indicator.clone(),
-                s.scene.map_or(any.to_string(), |x| x.label(lang).to_string()),
-                s.area.map_or(any.to_string(), |x| x.label(lang).to_string()),
+                s.scene
+                    .map_or(any.to_string(), |x| x.label(lang).to_string()),
+                s.area
+                    .map_or(any.to_string(), |x| x.label(lang).to_string()),
                 s.tier.map_or(any.to_string(), |x| x.as_str().to_string()),
                 s.stratum(),
                 num(Some(t.floor), 2),
@@ -218,14 +273,44 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
             ]
         })
         .collect();
-    out.push_str(&render(&[h("指标", "indicator"), h("场景", "scene"), h("区域", "area"), h("级别", "tier"), h("分层", "stratum"), h("底线", "floor"), h("目标", "goal"), h("硬性限值", "hard limit")], &rows));
-    out.push_str(&format!("\n## {}\n", h("等级与红线", "Levels and red lines")));
+    out.push_str(&render(
+        &[
+            h("指标", "indicator"),
+            h("场景", "scene"),
+            h("区域", "area"),
+            h("级别", "tier"),
+            h("分层", "stratum"),
+            h("底线", "floor"),
+            h("目标", "goal"),
+            h("硬性限值", "hard limit"),
+        ],
+        &rows,
+    ));
+    out.push_str(&format!(
+        "\n## {}\n",
+        h("等级与红线", "Levels and red lines")
+    ));
     for l in &g.scoring.levels {
-        out.push_str(&format!("{} {} ≥ {}\n", l.id, l.name.get(lang), l.min_score));
+        out.push_str(&format!(
+            "{} {} ≥ {}\n",
+            l.id,
+            l.name.get(lang),
+            l.min_score
+        ));
     }
     for r in &g.scoring.red_lines {
-        let cap = g.scoring.levels.iter().find(|l| l.rank == r.cap_rank).map_or("?", |l| l.id.as_str());
-        out.push_str(&format!("{} {} → {} {cap}\n", r.id, r.name.get(lang), h("封顶", "cap")));
+        let cap = g
+            .scoring
+            .levels
+            .iter()
+            .find(|l| l.rank == r.cap_rank)
+            .map_or("?", |l| l.id.as_str());
+        out.push_str(&format!(
+            "{} {} → {} {cap}\n",
+            r.id,
+            r.name.get(lang),
+            h("封顶", "cap")
+        ));
     }
     out
 }

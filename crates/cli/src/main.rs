@@ -3,26 +3,94 @@
 //! Exit codes: 0 success, 2 invalid input (a file, flag or value the user can fix),
 //! 1 internal error.
 
+mod data_cmd;
 mod guideline_cmd;
+mod plan;
 mod table;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use yardstick_engine::import::ImportOptions;
+use yardstick_engine::layout::DataDir;
 
 /// Yardstick (度量尺): one measuring rod for telecom front-line service sites.
 #[derive(Parser)]
 #[command(name = "yardstick", version, about, long_about = None)]
 struct Cli {
+    /// Data directory (metadata database and record files).
+    #[arg(
+        long,
+        global = true,
+        env = "YARDSTICK_DATA_DIR",
+        default_value = "./yardstick-data"
+    )]
+    data_dir: PathBuf,
+    /// Language of tables and messages: zh (default) or en.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    lang: guideline_cmd::LangArg,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a data directory (default ./yardstick-data) with its metadata database.
+    ///
+    /// Example: yardstick init ./my-data
+    Init {
+        /// Directory; `--data-dir` or ./yardstick-data when omitted.
+        dir: Option<PathBuf>,
+    },
+    /// Organisation: operator → province → city → site.
+    #[command(subcommand)]
+    Org(data_cmd::OrgCommand),
+    /// Import record files (CSV or JSON Lines) of one kind; invalid rows are quarantined.
+    ///
+    /// Example: yardstick ingest hall_ticket tickets-2026-10.csv
+    Ingest {
+        /// Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval.
+        kind: String,
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Replace what earlier imports hold for the same kind, site and day (corrected re-sends).
+        #[arg(long)]
+        replace: bool,
+        /// Store nothing if any row is invalid.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Compute indicators and evaluate sites for a period; the result is frozen in the data directory.
+    ///
+    /// Examples: yardstick evaluate --period 2026-10;
+    /// yardstick evaluate --period 2026-Q3 --scope gd --format json
+    Evaluate {
+        /// 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15.
+        #[arg(long)]
+        period: String,
+        /// Organisation node or site (default: the whole organisation).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Guideline file (default: the built-in guideline).
+        #[arg(long)]
+        guideline: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: data_cmd::EvalFormat,
+    },
+    /// Stored records.
+    #[command(subcommand)]
+    Records(data_cmd::RecordsCommand),
     /// Validate, show and compare guideline versions.
     #[command(subcommand)]
     Guideline(guideline_cmd::GuidelineCommand),
+    /// Staffing plans from queueing maths (Erlang C / Erlang A).
+    Plan {
+        #[command(subcommand)]
+        cmd: plan::PlanCommand,
+    },
 }
 
 /// An error in what the user gave (exit code 2), as opposed to an internal failure.
@@ -37,15 +105,66 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+impl InputError {
+    /// An input error with a message saying where and what.
+    pub fn new(message: impl Into<String>) -> InputError {
+        InputError(message.into())
+    }
+}
+
+/// Exit code of an error: 2 when an [`InputError`] is anywhere in its chain, else 1.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<InputError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = DataDir::new(cli.data_dir.clone());
+    let lang = cli.lang.into();
+    match cli.command {
+        Command::Init { dir: d } => data_cmd::init(&d.map_or(dir, DataDir::new)),
+        Command::Org(cmd) => data_cmd::org_command(&dir, cmd),
+        Command::Ingest {
+            kind,
+            files,
+            replace,
+            strict,
+        } => data_cmd::ingest(
+            &dir,
+            &kind,
+            &files,
+            ImportOptions { strict, replace },
+            false,
+        )
+        .map(|_| ()),
+        Command::Evaluate {
+            period,
+            scope,
+            guideline,
+            format,
+        } => data_cmd::evaluate(
+            &dir,
+            &period,
+            scope.as_deref(),
+            guideline.as_ref(),
+            format,
+            lang,
+        )
+        .map(|_| ()),
+        Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
-    };
-    match result {
+        Command::Plan { cmd } => plan::run(cmd, lang),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<InputError>().is_some() => {
-            eprintln!("{e}");
+        Err(e) if exit_code(&e) == 2 => {
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
         Err(e) => {

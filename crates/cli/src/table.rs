@@ -36,7 +36,15 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(header.to_vec());
     out.push('\n');
-    out.push_str(&line(widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "─".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
     out.push('\n');
     for row in rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
@@ -57,7 +65,13 @@ mod tests {
 
     #[test]
     fn aligns_mixed_chinese_and_latin_cells() {
-        let t = render(&["id", "名称"], &[vec!["BH-01".into(), "平均等候时长".into()], vec!["X".into(), "ab".into()]]);
+        let t = render(
+            &["id", "名称"],
+            &[
+                vec!["BH-01".into(), "平均等候时长".into()],
+                vec!["X".into(), "ab".into()],
+            ],
+        );
         let lines: Vec<&str> = t.lines().collect();
         // "BH-01" is the widest id (5 columns), so names start at column 5 + 2 = 7.
         assert_eq!(lines[0], "id     名称");

@@ -31,7 +31,11 @@ pub struct LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for d in &self.diagnostics {
-            writeln!(f, "{}:{}:{}: {}: {}", self.file, d.line, d.col, d.path, d.message)?;
+            writeln!(
+                f,
+                "{}:{}:{}: {}: {}",
+                self.file, d.line, d.col, d.path, d.message
+            )?;
         }
         write!(f, "{} error(s) in {}", self.diagnostics.len(), self.file)
     }
@@ -51,13 +55,21 @@ impl<'s> Collector<'s> {
     /// Starts collecting for a source text.
     #[must_use]
     pub fn new(src: &'s str) -> Collector<'s> {
-        Collector { src, diags: Vec::new() }
+        Collector {
+            src,
+            diags: Vec::new(),
+        }
     }
 
     /// Records a problem at a byte span of the source.
     pub fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
         let (line, col) = line_col(self.src, span.start);
-        self.diags.push(Diagnostic { line, col, path: path.into(), message: message.into() });
+        self.diags.push(Diagnostic {
+            line,
+            col,
+            path: path.into(),
+            message: message.into(),
+        });
     }
 
     /// Finishes: the value when no problem was found, else every problem in file order.
@@ -71,8 +83,11 @@ impl<'s> Collector<'s> {
                 if self.diags.is_empty() {
                     self.err(0..0, "(file)", "could not be loaded");
                 }
-                self.diags.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-                Err(LoadError { file: file.to_string(), diagnostics: self.diags })
+                self.diags.sort_by_key(|d| (d.line, d.col));
+                Err(LoadError {
+                    file: file.to_string(),
+                    diagnostics: self.diags,
+                })
             }
         }
     }
@@ -91,7 +106,10 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// "unknown X `y`; expected one of: a, b, c".
 #[must_use]
 pub fn bad_value(what: &str, found: &str, valid: &[&str]) -> String {
-    format!("unknown {what} `{found}`; expected one of: {}", valid.join(", "))
+    format!(
+        "unknown {what} `{found}`; expected one of: {}",
+        valid.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::guideline::{Direction, Guideline, Indicator, ItemMethod, Measure, RedLineRule, Target};
-use crate::measure::MeasureState;
+use crate::measure::{Derived, MeasureState, Quantile, SlVariant, wilson_interval};
 use crate::org::{Organisation, Site};
 use crate::period::Period;
 use crate::vocab::Scene;
@@ -267,7 +267,11 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
         return Err(EvaluateError::UnknownScope(inputs.scope.clone()));
     }
     let g = inputs.guideline;
-    let mut sites: Vec<SiteResult> = org.sites_under(&inputs.scope).into_iter().map(|s| evaluate_site(inputs, s)).collect();
+    let mut sites: Vec<SiteResult> = org
+        .sites_under(&inputs.scope)
+        .into_iter()
+        .map(|s| evaluate_site(inputs, s))
+        .collect();
     sites.sort_by(|a, b| a.site.cmp(&b.site));
     rank(&mut sites);
     let mut nodes: Vec<NodeResult> = org
@@ -291,31 +295,61 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
 /// The value of an indicator from a merged state, in its unit, with the sample size and
 /// a 95 % interval where one can be given. `users` feeds `rate_per` measures.
 #[must_use]
-pub fn indicator_value(ind: &Indicator, state: &MeasureState, users: Option<u64>) -> (Option<f64>, u64, Option<(f64, f64)>) {
+pub fn indicator_value(
+    ind: &Indicator,
+    state: &MeasureState,
+    users: Option<u64>,
+) -> (Option<f64>, u64, Option<(f64, f64)>) {
     let scale = ind.scale;
-    let scaled = |v: Option<f64>| v.map(|x| x * scale);
+    let scaled = |d: Derived| (d.value.map(|x| x * scale), d.n);
     let scaled_ci = |ci: Option<(f64, f64)>| ci.map(|(a, b)| (a * scale, b * scale));
     match &ind.measure {
         Measure::Ratio { .. } | Measure::ShareWithin { .. } => {
-            (scaled(state.ratio()), state.n, scaled_ci(crate::measure::wilson_interval(state.hits, state.n)))
+            let (v, n) = scaled(state.ratio());
+            (v, n, scaled_ci(state.ratio_interval()))
         }
-        Measure::Mean { .. } => (state.mean(), state.values, state.mean_interval()),
-        Measure::Percentile { q, .. } => (state.percentile(*q), state.values, None),
-        Measure::RatePer { per } => (users.and_then(|u| state.rate_per(u, *per)), state.n, None),
+        Measure::Mean { .. } => {
+            let d = state.mean();
+            (d.value, d.n, state.mean_interval())
+        }
+        Measure::Percentile { q, .. } => {
+            let d = Quantile::new(*q).map_or(
+                Derived {
+                    value: None,
+                    n: state.values,
+                },
+                |q| state.percentile(q),
+            );
+            (d.value, d.n, None)
+        }
+        Measure::RatePer { per } => {
+            let d = users.and_then(|u| state.rate_per(u, *per).ok());
+            (d.and_then(|d| d.value), state.n, None)
+        }
         Measure::Count => {
             #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^53")]
             let n = state.n as f64;
             (Some(n), state.n, None)
         }
-        Measure::RatioOfSums { .. } => (scaled(state.ratio_of_sums()), state.values, None),
+        Measure::RatioOfSums { .. } => {
+            let (v, n) = scaled(state.ratio_of_sums());
+            (v, n, None)
+        }
         Measure::ServiceLevel(spec) => {
             let mut sl = state.sl.clone();
             if spec.include_ivr_contained {
                 // Counted as offered and abandoned before the threshold, but not short.
                 sl.abandoned_within += sl.ivr_contained;
             }
-            let (v, den) = sl.service_level(spec.variant);
-            (scaled(v), den, scaled_ci(v.and_then(|_| crate::measure::wilson_interval(sl.answered_within, den))))
+            let d = sl.service_level(spec.variant);
+            let met = match spec.variant {
+                SlVariant::EarlyAbandonsMet => {
+                    sl.answered_within + sl.abandoned_within + sl.abandoned_short
+                }
+                _ => sl.answered_within,
+            };
+            let (v, n) = scaled(d);
+            (v, n, scaled_ci(wilson_interval(met, n)))
         }
     }
 }
@@ -347,12 +381,19 @@ fn site_lines(inputs: &Inputs<'_>, site: &Site) -> Vec<LineResult> {
         let strata: Vec<(String, Option<&Target>)> = if targets.is_empty() {
             vec![(String::new(), None)]
         } else {
-            targets.iter().map(|t| (t.selector.stratum(), Some(*t))).collect()
+            targets
+                .iter()
+                .map(|t| (t.selector.stratum(), Some(*t)))
+                .collect()
         };
         #[allow(clippy::cast_precision_loss, reason = "a handful of strata")]
         let weight = ind.weight / strata.len() as f64;
         for (stratum, target) in strata {
-            let key = StateKey { site: site.id.clone(), indicator: ind.id.clone(), stratum: stratum.clone() };
+            let key = StateKey {
+                site: site.id.clone(),
+                indicator: ind.id.clone(),
+                stratum: stratum.clone(),
+            };
             let state = inputs.states.get(&key).cloned().unwrap_or_default();
             lines.push(line(inputs, ind, site, stratum, target, &state, weight));
         }
@@ -360,10 +401,22 @@ fn site_lines(inputs: &Inputs<'_>, site: &Site) -> Vec<LineResult> {
     lines
 }
 
-fn line(inputs: &Inputs<'_>, ind: &Indicator, site: &Site, stratum: String, target: Option<&Target>, state: &MeasureState, weight: f64) -> LineResult {
+fn line(
+    inputs: &Inputs<'_>,
+    ind: &Indicator,
+    site: &Site,
+    stratum: String,
+    target: Option<&Target>,
+    state: &MeasureState,
+    weight: f64,
+) -> LineResult {
     let users = users_for(inputs, &site.id);
     let (value, sample, ci95) = indicator_value(ind, state, users);
-    let min_sample = if ind.min_sample > 0 { ind.min_sample } else { inputs.guideline.scoring.min_sample };
+    let min_sample = if ind.min_sample > 0 {
+        ind.min_sample
+    } else {
+        inputs.guideline.scoring.min_sample
+    };
     let status = if state.n == 0 {
         LineStatus::NoData
     } else if matches!(ind.measure, Measure::RatePer { .. }) && users.is_none() {
@@ -404,7 +457,9 @@ fn line(inputs: &Inputs<'_>, ind: &Indicator, site: &Site, stratum: String, targ
 
 /// Weighted mean of (weight, score) pairs; `None` when there is no weight.
 fn weighted(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
-    let (sw, swx) = pairs.into_iter().fold((0.0, 0.0), |(sw, swx), (w, x)| (sw + w, swx + w * x));
+    let (sw, swx) = pairs
+        .into_iter()
+        .fold((0.0, 0.0), |(sw, swx), (w, x)| (sw + w, swx + w * x));
     (sw > 0.0).then(|| swx / sw)
 }
 
@@ -420,21 +475,38 @@ fn item_score(method: ItemMethod, answer: Answer) -> Option<f64> {
         (_, Answer::Fail) => Some(0.0),
         (_, Answer::Pass) => Some(1.0),
         (ItemMethod::PassFail, Answer::Scale(v)) => Some(if v >= 2 { 1.0 } else { 0.0 }),
-        (ItemMethod::PassFail | ItemMethod::Scale0To4, Answer::Points(_)) | (ItemMethod::Points { .. }, Answer::Scale(_)) => None,
+        (ItemMethod::PassFail | ItemMethod::Scale0To4, Answer::Points(_))
+        | (ItemMethod::Points { .. }, Answer::Scale(_)) => None,
     }
 }
 
 /// Clause audit scores (0–1) and the veto items failed, for one site.
 fn audit_scores(inputs: &Inputs<'_>, site: &Site) -> (BTreeMap<String, f64>, Vec<String>, f64) {
-    let answers: BTreeMap<&str, Answer> = inputs.audits.iter().filter(|a| a.site == site.id).map(|a| (a.item.as_str(), a.answer)).collect();
+    let answers: BTreeMap<&str, Answer> = inputs
+        .audits
+        .iter()
+        .filter(|a| a.site == site.id)
+        .map(|a| (a.item.as_str(), a.answer))
+        .collect();
     let mut clause_scores = BTreeMap::new();
     let mut vetoes = Vec::new();
     let (mut items_total, mut items_answered) = (0.0, 0.0);
-    for clause in inputs.guideline.clauses.iter().filter(|c| c.scenes.contains(&site.scene)) {
+    for clause in inputs
+        .guideline
+        .clauses
+        .iter()
+        .filter(|c| c.scenes.contains(&site.scene))
+    {
         let mut pairs = Vec::new();
-        for item in clause.items.iter().filter(|i| i.scenes.contains(&site.scene)) {
+        for item in clause
+            .items
+            .iter()
+            .filter(|i| i.scenes.contains(&site.scene))
+        {
             items_total += item.weight;
-            let Some(answer) = answers.get(item.id.as_str()) else { continue };
+            let Some(answer) = answers.get(item.id.as_str()) else {
+                continue;
+            };
             items_answered += item.weight;
             if let Some(s) = item_score(item.method, *answer) {
                 pairs.push((item.weight, s));
@@ -447,7 +519,11 @@ fn audit_scores(inputs: &Inputs<'_>, site: &Site) -> (BTreeMap<String, f64>, Vec
             clause_scores.insert(clause.id.clone(), s);
         }
     }
-    let coverage = if items_total > 0.0 { items_answered / items_total } else { 0.0 };
+    let coverage = if items_total > 0.0 {
+        items_answered / items_total
+    } else {
+        0.0
+    };
     (clause_scores, vetoes, coverage)
 }
 
@@ -455,27 +531,61 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
     let g = inputs.guideline;
     let sc = &g.scoring;
     let mut lines = site_lines(inputs, site);
-    let rated: Vec<&LineResult> = lines.iter().filter(|l| l.status == LineStatus::Rated).collect();
+    let rated: Vec<&LineResult> = lines
+        .iter()
+        .filter(|l| l.status == LineStatus::Rated)
+        .collect();
     let rated_weight: f64 = rated.iter().map(|l| l.weight).sum();
     let all_weight: f64 = lines.iter().map(|l| l.weight).sum();
-    let results = weighted(rated.iter().map(|l| (l.weight, l.achievement.unwrap_or(0.0)))).map(|a| a * sc.results_points);
+    let results = weighted(
+        rated
+            .iter()
+            .map(|l| (l.weight, l.achievement.unwrap_or(0.0))),
+    )
+    .map(|a| a * sc.results_points);
     if rated_weight > 0.0 {
         for l in &mut lines {
-            l.points = l.achievement.map(|a| sc.results_points * l.weight / rated_weight * a);
+            l.points = l
+                .achievement
+                .map(|a| sc.results_points * l.weight / rated_weight * a);
         }
     }
-    let cross = weighted(lines.iter().filter(|l| is_cross(g, &l.indicator) && l.status == LineStatus::Rated).map(|l| (l.weight, l.achievement.unwrap_or(0.0)))).map(|a| a * sc.total_points());
+    let cross = weighted(
+        lines
+            .iter()
+            .filter(|l| is_cross(g, &l.indicator) && l.status == LineStatus::Rated)
+            .map(|l| (l.weight, l.achievement.unwrap_or(0.0))),
+    )
+    .map(|a| a * sc.total_points());
     let (clause_audit, vetoes, management_coverage) = audit_scores(inputs, site);
-    let (clauses, dimensions, management) = clause_and_dimension_scores(g, site, &lines, &clause_audit);
+    let (clauses, dimensions, management) =
+        clause_and_dimension_scores(g, site, &lines, &clause_audit);
     let total = match (management, results) {
         (Some(m), Some(r)) => Some(m + r),
-        (Some(m), None) if sc.management_points > 0.0 => Some(m / sc.management_points * sc.total_points()),
-        (None, Some(r)) if sc.results_points > 0.0 => Some(r / sc.results_points * sc.total_points()),
+        (Some(m), None) if sc.management_points > 0.0 => {
+            Some(m / sc.management_points * sc.total_points())
+        }
+        (None, Some(r)) if sc.results_points > 0.0 => {
+            Some(r / sc.results_points * sc.total_points())
+        }
         _ => None,
     };
     let red_lines = red_lines_hit(g, &lines, &vetoes);
-    let level_uncapped = total.and_then(|t| g.scoring.levels.iter().rev().find(|l| t >= l.min_score).map(|l| l.rank));
-    let cap = g.scoring.red_lines.iter().filter(|r| red_lines.contains(&r.id)).map(|r| r.cap_rank).min();
+    let level_uncapped = total.and_then(|t| {
+        g.scoring
+            .levels
+            .iter()
+            .rev()
+            .find(|l| t >= l.min_score)
+            .map(|l| l.rank)
+    });
+    let cap = g
+        .scoring
+        .red_lines
+        .iter()
+        .filter(|r| red_lines.contains(&r.id))
+        .map(|r| r.cap_rank)
+        .min();
     let level = level_uncapped.map(|l| cap.map_or(l, |c| l.min(c)));
     SiteResult {
         site: site.id.clone(),
@@ -487,7 +597,11 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
         management,
         results,
         management_coverage,
-        results_coverage: if all_weight > 0.0 { rated_weight / all_weight } else { 0.0 },
+        results_coverage: if all_weight > 0.0 {
+            rated_weight / all_weight
+        } else {
+            0.0
+        },
         total,
         cross_scene: cross,
         level_uncapped,
@@ -500,39 +614,71 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
 }
 
 fn is_cross(g: &Guideline, indicator: &str) -> bool {
-    g.indicator(indicator).is_some_and(|i| i.scenes.len() == Scene::ALL.len())
+    g.indicator(indicator)
+        .is_some_and(|i| i.scenes.len() == Scene::ALL.len())
 }
 
-fn clause_and_dimension_scores(g: &Guideline, site: &Site, lines: &[LineResult], audit: &BTreeMap<String, f64>) -> (Vec<PartScore>, Vec<PartScore>, Option<f64>) {
+fn clause_and_dimension_scores(
+    g: &Guideline,
+    site: &Site,
+    lines: &[LineResult],
+    audit: &BTreeMap<String, f64>,
+) -> (Vec<PartScore>, Vec<PartScore>, Option<f64>) {
     let evidence = |clause_ids: &BTreeSet<&str>| {
-        weighted(lines.iter().filter(|l| l.status == LineStatus::Rated).filter(|l| {
-            g.indicator(&l.indicator).and_then(|i| i.clause.as_deref()).is_some_and(|c| clause_ids.contains(c))
-        }).map(|l| (l.weight, l.achievement.unwrap_or(0.0))))
+        weighted(
+            lines
+                .iter()
+                .filter(|l| l.status == LineStatus::Rated)
+                .filter(|l| {
+                    g.indicator(&l.indicator)
+                        .and_then(|i| i.clause.as_deref())
+                        .is_some_and(|c| clause_ids.contains(c))
+                })
+                .map(|l| (l.weight, l.achievement.unwrap_or(0.0))),
+        )
     };
     let combine = |a: Option<f64>, e: Option<f64>| match (a, e) {
         (Some(a), Some(e)) => Some(f64::midpoint(a, e)),
         (x, None) | (None, x) => x,
     };
-    let applicable: Vec<_> = g.clauses.iter().filter(|c| c.scenes.contains(&site.scene)).collect();
+    let applicable: Vec<_> = g
+        .clauses
+        .iter()
+        .filter(|c| c.scenes.contains(&site.scene))
+        .collect();
     let clauses: Vec<PartScore> = applicable
         .iter()
         .map(|c| {
             let a = audit.get(&c.id).copied();
             let e = evidence(&BTreeSet::from([c.id.as_str()]));
-            PartScore { id: c.id.clone(), audit: a, evidence: e, combined: combine(a, e) }
+            PartScore {
+                id: c.id.clone(),
+                audit: a,
+                evidence: e,
+                combined: combine(a, e),
+            }
         })
         .collect();
     let mut dimensions = Vec::new();
     let mut dim_pairs = Vec::new();
     for d in &g.dimensions {
         let in_dim: Vec<_> = applicable.iter().filter(|c| c.dimension == d.id).collect();
-        let a = weighted(in_dim.iter().filter_map(|c| audit.get(&c.id).map(|s| (c.weight, *s))));
+        let a = weighted(
+            in_dim
+                .iter()
+                .filter_map(|c| audit.get(&c.id).map(|s| (c.weight, *s))),
+        );
         let ids: BTreeSet<&str> = in_dim.iter().map(|c| c.id.as_str()).collect();
         let e = evidence(&ids);
         if let Some(a) = a {
             dim_pairs.push((d.weight, a));
         }
-        dimensions.push(PartScore { id: d.id.clone(), audit: a, evidence: e, combined: combine(a, e) });
+        dimensions.push(PartScore {
+            id: d.id.clone(),
+            audit: a,
+            evidence: e,
+            combined: combine(a, e),
+        });
     }
     let management = weighted(dim_pairs).map(|s| s * g.scoring.management_points);
     (clauses, dimensions, management)
@@ -543,7 +689,9 @@ fn red_lines_hit(g: &Guideline, lines: &[LineResult], vetoes: &[String]) -> Vec<
         .red_lines
         .iter()
         .filter(|r| match &r.rule {
-            RedLineRule::HardLimit { indicators } => lines.iter().any(|l| l.hard_limit_breached && indicators.contains(&l.indicator)),
+            RedLineRule::HardLimit { indicators } => lines
+                .iter()
+                .any(|l| l.hard_limit_breached && indicators.contains(&l.indicator)),
             RedLineRule::Veto => !vetoes.is_empty(),
         })
         .map(|r| r.id.clone())
@@ -559,40 +707,79 @@ fn rank(sites: &mut [SiteResult]) {
         }
     }
     for s in sites.iter_mut() {
-        let (Some(t), Some(peers)) = (s.total, groups.get(&s.peer_group)) else { continue };
+        let (Some(t), Some(peers)) = (s.total, groups.get(&s.peer_group)) else {
+            continue;
+        };
         let better = peers.iter().filter(|p| **p > t).count();
         let worse = peers.iter().filter(|p| **p < t).count();
         let n = peers.len();
         s.rank = Some(u32::try_from(better + 1).unwrap_or(u32::MAX));
         s.peers = u32::try_from(n).unwrap_or(u32::MAX);
         #[allow(clippy::cast_precision_loss, reason = "peer groups are far below 2^53")]
-        let pct = if n > 1 { 100.0 * worse as f64 / (n - 1) as f64 } else { 100.0 };
+        let pct = if n > 1 {
+            100.0 * worse as f64 / (n - 1) as f64
+        } else {
+            100.0
+        };
         s.percentile = Some(pct);
     }
 }
 
 fn evaluate_node(inputs: &Inputs<'_>, node: &str, sites: &[SiteResult]) -> NodeResult {
     let g = inputs.guideline;
-    let under: BTreeSet<String> = inputs.org.sites_under(node).iter().map(|s| s.id.clone()).collect();
+    let under: BTreeSet<String> = inputs
+        .org
+        .sites_under(node)
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
     let mine: Vec<&SiteResult> = sites.iter().filter(|s| under.contains(&s.site)).collect();
     let mut scene_scores = BTreeMap::new();
     let mut pairs = Vec::new();
     for scene in Scene::ALL {
-        let totals: Vec<f64> = mine.iter().filter(|s| s.scene == scene).filter_map(|s| s.total).collect();
+        let totals: Vec<f64> = mine
+            .iter()
+            .filter(|s| s.scene == scene)
+            .filter_map(|s| s.total)
+            .collect();
         if let Some(mean) = weighted(totals.iter().map(|t| (1.0, *t))) {
             scene_scores.insert(scene.as_str().to_string(), mean);
-            pairs.push((g.scoring.scene_weights.get(scene.as_str()).copied().unwrap_or(1.0), mean));
+            pairs.push((
+                g.scoring
+                    .scene_weights
+                    .get(scene.as_str())
+                    .copied()
+                    .unwrap_or(1.0),
+                mean,
+            ));
         }
     }
     if let Some(cross) = weighted(mine.iter().filter_map(|s| s.cross_scene).map(|c| (1.0, c))) {
         scene_scores.insert("cross".to_string(), cross);
-        pairs.push((g.scoring.scene_weights.get("cross").copied().unwrap_or(0.0), cross));
+        pairs.push((
+            g.scoring.scene_weights.get("cross").copied().unwrap_or(0.0),
+            cross,
+        ));
     }
     let total = weighted(pairs);
-    let level = total.and_then(|t| g.scoring.levels.iter().rev().find(|l| t >= l.min_score).map(|l| l.rank));
+    let level = total.and_then(|t| {
+        g.scoring
+            .levels
+            .iter()
+            .rev()
+            .find(|l| t >= l.min_score)
+            .map(|l| l.rank)
+    });
     let mut merged: BTreeMap<(String, String), MeasureState> = BTreeMap::new();
-    for (k, st) in inputs.states.iter().filter(|(k, _)| under.contains(&k.site)) {
-        merged.entry((k.indicator.clone(), k.stratum.clone())).or_default().merge(st);
+    for (k, st) in inputs
+        .states
+        .iter()
+        .filter(|(k, _)| under.contains(&k.site))
+    {
+        merged
+            .entry((k.indicator.clone(), k.stratum.clone()))
+            .or_default()
+            .merge(st);
     }
     let node_users: Option<u64> = users_for(inputs, node).or_else(|| {
         let v: Vec<u64> = under.iter().filter_map(|s| users_for(inputs, s)).collect();
@@ -603,17 +790,26 @@ fn evaluate_node(inputs: &Inputs<'_>, node: &str, sites: &[SiteResult]) -> NodeR
         .filter_map(|((ind, stratum), st)| {
             let i = g.indicator(ind)?;
             let (value, sample, _) = indicator_value(i, st, node_users);
-            Some(NodeLine { indicator: ind.clone(), stratum: stratum.clone(), value, sample })
+            Some(NodeLine {
+                indicator: ind.clone(),
+                stratum: stratum.clone(),
+                value,
+                sample,
+            })
         })
         .collect();
     NodeResult {
         node: node.to_string(),
         sites: u32::try_from(under.len()).unwrap_or(u32::MAX),
-        rated_sites: u32::try_from(mine.iter().filter(|s| s.total.is_some()).count()).unwrap_or(u32::MAX),
+        rated_sites: u32::try_from(mine.iter().filter(|s| s.total.is_some()).count())
+            .unwrap_or(u32::MAX),
         scene_scores,
         total,
         level,
-        sites_with_red_lines: u32::try_from(mine.iter().filter(|s| !s.red_lines.is_empty()).count()).unwrap_or(u32::MAX),
+        sites_with_red_lines: u32::try_from(
+            mine.iter().filter(|s| !s.red_lines.is_empty()).count(),
+        )
+        .unwrap_or(u32::MAX),
         lines,
     }
 }

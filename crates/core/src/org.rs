@@ -79,7 +79,12 @@ impl Site {
     #[must_use]
     pub fn peer_group(&self) -> String {
         self.peer_group.clone().unwrap_or_else(|| {
-            format!("{}/{}/{}", self.scene.as_str(), self.tier.as_str(), self.area.two_level().as_str())
+            format!(
+                "{}/{}/{}",
+                self.scene.as_str(),
+                self.tier.as_str(),
+                self.area.two_level().as_str()
+            )
         })
     }
 }
@@ -129,7 +134,10 @@ impl Organisation {
     #[must_use]
     pub fn ancestors(&self, id: &str) -> Vec<String> {
         let mut out = vec![id.to_string()];
-        let mut parent = self.site(id).map(|s| s.parent.clone()).or_else(|| self.node(id).and_then(|n| n.parent.clone()));
+        let mut parent = self
+            .site(id)
+            .map(|s| s.parent.clone())
+            .or_else(|| self.node(id).and_then(|n| n.parent.clone()));
         // The tree was validated acyclic; the bound guards against misuse anyway.
         while let Some(p) = parent.filter(|_| out.len() <= self.nodes.len() + 1) {
             out.push(p.clone());
@@ -141,13 +149,19 @@ impl Organisation {
     /// Sites at or under a node (or the site itself), in file order.
     #[must_use]
     pub fn sites_under(&self, id: &str) -> Vec<&Site> {
-        self.sites.iter().filter(|s| self.ancestors(&s.id).iter().any(|a| a == id)).collect()
+        self.sites
+            .iter()
+            .filter(|s| self.ancestors(&s.id).iter().any(|a| a == id))
+            .collect()
     }
 
     /// Nodes at or under a node, in file order.
     #[must_use]
     pub fn nodes_under(&self, id: &str) -> Vec<&Node> {
-        self.nodes.iter().filter(|n| self.ancestors(&n.id).iter().any(|a| a == id)).collect()
+        self.nodes
+            .iter()
+            .filter(|n| self.ancestors(&n.id).iter().any(|a| a == id))
+            .collect()
     }
 }
 
@@ -196,7 +210,11 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
     let raw: RawOrg = match toml::from_str(src) {
         Ok(r) => r,
         Err(e) => {
-            out.err(e.span().unwrap_or(0..0), "(file)", e.message().trim().to_string());
+            out.err(
+                e.span().unwrap_or(0..0),
+                "(file)",
+                e.message().trim().to_string(),
+            );
             return None;
         }
     };
@@ -205,24 +223,48 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
     for n in &raw.node {
         let n = n.get_ref();
         if !ids.insert(n.id.get_ref().clone()) {
-            out.err(n.id.span(), format!("node {}", n.id.get_ref()), "duplicate id");
+            out.err(
+                n.id.span(),
+                format!("node {}", n.id.get_ref()),
+                "duplicate id",
+            );
         }
         match NodeLevel::parse(n.level.get_ref()) {
             Some(l) => {
                 levels.insert(n.id.get_ref().clone(), l);
             }
-            None => out.err(n.level.span(), format!("node {}.level", n.id.get_ref()), bad_value("level", n.level.get_ref(), &["operator", "province", "city"])),
+            None => out.err(
+                n.level.span(),
+                format!("node {}.level", n.id.get_ref()),
+                bad_value(
+                    "level",
+                    n.level.get_ref(),
+                    &["operator", "province", "city"],
+                ),
+            ),
         }
     }
     let nodes = nodes(&raw.node, &levels, out);
-    let sites: Vec<Site> = raw.site.iter().filter_map(|s| site(s.get_ref(), &mut ids, &levels, out)).collect();
+    let sites: Vec<Site> = raw
+        .site
+        .iter()
+        .filter_map(|s| site(s.get_ref(), &mut ids, &levels, out))
+        .collect();
     if raw.node.is_empty() {
-        out.err(0..0, "node", "no [[node]] entries: an organisation needs at least its operator");
+        out.err(
+            0..0,
+            "node",
+            "no [[node]] entries: an organisation needs at least its operator",
+        );
     }
     Some(Organisation { nodes, sites })
 }
 
-fn nodes(raw: &[Spanned<RawNode>], levels: &BTreeMap<String, NodeLevel>, out: &mut Collector<'_>) -> Vec<Node> {
+fn nodes(
+    raw: &[Spanned<RawNode>],
+    levels: &BTreeMap<String, NodeLevel>,
+    out: &mut Collector<'_>,
+) -> Vec<Node> {
     let mut result = Vec::new();
     let mut roots = 0;
     for n in raw {
@@ -237,25 +279,56 @@ fn nodes(raw: &[Spanned<RawNode>], levels: &BTreeMap<String, NodeLevel>, out: &m
         };
         match (&n.parent, expected_parent) {
             (None, None) => roots += 1,
-            (Some(p), None) => out.err(p.span(), format!("{path}.parent"), "an operator has no parent"),
-            (None, Some(want)) => out.err(n.id.span(), format!("{path}.parent"), format!("missing parent (a {want:?} id)").to_lowercase()),
+            (Some(p), None) => out.err(
+                p.span(),
+                format!("{path}.parent"),
+                "an operator has no parent",
+            ),
+            (None, Some(want)) => out.err(
+                n.id.span(),
+                format!("{path}.parent"),
+                format!("missing parent (a {want:?} id)").to_lowercase(),
+            ),
             (Some(p), Some(want)) => match levels.get(p.get_ref()) {
                 Some(l) if *l == want => {}
-                Some(l) => out.err(p.span(), format!("{path}.parent"), format!("parent `{}` is a {l:?}, expected a {want:?}", p.get_ref()).to_lowercase()),
-                None => out.err(p.span(), format!("{path}.parent"), format!("unknown parent `{}`", p.get_ref())),
+                Some(l) => out.err(
+                    p.span(),
+                    format!("{path}.parent"),
+                    format!("parent `{}` is a {l:?}, expected a {want:?}", p.get_ref())
+                        .to_lowercase(),
+                ),
+                None => out.err(
+                    p.span(),
+                    format!("{path}.parent"),
+                    format!("unknown parent `{}`", p.get_ref()),
+                ),
             },
         }
         let name_en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
-        result.push(Node { id: n.id.get_ref().clone(), parent: n.parent.as_ref().map(|p| p.get_ref().clone()), level: level.unwrap_or(NodeLevel::City), name: Text::new(&n.name_zh, name_en) });
+        result.push(Node {
+            id: n.id.get_ref().clone(),
+            parent: n.parent.as_ref().map(|p| p.get_ref().clone()),
+            level: level.unwrap_or(NodeLevel::City),
+            name: Text::new(&n.name_zh, name_en),
+        });
     }
     if roots > 1 {
-        out.err(0..0, "node", format!("{roots} operators found; the tree must have exactly one root"));
+        out.err(
+            0..0,
+            "node",
+            format!("{roots} operators found; the tree must have exactly one root"),
+        );
     }
     result.sort_by_key(|n| n.level != NodeLevel::Operator);
     result
 }
 
-fn site(s: &RawSite, ids: &mut BTreeSet<String>, levels: &BTreeMap<String, NodeLevel>, out: &mut Collector<'_>) -> Option<Site> {
+fn site(
+    s: &RawSite,
+    ids: &mut BTreeSet<String>,
+    levels: &BTreeMap<String, NodeLevel>,
+    out: &mut Collector<'_>,
+) -> Option<Site> {
     let path = format!("site {}", s.id.get_ref());
     if s.id.get_ref().trim().is_empty() {
         out.err(s.id.span(), &path, "id must not be empty");
@@ -265,37 +338,74 @@ fn site(s: &RawSite, ids: &mut BTreeSet<String>, levels: &BTreeMap<String, NodeL
     }
     match levels.get(s.parent.get_ref()) {
         Some(NodeLevel::City) => {}
-        Some(l) => out.err(s.parent.span(), format!("{path}.parent"), format!("parent `{}` is a {l:?}; sites belong to a city", s.parent.get_ref()).to_lowercase()),
-        None => out.err(s.parent.span(), format!("{path}.parent"), format!("unknown parent `{}`", s.parent.get_ref())),
+        Some(l) => out.err(
+            s.parent.span(),
+            format!("{path}.parent"),
+            format!(
+                "parent `{}` is a {l:?}; sites belong to a city",
+                s.parent.get_ref()
+            )
+            .to_lowercase(),
+        ),
+        None => out.err(
+            s.parent.span(),
+            format!("{path}.parent"),
+            format!("unknown parent `{}`", s.parent.get_ref()),
+        ),
     }
     let scene = Scene::parse(s.scene.get_ref());
     if scene.is_none() {
-        out.err(s.scene.span(), format!("{path}.scene"), bad_value("scene", s.scene.get_ref(), &["hall", "call_centre", "field_centre"]));
+        out.err(
+            s.scene.span(),
+            format!("{path}.scene"),
+            bad_value(
+                "scene",
+                s.scene.get_ref(),
+                &["hall", "call_centre", "field_centre"],
+            ),
+        );
     }
     let area = AreaClass::parse(s.area.get_ref());
     if area.is_none() {
         let names: Vec<_> = AreaClass::ALL.iter().map(|a| a.as_str()).collect();
-        out.err(s.area.span(), format!("{path}.area"), bad_value("area class", s.area.get_ref(), &names));
+        out.err(
+            s.area.span(),
+            format!("{path}.area"),
+            bad_value("area class", s.area.get_ref(), &names),
+        );
     }
     let tier = match &s.tier {
         None => Some(Tier::Standard),
         Some(t) => {
             let v = Tier::parse(t.get_ref());
             if v.is_none() {
-                out.err(t.span(), format!("{path}.tier"), bad_value("tier", t.get_ref(), &["flagship", "standard", "small"]));
+                out.err(
+                    t.span(),
+                    format!("{path}.tier"),
+                    bad_value("tier", t.get_ref(), &["flagship", "standard", "small"]),
+                );
             }
             v
         }
     };
-    let tz = s.tz.as_ref().map_or(DEFAULT_TZ.to_string(), |t| t.get_ref().clone());
+    let tz =
+        s.tz.as_ref()
+            .map_or(DEFAULT_TZ.to_string(), |t| t.get_ref().clone());
     if tz.parse::<chrono_tz::Tz>().is_err() {
         let span = s.tz.as_ref().map_or(s.id.span(), Spanned::span);
-        out.err(span, format!("{path}.tz"), format!("unknown time zone `{tz}`; expected an IANA name such as Asia/Shanghai"));
+        out.err(
+            span,
+            format!("{path}.tz"),
+            format!("unknown time zone `{tz}`; expected an IANA name such as Asia/Shanghai"),
+        );
     }
     Some(Site {
         id: s.id.get_ref().clone(),
         parent: s.parent.get_ref().clone(),
-        name: Text::new(&s.name_zh, s.name_en.clone().unwrap_or_else(|| s.name_zh.clone())),
+        name: Text::new(
+            &s.name_zh,
+            s.name_en.clone().unwrap_or_else(|| s.name_zh.clone()),
+        ),
         scene: scene?,
         area: area?,
         tier: tier?,
@@ -358,20 +468,33 @@ area = "minor_rural"
     #[test]
     fn reports_every_problem_with_its_line() {
         let bad = GOOD
-            .replace("parent = \"gd\"\nlevel = \"city\"", "parent = \"nowhere\"\nlevel = \"city\"")
+            .replace(
+                "parent = \"gd\"\nlevel = \"city\"",
+                "parent = \"nowhere\"\nlevel = \"city\"",
+            )
             .replace("scene = \"hall\"", "scene = \"shop\"")
-            .replace("area = \"minor_rural\"", "area = \"minor_rural\"\ntz = \"Mars/Base\"");
+            .replace(
+                "area = \"minor_rural\"",
+                "area = \"minor_rural\"\ntz = \"Mars/Base\"",
+            );
         let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
         let text = err.to_string();
         assert_eq!(err.diagnostics.len(), 3, "{text}");
-        assert!(text.contains("org.toml:17:10: node gz.parent: unknown parent `nowhere`"), "{text}");
+        // GOOD starts with an empty line; the city's `parent = "nowhere"` is line 16 and its
+        // value's opening quote is column 10 (after `parent = `).
+        assert!(
+            text.contains("org.toml:16:10: node gz.parent: unknown parent `nowhere`"),
+            "{text}"
+        );
         assert!(text.contains("unknown scene `shop`"), "{text}");
         assert!(text.contains("unknown time zone `Mars/Base`"), "{text}");
     }
 
     #[test]
     fn duplicate_ids_and_misplaced_sites_are_errors() {
-        let bad = format!("{GOOD}\n[[site]]\nid = \"gz-h1\"\nparent = \"gd\"\nname_zh = \"x\"\nscene = \"hall\"\narea = \"urban\"\n");
+        let bad = format!(
+            "{GOOD}\n[[site]]\nid = \"gz-h1\"\nparent = \"gd\"\nname_zh = \"x\"\nscene = \"hall\"\narea = \"urban\"\n"
+        );
         let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
         let text = err.to_string();
         assert!(text.contains("site gz-h1: duplicate id"), "{text}");

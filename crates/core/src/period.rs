@@ -20,7 +20,9 @@ pub struct Period {
 
 /// Why a period label was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid period `{input}`: {reason}; expected 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15")]
+#[error(
+    "invalid period `{input}`: {reason}; expected 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15"
+)]
 pub struct PeriodError {
     /// What was given.
     pub input: String,
@@ -35,14 +37,21 @@ impl Period {
     /// When the label has none of the accepted shapes or names an impossible date.
     pub fn parse(input: &str) -> Result<Period, PeriodError> {
         let s = input.trim();
-        let fail = |reason: &str| PeriodError { input: input.to_string(), reason: reason.to_string() };
+        let fail = |reason: &str| PeriodError {
+            input: input.to_string(),
+            reason: reason.to_string(),
+        };
         if let Some((a, b)) = s.split_once("..") {
             let from = day(a).ok_or_else(|| fail("start is not a date YYYY-MM-DD"))?;
             let to = day(b).ok_or_else(|| fail("end is not a date YYYY-MM-DD"))?;
             if to < from {
                 return Err(fail("end is before start"));
             }
-            return Ok(Period { label: format!("{from}..{to}"), from, to });
+            return Ok(Period {
+                label: format!("{from}..{to}"),
+                from,
+                to,
+            });
         }
         let (year, rest) = match s.split_once('-') {
             Some((y, r)) => (y, Some(r)),
@@ -67,12 +76,17 @@ impl Period {
                 _ => return Err(fail("month must be 01..12")),
             },
         };
-        let from = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(|| fail("no such month"))?;
+        let from =
+            NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(|| fail("no such month"))?;
         let to = from
             .checked_add_months(Months::new(months))
             .and_then(|d| d.pred_opt())
             .ok_or_else(|| fail("out of range"))?;
-        Ok(Period { label: s.to_string(), from, to })
+        Ok(Period {
+            label: s.to_string(),
+            from,
+            to,
+        })
     }
 
     /// Number of days in the period.
@@ -93,7 +107,11 @@ impl Period {
         let first = today.with_day(1).unwrap_or(today);
         let start = first.checked_sub_months(Months::new(1)).unwrap_or(first);
         let label = format!("{:04}-{:02}", start.year(), start.month());
-        Period { label, from: start, to: first.pred_opt().unwrap_or(first) }
+        Period {
+            label,
+            from: start,
+            to: first.pred_opt().unwrap_or(first),
+        }
     }
 }
 
@@ -118,13 +136,22 @@ mod tests {
     #[test]
     fn parses_every_shape() {
         let p = Period::parse("2026-10").expect("month");
-        assert_eq!((p.from, p.to, p.days()), (d(2026, 10, 1), d(2026, 10, 31), 31));
+        assert_eq!(
+            (p.from, p.to, p.days()),
+            (d(2026, 10, 1), d(2026, 10, 31), 31)
+        );
         let q = Period::parse("2026-Q3").expect("quarter");
         // Q3 = July 1 .. September 30 = 31 + 31 + 30 = 92 days.
-        assert_eq!((q.from, q.to, q.days()), (d(2026, 7, 1), d(2026, 9, 30), 92));
+        assert_eq!(
+            (q.from, q.to, q.days()),
+            (d(2026, 7, 1), d(2026, 9, 30), 92)
+        );
         let h = Period::parse("2024-H1").expect("half");
         // 2024 is a leap year: 31 + 29 + 31 + 30 + 31 + 30 = 182 days.
-        assert_eq!((h.from, h.to, h.days()), (d(2024, 1, 1), d(2024, 6, 30), 182));
+        assert_eq!(
+            (h.from, h.to, h.days()),
+            (d(2024, 1, 1), d(2024, 6, 30), 182)
+        );
         let r = Period::parse("2026-10-01..2026-10-15").expect("range");
         assert_eq!(r.days(), 15);
         assert_eq!(Period::parse("2026").expect("year").days(), 365);
@@ -133,7 +160,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_labels_with_the_reason() {
-        for bad in ["2026-13", "2026-Q5", "2026-10-15..2026-10-01", "abc", "2026-1", "2026-H3"] {
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "2026-10-15..2026-10-01",
+            "abc",
+            "2026-1",
+            "2026-H3",
+        ] {
             let e = Period::parse(bad).expect_err(bad);
             assert!(e.to_string().contains(bad), "{e}");
         }
@@ -142,7 +176,10 @@ mod tests {
     #[test]
     fn last_full_month_before_a_day() {
         let p = Period::last_full_month(d(2026, 11, 29));
-        assert_eq!((p.label.as_str(), p.from, p.to), ("2026-10", d(2026, 10, 1), d(2026, 10, 31)));
+        assert_eq!(
+            (p.label.as_str(), p.from, p.to),
+            ("2026-10", d(2026, 10, 1), d(2026, 10, 31))
+        );
         let j = Period::last_full_month(d(2027, 1, 3));
         assert_eq!(j.label, "2026-12");
     }

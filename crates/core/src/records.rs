@@ -84,7 +84,11 @@ impl RecordKind {
     /// Comma-separated list of the field names, for error messages.
     #[must_use]
     pub fn field_list(self) -> String {
-        self.fields().iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+        self.fields()
+            .iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -136,15 +140,33 @@ pub struct FieldDef {
 }
 
 const fn req(name: &'static str, ty: FieldType, doc: &'static str) -> FieldDef {
-    FieldDef { name, ty, required: true, derived: false, doc }
+    FieldDef {
+        name,
+        ty,
+        required: true,
+        derived: false,
+        doc,
+    }
 }
 
 const fn opt(name: &'static str, ty: FieldType, doc: &'static str) -> FieldDef {
-    FieldDef { name, ty, required: false, derived: false, doc }
+    FieldDef {
+        name,
+        ty,
+        required: false,
+        derived: false,
+        doc,
+    }
 }
 
 const fn derived(name: &'static str, ty: FieldType, doc: &'static str) -> FieldDef {
-    FieldDef { name, ty, required: false, derived: true, doc }
+    FieldDef {
+        name,
+        ty,
+        required: false,
+        derived: true,
+        doc,
+    }
 }
 
 use FieldType::{Bool, Enum, Float, Int, Str, Timestamp};
@@ -156,7 +178,13 @@ pub const CUSTOMER_CLASSES: &[&str] = &["ordinary", "vip", "elderly", "enterpris
 pub const HALL_OUTCOMES: &[&str] = &["served", "no_show", "left", "transferred"];
 
 /// Contact outcomes.
-pub const CONTACT_OUTCOMES: &[&str] = &["answered", "abandoned", "ivr_only", "overflowed", "callback"];
+pub const CONTACT_OUTCOMES: &[&str] = &[
+    "answered",
+    "abandoned",
+    "ivr_only",
+    "overflowed",
+    "callback",
+];
 
 /// Work order kinds.
 pub const WORK_ORDER_KINDS: &[&str] = &["install", "move", "change", "repair"];
@@ -164,24 +192,68 @@ pub const WORK_ORDER_KINDS: &[&str] = &["install", "move", "change", "repair"];
 static HALL_TICKET: &[FieldDef] = &[
     req("site_id", Str, "site that issued the ticket"),
     req("ticket_id", Str, "ticket id, unique within the site"),
-    req("service_type", Str, "business type (e.g. payment, sim_replacement, new_line, change, reconnect, enquiry)"),
-    opt("customer_class", Enum(CUSTOMER_CLASSES), "customer class; ordinary when absent"),
+    req(
+        "service_type",
+        Str,
+        "business type (e.g. payment, sim_replacement, new_line, change, reconnect, enquiry)",
+    ),
+    opt(
+        "customer_class",
+        Enum(CUSTOMER_CLASSES),
+        "customer class; ordinary when absent",
+    ),
     req("issued_at", Timestamp, "ticket taken (arrival in queue)"),
-    opt("called_at", Timestamp, "last call of the ticket (the last one counts when re-called)"),
+    opt(
+        "called_at",
+        Timestamp,
+        "last call of the ticket (the last one counts when re-called)",
+    ),
     opt("call_count", Int, "number of times the ticket was called"),
-    opt("service_start_at", Timestamp, "service started at the counter"),
+    opt(
+        "service_start_at",
+        Timestamp,
+        "service started at the counter",
+    ),
     opt("service_end_at", Timestamp, "service ended"),
-    opt("left_at", Timestamp, "customer left without service (walk-away)"),
-    req("outcome", Enum(HALL_OUTCOMES), "served, no_show (called, did not come), left (walk-away), transferred"),
+    opt(
+        "left_at",
+        Timestamp,
+        "customer left without service (walk-away)",
+    ),
+    req(
+        "outcome",
+        Enum(HALL_OUTCOMES),
+        "served, no_show (called, did not come), left (walk-away), transferred",
+    ),
     opt("counter_id", Str, "counter that served"),
     opt("staff_id", Str, "staff member who served"),
     opt("appointment", Bool, "ticket from a booked appointment"),
     opt("customer_key", Str, "opaque customer key"),
-    opt("request_key", Str, "opaque key of the customer's request (same request on a revisit)"),
-    opt("settled_at", Timestamp, "change/reconnection: formalities completed and account settled"),
-    opt("done_at", Timestamp, "change/reconnection: change effective"),
-    opt("error_found", Bool, "transaction later found wrong (audit, complaint, rework)"),
-    derived("revisit_7d", Bool, "same customer and request seen again within 7 days after this ticket"),
+    opt(
+        "request_key",
+        Str,
+        "opaque key of the customer's request (same request on a revisit)",
+    ),
+    opt(
+        "settled_at",
+        Timestamp,
+        "change/reconnection: formalities completed and account settled",
+    ),
+    opt(
+        "done_at",
+        Timestamp,
+        "change/reconnection: change effective",
+    ),
+    opt(
+        "error_found",
+        Bool,
+        "transaction later found wrong (audit, complaint, rework)",
+    ),
+    derived(
+        "revisit_7d",
+        Bool,
+        "same customer and request seen again within 7 days after this ticket",
+    ),
 ];
 
 static CONTACT: &[FieldDef] = &[
@@ -191,12 +263,20 @@ static CONTACT: &[FieldDef] = &[
     opt("queue", Str, "queue or skill"),
     opt("ivr_entry_at", Timestamp, "entered the IVR"),
     opt("ivr_exit_at", Timestamp, "left the IVR"),
-    opt("queue_entry_at", Timestamp, "entered the agent queue (absent for IVR-contained contacts)"),
+    opt(
+        "queue_entry_at",
+        Timestamp,
+        "entered the agent queue (absent for IVR-contained contacts)",
+    ),
     opt("answered_at", Timestamp, "answered by an agent"),
     opt("abandoned_at", Timestamp, "caller hung up while queued"),
     opt("first_reply_at", Timestamp, "chat/video: first agent reply"),
     opt("end_at", Timestamp, "contact ended"),
-    req("outcome", Enum(CONTACT_OUTCOMES), "answered, abandoned, ivr_only, overflowed, callback"),
+    req(
+        "outcome",
+        Enum(CONTACT_OUTCOMES),
+        "answered, abandoned, ivr_only, overflowed, callback",
+    ),
     opt("agent_id", Str, "agent"),
     opt("talk_s", Float, "talk seconds"),
     opt("hold_s", Float, "hold seconds"),
@@ -205,62 +285,159 @@ static CONTACT: &[FieldDef] = &[
     opt("customer_key", Str, "opaque customer key"),
     opt("issue_class", Str, "issue class"),
     opt("resolved", Bool, "resolved as recorded by the agent"),
-    opt("qa_score", Float, "quality-assurance score 0–100 when the contact was monitored"),
-    derived("repeat_7d", Bool, "same customer and issue class contacted again within 7 days after this contact"),
+    opt(
+        "qa_score",
+        Float,
+        "quality-assurance score 0–100 when the contact was monitored",
+    ),
+    derived(
+        "repeat_7d",
+        Bool,
+        "same customer and issue class contacted again within 7 days after this contact",
+    ),
 ];
 
 static WORK_ORDER: &[FieldDef] = &[
     req("site_id", Str, "field centre"),
     req("order_id", Str, "order id, unique within the site"),
-    req("kind", Enum(WORK_ORDER_KINDS), "install, move, change, repair"),
-    opt("service", Enum(&["broadband", "fixed", "mobile", "tv", "other"]), "service"),
-    opt("area_class", Enum(&["urban", "rural", "major_rural", "minor_rural", "remote"]), "area class of the premises; the site's when absent"),
+    req(
+        "kind",
+        Enum(WORK_ORDER_KINDS),
+        "install, move, change, repair",
+    ),
+    opt(
+        "service",
+        Enum(&["broadband", "fixed", "mobile", "tv", "other"]),
+        "service",
+    ),
+    opt(
+        "area_class",
+        Enum(&["urban", "rural", "major_rural", "minor_rural", "remote"]),
+        "area class of the premises; the site's when absent",
+    ),
     opt("customer_key", Str, "opaque customer key"),
     opt("line_key", Str, "opaque line key"),
     req("created_at", Timestamp, "order created or fault reported"),
-    opt("committed_by", Timestamp, "deadline promised to the customer"),
+    opt(
+        "committed_by",
+        Timestamp,
+        "deadline promised to the customer",
+    ),
     opt("appointment_start", Timestamp, "appointment window start"),
     opt("appointment_end", Timestamp, "appointment window end"),
     opt("cancelled_at", Timestamp, "appointment cancelled at"),
-    opt("cancelled_by", Enum(&["operator", "customer"]), "who cancelled the appointment"),
+    opt(
+        "cancelled_by",
+        Enum(&["operator", "customer"]),
+        "who cancelled the appointment",
+    ),
     opt("dispatched_at", Timestamp, "dispatched to a technician"),
     opt("arrived_at", Timestamp, "technician arrived"),
-    opt("completed_at", Timestamp, "service working / fault restored"),
-    req("status", Enum(&["open", "completed", "cancelled"]), "order status"),
-    opt("cause_class", Enum(&["network", "customer", "terminal", "force_majeure", "other"]), "fault cause"),
+    opt(
+        "completed_at",
+        Timestamp,
+        "service working / fault restored",
+    ),
+    req(
+        "status",
+        Enum(&["open", "completed", "cancelled"]),
+        "order status",
+    ),
+    opt(
+        "cause_class",
+        Enum(&["network", "customer", "terminal", "force_majeure", "other"]),
+        "fault cause",
+    ),
     opt("pause_s", Float, "customer-caused pause, seconds"),
-    opt("exclusion", Enum(&["terminal_fault", "force_majeure", "mass_outage", "customer_side"]), "reason the order is excluded from time-limit indicators"),
+    opt(
+        "exclusion",
+        Enum(&[
+            "terminal_fault",
+            "force_majeure",
+            "mass_outage",
+            "customer_side",
+        ]),
+        "reason the order is excluded from time-limit indicators",
+    ),
     opt("visit_count", Int, "number of visits made"),
     opt("technician_id", Str, "technician"),
-    opt("compensation_due", Bool, "late or missed: compensation is due"),
+    opt(
+        "compensation_due",
+        Bool,
+        "late or missed: compensation is due",
+    ),
     opt("compensation_paid", Bool, "compensation credited"),
-    derived("elapsed_h", Float, "hours from created_at to completed_at minus pause_s"),
-    derived("working_days", Int, "working days of the site calendar from created_at to completed_at"),
-    derived("repeat_30d", Bool, "another repair on the same line reported within 30 days after this one was completed"),
-    derived("revisit_30d", Bool, "another visit for the same customer and kind within 30 days after completion"),
+    derived(
+        "elapsed_h",
+        Float,
+        "hours from created_at to completed_at minus pause_s",
+    ),
+    derived(
+        "working_days",
+        Int,
+        "working days of the site calendar from created_at to completed_at",
+    ),
+    derived(
+        "repeat_30d",
+        Bool,
+        "another repair on the same line reported within 30 days after this one was completed",
+    ),
+    derived(
+        "revisit_30d",
+        Bool,
+        "another visit for the same customer and kind within 30 days after completion",
+    ),
 ];
 
 static COMPLAINT: &[FieldDef] = &[
-    req("site_id", Str, "site or organisation node the complaint is attributed to"),
+    req(
+        "site_id",
+        Str,
+        "site or organisation node the complaint is attributed to",
+    ),
     req("complaint_id", Str, "complaint id"),
     opt("channel", Str, "channel received through"),
-    req("class", Enum(&["user_service", "network_quality", "billing"]), "complaint class"),
+    req(
+        "class",
+        Enum(&["user_service", "network_quality", "billing"]),
+        "complaint class",
+    ),
     req("received_at", Timestamp, "received"),
-    opt("answered_at", Timestamp, "first substantive answer to the customer"),
+    opt(
+        "answered_at",
+        Timestamp,
+        "first substantive answer to the customer",
+    ),
     opt("resolved_at", Timestamp, "resolved"),
-    opt("appealed", Bool, "became an appeal (申诉) accepted by the regulator"),
+    opt(
+        "appealed",
+        Bool,
+        "became an appeal (申诉) accepted by the regulator",
+    ),
     opt("billing_error", Bool, "a billing error was confirmed"),
     opt("bill_id", Str, "bill concerned"),
     opt("customer_key", Str, "opaque customer key"),
     opt("issue_key", Str, "opaque key of the issue"),
-    opt("linked_record", Str, "id of a related ticket, contact or order"),
-    derived("repeat_30d", Bool, "same customer and issue complained about again within 30 days"),
+    opt(
+        "linked_record",
+        Str,
+        "id of a related ticket, contact or order",
+    ),
+    derived(
+        "repeat_30d",
+        Bool,
+        "same customer and issue complained about again within 30 days",
+    ),
 ];
 
 static SURVEY: &[FieldDef] = &[
     req("site_id", Str, "site surveyed about"),
     req("survey_id", Str, "survey answer id"),
-    req("scene", Enum(&["hall", "call_centre", "field_centre"]), "scene of the experience"),
+    req(
+        "scene",
+        Enum(&["hall", "call_centre", "field_centre"]),
+        "scene of the experience",
+    ),
     opt("linked_record", Str, "ticket, contact or order surveyed"),
     req("answered_at", Timestamp, "answered"),
     opt("csat", Int, "satisfaction 1–5"),
@@ -271,7 +448,11 @@ static SURVEY: &[FieldDef] = &[
 static SUBSCRIBER_BASE: &[FieldDef] = &[
     req("site_id", Str, "site or organisation node"),
     req("period_start", Timestamp, "start of the period"),
-    req("users", Int, "users (or lines, or bills) served in the period"),
+    req(
+        "users",
+        Int,
+        "users (or lines, or bills) served in the period",
+    ),
     opt("bills", Int, "bills issued in the period"),
 ];
 
@@ -281,7 +462,11 @@ static AGENT_INTERVAL: &[FieldDef] = &[
     req("interval_start", Timestamp, "start of the interval"),
     opt("scheduled_s", Float, "scheduled seconds"),
     req("staffed_s", Float, "logged-in seconds"),
-    req("busy_s", Float, "handling seconds (talk + hold + after-call work)"),
+    req(
+        "busy_s",
+        Float,
+        "handling seconds (talk + hold + after-call work)",
+    ),
     opt("adherent_s", Float, "seconds in the scheduled state"),
 ];
 

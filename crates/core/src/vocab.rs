@@ -188,7 +188,10 @@ impl Text {
     /// Builds a text from both languages.
     #[must_use]
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Text {
-        Text { zh: zh.into(), en: en.into() }
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
 
     /// The text in one language.

@@ -23,7 +23,12 @@ pub struct Change {
 #[must_use]
 pub fn diff(old: &Guideline, new: &Guideline) -> Vec<Change> {
     let mut out = Vec::new();
-    section(&mut out, "dimension", &keyed(&old.dimensions, |d| d.id.clone()), &keyed(&new.dimensions, |d| d.id.clone()));
+    section(
+        &mut out,
+        "dimension",
+        &keyed(&old.dimensions, |d| d.id.clone()),
+        &keyed(&new.dimensions, |d| d.id.clone()),
+    );
     let strip = |g: &Guideline| {
         g.clauses
             .iter()
@@ -34,13 +39,43 @@ pub fn diff(old: &Guideline, new: &Guideline) -> Vec<Change> {
             })
             .collect::<Vec<_>>()
     };
-    section(&mut out, "clause", &keyed(&strip(old), |c| c.id.clone()), &keyed(&strip(new), |c| c.id.clone()));
-    let items = |g: &Guideline| g.clauses.iter().flat_map(|c| c.items.clone()).collect::<Vec<_>>();
-    section(&mut out, "item", &keyed(&items(old), |i| i.id.clone()), &keyed(&items(new), |i| i.id.clone()));
-    section(&mut out, "indicator", &keyed(&old.indicators, |i| i.id.clone()), &keyed(&new.indicators, |i| i.id.clone()));
+    section(
+        &mut out,
+        "clause",
+        &keyed(&strip(old), |c| c.id.clone()),
+        &keyed(&strip(new), |c| c.id.clone()),
+    );
+    let items = |g: &Guideline| {
+        g.clauses
+            .iter()
+            .flat_map(|c| c.items.clone())
+            .collect::<Vec<_>>()
+    };
+    section(
+        &mut out,
+        "item",
+        &keyed(&items(old), |i| i.id.clone()),
+        &keyed(&items(new), |i| i.id.clone()),
+    );
+    section(
+        &mut out,
+        "indicator",
+        &keyed(&old.indicators, |i| i.id.clone()),
+        &keyed(&new.indicators, |i| i.id.clone()),
+    );
     let tkey = |t: &super::model::Target| format!("{} {}", t.indicator, to_json(&t.selector));
-    section(&mut out, "target", &keyed(&old.targets, tkey), &keyed(&new.targets, tkey));
-    section(&mut out, "scoring", &keyed(std::slice::from_ref(&old.scoring), |_| "scoring".into()), &keyed(std::slice::from_ref(&new.scoring), |_| "scoring".into()));
+    section(
+        &mut out,
+        "target",
+        &keyed(&old.targets, tkey),
+        &keyed(&new.targets, tkey),
+    );
+    section(
+        &mut out,
+        "scoring",
+        &keyed(std::slice::from_ref(&old.scoring), |_| "scoring".into()),
+        &keyed(std::slice::from_ref(&new.scoring), |_| "scoring".into()),
+    );
     out
 }
 
@@ -48,36 +83,75 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn keyed<T: Serialize>(list: &[T], key: impl Fn(&T) -> String) -> BTreeMap<String, serde_json::Value> {
-    list.iter().map(|x| (key(x), serde_json::to_value(x).unwrap_or_default())).collect()
+fn keyed<T: Serialize>(
+    list: &[T],
+    key: impl Fn(&T) -> String,
+) -> BTreeMap<String, serde_json::Value> {
+    list.iter()
+        .map(|x| (key(x), serde_json::to_value(x).unwrap_or_default()))
+        .collect()
 }
 
-fn section(out: &mut Vec<Change>, entry: &'static str, old: &BTreeMap<String, serde_json::Value>, new: &BTreeMap<String, serde_json::Value>) {
+fn section(
+    out: &mut Vec<Change>,
+    entry: &'static str,
+    old: &BTreeMap<String, serde_json::Value>,
+    new: &BTreeMap<String, serde_json::Value>,
+) {
     for (id, o) in old {
         match new.get(id) {
-            None => out.push(Change { op: "removed", entry, id: id.clone(), fields: Vec::new() }),
+            None => out.push(Change {
+                op: "removed",
+                entry,
+                id: id.clone(),
+                fields: Vec::new(),
+            }),
             Some(n) if n != o => {
                 let mut fields = Vec::new();
                 fields_diff("", o, n, &mut fields);
-                out.push(Change { op: "changed", entry, id: id.clone(), fields });
+                out.push(Change {
+                    op: "changed",
+                    entry,
+                    id: id.clone(),
+                    fields,
+                });
             }
             Some(_) => {}
         }
     }
     for id in new.keys().filter(|k| !old.contains_key(*k)) {
-        out.push(Change { op: "added", entry, id: id.clone(), fields: Vec::new() });
+        out.push(Change {
+            op: "added",
+            entry,
+            id: id.clone(),
+            fields: Vec::new(),
+        });
     }
 }
 
 /// Walks two JSON trees and records the leaf paths whose values differ.
-fn fields_diff(path: &str, o: &serde_json::Value, n: &serde_json::Value, out: &mut Vec<(String, String, String)>) {
+fn fields_diff(
+    path: &str,
+    o: &serde_json::Value,
+    n: &serde_json::Value,
+    out: &mut Vec<(String, String, String)>,
+) {
     use serde_json::Value as J;
     match (o, n) {
         (J::Object(a), J::Object(b)) => {
             let keys: std::collections::BTreeSet<_> = a.keys().chain(b.keys()).collect();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                fields_diff(&p, a.get(k).unwrap_or(&J::Null), b.get(k).unwrap_or(&J::Null), out);
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                fields_diff(
+                    &p,
+                    a.get(k).unwrap_or(&J::Null),
+                    b.get(k).unwrap_or(&J::Null),
+                    out,
+                );
             }
         }
         _ if o != n => out.push((path.to_string(), o.to_string(), n.to_string())),

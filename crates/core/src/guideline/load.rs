@@ -12,12 +12,12 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::model::{
-    Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level,
-    Measure, OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
+    Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level, Measure,
+    OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
 };
 use super::raw::{
-    RawClause, RawDimension, RawHeader, RawIndicator, RawItem, RawMeasure, RawRedLine,
-    RawScoring, RawTarget, S,
+    RawClause, RawDimension, RawHeader, RawIndicator, RawItem, RawMeasure, RawRedLine, RawScoring,
+    RawTarget, S,
 };
 use crate::diag::{Collector, LoadError, bad_value};
 use crate::expr::{self, Type, Value};
@@ -30,7 +30,10 @@ use crate::vocab::{AreaClass, Scene, Text, Tier};
 /// # Errors
 /// Returns every problem found, located, when the text is not a valid guideline.
 pub fn load(file: &str, src: &str) -> Result<Guideline, LoadError> {
-    let mut cx = Cx { src, out: Collector::new(src) };
+    let mut cx = Cx {
+        src,
+        out: Collector::new(src),
+    };
     let guideline = cx.load();
     cx.out.finish(file, guideline)
 }
@@ -42,7 +45,14 @@ struct Cx<'s> {
 }
 
 /// Known top-level keys.
-const TOP_KEYS: &[&str] = &["guideline", "scoring", "dimension", "clause", "indicator", "target"];
+const TOP_KEYS: &[&str] = &[
+    "guideline",
+    "scoring",
+    "dimension",
+    "clause",
+    "indicator",
+    "target",
+];
 
 impl Cx<'_> {
     fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
@@ -64,7 +74,10 @@ impl Cx<'_> {
                 self.err(
                     key.span(),
                     key.get_ref().to_string(),
-                    format!("unknown top-level key; expected one of: {}", TOP_KEYS.join(", ")),
+                    format!(
+                        "unknown top-level key; expected one of: {}",
+                        TOP_KEYS.join(", ")
+                    ),
                 );
             }
         }
@@ -112,7 +125,11 @@ impl Cx<'_> {
             return Vec::new();
         };
         let DeValue::Array(items) = value.get_ref() else {
-            self.err(value.span(), key, format!("expected an array of tables [[{key}]]"));
+            self.err(
+                value.span(),
+                key,
+                format!("expected an array of tables [[{key}]]"),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -125,7 +142,11 @@ impl Cx<'_> {
         out
     }
 
-    fn de<T: for<'de> Deserialize<'de>>(&mut self, value: Spanned<DeValue<'_>>, path: &str) -> Option<T> {
+    fn de<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        value: Spanned<DeValue<'_>>,
+        path: &str,
+    ) -> Option<T> {
         let span = value.span();
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
@@ -147,7 +168,11 @@ impl Cx<'_> {
         let v = *x.get_ref();
         let ok = v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0));
         if !ok {
-            let want = if allow_zero { "a finite number ≥ 0" } else { "a finite number > 0" };
+            let want = if allow_zero {
+                "a finite number ≥ 0"
+            } else {
+                "a finite number > 0"
+            };
             self.err(x.span(), path, format!("expected {want}, found {v}"));
         }
         v
@@ -165,8 +190,16 @@ impl Cx<'_> {
         for s in list {
             match Scene::parse(s.get_ref()) {
                 Some(sc) if !out.contains(&sc) => out.push(sc),
-                Some(_) => self.err(s.span(), path, format!("scene `{}` listed twice", s.get_ref())),
-                None => self.err(s.span(), path, bad_value("scene", s.get_ref(), &scene_names())),
+                Some(_) => self.err(
+                    s.span(),
+                    path,
+                    format!("scene `{}` listed twice", s.get_ref()),
+                ),
+                None => self.err(
+                    s.span(),
+                    path,
+                    bad_value("scene", s.get_ref(), &scene_names()),
+                ),
             }
         }
         out
@@ -200,18 +233,33 @@ impl Cx<'_> {
             self.unique(&mut seen, &c.id, &format!("{path}.id"));
             if !dims.iter().any(|d| &d.id == c.dimension.get_ref()) {
                 let ids: Vec<_> = dims.iter().map(|d| d.id.as_str()).collect();
-                self.err(c.dimension.span(), format!("{path}.dimension"), bad_value("dimension", c.dimension.get_ref(), &ids));
+                self.err(
+                    c.dimension.span(),
+                    format!("{path}.dimension"),
+                    bad_value("dimension", c.dimension.get_ref(), &ids),
+                );
             }
             let scenes = self.scenes(c.scenes.get_ref(), &format!("{path}.scenes"));
             if c.scenes.get_ref().is_empty() {
-                self.err(c.scenes.span(), format!("{path}.scenes"), "expected at least one scene");
+                self.err(
+                    c.scenes.span(),
+                    format!("{path}.scenes"),
+                    "expected at least one scene",
+                );
             }
             let weight = self.positive(&c.weight, &format!("{path}.weight"), false);
             let items = c
                 .item
                 .iter()
                 .enumerate()
-                .map(|(j, it)| self.item(it.get_ref(), &format!("{path}.item[{j}]"), &scenes, &mut seen_items))
+                .map(|(j, it)| {
+                    self.item(
+                        it.get_ref(),
+                        &format!("{path}.item[{j}]"),
+                        &scenes,
+                        &mut seen_items,
+                    )
+                })
                 .collect();
             out.push(Clause {
                 id: c.id.get_ref().clone(),
@@ -226,7 +274,13 @@ impl Cx<'_> {
         out
     }
 
-    fn item(&mut self, it: &RawItem, path: &str, clause_scenes: &[Scene], seen: &mut BTreeSet<String>) -> Item {
+    fn item(
+        &mut self,
+        it: &RawItem,
+        path: &str,
+        clause_scenes: &[Scene],
+        seen: &mut BTreeSet<String>,
+    ) -> Item {
         let path = format!("{path} ({})", it.id.get_ref());
         self.unique(seen, &it.id, &format!("{path}.id"));
         let scenes = match &it.scenes {
@@ -234,7 +288,11 @@ impl Cx<'_> {
                 let s = self.scenes(list, &format!("{path}.scenes"));
                 for (sc, raw) in s.iter().zip(list) {
                     if !clause_scenes.contains(sc) {
-                        self.err(raw.span(), format!("{path}.scenes"), format!("scene `{}` is not one of its clause's scenes", sc.as_str()));
+                        self.err(
+                            raw.span(),
+                            format!("{path}.scenes"),
+                            format!("scene `{}` is not one of its clause's scenes", sc.as_str()),
+                        );
                     }
                 }
                 s
@@ -245,17 +303,31 @@ impl Cx<'_> {
         let method = match (it.method.get_ref().as_str(), &it.max_points) {
             ("pass_fail", None) => ItemMethod::PassFail,
             ("scale_0_4", None) => ItemMethod::Scale0To4,
-            ("points", Some(max)) => ItemMethod::Points { max: self.positive(max, &format!("{path}.max_points"), false) },
+            ("points", Some(max)) => ItemMethod::Points {
+                max: self.positive(max, &format!("{path}.max_points"), false),
+            },
             ("points", None) => {
-                self.err(it.method.span(), format!("{path}.max_points"), "method `points` needs `max_points`");
+                self.err(
+                    it.method.span(),
+                    format!("{path}.max_points"),
+                    "method `points` needs `max_points`",
+                );
                 ItemMethod::PassFail
             }
             ("pass_fail" | "scale_0_4", Some(m)) => {
-                self.err(m.span(), format!("{path}.max_points"), "`max_points` is only for method `points`");
+                self.err(
+                    m.span(),
+                    format!("{path}.max_points"),
+                    "`max_points` is only for method `points`",
+                );
                 ItemMethod::PassFail
             }
             (other, _) => {
-                self.err(it.method.span(), format!("{path}.method"), bad_value("method", other, &["pass_fail", "scale_0_4", "points"]));
+                self.err(
+                    it.method.span(),
+                    format!("{path}.method"),
+                    bad_value("method", other, &["pass_fail", "scale_0_4", "points"]),
+                );
                 ItemMethod::PassFail
             }
         };
@@ -284,43 +356,80 @@ impl Cx<'_> {
         out
     }
 
-    fn indicator(&mut self, ind: &RawIndicator, path: &str, clauses: &[Clause]) -> Option<Indicator> {
+    fn indicator(
+        &mut self,
+        ind: &RawIndicator,
+        path: &str,
+        clauses: &[Clause],
+    ) -> Option<Indicator> {
         let scenes = self.scenes(ind.scenes.get_ref(), &format!("{path}.scenes"));
         if ind.scenes.get_ref().is_empty() {
-            self.err(ind.scenes.span(), format!("{path}.scenes"), "expected at least one scene");
+            self.err(
+                ind.scenes.span(),
+                format!("{path}.scenes"),
+                "expected at least one scene",
+            );
         }
         let kind = RecordKind::parse(ind.kind.get_ref());
         if kind.is_none() {
             let kinds: Vec<_> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
-            self.err(ind.kind.span(), format!("{path}.kind"), bad_value("record kind", ind.kind.get_ref(), &kinds));
+            self.err(
+                ind.kind.span(),
+                format!("{path}.kind"),
+                bad_value("record kind", ind.kind.get_ref(), &kinds),
+            );
         }
         let direction = match ind.direction.get_ref().as_str() {
             "higher_better" => Some(Direction::HigherBetter),
             "lower_better" => Some(Direction::LowerBetter),
             other => {
-                self.err(ind.direction.span(), format!("{path}.direction"), bad_value("direction", other, &["higher_better", "lower_better"]));
+                self.err(
+                    ind.direction.span(),
+                    format!("{path}.direction"),
+                    bad_value("direction", other, &["higher_better", "lower_better"]),
+                );
                 None
             }
         };
         if let Some(c) = &ind.clause
             && !clauses.iter().any(|x| &x.id == c.get_ref())
         {
-            self.err(c.span(), format!("{path}.clause"), format!("unknown clause `{}`", c.get_ref()));
+            self.err(
+                c.span(),
+                format!("{path}.clause"),
+                format!("unknown clause `{}`", c.get_ref()),
+            );
         }
         let options = self.options(ind, path);
-        let params: BTreeMap<String, Value> = options.iter().map(|(k, v)| (k.clone(), v.to_value())).collect();
+        let params: BTreeMap<String, Value> = options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect();
         let weight = self.positive(&ind.weight, &format!("{path}.weight"), true);
         let min_sample = match &ind.min_sample {
             Some(m) if *m.get_ref() < 0 => {
-                self.err(m.span(), format!("{path}.min_sample"), "expected an integer ≥ 0");
+                self.err(
+                    m.span(),
+                    format!("{path}.min_sample"),
+                    "expected an integer ≥ 0",
+                );
                 None
             }
             Some(m) => Some(m.get_ref().unsigned_abs()),
             None => None,
         };
         let kind = kind?;
-        let filter = ind.filter.as_ref().and_then(|f| self.expr(f, kind, &params, Type::Bool, &format!("{path}.filter")));
-        let measure = self.measure(ind.measure.get_ref(), kind, &params, &options, &format!("{path}.measure"))?;
+        let filter = ind
+            .filter
+            .as_ref()
+            .and_then(|f| self.expr(f, kind, &params, Type::Bool, &format!("{path}.filter")));
+        let measure = self.measure(
+            ind.measure.get_ref(),
+            kind,
+            &params,
+            &options,
+            &format!("{path}.measure"),
+        )?;
         let scale = match &ind.scale {
             Some(s) => self.positive(s, &format!("{path}.scale"), false),
             None => default_scale(&measure, &ind.unit),
@@ -330,7 +439,11 @@ impl Cx<'_> {
             name: Text::new(&ind.name_zh, &ind.name_en),
             scenes,
             kind,
-            filter: if ind.filter.is_some() { Some(filter?) } else { None },
+            filter: if ind.filter.is_some() {
+                Some(filter?)
+            } else {
+                None
+            },
             measure,
             scale,
             unit: ind.unit.clone(),
@@ -356,7 +469,14 @@ impl Cx<'_> {
                 toml::Value::String(s) => OptionValue::Str(s.clone()),
                 toml::Value::Boolean(b) => OptionValue::Bool(*b),
                 other => {
-                    self.err(v.span(), format!("{path}.options.{k}"), format!("expected a number, string or boolean, found {}", other.type_str()));
+                    self.err(
+                        v.span(),
+                        format!("{path}.options.{k}"),
+                        format!(
+                            "expected a number, string or boolean, found {}",
+                            other.type_str()
+                        ),
+                    );
                     continue;
                 }
             };
@@ -365,28 +485,56 @@ impl Cx<'_> {
         out
     }
 
-    fn expr(&mut self, src: &S<String>, kind: RecordKind, params: &BTreeMap<String, Value>, want: Type, path: &str) -> Option<Compiled> {
+    fn expr(
+        &mut self,
+        src: &S<String>,
+        kind: RecordKind,
+        params: &BTreeMap<String, Value>,
+        want: Type,
+        path: &str,
+    ) -> Option<Compiled> {
         match expr::compile(src.get_ref(), kind, params, want) {
-            Ok(e) => Some(Compiled { src: src.get_ref().clone(), expr: e }),
+            Ok(e) => Some(Compiled {
+                src: src.get_ref().clone(),
+                expr: e,
+            }),
             Err(errors) => {
                 // The span of a TOML basic string starts at its opening quote.
                 let base = src.span().start + 1;
                 for e in errors {
-                    self.err(base + e.span.start..base + e.span.end, path, format!("{} (in `{}`)", e.message, src.get_ref()));
+                    self.err(
+                        base + e.span.start..base + e.span.end,
+                        path,
+                        format!("{} (in `{}`)", e.message, src.get_ref()),
+                    );
                 }
                 None
             }
         }
     }
 
-    fn need<'a>(&mut self, field: &'a Option<S<String>>, ty: &str, name: &str, at: Range<usize>, path: &str) -> Option<&'a S<String>> {
+    fn need<'a>(
+        &mut self,
+        field: &'a Option<S<String>>,
+        ty: &str,
+        name: &str,
+        at: Range<usize>,
+        path: &str,
+    ) -> Option<&'a S<String>> {
         if field.is_none() {
             self.err(at, path, format!("measure type `{ty}` needs `{name}`"));
         }
         field.as_ref()
     }
 
-    fn measure(&mut self, m: &RawMeasure, kind: RecordKind, params: &BTreeMap<String, Value>, options: &BTreeMap<String, OptionValue>, path: &str) -> Option<Measure> {
+    fn measure(
+        &mut self,
+        m: &RawMeasure,
+        kind: RecordKind,
+        params: &BTreeMap<String, Value>,
+        options: &BTreeMap<String, OptionValue>,
+        path: &str,
+    ) -> Option<Measure> {
         let ty = m.ty.get_ref().as_str();
         let at = m.ty.span();
         let num = |cx: &mut Self, f: &Option<S<String>>, name: &str| {
@@ -395,10 +543,26 @@ impl Cx<'_> {
         };
         let measure = match ty {
             "ratio" => {
-                let src = self.need(&m.condition, ty, "condition", at.clone(), &format!("{path}.condition"))?;
-                Measure::Ratio { condition: self.expr(src, kind, params, Type::Bool, &format!("{path}.condition"))? }
+                let src = self.need(
+                    &m.condition,
+                    ty,
+                    "condition",
+                    at.clone(),
+                    &format!("{path}.condition"),
+                )?;
+                Measure::Ratio {
+                    condition: self.expr(
+                        src,
+                        kind,
+                        params,
+                        Type::Bool,
+                        &format!("{path}.condition"),
+                    )?,
+                }
             }
-            "mean" => Measure::Mean { value: num(self, &m.value, "value")? },
+            "mean" => Measure::Mean {
+                value: num(self, &m.value, "value")?,
+            },
             "percentile" => {
                 let value = num(self, &m.value, "value");
                 let q = self.fraction(m.q.as_ref(), &at, &format!("{path}.q"))?;
@@ -409,16 +573,29 @@ impl Cx<'_> {
                 let limit = match &m.limit {
                     Some(l) => self.positive(l, &format!("{path}.limit"), true),
                     None => {
-                        self.err(at.clone(), format!("{path}.limit"), "measure type `share_within` needs `limit`");
+                        self.err(
+                            at.clone(),
+                            format!("{path}.limit"),
+                            "measure type `share_within` needs `limit`",
+                        );
                         return None;
                     }
                 };
-                Measure::ShareWithin { value: value?, limit }
+                Measure::ShareWithin {
+                    value: value?,
+                    limit,
+                }
             }
             "rate_per" => match &m.per {
-                Some(p) => Measure::RatePer { per: self.positive(p, &format!("{path}.per"), false) },
+                Some(p) => Measure::RatePer {
+                    per: self.positive(p, &format!("{path}.per"), false),
+                },
                 None => {
-                    self.err(at, format!("{path}.per"), "measure type `rate_per` needs `per`");
+                    self.err(
+                        at,
+                        format!("{path}.per"),
+                        "measure type `rate_per` needs `per`",
+                    );
                     return None;
                 }
             },
@@ -426,12 +603,30 @@ impl Cx<'_> {
             "ratio_of_sums" => {
                 let n = num(self, &m.numerator, "numerator");
                 let d = num(self, &m.denominator, "denominator");
-                Measure::RatioOfSums { numerator: n?, denominator: d? }
+                Measure::RatioOfSums {
+                    numerator: n?,
+                    denominator: d?,
+                }
             }
-            "service_level" => Measure::ServiceLevel(self.service_level(m, kind, params, options, path)?),
+            "service_level" => {
+                Measure::ServiceLevel(self.service_level(m, kind, params, options, path)?)
+            }
             other => {
-                let types = ["ratio", "mean", "percentile", "share_within", "rate_per", "count", "ratio_of_sums", "service_level"];
-                self.err(at, format!("{path}.type"), bad_value("measure type", other, &types));
+                let types = [
+                    "ratio",
+                    "mean",
+                    "percentile",
+                    "share_within",
+                    "rate_per",
+                    "count",
+                    "ratio_of_sums",
+                    "service_level",
+                ];
+                self.err(
+                    at,
+                    format!("{path}.type"),
+                    bad_value("measure type", other, &types),
+                );
                 return None;
             }
         };
@@ -440,7 +635,11 @@ impl Cx<'_> {
 
     fn fraction(&mut self, q: Option<&S<f64>>, at: &Range<usize>, path: &str) -> Option<f64> {
         let Some(q) = q else {
-            self.err(at.clone(), path, "measure type `percentile` needs `q` (0 < q ≤ 1)");
+            self.err(
+                at.clone(),
+                path,
+                "measure type `percentile` needs `q` (0 < q ≤ 1)",
+            );
             return None;
         };
         let v = *q.get_ref();
@@ -451,10 +650,23 @@ impl Cx<'_> {
         Some(v)
     }
 
-    fn service_level(&mut self, m: &RawMeasure, kind: RecordKind, params: &BTreeMap<String, Value>, options: &BTreeMap<String, OptionValue>, path: &str) -> Option<ServiceLevelSpec> {
+    fn service_level(
+        &mut self,
+        m: &RawMeasure,
+        kind: RecordKind,
+        params: &BTreeMap<String, Value>,
+        options: &BTreeMap<String, OptionValue>,
+        path: &str,
+    ) -> Option<ServiceLevelSpec> {
         let at = m.ty.span();
-        let mut cond = |cx: &mut Self, f: &Option<S<String>>, name: &str, want: Type| {
-            let src = cx.need(f, "service_level", name, at.clone(), &format!("{path}.{name}"))?;
+        let cond = |cx: &mut Self, f: &Option<S<String>>, name: &str, want: Type| {
+            let src = cx.need(
+                f,
+                "service_level",
+                name,
+                at.clone(),
+                &format!("{path}.{name}"),
+            )?;
             cx.expr(src, kind, params, want, &format!("{path}.{name}"))
         };
         let answered = cond(self, &m.answered, "answered", Type::Bool);
@@ -465,7 +677,11 @@ impl Cx<'_> {
             None => Some(default),
             Some(OptionValue::Num(n)) if n.is_finite() && *n >= 0.0 => Some(*n),
             Some(other) => {
-                cx.err(at.clone(), format!("{path}.options.{name}"), format!("expected a number ≥ 0, found {other:?}"));
+                cx.err(
+                    at.clone(),
+                    format!("{path}.options.{name}"),
+                    format!("expected a number ≥ 0, found {other:?}"),
+                );
                 None
             }
         };
@@ -476,16 +692,32 @@ impl Cx<'_> {
             Some(OptionValue::Str(s)) => match SlVariant::parse(s) {
                 Some(v) => Some(v),
                 None => {
-                    self.err(at.clone(), format!("{path}.options.variant"), bad_value("service-level variant", s, &SlVariant::NAMES));
+                    self.err(
+                        at.clone(),
+                        format!("{path}.options.variant"),
+                        bad_value("service-level variant", s, &SlVariant::NAMES),
+                    );
                     None
                 }
             },
             Some(other) => {
-                self.err(at.clone(), format!("{path}.options.variant"), format!("expected a variant name, found {other:?}"));
+                self.err(
+                    at.clone(),
+                    format!("{path}.options.variant"),
+                    format!("expected a variant name, found {other:?}"),
+                );
                 None
             }
         };
-        let include_ivr_contained = matches!(options.get("include_ivr_contained"), Some(OptionValue::Bool(true)));
+        if let (Some(t), Some(sa)) = (threshold_s, short_abandon_s)
+            && sa > t
+        {
+            self.err(at.clone(), format!("{path}.options.short_abandon_s"), format!("the short-abandon threshold ({sa} s) must not exceed the answer-time threshold ({t} s)"));
+        }
+        let include_ivr_contained = matches!(
+            options.get("include_ivr_contained"),
+            Some(OptionValue::Bool(true))
+        );
         Some(ServiceLevelSpec {
             answered: answered?,
             abandoned: abandoned?,
@@ -505,12 +737,25 @@ impl Cx<'_> {
             let t = t.get_ref();
             let path = format!("target[{i}] ({})", t.indicator.get_ref());
             let Some(ind) = indicators.iter().find(|x| &x.id == t.indicator.get_ref()) else {
-                self.err(t.indicator.span(), format!("{path}.indicator"), format!("unknown indicator `{}`", t.indicator.get_ref()));
+                self.err(
+                    t.indicator.span(),
+                    format!("{path}.indicator"),
+                    format!("unknown indicator `{}`", t.indicator.get_ref()),
+                );
                 continue;
             };
-            let Some(selector) = self.selector(t, ind, &path) else { continue };
-            if out.iter().any(|o| o.indicator == ind.id && o.selector == selector) {
-                self.err(span, path.clone(), "another target of this indicator has the same selector");
+            let Some(selector) = self.selector(t, ind, &path) else {
+                continue;
+            };
+            if out
+                .iter()
+                .any(|o| o.indicator == ind.id && o.selector == selector)
+            {
+                self.err(
+                    span,
+                    path.clone(),
+                    "another target of this indicator has the same selector",
+                );
             }
             let floor = *t.floor.get_ref();
             let goal = *t.goal.get_ref();
@@ -523,12 +768,23 @@ impl Cx<'_> {
                     Direction::HigherBetter => "goal > floor (higher is better)",
                     Direction::LowerBetter => "goal < floor (lower is better)",
                 };
-                self.err(t.goal.span(), format!("{path}.goal"), format!("expected {want}; found floor {floor}, goal {goal}"));
+                self.err(
+                    t.goal.span(),
+                    format!("{path}.goal"),
+                    format!("expected {want}; found floor {floor}, goal {goal}"),
+                );
             }
             if let Some(h) = &t.hard_limit
                 && better(*h.get_ref(), floor)
             {
-                self.err(h.span(), format!("{path}.hard_limit"), format!("the hard limit {} must not be better than the floor {floor}", h.get_ref()));
+                self.err(
+                    h.span(),
+                    format!("{path}.hard_limit"),
+                    format!(
+                        "the hard limit {} must not be better than the floor {floor}",
+                        h.get_ref()
+                    ),
+                );
             }
             out.push(Target {
                 indicator: ind.id.clone(),
@@ -547,9 +803,21 @@ impl Cx<'_> {
         let scene = t.scene.as_ref().and_then(|s| {
             let v = Scene::parse(s.get_ref());
             match v {
-                None => self.err(s.span(), format!("{path}.scene"), bad_value("scene", s.get_ref(), &scene_names())),
+                None => self.err(
+                    s.span(),
+                    format!("{path}.scene"),
+                    bad_value("scene", s.get_ref(), &scene_names()),
+                ),
                 Some(sc) if !ind.scenes.contains(&sc) => {
-                    self.err(s.span(), format!("{path}.scene"), format!("indicator `{}` is not scored for scene `{}`", ind.id, sc.as_str()));
+                    self.err(
+                        s.span(),
+                        format!("{path}.scene"),
+                        format!(
+                            "indicator `{}` is not scored for scene `{}`",
+                            ind.id,
+                            sc.as_str()
+                        ),
+                    );
                 }
                 Some(_) => {}
             }
@@ -560,7 +828,11 @@ impl Cx<'_> {
             let v = AreaClass::parse(s.get_ref());
             if v.is_none() {
                 let names: Vec<_> = AreaClass::ALL.iter().map(|a| a.as_str()).collect();
-                self.err(s.span(), format!("{path}.area"), bad_value("area class", s.get_ref(), &names));
+                self.err(
+                    s.span(),
+                    format!("{path}.area"),
+                    bad_value("area class", s.get_ref(), &names),
+                );
                 ok = false;
             }
             v
@@ -569,7 +841,11 @@ impl Cx<'_> {
             let v = Tier::parse(s.get_ref());
             if v.is_none() {
                 let names: Vec<_> = Tier::ALL.iter().map(|a| a.as_str()).collect();
-                self.err(s.span(), format!("{path}.tier"), bad_value("tier", s.get_ref(), &names));
+                self.err(
+                    s.span(),
+                    format!("{path}.tier"),
+                    bad_value("tier", s.get_ref(), &names),
+                );
                 ok = false;
             }
             v
@@ -577,14 +853,28 @@ impl Cx<'_> {
         if let Some(c) = &t.customer_class
             && !CUSTOMER_CLASSES.contains(&c.get_ref().as_str())
         {
-            self.err(c.span(), format!("{path}.customer_class"), bad_value("customer class", c.get_ref(), CUSTOMER_CLASSES));
+            self.err(
+                c.span(),
+                format!("{path}.customer_class"),
+                bad_value("customer class", c.get_ref(), CUSTOMER_CLASSES),
+            );
             ok = false;
         }
-        for (name, field) in [("customer_class", &t.customer_class), ("service", &t.service)] {
+        for (name, field) in [
+            ("customer_class", &t.customer_class),
+            ("service", &t.service),
+        ] {
             if let Some(f) = field
                 && ind.kind.field(name).is_none()
             {
-                self.err(f.span(), format!("{path}.{name}"), format!("record kind `{}` has no field `{name}` to select on", ind.kind.as_str()));
+                self.err(
+                    f.span(),
+                    format!("{path}.{name}"),
+                    format!(
+                        "record kind `{}` has no field `{name}` to select on",
+                        ind.kind.as_str()
+                    ),
+                );
                 ok = false;
             }
         }
@@ -598,13 +888,22 @@ impl Cx<'_> {
     }
 
     fn scoring(&mut self, s: &RawScoring, indicators: &[Indicator]) -> Option<ScoringModel> {
-        let management_points = self.positive(&s.management_points, "scoring.management_points", true);
+        let management_points =
+            self.positive(&s.management_points, "scoring.management_points", true);
         let results_points = self.positive(&s.results_points, "scoring.results_points", true);
         if management_points + results_points <= 0.0 {
-            self.err(s.management_points.span(), "scoring", "management_points + results_points must be > 0");
+            self.err(
+                s.management_points.span(),
+                "scoring",
+                "management_points + results_points must be > 0",
+            );
         }
         let min_sample = if *s.min_sample.get_ref() < 0 {
-            self.err(s.min_sample.span(), "scoring.min_sample", "expected an integer ≥ 0");
+            self.err(
+                s.min_sample.span(),
+                "scoring.min_sample",
+                "expected an integer ≥ 0",
+            );
             0
         } else {
             s.min_sample.get_ref().unsigned_abs()
@@ -614,19 +913,37 @@ impl Cx<'_> {
             let mut names = scene_names();
             names.push("cross");
             if !names.contains(&k.as_str()) {
-                self.err(w.span(), format!("scoring.scene_weights.{k}"), bad_value("scene", k, &names));
+                self.err(
+                    w.span(),
+                    format!("scoring.scene_weights.{k}"),
+                    bad_value("scene", k, &names),
+                );
             }
-            scene_weights.insert(k.clone(), self.positive(w, &format!("scoring.scene_weights.{k}"), true));
+            scene_weights.insert(
+                k.clone(),
+                self.positive(w, &format!("scoring.scene_weights.{k}"), true),
+            );
         }
         let levels = self.levels(s);
         let red_lines = self.red_lines(&s.red_line, &levels, indicators);
-        Some(ScoringModel { management_points, results_points, min_sample, scene_weights, levels, red_lines })
+        Some(ScoringModel {
+            management_points,
+            results_points,
+            min_sample,
+            scene_weights,
+            levels,
+            red_lines,
+        })
     }
 
     fn levels(&mut self, s: &RawScoring) -> Vec<Level> {
         let mut out: Vec<Level> = Vec::new();
         if s.level.is_empty() {
-            self.err(s.min_sample.span(), "scoring.level", "expected at least one [[scoring.level]]");
+            self.err(
+                s.min_sample.span(),
+                "scoring.level",
+                "expected at least one [[scoring.level]]",
+            );
         }
         for (i, l) in s.level.iter().enumerate() {
             let l = l.get_ref();
@@ -637,46 +954,86 @@ impl Cx<'_> {
                 self.err(l.min_score.span(), format!("{path}.min_score"), format!("levels must be listed from lowest to highest with increasing min_score; found {min} after {prev}"));
             }
             if i == 0 && min != 0.0 {
-                self.err(l.min_score.span(), format!("{path}.min_score"), "the lowest level must start at 0");
+                self.err(
+                    l.min_score.span(),
+                    format!("{path}.min_score"),
+                    "the lowest level must start at 0",
+                );
             }
             let rank = u8::try_from(i + 1).unwrap_or(u8::MAX);
-            out.push(Level { id: l.id.get_ref().clone(), rank, name: Text::new(&l.name_zh, &l.name_en), min_score: min });
+            out.push(Level {
+                id: l.id.get_ref().clone(),
+                rank,
+                name: Text::new(&l.name_zh, &l.name_en),
+                min_score: min,
+            });
         }
         out
     }
 
-    fn red_lines(&mut self, raw: &[S<RawRedLine>], levels: &[Level], indicators: &[Indicator]) -> Vec<RedLine> {
+    fn red_lines(
+        &mut self,
+        raw: &[S<RawRedLine>],
+        levels: &[Level],
+        indicators: &[Indicator],
+    ) -> Vec<RedLine> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (i, r) in raw.iter().enumerate() {
             let r = r.get_ref();
             let path = format!("scoring.red_line[{i}] ({})", r.id.get_ref());
             self.unique(&mut seen, &r.id, &format!("{path}.id"));
-            let cap = levels.iter().find(|l| &l.id == r.cap.get_ref()).map(|l| l.rank);
+            let cap = levels
+                .iter()
+                .find(|l| &l.id == r.cap.get_ref())
+                .map(|l| l.rank);
             if cap.is_none() {
                 let ids: Vec<_> = levels.iter().map(|l| l.id.as_str()).collect();
-                self.err(r.cap.span(), format!("{path}.cap"), bad_value("level", r.cap.get_ref(), &ids));
+                self.err(
+                    r.cap.span(),
+                    format!("{path}.cap"),
+                    bad_value("level", r.cap.get_ref(), &ids),
+                );
             }
             let rule = match r.when.get_ref().as_str() {
                 "hard_limit" => {
                     for ind in &r.indicators {
                         if !indicators.iter().any(|x| &x.id == ind.get_ref()) {
-                            self.err(ind.span(), format!("{path}.indicators"), format!("unknown indicator `{}`", ind.get_ref()));
+                            self.err(
+                                ind.span(),
+                                format!("{path}.indicators"),
+                                format!("unknown indicator `{}`", ind.get_ref()),
+                            );
                         }
                     }
                     if r.indicators.is_empty() {
-                        self.err(r.when.span(), format!("{path}.indicators"), "`hard_limit` red lines need a list of indicators");
+                        self.err(
+                            r.when.span(),
+                            format!("{path}.indicators"),
+                            "`hard_limit` red lines need a list of indicators",
+                        );
                     }
-                    Some(RedLineRule::HardLimit { indicators: r.indicators.iter().map(|x| x.get_ref().clone()).collect() })
+                    Some(RedLineRule::HardLimit {
+                        indicators: r.indicators.iter().map(|x| x.get_ref().clone()).collect(),
+                    })
                 }
                 "veto" => Some(RedLineRule::Veto),
                 other => {
-                    self.err(r.when.span(), format!("{path}.when"), bad_value("red-line trigger", other, &["hard_limit", "veto"]));
+                    self.err(
+                        r.when.span(),
+                        format!("{path}.when"),
+                        bad_value("red-line trigger", other, &["hard_limit", "veto"]),
+                    );
                     None
                 }
             };
             if let (Some(rule), Some(cap_rank)) = (rule, cap) {
-                out.push(RedLine { id: r.id.get_ref().clone(), name: Text::new(&r.name_zh, &r.name_en), rule, cap_rank });
+                out.push(RedLine {
+                    id: r.id.get_ref().clone(),
+                    name: Text::new(&r.name_zh, &r.name_en),
+                    rule,
+                    cap_rank,
+                });
             }
         }
         out
@@ -687,7 +1044,10 @@ impl Cx<'_> {
 fn default_scale(measure: &Measure, unit: &str) -> f64 {
     let ratio_like = matches!(
         measure,
-        Measure::Ratio { .. } | Measure::ShareWithin { .. } | Measure::RatioOfSums { .. } | Measure::ServiceLevel(_)
+        Measure::Ratio { .. }
+            | Measure::ShareWithin { .. }
+            | Measure::RatioOfSums { .. }
+            | Measure::ServiceLevel(_)
     );
     match (ratio_like, unit) {
         (true, "‰") => 1000.0,
@@ -699,4 +1059,3 @@ fn default_scale(measure: &Measure, unit: &str) -> f64 {
 fn scene_names() -> Vec<&'static str> {
     Scene::ALL.iter().map(|s| s.as_str()).collect()
 }
-

@@ -9,16 +9,18 @@
 mod diff;
 mod load;
 mod model;
+mod observe;
 mod raw;
 
-pub use diff::{Change, diff};
 pub use crate::diag::{Diagnostic, LoadError};
+pub use diff::{Change, diff};
 pub use load::load;
 pub use model::{
-    Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level,
-    Measure, OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
+    Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level, Measure,
+    OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
     stratum_key,
 };
+pub use observe::{Observed, classify, in_stratum, observe};
 
 /// Source text of the built-in default guideline.
 pub const DEFAULT_TOML: &str = include_str!("../../data/guideline/default.toml");
@@ -52,11 +54,13 @@ impl Guideline {
         area: crate::vocab::AreaClass,
         tier: crate::vocab::Tier,
     ) -> Vec<&Target> {
-        let mut best: std::collections::BTreeMap<String, &Target> = std::collections::BTreeMap::new();
+        let mut best: std::collections::BTreeMap<String, &Target> =
+            std::collections::BTreeMap::new();
         for t in self.targets.iter().filter(|t| t.indicator == indicator) {
             let s = &t.selector;
             let matches = s.scene.is_none_or(|x| x == scene)
-                && s.area.is_none_or(|x| crate::vocab::AreaClass::selector_matches(x, area))
+                && s.area
+                    .is_none_or(|x| crate::vocab::AreaClass::selector_matches(x, area))
                 && s.tier.is_none_or(|x| x == tier);
             if !matches {
                 continue;
@@ -64,7 +68,8 @@ impl Guideline {
             let key = s.stratum();
             let better = best.get(&key).is_none_or(|b| {
                 // A refined area selector (e.g. `remote`) beats the two-level `rural`.
-                let refined = |x: &Selector| x.area.is_some_and(|a| a != crate::vocab::AreaClass::Rural);
+                let refined =
+                    |x: &Selector| x.area.is_some_and(|a| a != crate::vocab::AreaClass::Rural);
                 (s.specificity(), refined(s)) > (b.selector.specificity(), refined(&b.selector))
             });
             if better {

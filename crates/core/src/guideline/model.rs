@@ -57,7 +57,9 @@ impl Guideline {
 
     /// Indicators that apply to a scene.
     pub fn indicators_for(&self, scene: Scene) -> impl Iterator<Item = &Indicator> {
-        self.indicators.iter().filter(move |i| i.scenes.contains(&scene))
+        self.indicators
+            .iter()
+            .filter(move |i| i.scenes.contains(&scene))
     }
 }
 

@@ -1,0 +1,124 @@
+//! Row-level semantics of indicators: how one record changes an indicator's measure state.
+//!
+//! This is the reference definition. The engine applies it to every stored row; any
+//! faster engine path must produce identical states (tests compare them).
+
+use crate::expr::{self, Row, Value};
+use crate::measure::{MeasureError, MeasureState, Row as Obs, SlClass};
+
+use super::model::{Indicator, Measure, ServiceLevelSpec};
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observed {
+    /// The row is outside the indicator's population (filter false or NULL).
+    Filtered,
+    /// The row was added to the state.
+    Added,
+    /// A service-level row that is neither answered, abandoned nor IVR-contained.
+    Unclassified,
+}
+
+/// Adds one row to an indicator's state if it passes the filter.
+///
+/// # Errors
+/// When a value cannot be recorded (not finite, or negative for a percentile); the state
+/// is then unchanged.
+pub fn observe(
+    ind: &Indicator,
+    row: &dyn Row,
+    state: &mut MeasureState,
+) -> Result<Observed, MeasureError> {
+    if let Some(f) = &ind.filter
+        && !expr::is_true(&expr::eval(&f.expr, row))
+    {
+        return Ok(Observed::Filtered);
+    }
+    let obs = match &ind.measure {
+        Measure::Ratio { condition } => {
+            Obs::new().with_hit(expr::is_true(&expr::eval(&condition.expr, row)))
+        }
+        Measure::Mean { value } => with_value(Obs::new(), num(&expr::eval(&value.expr, row))),
+        Measure::Percentile { value, .. } => {
+            with_value(Obs::new(), num(&expr::eval(&value.expr, row))).with_histogram()
+        }
+        Measure::ShareWithin { value, limit } => {
+            let v = num(&expr::eval(&value.expr, row));
+            Obs::new().with_hit(v.is_some_and(|v| v <= *limit))
+        }
+        Measure::RatePer { .. } | Measure::Count => Obs::new(),
+        Measure::RatioOfSums {
+            numerator,
+            denominator,
+        } => {
+            let o = with_value(Obs::new(), num(&expr::eval(&numerator.expr, row)));
+            match num(&expr::eval(&denominator.expr, row)) {
+                Some(d) => o.with_den(d),
+                None => o,
+            }
+        }
+        Measure::ServiceLevel(spec) => match classify(spec, row) {
+            Some(class) => Obs::new().with_sl(class),
+            None => return Ok(Observed::Unclassified),
+        },
+    };
+    state.observe(&obs)?;
+    Ok(Observed::Added)
+}
+
+fn with_value(o: Obs, v: Option<f64>) -> Obs {
+    match v {
+        Some(v) => o.with_value(v),
+        None => o,
+    }
+}
+
+fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Num(x) => Some(*x),
+        _ => None,
+    }
+}
+
+/// Service-level class of a contact. A contact answered or abandoned without a known
+/// wait is classed as after the threshold: the conservative choice, so missing data
+/// never improves a service level.
+#[must_use]
+pub fn classify(spec: &ServiceLevelSpec, row: &dyn Row) -> Option<SlClass> {
+    let yes = |c: &super::model::Compiled| expr::is_true(&expr::eval(&c.expr, row));
+    if yes(&spec.ivr_contained) {
+        return Some(SlClass::IvrContained);
+    }
+    let wait = num(&expr::eval(&spec.wait_s.expr, row));
+    if yes(&spec.answered) {
+        return Some(match wait {
+            Some(w) if w <= spec.threshold_s => SlClass::AnsweredWithin,
+            _ => SlClass::AnsweredAfter,
+        });
+    }
+    if yes(&spec.abandoned) {
+        return Some(match wait {
+            Some(w) if w < spec.short_abandon_s => SlClass::AbandonedShort,
+            Some(w) if w <= spec.threshold_s => SlClass::AbandonedWithin,
+            _ => SlClass::AbandonedAfter,
+        });
+    }
+    None
+}
+
+/// Whether a row belongs to a record stratum (`""` = all rows; otherwise
+/// `customer_class=vip`, `service=broadband` or both joined by `;`). A missing customer
+/// class counts as `ordinary`, as the record documentation says.
+#[must_use]
+pub fn in_stratum(stratum: &str, row: &dyn Row) -> bool {
+    stratum.split(';').filter(|p| !p.is_empty()).all(|part| {
+        let Some((field, want)) = part.split_once('=') else {
+            return false;
+        };
+        match row.get(field) {
+            Value::Str(s) => s == want,
+            Value::Null => field == "customer_class" && want == "ordinary",
+            _ => false,
+        }
+    })
+}

@@ -1,0 +1,465 @@
+//! Computing indicator measure states per site and day from the columnar store.
+//!
+//! For each record kind the guideline uses, the committed Parquet files of the months
+//! concerned are scanned once; rows superseded by a `--replace` batch are skipped; the
+//! cross-row derived fields are computed first; then every row is handed to core's
+//! reference semantics (`guideline::observe`) for every indicator and stratum of its kind.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use yardstick_core::evaluate::StateKey;
+use yardstick_core::expr::{Row, Value};
+use yardstick_core::guideline::{Guideline, Indicator, Observed, in_stratum, observe};
+use yardstick_core::measure::MeasureState;
+use yardstick_core::org::Organisation;
+use yardstick_core::period::Period;
+use yardstick_core::records::RecordKind;
+use yardstick_store::{FileEntry, Store, StoreError};
+
+use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
+use crate::layout::DataDir;
+use crate::schema::anchor_fields;
+
+/// Errors while computing.
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+    /// A committed file could not be read.
+    #[error("{path}: {message}")]
+    Read {
+        /// Path.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// The metadata store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Measure states per (site, indicator, stratum) and day, plus what else evaluation needs.
+#[derive(Debug, Default)]
+pub struct Computed {
+    /// States per line and local day.
+    pub daily: BTreeMap<(StateKey, NaiveDate), MeasureState>,
+    /// Users per site or node for the period (mean over the subscriber-base rows in it).
+    pub users: BTreeMap<String, u64>,
+    /// Rows scanned per kind.
+    pub rows_scanned: BTreeMap<String, u64>,
+    /// Rows that could not be added to a state, with the reason, per indicator.
+    pub row_problems: BTreeMap<String, u64>,
+}
+
+impl Computed {
+    /// States merged over every day: the inputs of `core::evaluate`.
+    #[must_use]
+    pub fn merged(&self) -> BTreeMap<StateKey, MeasureState> {
+        let mut out: BTreeMap<StateKey, MeasureState> = BTreeMap::new();
+        for ((k, _), s) in &self.daily {
+            out.entry(k.clone()).or_default().merge(s);
+        }
+        out
+    }
+}
+
+/// Computes the measure states of every indicator of the guideline for the period.
+///
+/// # Errors
+/// When a committed file cannot be read or the store fails.
+pub async fn compute(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+) -> Result<Computed, ComputeError> {
+    let mut out = Computed::default();
+    let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
+    let months = months_needed(period);
+    let tz: HashMap<String, Tz> = org
+        .sites
+        .iter()
+        .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+        .collect();
+    for kind in kinds
+        .iter()
+        .copied()
+        .chain([RecordKind::SubscriberBase])
+        .collect::<BTreeSet<_>>()
+    {
+        let files: Vec<FileEntry> = store
+            .files(kind.as_str())
+            .await?
+            .into_iter()
+            .filter(|f| months.contains(&f.month))
+            .collect();
+        let replaced = store.replaced(kind.as_str()).await?;
+        let scan = Scan {
+            dir,
+            kind,
+            files: &files,
+            replaced: &replaced,
+            tz: &tz,
+            period,
+        };
+        if kind == RecordKind::SubscriberBase {
+            out.users = scan.users()?;
+        }
+        let indicators: Vec<&Indicator> = g.indicators.iter().filter(|i| i.kind == kind).collect();
+        if !indicators.is_empty() {
+            scan.observe_all(g, &indicators, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Months whose partitions can hold rows of the period or the 31 days after it (which
+/// the repeat flags look at).
+fn months_needed(period: &Period) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut d = period.from;
+    let end = period.to + chrono::Days::new(31);
+    while d <= end {
+        out.insert(d.format("%Y-%m").to_string());
+        d = d + chrono::Days::new(1);
+    }
+    out
+}
+
+struct Scan<'a> {
+    dir: &'a DataDir,
+    kind: RecordKind,
+    files: &'a [FileEntry],
+    replaced: &'a BTreeMap<(String, String), i64>,
+    tz: &'a HashMap<String, Tz>,
+    period: &'a Period,
+}
+
+/// Typed column views of one record batch.
+struct Columns<'b> {
+    names: HashMap<&'b str, usize>,
+    batch: &'b RecordBatch,
+}
+
+impl<'b> Columns<'b> {
+    fn new(batch: &'b RecordBatch) -> Columns<'b> {
+        let names = batch
+            .schema_ref()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name().as_str(), i))
+            .collect();
+        Columns { names, batch }
+    }
+
+    fn get(&self, name: &str, row: usize) -> Value {
+        let Some(&i) = self.names.get(name) else {
+            return Value::Null;
+        };
+        let col = self.batch.column(i);
+        if col.is_null(row) {
+            return Value::Null;
+        }
+        match col.data_type() {
+            DataType::Utf8 => Value::Str(col.as_string::<i32>().value(row).to_string()),
+            DataType::Timestamp(_, _) => {
+                Value::Ts(col.as_primitive::<TimestampMillisecondType>().value(row))
+            }
+            #[allow(clippy::cast_precision_loss, reason = "record integers are small")]
+            DataType::Int64 => Value::Num(col.as_primitive::<Int64Type>().value(row) as f64),
+            DataType::Float64 => Value::Num(col.as_primitive::<Float64Type>().value(row)),
+            DataType::Boolean => Value::Bool(col.as_boolean().value(row)),
+            _ => Value::Null,
+        }
+    }
+
+    fn first_ts(&self, names: &[&str], row: usize) -> Option<i64> {
+        names.iter().find_map(|n| match self.get(n, row) {
+            Value::Ts(t) => Some(t),
+            _ => None,
+        })
+    }
+}
+
+/// A row as core's expression evaluator sees it: stored columns plus derived fields.
+struct RowView<'c, 'b> {
+    cols: &'c Columns<'b>,
+    row: usize,
+    kind: RecordKind,
+    flags: &'c BTreeMap<&'static str, HashSet<u64>>,
+    pos: u64,
+}
+
+impl Row for RowView<'_, '_> {
+    fn get(&self, field: &str) -> Value {
+        if let Some(set) = self.flags.get(field) {
+            return Value::Bool(set.contains(&self.pos));
+        }
+        if self.kind == RecordKind::WorkOrder && field == "elapsed_h" {
+            return match (
+                self.cols.get("created_at", self.row),
+                self.cols.get("completed_at", self.row),
+            ) {
+                (Value::Ts(a), Value::Ts(b)) => {
+                    let pause_ms = match self.cols.get("pause_s", self.row) {
+                        Value::Num(p) => p * 1000.0,
+                        _ => 0.0,
+                    };
+                    #[allow(
+                        clippy::cast_precision_loss,
+                        reason = "millisecond spans are far below 2^53"
+                    )]
+                    let span = (b - a) as f64;
+                    Value::Num(((span - pause_ms) / 3_600_000.0).max(0.0))
+                }
+                _ => Value::Null,
+            };
+        }
+        self.cols.get(field, self.row)
+    }
+}
+
+fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, ComputeError> {
+    let err = |m: String| ComputeError::Read {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let file = File::open(path).map_err(|e| err(e.to_string()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| err(e.to_string()))?
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| err(e.to_string()))?;
+    reader.map(|b| b.map_err(|e| err(e.to_string()))).collect()
+}
+
+/// (site, id) pairs of a stored file, for duplicate detection on import.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn read_id_pairs(
+    path: &Path,
+    id_field: &str,
+) -> Result<Vec<(String, String)>, crate::import::ImportError> {
+    let batches = read_batches(path).map_err(|e| crate::import::ImportError::Malformed {
+        path: path.display().to_string(),
+        line: 0,
+        message: e.to_string(),
+    })?;
+    let mut out = Vec::new();
+    for b in &batches {
+        let c = Columns::new(b);
+        for r in 0..b.num_rows() {
+            if let (Value::Str(s), Value::Str(i)) = (c.get("site_id", r), c.get(id_field, r)) {
+                out.push((s, i));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn hash_group(values: &[Value]) -> Option<u64> {
+    let mut h = DefaultHasher::new();
+    for v in values {
+        match v {
+            Value::Str(s) => s.hash(&mut h),
+            _ => return None,
+        }
+    }
+    Some(h.finish())
+}
+
+impl Scan<'_> {
+    /// Local day of a row and whether it is visible (not superseded).
+    fn day(&self, cols: &Columns<'_>, row: usize, batch_id: i64) -> Option<(String, NaiveDate)> {
+        let Value::Str(site) = cols.get("site_id", row) else {
+            return None;
+        };
+        let t = cols.first_ts(anchor_fields(self.kind), row)?;
+        let tz = self
+            .tz
+            .get(&site)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let day = DateTime::from_timestamp_millis(t)?
+            .with_timezone(&tz)
+            .date_naive();
+        let winner = self
+            .replaced
+            .get(&(site.clone(), day.format("%Y-%m-%d").to_string()));
+        winner.is_none_or(|w| batch_id >= *w).then_some((site, day))
+    }
+
+    fn flags(&self, all: &[(i64, Vec<RecordBatch>)]) -> BTreeMap<&'static str, HashSet<u64>> {
+        let mut out = BTreeMap::new();
+        for spec in repeat_specs(self.kind) {
+            out.insert(
+                spec.field,
+                flag_repeats(self.key_rows(spec, all), spec.days),
+            );
+        }
+        out
+    }
+
+    fn key_rows(&self, spec: &RepeatSpec, all: &[(i64, Vec<RecordBatch>)]) -> Vec<KeyRow> {
+        let mut rows = Vec::new();
+        let mut pos = 0u64;
+        for (batch_id, batches) in all {
+            for b in batches {
+                let cols = Columns::new(b);
+                for r in 0..b.num_rows() {
+                    let p = pos;
+                    pos += 1;
+                    if self.day(&cols, r, *batch_id).is_none() {
+                        continue;
+                    }
+                    if let Some((f, v)) = spec.only
+                        && cols.get(f, r) != Value::Str(v.to_string())
+                    {
+                        continue;
+                    }
+                    let group: Vec<Value> = spec.group.iter().map(|g| cols.get(g, r)).collect();
+                    let (Some(group), Some(at)) = (hash_group(&group), cols.first_ts(spec.at, r))
+                    else {
+                        continue;
+                    };
+                    rows.push(KeyRow {
+                        group,
+                        at,
+                        from: cols.first_ts(spec.from, r),
+                        pos: p,
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    fn load(&self) -> Result<Vec<(i64, Vec<RecordBatch>)>, ComputeError> {
+        self.files
+            .iter()
+            .map(|f| Ok((f.batch_id, read_batches(&self.dir.abs(&f.path))?)))
+            .collect()
+    }
+
+    fn observe_all(
+        &self,
+        g: &Guideline,
+        indicators: &[&Indicator],
+        out: &mut Computed,
+    ) -> Result<(), ComputeError> {
+        let all = self.load()?;
+        let flags = self.flags(&all);
+        let strata: Vec<Vec<String>> = indicators.iter().map(|i| strata_of(g, &i.id)).collect();
+        let mut pos = 0u64;
+        let mut scanned = 0u64;
+        for (batch_id, batches) in &all {
+            for b in batches {
+                let cols = Columns::new(b);
+                for r in 0..b.num_rows() {
+                    let p = pos;
+                    pos += 1;
+                    let Some((site, day)) = self.day(&cols, r, *batch_id) else {
+                        continue;
+                    };
+                    if !self.period.contains(day) {
+                        continue;
+                    }
+                    scanned += 1;
+                    let view = RowView {
+                        cols: &cols,
+                        row: r,
+                        kind: self.kind,
+                        flags: &flags,
+                        pos: p,
+                    };
+                    for (ind, strata) in indicators.iter().zip(&strata) {
+                        for stratum in strata.iter().filter(|s| in_stratum(s, &view)) {
+                            let key = StateKey {
+                                site: site.clone(),
+                                indicator: ind.id.clone(),
+                                stratum: stratum.clone(),
+                            };
+                            let state = out.daily.entry((key, day)).or_default();
+                            match observe(ind, &view, state) {
+                                Ok(Observed::Added | Observed::Filtered) => {}
+                                Ok(Observed::Unclassified) => *out
+                                    .row_problems
+                                    .entry(format!(
+                                        "{}: contact neither answered, abandoned nor IVR-contained",
+                                        ind.id
+                                    ))
+                                    .or_default() += 1,
+                                Err(e) => {
+                                    *out.row_problems
+                                        .entry(format!("{}: {e}", ind.id))
+                                        .or_default() += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Empty states are created for every filtered row; drop them so "no data" stays visible.
+        out.daily.retain(|_, s| s.n > 0);
+        *out.rows_scanned
+            .entry(self.kind.as_str().to_string())
+            .or_default() += scanned;
+        Ok(())
+    }
+
+    fn users(&self) -> Result<BTreeMap<String, u64>, ComputeError> {
+        let mut sums: BTreeMap<String, (f64, u64)> = BTreeMap::new();
+        for (batch_id, batches) in self.load()? {
+            for b in &batches {
+                let cols = Columns::new(b);
+                for r in 0..b.num_rows() {
+                    let Some((site, day)) = self.day(&cols, r, batch_id) else {
+                        continue;
+                    };
+                    if let (true, Value::Num(u)) = (self.period.contains(day), cols.get("users", r))
+                    {
+                        let e = sums.entry(site).or_default();
+                        e.0 += u;
+                        e.1 += 1;
+                    }
+                }
+            }
+        }
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "user counts are non-negative and far below 2^53"
+        )]
+        let users = sums
+            .into_iter()
+            .map(|(k, (s, n))| (k, (s / n as f64).round() as u64))
+            .collect();
+        Ok(users)
+    }
+}
+
+/// Record strata an indicator is computed for: all records, plus each stratum a target names.
+#[must_use]
+pub fn strata_of(g: &Guideline, indicator: &str) -> Vec<String> {
+    let mut s: BTreeSet<String> = g
+        .targets
+        .iter()
+        .filter(|t| t.indicator == indicator)
+        .map(|t| t.selector.stratum())
+        .collect();
+    s.insert(String::new());
+    s.into_iter().collect()
+}

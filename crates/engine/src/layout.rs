@@ -1,0 +1,55 @@
+//! Paths inside a data directory.
+
+use std::path::{Path, PathBuf};
+
+/// A data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// Wraps a directory path (not created here).
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    /// The root.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The metadata database file.
+    #[must_use]
+    pub fn meta_db(&self) -> PathBuf {
+        self.root.join("meta.sqlite")
+    }
+
+    /// Directory of one kind's partition for a month.
+    #[must_use]
+    pub fn partition(&self, kind: &str, month: &str) -> PathBuf {
+        self.root.join("records").join(kind).join(month)
+    }
+
+    /// Relative path of a batch file (as stored in the manifest).
+    #[must_use]
+    pub fn batch_file_rel(kind: &str, month: &str, batch: i64, part: usize) -> String {
+        format!("records/{kind}/{month}/b{batch}-{part}.parquet")
+    }
+
+    /// Absolute path of a manifest-relative path.
+    #[must_use]
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Quarantine file of a batch.
+    #[must_use]
+    pub fn quarantine(&self, kind: &str, batch: i64) -> PathBuf {
+        self.root
+            .join("quarantine")
+            .join(format!("b{batch}-{kind}.csv"))
+    }
+}

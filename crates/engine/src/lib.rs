@@ -1,0 +1,17 @@
+//! Yardstick records engine: importers with validation and quarantine, the columnar
+//! store (Parquet partitions by kind and month, committed through the manifest in the
+//! metadata store), and the computation of indicator measure states per site and day.
+//!
+//! Data directory layout:
+//! ```text
+//! <data-dir>/meta.sqlite                         metadata (yardstick-store)
+//! <data-dir>/records/<kind>/<YYYY-MM>/b<batch>-<n>.parquet
+//! <data-dir>/quarantine/b<batch>-<kind>.csv      rejected rows with every reason
+//! ```
+
+pub mod compute;
+pub mod derived;
+pub mod import;
+pub mod layout;
+pub mod parse;
+pub mod schema;

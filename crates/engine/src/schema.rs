@@ -1,0 +1,79 @@
+//! Arrow schemas of the record kinds, derived from core's field declarations.
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use yardstick_core::records::{FieldDef, FieldType, RecordKind};
+
+/// Arrow type of a core field type. Instants are stored as UTC milliseconds.
+#[must_use]
+pub fn arrow_type(ty: FieldType) -> DataType {
+    match ty {
+        FieldType::Str | FieldType::Enum(_) => DataType::Utf8,
+        FieldType::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        FieldType::Int => DataType::Int64,
+        FieldType::Float => DataType::Float64,
+        FieldType::Bool => DataType::Boolean,
+    }
+}
+
+/// Imported (non-derived) fields of a kind, in declaration order.
+#[must_use]
+pub fn stored_fields(kind: RecordKind) -> Vec<&'static FieldDef> {
+    kind.fields().iter().filter(|f| !f.derived).collect()
+}
+
+/// The Parquet/Arrow schema of a kind: every imported field, nullable unless required.
+#[must_use]
+pub fn schema(kind: RecordKind) -> Arc<Schema> {
+    let fields: Vec<Field> = stored_fields(kind)
+        .iter()
+        .map(|f| Field::new(f.name, arrow_type(f.ty), !f.required))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// The field naming a record's id within its site.
+#[must_use]
+pub fn id_field(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::HallTicket => Some("ticket_id"),
+        RecordKind::Contact => Some("contact_id"),
+        RecordKind::WorkOrder => Some("order_id"),
+        RecordKind::Complaint => Some("complaint_id"),
+        RecordKind::Survey => Some("survey_id"),
+        RecordKind::SubscriberBase | RecordKind::AgentInterval => None,
+    }
+}
+
+/// The timestamps, in order of preference, whose local day a record belongs to.
+#[must_use]
+pub fn anchor_fields(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::HallTicket => &["issued_at"],
+        RecordKind::Contact => &[
+            "queue_entry_at",
+            "ivr_entry_at",
+            "answered_at",
+            "abandoned_at",
+            "end_at",
+        ],
+        RecordKind::WorkOrder => &["created_at"],
+        RecordKind::Complaint => &["received_at"],
+        RecordKind::Survey => &["answered_at"],
+        RecordKind::SubscriberBase => &["period_start"],
+        RecordKind::AgentInterval => &["interval_start"],
+    }
+}
+
+/// The scene a site must have to own records of this kind (`None` = any site or node).
+#[must_use]
+pub fn required_scene(kind: RecordKind) -> Option<yardstick_core::vocab::Scene> {
+    use yardstick_core::vocab::Scene;
+    match kind {
+        RecordKind::HallTicket => Some(Scene::Hall),
+        RecordKind::Contact | RecordKind::AgentInterval => Some(Scene::CallCentre),
+        RecordKind::WorkOrder => Some(Scene::FieldCentre),
+        RecordKind::Complaint | RecordKind::Survey | RecordKind::SubscriberBase => None,
+    }
+}
