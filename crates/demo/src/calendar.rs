@@ -1,10 +1,12 @@
 //! The demo's business calendar: mainland-China public holidays and make-up working days
 //! (调休) for 2025–2026, and the working-day arithmetic used for order commitments.
 //!
-//! This is the generator's own assumption, typed in from the published holiday schedules as
-//! the brief lists them; it is not an authoritative calendar and core's business calendars
-//! do not read it. Outside 2025–2026 every Saturday and Sunday is a rest day and every other
-//! day a working day, which is good enough for demand shapes.
+//! This is the generator's own assumption, typed in from the State Council notices for 2025
+//! and 2026 so that the demo needs nothing but itself; a unit test checks it day by day
+//! against `yardstick-core`'s official holiday data, so the demand shapes and the
+//! working-day promises agree with what the engine later computes. Outside 2025–2026
+//! every Saturday and Sunday is a rest day and every other day a working day, which is
+//! good enough for demand shapes.
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
@@ -35,6 +37,11 @@ type Ymd = (i32, u32, u32);
 
 /// Inclusive holiday ranges — the generator's own assumption.
 const HOLIDAYS: &[(Ymd, Ymd)] = &[
+    ((2025, 1, 1), (2025, 1, 1)),   // New Year 2025
+    ((2025, 1, 28), (2025, 2, 4)),  // Spring Festival 2025
+    ((2025, 4, 4), (2025, 4, 6)),   // Qingming 2025
+    ((2025, 5, 1), (2025, 5, 5)),   // Labour Day 2025
+    ((2025, 5, 31), (2025, 6, 2)),  // Dragon Boat 2025
     ((2025, 10, 1), (2025, 10, 8)), // National Day and Mid-Autumn 2025 (Golden Week)
     ((2026, 1, 1), (2026, 1, 3)),   // New Year 2026
     ((2026, 2, 15), (2026, 2, 23)), // Spring Festival 2026
@@ -47,8 +54,12 @@ const HOLIDAYS: &[(Ymd, Ymd)] = &[
 
 /// Make-up working days (调休上班) — the generator's own assumption.
 const MAKE_UP_DAYS: &[Ymd] = &[
+    (2025, 1, 26),
+    (2025, 2, 8),
+    (2025, 4, 27),
     (2025, 9, 28),
     (2025, 10, 11),
+    (2026, 1, 4),
     (2026, 2, 14),
     (2026, 2, 28),
     (2026, 5, 9),
@@ -105,8 +116,9 @@ pub(crate) fn info(day: i64) -> DayInfo {
     }
 }
 
-/// The end (23:59:59) of the `n`-th working day after the day of `from`; used for promised
-/// install and change dates ("by the end of the 3rd working day").
+/// The end (local 24:00, as core's deadlines count it) of the `n`-th working day after the
+/// day of `from`; used for promised install and change dates ("by the end of the 3rd
+/// working day").
 pub(crate) fn end_of_nth_working_day(from: Ts, n: u32) -> Ts {
     let mut day = from.div_euclid(DAY_S);
     let mut left = n;
@@ -120,7 +132,7 @@ pub(crate) fn end_of_nth_working_day(from: Ts, n: u32) -> Ts {
             left -= 1;
         }
     }
-    day_start(day) + DAY_S - 1
+    day_start(day) + DAY_S
 }
 
 #[cfg(test)]
@@ -151,9 +163,26 @@ mod tests {
         // to 7 Oct, 8 and 9 Oct are working, so the third working day ends on 9 Oct.
         let created = day_start(day_number(date(2026, 9, 29))) + 10 * 3_600;
         let due = end_of_nth_working_day(created, 3);
-        assert_eq!(due, day_start(day_number(date(2026, 10, 9))) + DAY_S - 1);
+        assert_eq!(due, day_start(day_number(date(2026, 10, 10))));
         // The make-up Saturday 10 Oct counts as a working day.
         let due4 = end_of_nth_working_day(created, 4);
-        assert_eq!(due4, day_start(day_number(date(2026, 10, 10))) + DAY_S - 1);
+        assert_eq!(due4, day_start(day_number(date(2026, 10, 11))));
+    }
+
+    #[test]
+    fn agrees_with_cores_official_holiday_data_for_2025_and_2026() {
+        use yardstick_core::calendar::holidays::{DayKind as CoreKind, HolidaySet};
+        let official = HolidaySet::china_mainland().expect("bundled holiday data loads");
+        let mut d = date(2025, 1, 1);
+        while d <= date(2026, 12, 31) {
+            let expected = match official.day_kind(d) {
+                CoreKind::Workday => DayKind::Workday,
+                CoreKind::Weekend => DayKind::Weekend,
+                CoreKind::PublicHoliday => DayKind::Holiday,
+                CoreKind::MakeupWorkday => DayKind::MakeUp,
+            };
+            assert_eq!(day_kind(d), expected, "{d}");
+            d = d.succ_opt().expect("next day");
+        }
     }
 }

@@ -134,6 +134,8 @@ struct Order {
     cause: Option<&'static str>,
     exclusion: Option<&'static str>,
     pause_s: i64,
+    /// The part of `pause_s` caused by the customer moving the appointment.
+    moved_s: i64,
     visits: i64,
     technician: Option<String>,
     missed_window: bool,
@@ -231,6 +233,12 @@ impl FieldCentre {
         open.sort_by_key(|o| o.seq);
         for mut o in open {
             o.status = Status::Open;
+            // A customer's request to move the appointment that lies after the period has
+            // not been made yet.
+            if o.appt_cancel.is_some_and(|(at, _)| at >= cutoff) {
+                (o.appt_cancel, o.appt_live) = (None, true);
+                o.pause_s -= o.moved_s;
+            }
             let due = o.exclusion.is_none() && cutoff - o.pause_s > o.committed;
             if o.created >= self.period.start {
                 write_order(out.orders, self.spec.id, &o, due, false)?;
@@ -324,6 +332,7 @@ impl FieldCentre {
             cause: None,
             exclusion: None,
             pause_s: 0,
+            moved_s: 0,
             visits: 0,
             technician: None,
             missed_window: false,
@@ -397,6 +406,7 @@ impl FieldCentre {
             o.appt_live = false;
             o.ready_at = start + shift;
             o.pause_s += shift;
+            o.moved_s = shift;
         }
     }
 
@@ -758,9 +768,9 @@ fn utilisation(area: Area, quirk: Quirk) -> f64 {
     match (quirk, area) {
         (Quirk::RepairBacklog, _) => 1.12,
         (_, Area::Urban) => 0.72,
-        (_, Area::MajorRural) => 0.8,
-        (_, Area::Rural | Area::MinorRural) => 0.84,
-        (_, Area::Remote) => 0.86,
+        (_, Area::MajorRural) => 0.76,
+        (_, Area::Rural | Area::MinorRural) => 0.8,
+        (_, Area::Remote) => 0.8,
     }
 }
 

@@ -198,13 +198,12 @@ impl Hall {
             Tier::Standard => 320.0,
             Tier::Small => 130.0,
         };
-        let generosity = rng.uniform(0.92, 1.06);
-        let pace = rng.lognormal_mean(1.0, 0.06)
-            * if spec.quirk == Quirk::ErrorProne {
-                1.15
-            } else {
-                1.0
-            };
+        // The quirky halls are otherwise average, so that their one problem stands out.
+        let (generosity, pace) = match spec.quirk {
+            Quirk::EveningGap => (1.0, 1.0),
+            Quirk::ErrorProne => (1.0, 1.15),
+            _ => (rng.uniform(0.92, 1.06), rng.lognormal_mean(1.0, 0.06)),
+        };
         let slots = if long_hours { 22 } else { 18 };
         Hall {
             spec,
@@ -260,7 +259,7 @@ impl Hall {
                 let n = ceil_u32(f64::from(n) * self.generosity).max(1);
                 let evening =
                     self.spec.quirk == Quirk::EveningGap && slot_start_s(i) >= 17 * HOUR_S;
-                if evening { (n * 3 / 5).max(1) } else { n }
+                if evening { (n / 2).max(1) } else { n }
             })
             .collect();
         let open = day_start(day) + 9 * HOUR_S;

@@ -81,7 +81,7 @@ impl Tier {
 pub(crate) enum Quirk {
     /// Nothing wrong beyond natural variation.
     None,
-    /// A hall whose roster sends two counters in five home at 17:00, before the after-work
+    /// A hall whose roster sends half the counters home at 17:00, before the after-work
     /// peak.
     EveningGap,
     /// A hall with new, under-trained staff: transaction errors and poor surveys.
