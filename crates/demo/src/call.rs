@@ -445,7 +445,7 @@ impl CallCentre {
         c.qa_score = self
             .rng
             .chance(0.03)
-            .then(|| round_i64(86.0 + 6.0 * self.rng.normal()).clamp(40, 100));
+            .then(|| round_i64(89.0 + 5.0 * self.rng.normal()).clamp(40, 100));
         (c.outcome, c.answered, c.end, c.agent, c.talk_hold_acw) = (
             Outcome::Answered,
             Some(start),

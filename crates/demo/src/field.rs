@@ -589,7 +589,7 @@ impl FieldCentre {
             o.status == Status::Completed && o.exclusion.is_none() && end - o.pause_s > o.committed;
         let operator_cancel = o.appt_cancel.is_some_and(|c| c.1 == "operator");
         let due = late || o.missed_window || operator_cancel;
-        let paid = due && self.rng.chance(if self.fifo() { 0.5 } else { 0.9 });
+        let paid = due && self.rng.chance(if self.fifo() { 0.5 } else { 0.97 });
         if o.status == Status::Completed {
             self.maybe_repeat_fault(o);
         }
@@ -671,7 +671,7 @@ impl FieldCentre {
         if o.kind != Kind::Repair || o.exclusion.is_some() || o.repeat >= 2 {
             return;
         }
-        let p = if self.fifo() { 0.10 } else { 0.05 } + if o.visits > 1 { 0.05 } else { 0.0 };
+        let p = if self.fifo() { 0.08 } else { 0.02 } + if o.visits > 1 { 0.04 } else { 0.0 };
         if !self.rng.chance(p) {
             return;
         }

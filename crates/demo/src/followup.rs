@@ -87,6 +87,8 @@ pub(crate) struct Followups {
     pub surveys: CsvFile,
     /// Start of the day after the period: nothing at or after it is known yet.
     pub cutoff: Ts,
+    /// Share of complaints of the current site answered after 15 days.
+    pub late_answer_p: f64,
     complaint_seq: u64,
     survey_seq: u64,
 }
@@ -97,6 +99,7 @@ impl Followups {
             complaints,
             surveys,
             cutoff,
+            late_answer_p: 0.01,
             complaint_seq: 0,
             survey_seq: 0,
         }
@@ -139,17 +142,18 @@ impl Followups {
         bill_id: Option<&str>,
     ) -> Result<bool, DemoError> {
         self.complaint_seq += 1;
-        // Most complaints get a substantive answer within two days; about 4 % slip past the
-        // 15-day limit after which the customer may appeal to the regulator.
-        let late = rng.chance(0.04);
+        // Most complaints get a substantive answer within a day or two; a few slip past the
+        // 15-day limit after which the customer may appeal to the regulator (more at sites
+        // whose managers are busy with a problem of their own).
+        let late = rng.chance(self.late_answer_p);
         let answer_s = if late {
             rng.uniform(15.5, 24.0) * 86_400.0
         } else {
-            rng.lognormal_mean(1.6 * 86_400.0, 0.9).min(14.0 * 86_400.0)
+            rng.lognormal_mean(1.0 * 86_400.0, 0.9).min(14.0 * 86_400.0)
         };
         let answered = received + round_i64(answer_s);
         let resolved = answered + round_i64(rng.lognormal_mean(1.2 * 86_400.0, 1.0));
-        let appealed = rng.chance(if late { 0.35 } else { 0.02 });
+        let appealed = rng.chance(if late { 0.3 } else { 0.008 });
         let known = |t: Ts| (t < self.cutoff).then_some(t);
         let channel = ["hotline", "hotline", "online", "app", "hall"]
             [usize::try_from(rng.below(5)).unwrap_or(0)];
@@ -163,7 +167,7 @@ impl Followups {
             .opt_ts(known(answered))
             .opt_ts(known(resolved));
         f.bool(appealed && answered < self.cutoff)
-            .opt_bool(billing.then(|| rng.chance(0.3)))
+            .opt_bool(billing.then(|| rng.chance(0.1)))
             .opt_str(bill_id);
         f.opt_str(seed.customer_key)
             .str(issue_key)

@@ -242,9 +242,9 @@ impl Hall {
         profile.iter().map(|w| daily * w / total).collect()
     }
 
-    /// Counters per interval by Erlang C (85 % called within 10 minutes), with the
-    /// evening gap of the quirky hall, an occasional absent colleague, and a VIP counter in
-    /// flagship halls.
+    /// Counters per interval by Erlang C (85 % called within 10 minutes) on the hall's own
+    /// handling time (managers roster from their history), with the evening gap of the
+    /// quirky hall, an occasional absent colleague, and a VIP counter in flagship halls.
     fn roster(&mut self, day: i64, expected: &[f64]) -> Pool {
         let general_share = if self.vip_counter {
             1.0 - CLASSES[1].1
@@ -255,7 +255,12 @@ impl Hall {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let n = servers_needed(e * general_share * 2.0, PLANNED_HANDLE_S, 600.0, 0.85);
+                let n = servers_needed(
+                    e * general_share * 2.0,
+                    PLANNED_HANDLE_S * self.pace,
+                    600.0,
+                    0.85,
+                );
                 let n = ceil_u32(f64::from(n) * self.generosity).max(1);
                 let evening =
                     self.spec.quirk == Quirk::EveningGap && slot_start_s(i) >= 17 * HOUR_S;
@@ -428,10 +433,11 @@ impl Hall {
         let start = called + self.rng.range_i64(15, 60);
         let end = start + round_i64(self.rng.lognormal_mean(service.mean_s * slow, 0.45)).max(40);
         pool.occupy(idx, end + self.rng.range_i64(10, 40));
+        // About 1.2 ‰ of transactions are later found wrong; new staff make far more errors.
         let error_p = if self.spec.quirk == Quirk::ErrorProne {
-            0.045
+            0.02
         } else {
-            0.004
+            0.0012
         };
         t.error = self
             .rng
@@ -461,77 +467,79 @@ impl Hall {
 
     /// Surveys, complaints and revisits that follow a ticket.
     fn follow_up(&mut self, t: &Ticket, follow: &mut Followups) -> Result<(), DemoError> {
-        let site = self.spec.id;
         let waited = t.called.or(t.left).map_or(0, |c| c - t.visitor.arrive);
+        self.survey(t, waited, follow)?;
+        if let Some(class) = self.complaint_class(t, waited) {
+            let at = t.end.or(t.left).unwrap_or(t.visitor.arrive);
+            let customer_key = Some(t.visitor.customer_key.as_str());
+            let seed = ComplaintSeed {
+                class,
+                at,
+                customer_key,
+                linked_record: Some(&t.id),
+            };
+            follow.complaint(&mut self.rng, self.spec.id, &seed)?;
+        }
+        self.maybe_revisit(t);
+        Ok(())
+    }
+
+    /// A survey answer from some served customers (satisfaction falls with waits beyond
+    /// 10 minutes, errors and transfers) and a few walk-aways.
+    fn survey(&mut self, t: &Ticket, waited: i64, follow: &mut Followups) -> Result<(), DemoError> {
         let served = matches!(t.outcome, Outcome::Served | Outcome::Transferred);
-        if served && self.rng.chance(0.08) {
+        let (event, latent) = if served && self.rng.chance(0.08) {
             let mut latent = 4.6 - wait_penalty(waited - 10 * MIN_S, 600.0, 2.0);
-            latent -= if t.error { 1.4 } else { 0.0 }
-                + if t.outcome == Outcome::Transferred {
-                    0.4
-                } else {
-                    0.0
-                };
+            latent -= if t.error { 1.4 } else { 0.0 };
+            latent -= if t.outcome == Outcome::Transferred {
+                0.4
+            } else {
+                0.0
+            };
             latent -= if self.spec.quirk == Quirk::ErrorProne {
                 0.9
             } else {
                 0.0
             };
-            let at = survey_time(&mut self.rng, t.end.unwrap_or(t.visitor.arrive), false);
-            follow.survey(
-                &mut self.rng,
-                site,
-                &SurveySeed {
-                    scene: "hall",
-                    linked: &t.id,
-                    at,
-                    latent,
-                    ask_nps: true,
-                },
-            )?;
+            (t.end, latent)
         } else if t.outcome == Outcome::Left && self.rng.chance(0.05) {
-            let at = survey_time(&mut self.rng, t.left.unwrap_or(t.visitor.arrive), false);
-            follow.survey(
-                &mut self.rng,
-                site,
-                &SurveySeed {
-                    scene: "hall",
-                    linked: &t.id,
-                    at,
-                    latent: 2.0,
-                    ask_nps: true,
-                },
-            )?;
-        }
-        let complaint = if t.error {
-            self.rng
-                .chance(0.3)
-                .then_some(if SERVICES[t.visitor.service].name == "payment" {
-                    ComplaintClass::Billing
-                } else {
-                    ComplaintClass::UserService
-                })
+            (t.left, 2.0)
+        } else {
+            return Ok(());
+        };
+        let at = survey_time(&mut self.rng, event.unwrap_or(t.visitor.arrive), false);
+        let seed = SurveySeed {
+            scene: "hall",
+            linked: &t.id,
+            at,
+            latent,
+            ask_nps: true,
+        };
+        follow.survey(&mut self.rng, self.spec.id, &seed)
+    }
+
+    /// Whether the ticket draws a complaint: often after an error, sometimes after walking
+    /// away from a long wait, rarely otherwise.
+    fn complaint_class(&mut self, t: &Ticket, waited: i64) -> Option<ComplaintClass> {
+        let payment = SERVICES[t.visitor.service].name == "payment";
+        if t.error {
+            let class = if payment {
+                ComplaintClass::Billing
+            } else {
+                ComplaintClass::UserService
+            };
+            self.rng.chance(0.3).then_some(class)
         } else if t.outcome == Outcome::Left && waited > 20 * MIN_S {
             self.rng.chance(0.03).then_some(ComplaintClass::UserService)
-        } else {
-            self.rng.chance(0.0015).then_some(if self.rng.chance(0.6) {
+        } else if self.rng.chance(0.0015) {
+            Some(if self.rng.chance(0.6) {
                 ComplaintClass::UserService
             } else {
                 ComplaintClass::Billing
             })
-        };
-        if let Some(class) = complaint {
-            let at = t.end.or(t.left).unwrap_or(t.visitor.arrive);
-            let seed = ComplaintSeed {
-                class,
-                at,
-                customer_key: Some(&t.visitor.customer_key),
-                linked_record: Some(&t.id),
-            };
-            follow.complaint(&mut self.rng, site, &seed)?;
+        } else {
+            None
         }
-        self.maybe_revisit(t);
-        Ok(())
     }
 
     /// Customers whose request was not settled come back with the same request key.

@@ -36,7 +36,7 @@ use crate::followup::{
 };
 use crate::hall::{HALL_COLUMNS, Hall, HallOut};
 use crate::rng::Rng;
-use crate::sites::{MASS_OUTAGE_CITY, SITES, Scene, SiteSpec};
+use crate::sites::{MASS_OUTAGE_CITY, Quirk, SITES, Scene, SiteSpec};
 use crate::time::{DAY_S, day_number, day_start};
 
 /// Default length of the generated period in days.
@@ -170,8 +170,8 @@ pub const POOR_SITES: [PoorSite; 4] = [
     },
     PoorSite {
         site_id: "cd-h02",
-        reason_zh: "新员工多、培训不足：业务差错率约为其他营业厅的 10 倍，办理偏慢，满意度明显偏低，但等候时间正常。",
-        reason_en: "New, under-trained staff: about ten times the other halls' transaction error rate, slower service and clearly lower survey scores, while waits stay normal.",
+        reason_zh: "新员工多、培训不足：业务差错率是其他营业厅的 10 倍以上，办理偏慢，满意度明显偏低，但等候时间正常。",
+        reason_en: "New, under-trained staff: more than ten times the other halls' transaction error rate, slower service and clearly lower survey scores, while waits stay normal.",
     },
     PoorSite {
         site_id: "nb-c01",
@@ -244,6 +244,11 @@ pub fn generate(cfg: &DemoConfig, out_dir: &Path) -> Result<DemoSummary, DemoErr
     };
     for (i, spec) in SITES.iter().enumerate() {
         let rng = Rng::stream(cfg.seed, stream(i, 1));
+        out.follow.late_answer_p = if spec.quirk == Quirk::None {
+            0.008
+        } else {
+            0.05
+        };
         match spec.scene {
             Scene::Hall => run_hall(*spec, rng, first, last, &mut out)?,
             Scene::CallCentre => run_call_centre(*spec, rng, first, last, &mut out)?,

@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use common::{Table, read, secs, week};
 use yardstick_core::org::Organisation;
@@ -246,7 +247,7 @@ fn time_runs_forward_in_every_row_and_nothing_happens_after_the_period() {
         "{}T00:00:00+08:00",
         summary.last_day.succ_opt().expect("next day")
     ));
-    let mut tables: BTreeMap<&str, Table> = BTreeMap::new();
+    let mut tables: BTreeMap<&str, Arc<Table>> = BTreeMap::new();
     for (kind, a, b) in ORDER {
         let t = tables.entry(kind).or_insert_with(|| read(dir, kind));
         for row in &t.rows {

@@ -6,8 +6,9 @@
     reason = "each test binary uses a different subset of the helpers"
 )]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use yardstick_demo::{DemoConfig, DemoSummary, generate};
@@ -102,8 +103,18 @@ impl Table {
     }
 }
 
-/// Reads `<kind>.csv` from a generated directory.
-pub fn read(dir: &Path, kind: &str) -> Table {
+/// Tables already read, by directory and kind.
+type Cache = BTreeMap<(PathBuf, String), Arc<Table>>;
+
+/// Reads `<kind>.csv` from a generated directory, once per test binary (the tests of one
+/// binary share the files, and parsing them is most of a debug test run's time).
+pub fn read(dir: &Path, kind: &str) -> Arc<Table> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(BTreeMap::new()));
+    let key = (dir.to_path_buf(), kind.to_string());
+    if let Some(t) = cache.lock().expect("cache lock").get(&key) {
+        return Arc::clone(t);
+    }
     let mut reader = csv::Reader::from_path(dir.join(format!("{kind}.csv"))).expect("file opens");
     let header = reader
         .headers()
@@ -115,7 +126,12 @@ pub fn read(dir: &Path, kind: &str) -> Table {
         .records()
         .map(|r| r.expect("row parses").iter().map(str::to_string).collect())
         .collect();
-    Table { header, rows }
+    let table = Arc::new(Table { header, rows });
+    cache
+        .lock()
+        .expect("cache lock")
+        .insert(key, Arc::clone(&table));
+    table
 }
 
 /// Parses an RFC 3339 timestamp.
