@@ -6,6 +6,7 @@
 mod data_cmd;
 mod guideline_cmd;
 mod plan;
+mod quickstart;
 mod table;
 
 use std::path::PathBuf;
@@ -97,6 +98,13 @@ enum Command {
     /// Stored records.
     #[command(subcommand)]
     Records(data_cmd::RecordsCommand),
+    /// Demo data: a realistic organisation with 90 days of records and a few weak sites.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Generate the demo, import it, evaluate the last full month and print a summary.
+    ///
+    /// Example: cargo run --release -- quickstart
+    Quickstart(quickstart::QuickstartArgs),
     /// Validate, show and compare guideline versions.
     #[command(subcommand)]
     Guideline(guideline_cmd::GuidelineCommand),
@@ -105,6 +113,15 @@ enum Command {
         #[command(subcommand)]
         cmd: plan::PlanCommand,
     },
+}
+
+/// `demo` subcommands.
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Write org.toml and one canonical CSV per record kind.
+    ///
+    /// Example: yardstick demo generate --seed 7 --days 30 --out ./demo
+    Generate(quickstart::GenerateArgs),
 }
 
 /// An error in what the user gave (exit code 2), as opposed to an internal failure.
@@ -174,6 +191,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             indicator,
         } => data_cmd::drill(&dir, &period, &site, &indicator, lang),
         Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
+        Command::Demo(DemoCommand::Generate(args)) => quickstart::generate(&args).map(|_| ()),
+        Command::Quickstart(args) => quickstart::run(&dir, &args, lang),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
         Command::Plan { cmd } => plan::run(cmd, lang),
     }
