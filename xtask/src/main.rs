@@ -6,6 +6,7 @@
 //! - `ci` runs fmt, clippy with `-D warnings`, the tests and tidy, stopping at the first
 //!   failure.
 //! - `bench` runs the benchmark binaries and prints their tables.
+//! - `docs` regenerates `docs/records.md` from core's record declarations.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,7 +20,14 @@ fn main() -> Result<()> {
         "tidy" => tidy(&root),
         "ci" => ci(&root),
         "bench" => bench(&root, std::env::args().skip(2).collect()),
-        _ => bail!("usage: cargo xtask <tidy|ci|bench>"),
+        "docs" => {
+            let path = root.join("docs/records.md");
+            std::fs::write(&path, yardstick_core::records::render_markdown())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask <tidy|ci|bench|docs>"),
     }
 }
 

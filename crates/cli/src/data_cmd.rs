@@ -171,7 +171,8 @@ pub fn ingest(
                     | ImportError::NotUtf8 { .. }
                     | ImportError::MissingColumns { .. }
                     | ImportError::Malformed { .. }
-                    | ImportError::UnknownFormat(_)),
+                    | ImportError::UnknownFormat(_)
+                    | ImportError::Concurrent { .. }),
                 ) => {
                     eprintln!("error: {e}; nothing stored from this file");
                     failed.push(e.to_string());
@@ -274,6 +275,21 @@ pub fn evaluate(
             EvalFormat::Table => print!("{}", summary(&ev, &org, &g, lang, usize::MAX)),
         }
         Ok(ev)
+    })
+}
+
+/// Evaluates the whole organisation for a period and returns the ranked summary (top
+/// and bottom sites) as text, for quickstart.
+///
+/// # Errors
+/// On a store failure.
+pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<String> {
+    let g = yardstick_core::guideline::default_guideline()?;
+    runtime()?.block_on(async {
+        let store = open(dir).await?;
+        let org = org(&store).await?;
+        let ev = run_evaluation(dir, &store, &g, &org, period, None).await?;
+        Ok(summary(&ev, &org, &g, lang, usize::MAX))
     })
 }
 
@@ -419,6 +435,45 @@ pub fn summary(
         ],
         &rows,
     ));
+    let mut levels = std::collections::BTreeMap::<String, usize>::new();
+    let mut red = std::collections::BTreeMap::<String, usize>::new();
+    for s in &ev.sites {
+        *levels
+            .entry(s.level.map_or("—".into(), |l| format!("L{l}")))
+            .or_default() += 1;
+        for r in &s.red_lines {
+            *red.entry(r.clone()).or_default() += 1;
+        }
+    }
+    let join = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!("{} {}\n", h("等级分布", "Levels"), join(&levels)));
+    let red_text = red
+        .iter()
+        .map(|(id, n)| {
+            let name = g
+                .scoring
+                .red_lines
+                .iter()
+                .find(|r| &r.id == id)
+                .map_or(id.clone(), |r| format!("{id} {}", r.name.get(lang)));
+            format!("{name}: {n}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push_str(&format!(
+        "{} {}\n",
+        h("触发红线的站点", "Sites hitting red lines"),
+        if red_text.is_empty() {
+            "—".to_string()
+        } else {
+            red_text
+        }
+    ));
     out
 }
 
@@ -474,6 +529,69 @@ pub fn stats(dir: &DataDir) -> Result<()> {
         for (k, n) in per_kind {
             println!("{k}: {n} rows stored");
         }
+        Ok(())
+    })
+}
+
+/// `yardstick drill`: the exact distribution behind one indicator at one site.
+///
+/// # Errors
+/// `InputError` for an unknown site, indicator or period, or an indicator without
+/// per-row values.
+pub fn drill(dir: &DataDir, period: &str, site: &str, indicator: &str, lang: Lang) -> Result<()> {
+    let period = Period::parse(period).map_err(|e| InputError(e.to_string()))?;
+    let g = yardstick_core::guideline::default_guideline()?;
+    let ind = g.indicator(indicator).ok_or_else(|| {
+        InputError(format!(
+            "unknown indicator `{indicator}`; see `yardstick guideline show`"
+        ))
+    })?;
+    runtime()?.block_on(async {
+        let store = open(dir).await?;
+        let org = org(&store).await?;
+        if org.site(site).is_none() {
+            return Err(InputError(format!("unknown site `{site}`")).into());
+        }
+        let d = yardstick_engine::compute::drill(dir, &store, &org, ind, site, &period)
+            .await
+            .map_err(|e| InputError(e.to_string()))?;
+        let zh = lang == Lang::Zh;
+        println!(
+            "{} {} — {} {} ({})",
+            ind.id,
+            ind.name.get(lang),
+            site,
+            period.label,
+            ind.unit
+        );
+        println!(
+            "{}: {}  {}: {}",
+            if zh { "总体行数" } else { "population" },
+            d.population,
+            if zh { "有值行数" } else { "values" },
+            d.values.len()
+        );
+        #[allow(clippy::cast_precision_loss, reason = "row counts are far below 2^53")]
+        let mean =
+            (!d.values.is_empty()).then(|| d.values.iter().sum::<f64>() / d.values.len() as f64);
+        let rows = vec![
+            vec!["min".into(), num(d.values.first().copied(), 3)],
+            vec!["P50".into(), num(d.quantile(0.5), 3)],
+            vec!["P80".into(), num(d.quantile(0.8), 3)],
+            vec!["P95".into(), num(d.quantile(0.95), 3)],
+            vec!["max".into(), num(d.values.last().copied(), 3)],
+            vec![if zh { "均值" } else { "mean" }.into(), num(mean, 3)],
+        ];
+        print!(
+            "{}",
+            render(
+                &[
+                    if zh { "统计量" } else { "statistic" },
+                    if zh { "精确值" } else { "exact value" }
+                ],
+                &rows
+            )
+        );
         Ok(())
     })
 }

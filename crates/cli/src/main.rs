@@ -80,6 +80,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: data_cmd::EvalFormat,
     },
+    /// The exact distribution of one indicator's values at one site (drill-down).
+    ///
+    /// Example: yardstick drill --period 2026-10 --site gz-f03 --indicator IM-05
+    Drill {
+        /// Period.
+        #[arg(long)]
+        period: String,
+        /// Site id.
+        #[arg(long)]
+        site: String,
+        /// Indicator id.
+        #[arg(long)]
+        indicator: String,
+    },
     /// Stored records.
     #[command(subcommand)]
     Records(data_cmd::RecordsCommand),
@@ -154,6 +168,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             lang,
         )
         .map(|_| ()),
+        Command::Drill {
+            period,
+            site,
+            indicator,
+        } => data_cmd::drill(&dir, &period, &site, &indicator, lang),
         Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
         Command::Plan { cmd } => plan::run(cmd, lang),

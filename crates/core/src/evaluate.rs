@@ -72,10 +72,9 @@ pub struct AuditAnswer {
 }
 
 /// Everything an evaluation reads.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Inputs<'a> {
     /// Guideline version.
-    #[serde(skip)]
     pub guideline: &'a Guideline,
     /// Organisation.
     pub org: &'a Organisation,
@@ -255,6 +254,41 @@ pub enum EvaluateError {
     /// The scope names no node or site.
     #[error("unknown scope `{0}`: not a node or site of the organisation")]
     UnknownScope(String),
+    /// The inputs could not be fingerprinted.
+    #[error("cannot fingerprint the inputs: {0}")]
+    Fingerprint(String),
+}
+
+/// The canonical form of the inputs that the input fingerprint hashes: maps with
+/// structured keys become sorted lists of pairs.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    guideline: String,
+    org: &'a Organisation,
+    scope: &'a str,
+    period: &'a Period,
+    states: Vec<(&'a StateKey, &'a MeasureState)>,
+    users: &'a BTreeMap<String, u64>,
+    audits: Vec<&'a AuditAnswer>,
+}
+
+/// Fingerprint of every input of an evaluation.
+///
+/// # Errors
+/// When the inputs cannot be serialised.
+pub fn input_fingerprint(inputs: &Inputs<'_>) -> Result<String, EvaluateError> {
+    let mut audits: Vec<&AuditAnswer> = inputs.audits.iter().collect();
+    audits.sort_by(|a, b| (&a.site, &a.item).cmp(&(&b.site, &b.item)));
+    let c = Canonical {
+        guideline: inputs.guideline.fingerprint(),
+        org: inputs.org,
+        scope: &inputs.scope,
+        period: &inputs.period,
+        states: inputs.states.iter().collect(),
+        users: &inputs.users,
+        audits,
+    };
+    crate::fingerprint::of_json(&c).map_err(|e| EvaluateError::Fingerprint(e.to_string()))
 }
 
 /// Evaluates every site and node in the scope.
@@ -284,7 +318,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Result<Evaluation, EvaluateError> {
         guideline_id: g.id.clone(),
         guideline_version: g.version.clone(),
         guideline_fingerprint: g.fingerprint(),
-        input_fingerprint: crate::fingerprint::of_json(&(g.fingerprint(), inputs)),
+        input_fingerprint: input_fingerprint(inputs)?,
         scope: inputs.scope.clone(),
         period: inputs.period.clone(),
         sites,
@@ -323,8 +357,9 @@ pub fn indicator_value(
             (d.value, d.n, None)
         }
         Measure::RatePer { per } => {
+            // The sample of a rate is the population at risk: the users served.
             let d = users.and_then(|u| state.rate_per(u, *per).ok());
-            (d.and_then(|d| d.value), state.n, None)
+            (d.and_then(|d| d.value), users.unwrap_or(0), None)
         }
         Measure::Count => {
             #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^53")]
@@ -412,15 +447,16 @@ fn line(
 ) -> LineResult {
     let users = users_for(inputs, &site.id);
     let (value, sample, ci95) = indicator_value(ind, state, users);
-    let min_sample = if ind.min_sample > 0 {
-        ind.min_sample
-    } else {
-        inputs.guideline.scoring.min_sample
-    };
-    let status = if state.n == 0 {
-        LineStatus::NoData
-    } else if matches!(ind.measure, Measure::RatePer { .. }) && users.is_none() {
+    let min_sample = ind
+        .min_sample
+        .unwrap_or(inputs.guideline.scoring.min_sample);
+    // A rate's population is its subscriber base: a period without any event at a site
+    // with users is a rate of 0 (the best result), not missing data.
+    let is_rate = matches!(ind.measure, Measure::RatePer { .. });
+    let status = if is_rate && users.is_none() {
         LineStatus::NoUsers
+    } else if state.n == 0 && !is_rate {
+        LineStatus::NoData
     } else if target.is_none() {
         LineStatus::NoTarget
     } else if sample < min_sample || value.is_none() {

@@ -15,10 +15,12 @@ pub fn of_bytes(bytes: &[u8]) -> String {
 }
 
 /// Hex SHA-256 of the canonical JSON of a value.
-#[must_use]
-pub fn of_json<T: Serialize + ?Sized>(value: &T) -> String {
-    // Serialising plain data to a Vec cannot fail; an empty input is hashed otherwise.
-    of_bytes(&serde_json::to_vec(value).unwrap_or_default())
+///
+/// # Errors
+/// When the value cannot be serialised as JSON (for example a map with non-string
+/// keys): a fingerprint of anything else would silently identify nothing.
+pub fn of_json<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    Ok(of_bytes(&serde_json::to_vec(value)?))
 }
 
 #[cfg(test)]

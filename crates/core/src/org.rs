@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::calendar::{BusinessCalendar, CalendarConfig, CalendarError};
 use crate::diag::{Collector, LoadError, bad_value};
 use crate::vocab::{AreaClass, Scene, Text, Tier};
 
@@ -96,6 +97,9 @@ pub struct Organisation {
     pub nodes: Vec<Node>,
     /// Sites in file order.
     pub sites: Vec<Site>,
+    /// Business calendars (opening hours, holiday hours, closures) by id.
+    #[serde(default)]
+    pub calendars: BTreeMap<String, CalendarConfig>,
 }
 
 /// Default time zone of sites.
@@ -122,6 +126,24 @@ impl Organisation {
     #[must_use]
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The business calendar of a site: its own, or the default of its scene's opening
+    /// hours when it names none (China mainland holidays, the site's time zone).
+    ///
+    /// # Errors
+    /// Only if the holiday data cannot be loaded (validated calendars always build).
+    pub fn calendar_of(&self, site: &Site) -> Result<BusinessCalendar, CalendarError> {
+        let mut cfg = site
+            .calendar
+            .as_ref()
+            .and_then(|c| self.calendars.get(c))
+            .cloned()
+            .unwrap_or_default();
+        if site.calendar.is_none() {
+            cfg.tz.clone_from(&site.tz);
+        }
+        BusinessCalendar::try_from(cfg)
     }
 
     /// Whether `id` names a node or a site.
@@ -172,6 +194,8 @@ struct RawOrg {
     node: Vec<Spanned<RawNode>>,
     #[serde(default)]
     site: Vec<Spanned<RawSite>>,
+    #[serde(default)]
+    calendar: BTreeMap<String, Spanned<CalendarConfig>>,
 }
 
 #[derive(Deserialize)]
@@ -201,7 +225,7 @@ struct RawSite {
     #[serde(default)]
     tz: Option<Spanned<String>>,
     #[serde(default)]
-    calendar: Option<String>,
+    calendar: Option<Spanned<String>>,
     #[serde(default)]
     peer_group: Option<String>,
 }
@@ -250,6 +274,29 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
         .iter()
         .filter_map(|s| site(s.get_ref(), &mut ids, &levels, out))
         .collect();
+    for (id, cal) in &raw.calendar {
+        if let Err(e) = BusinessCalendar::try_from(cal.get_ref().clone()) {
+            out.err(cal.span(), format!("calendar {id}"), e.to_string());
+        }
+    }
+    for s in &raw.site {
+        let s = s.get_ref();
+        if let Some(c) = &s.calendar
+            && !raw.calendar.contains_key(c.get_ref())
+        {
+            let known: Vec<&str> = raw.calendar.keys().map(String::as_str).collect();
+            let list = if known.is_empty() {
+                "none is defined".to_string()
+            } else {
+                format!("defined: {}", known.join(", "))
+            };
+            out.err(
+                c.span(),
+                format!("site {}.calendar", s.id.get_ref()),
+                format!("unknown calendar `{}`; {list}", c.get_ref()),
+            );
+        }
+    }
     if raw.node.is_empty() {
         out.err(
             0..0,
@@ -257,7 +304,16 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
             "no [[node]] entries: an organisation needs at least its operator",
         );
     }
-    Some(Organisation { nodes, sites })
+    let calendars = raw
+        .calendar
+        .into_iter()
+        .map(|(k, v)| (k, v.into_inner()))
+        .collect();
+    Some(Organisation {
+        nodes,
+        sites,
+        calendars,
+    })
 }
 
 fn nodes(
@@ -410,7 +466,7 @@ fn site(
         area: area?,
         tier: tier?,
         tz,
-        calendar: s.calendar.clone(),
+        calendar: s.calendar.as_ref().map(|c| c.get_ref().clone()),
         peer_group: s.peer_group.clone(),
     })
 }
@@ -488,6 +544,36 @@ area = "minor_rural"
         );
         assert!(text.contains("unknown scene `shop`"), "{text}");
         assert!(text.contains("unknown time zone `Mars/Base`"), "{text}");
+    }
+
+    #[test]
+    fn calendars_are_validated_and_referenced() {
+        let with_cal = format!(
+            "{GOOD}calendar = \"hall-std\"\n\n[calendar.hall-std]\nholiday_hours = [\"10:00-16:00\"]\n[calendar.hall-std.weekly]\nmon = [\"08:30-12:00\", \"13:30-18:00\"]\n"
+        );
+        let org = Organisation::from_toml("org.toml", &with_cal).expect("valid");
+        let f1 = org.site("gz-f1").expect("site");
+        assert_eq!(f1.calendar.as_deref(), Some("hall-std"));
+        let cal = org.calendar_of(f1).expect("calendar");
+        // Monday 2026-11-30 is an ordinary working day: 3.5 h + 4.5 h = 8 h open.
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        let open: i64 = cal
+            .open_intervals(day)
+            .iter()
+            .map(|(a, b)| (*b - *a).num_minutes())
+            .sum();
+        assert_eq!(open, 8 * 60);
+        let bad = with_cal
+            .replace("calendar = \"hall-std\"", "calendar = \"nope\"")
+            .replace("13:30-18:00", "11:30-18:00");
+        let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
+        let text = err.to_string();
+        assert_eq!(err.diagnostics.len(), 2, "{text}");
+        assert!(
+            text.contains("unknown calendar `nope`; defined: hall-std"),
+            "{text}"
+        );
+        assert!(text.contains("calendar hall-std"), "{text}");
     }
 
     #[test]

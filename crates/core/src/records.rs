@@ -470,6 +470,51 @@ static AGENT_INTERVAL: &[FieldDef] = &[
     opt("adherent_s", Float, "seconds in the scheduled state"),
 ];
 
+/// The record reference (`docs/records.md`) rendered from these declarations, so the
+/// document cannot drift from the code (a test compares them).
+#[must_use]
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Record kinds\n\n\
+Generated from `crates/core/src/records.rs` (a test keeps this file in sync).\n\n\
+Files are canonical CSV (header = field names, UTF-8, optional BOM) or JSON Lines (one\n\
+object per line). An empty cell or JSON `null` is NULL. Timestamps are RFC 3339 with an\n\
+offset (`2026-10-08T09:15:02+08:00`) or local `YYYY-MM-DD HH:MM:SS` in the site's time\n\
+zone; they are stored in UTC. Booleans are `true`/`false` (also `1`/`0`, `yes`/`no`).\n\
+Ids and keys are opaque strings: hash personal data before export. Derived fields are\n\
+computed by Yardstick and never imported. Columns that are not fields are reported and\n\
+ignored.\n",
+    );
+    for kind in RecordKind::ALL {
+        out.push_str(&format!(
+            "\n## `{}`\n\n| field | type | required | meaning |\n|---|---|---|---|\n",
+            kind.as_str()
+        ));
+        for f in kind.fields() {
+            let ty = match f.ty {
+                FieldType::Enum(values) => format!(
+                    "one of {}",
+                    values
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                other => other.name().to_string(),
+            };
+            let req = if f.derived {
+                "derived"
+            } else if f.required {
+                "yes"
+            } else {
+                ""
+            };
+            out.push_str(&format!("| `{}` | {ty} | {req} | {} |\n", f.name, f.doc));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ use arrow_schema::DataType;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use yardstick_core::calendar::{BusinessCalendar, WeeklyHours, clock};
 use yardstick_core::evaluate::StateKey;
 use yardstick_core::expr::{Row, Value};
 use yardstick_core::guideline::{Guideline, Indicator, Observed, in_stratum, observe};
@@ -24,6 +25,7 @@ use yardstick_core::measure::MeasureState;
 use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
+use yardstick_core::vocab::AreaClass;
 use yardstick_store::{FileEntry, Store, StoreError};
 
 use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
@@ -85,11 +87,8 @@ pub async fn compute(
     let mut out = Computed::default();
     let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
     let months = months_needed(period);
-    let tz: HashMap<String, Tz> = org
-        .sites
-        .iter()
-        .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
-        .collect();
+    let (tz, calendars) = site_context(org);
+    let areas = site_areas(org);
     for kind in kinds
         .iter()
         .copied()
@@ -104,6 +103,8 @@ pub async fn compute(
             .collect();
         let replaced = store.replaced(kind.as_str()).await?;
         let scan = Scan {
+            calendars: &calendars,
+            areas: &areas,
             dir,
             kind,
             files: &files,
@@ -122,6 +123,30 @@ pub async fn compute(
     Ok(out)
 }
 
+/// Each site's time zone, and its legal calendar for working days (weekends, public
+/// holidays, make-up days in the site's zone; opening hours do not matter there).
+fn site_context(org: &Organisation) -> (HashMap<String, Tz>, HashMap<String, BusinessCalendar>) {
+    let tz: HashMap<String, Tz> = org
+        .sites
+        .iter()
+        .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+        .collect();
+    let calendars = tz
+        .iter()
+        .filter_map(|(s, t)| {
+            BusinessCalendar::new(*t, WeeklyHours::default())
+                .ok()
+                .map(|c| (s.clone(), c))
+        })
+        .collect();
+    (tz, calendars)
+}
+
+/// Each site's area class.
+fn site_areas(org: &Organisation) -> HashMap<String, AreaClass> {
+    org.sites.iter().map(|s| (s.id.clone(), s.area)).collect()
+}
+
 /// Months whose partitions can hold rows of the period or the 31 days after it (which
 /// the repeat flags look at).
 fn months_needed(period: &Period) -> BTreeSet<String> {
@@ -136,6 +161,8 @@ fn months_needed(period: &Period) -> BTreeSet<String> {
 }
 
 struct Scan<'a> {
+    calendars: &'a HashMap<String, BusinessCalendar>,
+    areas: &'a HashMap<String, AreaClass>,
     dir: &'a DataDir,
     kind: RecordKind,
     files: &'a [FileEntry],
@@ -198,12 +225,49 @@ struct RowView<'c, 'b> {
     kind: RecordKind,
     flags: &'c BTreeMap<&'static str, HashSet<u64>>,
     pos: u64,
+    calendar: Option<&'c BusinessCalendar>,
+    /// The site's area class, used where a record leaves `area_class` empty.
+    area: Option<AreaClass>,
+}
+
+impl RowView<'_, '_> {
+    /// Legal working days from creation to completion in the site's calendar. Pauses
+    /// are not deducted: the record carries a pause's length but not its position, and
+    /// IM-02 is defined on the supply time as the customer saw it.
+    fn working_days(&self) -> Value {
+        let (Value::Ts(a), Value::Ts(b), Some(cal)) = (
+            self.cols.get("created_at", self.row),
+            self.cols.get("completed_at", self.row),
+            self.calendar,
+        ) else {
+            return Value::Null;
+        };
+        let (Some(start), Some(end)) = (
+            DateTime::from_timestamp_millis(a),
+            DateTime::from_timestamp_millis(b),
+        ) else {
+            return Value::Null;
+        };
+        match clock::working_days(cal, start, end, &[]) {
+            Ok(d) => Value::Num(f64::from(d)),
+            Err(_) => Value::Null,
+        }
+    }
 }
 
 impl Row for RowView<'_, '_> {
     fn get(&self, field: &str) -> Value {
         if let Some(set) = self.flags.get(field) {
             return Value::Bool(set.contains(&self.pos));
+        }
+        if field == "area_class" {
+            return match (self.cols.get(field, self.row), self.area) {
+                (Value::Null, Some(a)) => Value::Str(a.as_str().to_string()),
+                (v, _) => v,
+            };
+        }
+        if self.kind == RecordKind::WorkOrder && field == "working_days" {
+            return self.working_days();
         }
         if self.kind == RecordKind::WorkOrder && field == "elapsed_h" {
             return match (
@@ -352,15 +416,13 @@ impl Scan<'_> {
             .collect()
     }
 
-    fn observe_all(
+    /// Calls `f` with every visible row of the period (site, local day, row view).
+    fn for_each_row(
         &self,
-        g: &Guideline,
-        indicators: &[&Indicator],
-        out: &mut Computed,
-    ) -> Result<(), ComputeError> {
+        f: &mut dyn FnMut(&str, NaiveDate, &RowView<'_, '_>),
+    ) -> Result<u64, ComputeError> {
         let all = self.load()?;
         let flags = self.flags(&all);
-        let strata: Vec<Vec<String>> = indicators.iter().map(|i| strata_of(g, &i.id)).collect();
         let mut pos = 0u64;
         let mut scanned = 0u64;
         for (batch_id, batches) in &all {
@@ -382,37 +444,73 @@ impl Scan<'_> {
                         kind: self.kind,
                         flags: &flags,
                         pos: p,
+                        calendar: self.calendars.get(&site),
+                        area: self.areas.get(&site).copied(),
                     };
-                    for (ind, strata) in indicators.iter().zip(&strata) {
-                        for stratum in strata.iter().filter(|s| in_stratum(s, &view)) {
-                            let key = StateKey {
-                                site: site.clone(),
-                                indicator: ind.id.clone(),
-                                stratum: stratum.clone(),
-                            };
-                            let state = out.daily.entry((key, day)).or_default();
-                            match observe(ind, &view, state) {
-                                Ok(Observed::Added | Observed::Filtered) => {}
-                                Ok(Observed::Unclassified) => *out
-                                    .row_problems
-                                    .entry(format!(
-                                        "{}: contact neither answered, abandoned nor IVR-contained",
-                                        ind.id
-                                    ))
-                                    .or_default() += 1,
-                                Err(e) => {
-                                    *out.row_problems
-                                        .entry(format!("{}: {e}", ind.id))
-                                        .or_default() += 1
-                                }
-                            }
-                        }
-                    }
+                    f(&site, day, &view);
                 }
             }
         }
-        // Empty states are created for every filtered row; drop them so "no data" stays visible.
-        out.daily.retain(|_, s| s.n > 0);
+        Ok(scanned)
+    }
+
+    fn observe_all(
+        &self,
+        g: &Guideline,
+        indicators: &[&Indicator],
+        out: &mut Computed,
+    ) -> Result<(), ComputeError> {
+        let strata: Vec<Vec<String>> = indicators.iter().map(|i| strata_of(g, &i.id)).collect();
+        // Hot loop: states are keyed by small integers (site, indicator, stratum indexes)
+        // and converted to named keys once at the end.
+        let mut sites: HashMap<String, u32> = HashMap::new();
+        let mut states: HashMap<(u32, u16, u16, NaiveDate), MeasureState> = HashMap::new();
+        let mut problems: BTreeMap<String, u64> = BTreeMap::new();
+        let scanned = self.for_each_row(&mut |site, day, view| {
+            let next = u32::try_from(sites.len()).unwrap_or(u32::MAX);
+            let s = *sites.entry(site.to_string()).or_insert(next);
+            for (i, (ind, strata)) in indicators.iter().zip(&strata).enumerate() {
+                for (k, stratum) in strata.iter().enumerate() {
+                    if !in_stratum(stratum, view) {
+                        continue;
+                    }
+                    let key = (
+                        s,
+                        u16::try_from(i).unwrap_or(u16::MAX),
+                        u16::try_from(k).unwrap_or(u16::MAX),
+                        day,
+                    );
+                    match observe(ind, view, states.entry(key).or_default()) {
+                        Ok(Observed::Added | Observed::Filtered) => {}
+                        Ok(Observed::Unclassified) => {
+                            *problems
+                                .entry(format!(
+                                    "{}: contact neither answered, abandoned nor IVR-contained",
+                                    ind.id
+                                ))
+                                .or_default() += 1;
+                        }
+                        Err(e) => *problems.entry(format!("{}: {e}", ind.id)).or_default() += 1,
+                    }
+                }
+            }
+        })?;
+        let names: HashMap<u32, &String> = sites.iter().map(|(name, i)| (*i, name)).collect();
+        for ((s, i, k, day), state) in states {
+            // Filtered rows leave empty states behind; dropping them keeps "no data" visible.
+            if state.n == 0 {
+                continue;
+            }
+            let key = StateKey {
+                site: names[&s].clone(),
+                indicator: indicators[usize::from(i)].id.clone(),
+                stratum: strata[usize::from(i)][usize::from(k)].clone(),
+            };
+            out.daily.entry((key, day)).or_default().merge(&state);
+        }
+        for (p, n) in problems {
+            *out.row_problems.entry(p).or_default() += n;
+        }
         *out.rows_scanned
             .entry(self.kind.as_str().to_string())
             .or_default() += scanned;
@@ -449,6 +547,88 @@ impl Scan<'_> {
             .collect();
         Ok(users)
     }
+}
+
+/// The exact distribution of one indicator's per-row values at one site: the drill-down
+/// behind a score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Drill {
+    /// Rows in the indicator's population at the site in the period.
+    pub population: u64,
+    /// Non-null values, sorted ascending.
+    pub values: Vec<f64>,
+}
+
+impl Drill {
+    /// Exact nearest-rank quantile (rank = ⌈q·n⌉, the same rule as the histograms).
+    #[must_use]
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let q = yardstick_core::measure::Quantile::new(q).ok()?;
+        let rank = q.rank(self.values.len() as u64)?;
+        self.values
+            .get(usize::try_from(rank).ok()?.checked_sub(1)?)
+            .copied()
+    }
+}
+
+/// Collects the exact per-row values of an indicator at one site for a period.
+///
+/// # Errors
+/// When the indicator has no per-row value, or reading fails.
+pub async fn drill(
+    dir: &DataDir,
+    store: &Store,
+    org: &Organisation,
+    ind: &Indicator,
+    site: &str,
+    period: &Period,
+) -> Result<Drill, ComputeError> {
+    let Some(value) = ind.value_expr() else {
+        return Err(ComputeError::Read {
+            path: ind.id.clone(),
+            message: "this indicator is a ratio or count: it has no per-row values to drill into"
+                .into(),
+        });
+    };
+    let months = months_needed(period);
+    let (tz, calendars) = site_context(org);
+    let files: Vec<FileEntry> = store
+        .files(ind.kind.as_str())
+        .await?
+        .into_iter()
+        .filter(|f| months.contains(&f.month))
+        .collect();
+    let replaced = store.replaced(ind.kind.as_str()).await?;
+    let areas = site_areas(org);
+    let scan = Scan {
+        calendars: &calendars,
+        areas: &areas,
+        dir,
+        kind: ind.kind,
+        files: &files,
+        replaced: &replaced,
+        tz: &tz,
+        period,
+    };
+    let mut out = Drill {
+        population: 0,
+        values: Vec::new(),
+    };
+    scan.for_each_row(&mut |s, _, view| {
+        if s != site
+            || ind.filter.as_ref().is_some_and(|f| {
+                !yardstick_core::expr::is_true(&yardstick_core::expr::eval(&f.expr, view))
+            })
+        {
+            return;
+        }
+        out.population += 1;
+        if let Value::Num(v) = yardstick_core::expr::eval(&value.expr, view) {
+            out.values.push(v);
+        }
+    })?;
+    out.values.sort_by(f64::total_cmp);
+    Ok(out)
 }
 
 /// Record strata an indicator is computed for: all records, plus each stratum a target names.

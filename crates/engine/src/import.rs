@@ -3,20 +3,33 @@
 //! Rows stream through: each is parsed and checked (types, required fields, enumerations,
 //! ranges, time order, site exists and its scene fits the kind, duplicate ids). Valid rows
 //! go to Parquet files per month, invalid ones to a quarantine CSV with the line number,
-//! the original line and every reason. Files are written under temporary names, made
-//! durable, renamed, and only then is the batch committed in the manifest in one
-//! transaction: an import killed at any moment leaves no visible partial batch.
-//! Accounting always holds: stored + quarantined = read.
+//! every reason and the original line, byte for byte. Files are written under temporary
+//! names, made durable, renamed, and only then is the batch committed in the manifest in
+//! one transaction: an import killed at any moment leaves no visible partial batch.
+//! Accounting always holds for a committed batch: stored + quarantined = read.
+//!
+//! Memory stays flat in the file's size (month writers share a bounded row buffer; rows
+//! set aside by `--replace` wait in a temporary file) except for the duplicate-id check,
+//! which keeps a 16-byte hash of every (site, id) seen in the file, with its line, and of
+//! every visible stored one, with its batch and day (24 bytes an entry before the hash
+//! table's overhead).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMillisecondType;
+use arrow_array::{Array, RecordBatch};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use yardstick_core::expr::Value;
 use yardstick_core::org::Organisation;
@@ -63,7 +76,9 @@ pub enum ImportStatus {
     RejectedStrict,
 }
 
-/// The import report. `rows_stored + rows_quarantined == rows_read` always.
+/// The import report. For a committed batch `rows_stored + rows_quarantined == rows_read`.
+/// For a file rejected by `--strict`, nothing is stored: `rows_stored` is 0 and the
+/// `rows_read - rows_quarantined` valid rows wait for a corrected file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     /// Record kind.
@@ -105,13 +120,16 @@ pub enum ImportError {
     },
     /// The file is not UTF-8.
     #[error(
-        "{path}: not UTF-8 text (first bad byte on line {line}); convert it to UTF-8 and import again"
+        "{path}: line {line}{}: not UTF-8 text (another encoding such as GBK or Latin-1?); convert the file to UTF-8 and import again",
+        column_note(.column)
     )]
     NotUtf8 {
         /// Path.
         path: String,
-        /// Line.
+        /// Line of the first bad byte.
         line: u64,
+        /// CSV column holding the first bad byte, when known.
+        column: Option<String>,
     },
     /// Required columns are missing.
     #[error(
@@ -140,6 +158,24 @@ pub enum ImportError {
     /// The format is unknown.
     #[error("{0}: unknown file type; expected .csv, .jsonl or .ndjson")]
     UnknownFormat(String),
+    /// Another import committed the batch id this one was given while it ran.
+    #[error(
+        "{path}: another import committed batch {batch} while this file was being imported; nothing stored from this file: import it again"
+    )]
+    Concurrent {
+        /// Path.
+        path: String,
+        /// The batch id both imports were given.
+        batch: i64,
+    },
+    /// A committed file (read for the duplicate-id check) could not be read.
+    #[error("reading stored records {path}: {message}")]
+    ReadStored {
+        /// Path.
+        path: String,
+        /// What failed.
+        message: String,
+    },
     /// Writing Parquet failed.
     #[error("writing Parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
@@ -151,10 +187,24 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// One data row as text cells aligned with the kind's stored fields.
+fn column_note(column: &Option<String>) -> String {
+    column
+        .as_ref()
+        .map_or_else(String::new, |c| format!(", column `{c}`"))
+}
+
+/// One data row: text cells aligned with the kind's stored fields, or what is wrong with
+/// its shape.
+#[derive(Debug, Serialize, Deserialize)]
 struct RawRow {
+    /// Line the row starts on (1-based, counting the header and blank lines).
     line: u64,
     cells: Vec<Option<String>>,
+    /// Cells that cannot be text at all (a JSON object or array), by field index.
+    cell_errors: Vec<(usize, String)>,
+    /// The row's shape is broken (wrong cell count, not a JSON object).
+    shape: Option<String>,
+    /// The row exactly as it was in the file, without its line terminator.
     original: String,
 }
 
@@ -162,27 +212,38 @@ struct RawRow {
 struct Checker<'a> {
     kind: RecordKind,
     fields: Vec<&'static FieldDef>,
+    site_index: usize,
     org: &'a Organisation,
     tz: HashMap<String, Tz>,
 }
 
-/// A checked row: typed values or every reason it was rejected.
+/// A valid row, typed.
+struct Valid {
+    values: Vec<Value>,
+    site: String,
+    /// Local day of the row's anchor time at its site.
+    day: NaiveDate,
+    key: Option<u128>,
+}
+
+/// A checked row: typed values or every reason it was rejected (code, message).
 enum Checked {
-    Valid {
-        values: Vec<Value>,
-        site: String,
-        month: String,
-        day: String,
-        key: Option<u128>,
-    },
+    Valid(Valid),
     Invalid(Vec<(String, String)>),
+}
+
+/// Where a stored record is: its batch and its local day (days from the common era).
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    batch: u32,
+    day: i32,
 }
 
 /// Imports one file.
 ///
 /// # Errors
-/// Whole-file problems (unreadable, not UTF-8, missing required columns, broken shape)
-/// and store or write failures; then nothing is stored.
+/// Whole-file problems (unreadable, not UTF-8, missing required columns, broken shape,
+/// unknown extension) and store or write failures; then nothing is stored.
 pub async fn import_file(
     to: &Destination<'_>,
     kind: RecordKind,
@@ -192,22 +253,35 @@ pub async fn import_file(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let Destination { dir, store, org } = *to;
+    let format = Format::of(path)?;
     let file_label = path.display().to_string();
     let hash = hash_file(path)?;
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
-        return Ok(empty_report(
-            kind,
-            &file_label,
-            ImportStatus::AlreadyImported(b),
-            count_rows(path)?,
-        ));
+        return Ok(already_imported(store, kind, &file_label, b).await?);
     }
     let batch = store.next_batch_id().await?;
-    let existing = existing_keys(dir, store, kind).await?;
     let checker = Checker::new(kind, org);
-    let mut run = Run::new(dir, kind, batch, existing);
-    let ignored = read_rows(path, kind, &mut |row| run.take(&checker, row), progress)?;
-    run.finish_writers()?;
+    let existing = existing_keys(dir, store, kind, &checker.tz).await?;
+    let mut run = Run::new(dir, kind, batch, existing, opts.replace);
+    let read = read_rows(
+        path,
+        format,
+        kind,
+        &mut |row| run.take(&checker, row),
+        progress,
+    )
+    .and_then(|ignored| {
+        run.resolve_deferred(&checker)?;
+        run.finish_writers()?;
+        Ok(ignored)
+    });
+    let ignored = match read {
+        Ok(ignored) => ignored,
+        Err(e) => {
+            run.abandon();
+            return Err(e);
+        }
+    };
     let mut report = run.report(kind, &file_label, ignored);
     if opts.strict && report.rows_quarantined > 0 {
         run.discard();
@@ -229,44 +303,86 @@ pub async fn import_file(
         duplicates: report.duplicates,
         report_json,
         files: run.files.clone(),
-        coverage: run.coverage.iter().cloned().collect(),
+        coverage: run
+            .coverage
+            .iter()
+            .map(|(site, day)| (site.clone(), day.format("%Y-%m-%d").to_string()))
+            .collect(),
     };
-    store.commit_batch(batch, &new, now).await?;
-    Ok(report)
+    match store.commit_batch(batch, &new, now).await {
+        Ok(_) => Ok(report),
+        Err(e) => Err(commit_failed(store, kind, &run, path, e).await),
+    }
 }
 
-fn empty_report(kind: RecordKind, file: &str, status: ImportStatus, rows: u64) -> ImportReport {
-    ImportReport {
+/// Explains a failed commit. When a concurrent import took the batch id first (its files
+/// have other names, so nothing of it was overwritten), this run's files are removed and
+/// the file can simply be imported again. Otherwise the files are left alone: without
+/// manifest rows they are invisible, and deleting them is only safe when the commit
+/// surely failed.
+async fn commit_failed(
+    store: &Store,
+    kind: RecordKind,
+    run: &Run,
+    path: &Path,
+    e: StoreError,
+) -> ImportError {
+    let Ok(Some(_)) = store.batch(run.batch).await else {
+        return e.into();
+    };
+    let Ok(files) = store.files(kind.as_str()).await else {
+        return e.into();
+    };
+    let ours = files
+        .iter()
+        .any(|f| f.batch_id == run.batch && run.files.iter().any(|(p, _, _)| *p == f.path));
+    if ours {
+        return e.into();
+    }
+    run.discard();
+    ImportError::Concurrent {
+        path: path.display().to_string(),
+        batch: run.batch,
+    }
+}
+
+/// The report of a file whose exact content is already stored: the earlier batch's
+/// accounting, and nothing new.
+async fn already_imported(
+    store: &Store,
+    kind: RecordKind,
+    file: &str,
+    batch: i64,
+) -> Result<ImportReport, StoreError> {
+    let info = store.batch(batch).await?;
+    let n = |x: Option<i64>| x.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+    Ok(ImportReport {
         kind: kind.as_str().to_string(),
         file: file.to_string(),
-        status,
-        batch: None,
-        rows_read: rows,
-        rows_stored: 0,
-        rows_quarantined: 0,
-        duplicates: 0,
+        status: ImportStatus::AlreadyImported(batch),
+        batch: Some(batch),
+        rows_read: n(info.as_ref().map(|i| i.rows_read)),
+        rows_stored: n(info.as_ref().map(|i| i.rows_stored)),
+        rows_quarantined: n(info.as_ref().map(|i| i.rows_quarantined)),
+        duplicates: n(info.as_ref().map(|i| i.duplicates)),
         reasons: BTreeMap::new(),
         quarantine_file: None,
         ignored_columns: Vec::new(),
         files: Vec::new(),
-    }
-    .with_already_counted()
-}
-
-impl ImportReport {
-    /// An already-imported file's rows are all stored (by the earlier batch).
-    fn with_already_counted(mut self) -> ImportReport {
-        if matches!(self.status, ImportStatus::AlreadyImported(_)) {
-            self.rows_stored = self.rows_read;
-        }
-        self
-    }
+    })
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
     move |source| ImportError::Io {
         path: path.display().to_string(),
         source,
+    }
+}
+
+fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
+    move |e| ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
     }
 }
 
@@ -284,25 +400,6 @@ fn hash_file(path: &Path) -> Result<String, ImportError> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn count_rows(path: &Path) -> Result<u64, ImportError> {
-    let f = File::open(path).map_err(io(path))?;
-    let lines = BufReader::new(f)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .count() as u64;
-    Ok(if is_csv(path) {
-        lines.saturating_sub(1)
-    } else {
-        lines
-    })
-}
-
-fn is_csv(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-}
-
 /// 128-bit key of (site, record id), for duplicate detection in bounded memory.
 fn key(site: &str, id: &str) -> u128 {
     let mut a = DefaultHasher::new();
@@ -312,40 +409,168 @@ fn key(site: &str, id: &str) -> u128 {
     (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
-/// Keys of every record of this kind already stored, so re-sent rows count once.
+/// A number that tells this import run's files apart from those of any other run, even
+/// one that got the same batch id (a concurrent import, or one killed before its commit):
+/// no run can overwrite another's files.
+fn run_tag() -> u32 {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let mut h = DefaultHasher::new();
+    (
+        std::process::id(),
+        std::time::SystemTime::now(),
+        RUNS.fetch_add(1, Ordering::Relaxed),
+    )
+        .hash(&mut h);
+    u32::try_from(h.finish() >> 32).unwrap_or(0)
+}
+
+fn local_day(ms: i64, tz: Tz) -> NaiveDate {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive()
+}
+
+fn site_tz(tz: &HashMap<String, Tz>, site: &str) -> Tz {
+    tz.get(site).copied().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// Keys of every visible record of this kind already stored (rows superseded by a later
+/// `--replace` batch do not count), so that re-sent rows count once.
 async fn existing_keys(
     dir: &DataDir,
     store: &Store,
     kind: RecordKind,
-) -> Result<HashMap<u128, i64>, ImportError> {
+    tz: &HashMap<String, Tz>,
+) -> Result<HashMap<u128, Stored>, ImportError> {
     let mut out = HashMap::new();
     let Some(id) = id_field(kind) else {
         return Ok(out);
     };
+    let replaced = store.replaced(kind.as_str()).await?;
     for f in store.files(kind.as_str()).await? {
-        for (site, rid) in crate::compute::read_id_pairs(&dir.abs(&f.path), id)? {
-            out.insert(key(&site, &rid), f.batch_id);
-        }
+        let batch = u32::try_from(f.batch_id).unwrap_or(u32::MAX);
+        scan_keys(&dir.abs(&f.path), kind, id, &mut |site, rid, at| {
+            let day = local_day(at, site_tz(tz, site));
+            let superseded = !replaced.is_empty()
+                && replaced
+                    .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
+                    .is_some_and(|w| f.batch_id < *w);
+            if !superseded {
+                out.insert(
+                    key(site, rid),
+                    Stored {
+                        batch,
+                        day: day.num_days_from_ce(),
+                    },
+                );
+            }
+        })?;
     }
     Ok(out)
+}
+
+/// Streams (site, id, anchor time) of a stored file, reading only those columns.
+fn scan_keys(
+    path: &Path,
+    kind: RecordKind,
+    id: &str,
+    each: &mut dyn FnMut(&str, &str, i64),
+) -> Result<(), ImportError> {
+    let err = |m: String| ImportError::ReadStored {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let file = File::open(path).map_err(|e| err(e.to_string()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(e.to_string()))?;
+    let wanted: Vec<&str> = ["site_id", id]
+        .into_iter()
+        .chain(anchor_fields(kind).iter().copied())
+        .collect();
+    let roots: Vec<usize> = builder
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| wanted.contains(&f.name().as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| err(e.to_string()))?;
+    for b in reader {
+        let b = b.map_err(|e| err(e.to_string()))?;
+        scan_batch(&b, kind, id, each).map_err(err)?;
+    }
+    Ok(())
+}
+
+fn scan_batch(
+    b: &RecordBatch,
+    kind: RecordKind,
+    id: &str,
+    each: &mut dyn FnMut(&str, &str, i64),
+) -> Result<(), String> {
+    let text = |name: &str| {
+        b.column_by_name(name)
+            .and_then(|c| c.as_string_opt::<i32>())
+            .ok_or_else(|| format!("column `{name}` is missing or not text"))
+    };
+    let (sites, ids) = (text("site_id")?, text(id)?);
+    let anchors: Vec<_> = anchor_fields(kind)
+        .iter()
+        .filter_map(|f| b.column_by_name(f))
+        .filter_map(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+        .collect();
+    for r in 0..b.num_rows() {
+        if sites.is_null(r) || ids.is_null(r) {
+            continue;
+        }
+        let at = anchors
+            .iter()
+            .find(|a| !a.is_null(r))
+            .map_or(0, |a| a.value(r));
+        each(sites.value(r), ids.value(r), at);
+    }
+    Ok(())
+}
+
+/// Importable file formats.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Csv,
+    JsonLines,
+}
+
+impl Format {
+    fn of(path: &Path) -> Result<Format, ImportError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Ok(Format::Csv),
+            "jsonl" | "ndjson" => Ok(Format::JsonLines),
+            _ => Err(ImportError::UnknownFormat(path.display().to_string())),
+        }
+    }
 }
 
 /// Reads the file row by row, calling `take` for each; returns the ignored columns.
 fn read_rows(
     path: &Path,
+    format: Format,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => read_csv(path, kind, take, progress),
-        "jsonl" | "ndjson" => read_jsonl(path, kind, take, progress),
-        _ => Err(ImportError::UnknownFormat(path.display().to_string())),
+    match format {
+        Format::Csv => read_csv(path, kind, take, progress),
+        Format::JsonLines => read_jsonl(path, kind, take, progress),
     }
 }
 
@@ -355,6 +580,16 @@ fn columns(
     header: &[String],
 ) -> Result<(Vec<Option<usize>>, Vec<String>), ImportError> {
     let fields = stored_fields(kind);
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim();
+        if !h.is_empty() && header[..i].iter().any(|x| x.trim() == h) {
+            return Err(ImportError::Malformed {
+                path: path.display().to_string(),
+                line: 1,
+                message: format!("column `{h}` appears twice in the header"),
+            });
+        }
+    }
     let index: Vec<Option<usize>> = fields
         .iter()
         .map(|f| header.iter().position(|h| h.trim() == f.name))
@@ -366,11 +601,16 @@ fn columns(
         .map(|(f, _)| f.name)
         .collect();
     if !missing.is_empty() {
+        let found = if header.iter().all(|h| h.trim().is_empty()) {
+            "none (the file is empty or its first line is blank)".to_string()
+        } else {
+            header.join(", ")
+        };
         return Err(ImportError::MissingColumns {
             path: path.display().to_string(),
             kind: kind.as_str().to_string(),
             missing: missing.join(", "),
-            found: header.join(", "),
+            found,
         });
     }
     let ignored = header
@@ -381,6 +621,93 @@ fn columns(
     Ok((index, ignored))
 }
 
+/// A reader that keeps the bytes it hands out until they are taken, so that the exact
+/// text of each CSV record (and its true line number) is known: the CSV parser reports
+/// neither reliably (blank lines shift its line count, and it re-quotes on output).
+struct Tee<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    base: u64,
+    /// Index in `buf` of the first byte not taken yet.
+    start: usize,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.buf.extend_from_slice(&out[..n]);
+        Ok(n)
+    }
+}
+
+impl<R> Tee<R> {
+    fn new(inner: R) -> Tee<R> {
+        Tee {
+            inner,
+            buf: Vec::new(),
+            base: 0,
+            start: 0,
+        }
+    }
+
+    /// The bytes from the end of the previous take up to file offset `end`.
+    fn take(&mut self, end: u64) -> &[u8] {
+        if self.start >= 1 << 16 {
+            self.buf.drain(..self.start);
+            self.base += self.start as u64;
+            self.start = 0;
+        }
+        let from = self.start;
+        let to = usize::try_from(end.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .clamp(from, self.buf.len());
+        self.start = to;
+        &self.buf[from..to]
+    }
+}
+
+/// Counts lines over consecutive CSV record texts. A line ends with LF, CRLF or a lone
+/// CR; a CRLF may be split between two texts (the parser stops after the CR).
+#[derive(Default)]
+struct Lines {
+    breaks: u64,
+    after_cr: bool,
+}
+
+impl Lines {
+    /// The line a record starts on and its text without blank lines before it or its
+    /// terminator after it.
+    fn record(&mut self, raw: &[u8]) -> (u64, String) {
+        let is_eol = |b: &u8| *b == b'\n' || *b == b'\r';
+        let lead = raw.iter().take_while(|b| is_eol(b)).count();
+        self.count(&raw[..lead]);
+        let line = self.breaks + 1;
+        self.count(&raw[lead..]);
+        let body = &raw[lead..];
+        let trail = body.iter().rev().take_while(|b| is_eol(b)).count();
+        let body = &body[..body.len() - trail];
+        (line, String::from_utf8_lossy(body).into_owned())
+    }
+
+    fn count(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            if *b == b'\r' || (*b == b'\n' && !self.after_cr) {
+                self.breaks += 1;
+            }
+            self.after_cr = *b == b'\r';
+        }
+    }
+}
+
+/// Text of each CSV cell, or the index of the first one that is not UTF-8.
+fn utf8_cells(rec: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
+    rec.iter()
+        .enumerate()
+        .map(|(i, b)| std::str::from_utf8(b).map_err(|_| i))
+        .collect()
+}
+
 fn read_csv(
     path: &Path,
     kind: RecordKind,
@@ -388,64 +715,104 @@ fn read_csv(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(Tee::new(file));
     let label = path.display().to_string();
-    let header: Vec<String> = match rdr.headers() {
-        Ok(h) => h
+    let not_utf8 = |line: u64, column: Option<String>| ImportError::NotUtf8 {
+        path: label.clone(),
+        line,
+        column,
+    };
+    let mut rec = csv::ByteRecord::new();
+    let mut lines = Lines::default();
+    let has_header = rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(&label, &e))?;
+    let end = rdr.position().byte();
+    let (header_line, _) = lines.record(rdr.get_mut().take(end));
+    let header: Vec<String> = if has_header {
+        utf8_cells(&rec)
+            .map_err(|_| not_utf8(header_line, None))?
             .iter()
-            .map(|s| s.trim_start_matches('\u{feff}').to_string())
-            .collect(),
-        Err(e) => return Err(csv_error(&label, &e)),
+            .enumerate()
+            .map(|(i, h)| {
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
+                h.to_string()
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
     let (index, ignored) = columns(path, kind, &header)?;
-    let mut rec = csv::StringRecord::new();
     let mut n = 0u64;
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(&label, &e)),
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(&label, &e))?
+    {
+        let end = rdr.position().byte();
+        let (line, original) = lines.record(rdr.get_mut().take(end));
+        if original.trim().is_empty() {
+            // A line of spaces is as blank as an empty line (which the parser skips):
+            // neither is a row.
+            continue;
         }
-        let line = rec.position().map_or(0, csv::Position::line);
+        let text = utf8_cells(&rec).map_err(|i| {
+            not_utf8(
+                line,
+                Some(header.get(i).map_or(format!("#{}", i + 1), Clone::clone)),
+            )
+        })?;
         let cells = index
             .iter()
-            .map(|i| i.and_then(|i| rec.get(i)).map(str::to_string))
+            .map(|i| i.and_then(|i| text.get(i)).map(|s| (*s).to_string()))
             .collect();
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        let original = match w.write_record(&rec).ok().and_then(|()| w.into_inner().ok()) {
-            Some(bytes) => String::from_utf8_lossy(&bytes).trim_end().to_string(),
-            None => rec.iter().collect::<Vec<_>>().join(","),
-        };
-        let mut row = RawRow {
+        let shape = shape_problem(line, &original, text.len(), header.len());
+        take(RawRow {
             line,
             cells,
+            cell_errors: Vec::new(),
+            shape,
             original,
-        };
-        if rec.len() != header.len() {
-            row.cells.push(Some(format!(
-                "\u{0}row has {} cells, header has {}",
-                rec.len(),
-                header.len()
-            )));
-        }
-        take(row)?;
+        })?;
         n += 1;
         if n.is_multiple_of(65_536) {
-            progress(rec.position().map_or(0, csv::Position::byte));
+            progress(end);
         }
     }
     progress(std::fs::metadata(path).map_or(0, |m| m.len()));
     Ok(ignored)
 }
 
+/// What is wrong with a CSV record's shape, if anything. A quote left open swallows the
+/// rest of the file into one cell; the record then ends inside quotes (an odd number of
+/// quote characters), which no well-formed record does.
+fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Option<String> {
+    let more = original.replace("\r\n", "\n").matches(['\n', '\r']).count();
+    if more > 0 && original.matches('"').count() % 2 == 1 {
+        return Some(format!(
+            "unclosed quote: the row runs from line {line} to the end of the file ({more} more line(s))"
+        ));
+    }
+    (cells != header).then(|| {
+        let mut m = format!("row has {cells} cells, header has {header}");
+        if more > 0 {
+            m.push_str(&format!(
+                " (it runs over lines {line}–{}: a misplaced quote?)",
+                line + more as u64
+            ));
+        }
+        m
+    })
+}
+
 fn csv_error(path: &str, e: &csv::Error) -> ImportError {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => ImportError::NotUtf8 {
-            path: path.to_string(),
-            line: pos.as_ref().map_or(0, csv::Position::line),
-        },
         csv::ErrorKind::Io(err) => ImportError::Io {
             path: path.to_string(),
             source: std::io::Error::new(err.kind(), err.to_string()),
@@ -457,6 +824,9 @@ fn csv_error(path: &str, e: &csv::Error) -> ImportError {
         },
     }
 }
+
+/// At most this many unknown JSON keys are listed as ignored columns.
+const MAX_IGNORED: usize = 50;
 
 fn read_jsonl(
     path: &Path,
@@ -481,54 +851,81 @@ fn read_jsonl(
         let text = std::str::from_utf8(&buf).map_err(|_| ImportError::NotUtf8 {
             path: path.display().to_string(),
             line,
+            column: None,
         })?;
         let text = text.trim_end_matches(['\n', '\r']);
+        let text = if line == 1 {
+            text.trim_start_matches('\u{feff}')
+        } else {
+            text
+        };
         if text.trim().is_empty() {
             continue;
         }
-        let row = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
-            Ok(obj) => {
-                for k in obj
-                    .keys()
-                    .filter(|k| !fields.iter().any(|f| f.name == k.as_str()))
-                {
-                    ignored.insert(k.clone());
-                }
-                let cells = fields
-                    .iter()
-                    .map(|f| obj.get(f.name).and_then(json_text))
-                    .collect();
-                RawRow {
-                    line,
-                    cells,
-                    original: text.to_string(),
-                }
-            }
-            Err(e) => {
-                let mut cells: Vec<Option<String>> = vec![None; fields.len()];
-                cells.push(Some(format!("\u{0}not a JSON object: {e}")));
-                RawRow {
-                    line,
-                    cells,
-                    original: text.to_string(),
-                }
-            }
-        };
+        let row = json_row(text, line, &fields, &mut ignored);
         take(row)?;
         if line.is_multiple_of(65_536) {
             progress(bytes);
         }
     }
     progress(bytes);
-    Ok(ignored.into_iter().collect())
+    let mut ignored: Vec<String> = ignored.into_iter().collect();
+    if ignored.len() > MAX_IGNORED {
+        ignored.truncate(MAX_IGNORED);
+        ignored.push("… (more not listed)".to_string());
+    }
+    Ok(ignored)
 }
 
-fn json_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+fn json_row(
+    text: &str,
+    line: u64,
+    fields: &[&'static FieldDef],
+    ignored: &mut BTreeSet<String>,
+) -> RawRow {
+    let mut row = RawRow {
+        line,
+        cells: vec![None; fields.len()],
+        cell_errors: Vec::new(),
+        shape: None,
+        original: text.to_string(),
+    };
+    let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
+        Ok(obj) => obj,
+        Err(e) => {
+            // serde_json says "at line 1 column N": the line is the file's, not the text's.
+            let m = e.to_string();
+            let m = m
+                .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
+                .unwrap_or(&m);
+            row.shape = Some(format!("not a JSON object: {m} (column {})", e.column()));
+            return row;
+        }
+    };
+    for k in obj.keys() {
+        if ignored.len() <= MAX_IGNORED && !fields.iter().any(|f| f.name == k.as_str()) {
+            ignored.insert(k.clone());
+        }
     }
+    for (i, f) in fields.iter().enumerate() {
+        match obj.get(f.name) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::String(s)) => row.cells[i] = Some(s.clone()),
+            Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                row.cells[i] = Some(v.to_string());
+            }
+            Some(v) => {
+                let what = if v.is_array() {
+                    "an array"
+                } else {
+                    "an object"
+                };
+                row.cell_errors
+                    .push((i, format!("{}: {what} is not a {}", f.name, f.ty.name())));
+            }
+        }
+    }
+    row
 }
 
 impl<'a> Checker<'a> {
@@ -538,53 +935,55 @@ impl<'a> Checker<'a> {
             .iter()
             .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
             .collect();
+        let fields = stored_fields(kind);
+        let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);
         Checker {
             kind,
-            fields: stored_fields(kind),
+            fields,
+            site_index,
             org,
             tz,
         }
     }
 
     fn check(&self, row: &RawRow) -> Checked {
-        let mut reasons: Vec<(String, String)> = Vec::new();
-        if let Some(Some(shape)) = row.cells.get(self.fields.len()) {
-            reasons.push((
-                "malformed row".into(),
-                shape.trim_start_matches('\u{0}').to_string(),
-            ));
-            return Checked::Invalid(reasons);
+        if let Some(shape) = &row.shape {
+            return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
         }
+        let mut reasons: Vec<(String, String)> = Vec::new();
         let site = row
             .cells
-            .first()
+            .get(self.site_index)
             .cloned()
             .flatten()
             .unwrap_or_default()
             .trim()
             .to_string();
-        let tz = self.site_check(&site, &mut reasons);
+        // A row of an unknown site is rejected anyway; its local times are read in the
+        // default zone so that the reasons name what is wrong, not the zone.
+        let tz = self
+            .site_check(&site, &mut reasons)
+            .unwrap_or(chrono_tz::Asia::Shanghai);
         let mut values = Vec::with_capacity(self.fields.len());
-        for (f, cell) in self.fields.iter().zip(&row.cells) {
-            let v = match parse::cell(f, cell.as_deref().unwrap_or(""), tz) {
-                Ok(v) => v,
+        for (i, (f, cell)) in self.fields.iter().zip(&row.cells).enumerate() {
+            let parsed = match row.cell_errors.iter().find(|(j, _)| *j == i) {
+                Some((_, e)) => Err(e.clone()),
+                None => parse::cell(f, cell.as_deref().unwrap_or(""), Some(tz)),
+            };
+            match parsed {
+                Ok(Value::Null) if f.required => {
+                    reasons.push((
+                        format!("missing {}", f.name),
+                        format!("{} is required", f.name),
+                    ));
+                    values.push(Value::Null);
+                }
+                Ok(v) => values.push(v),
                 Err(e) => {
                     reasons.push((format!("invalid {}", f.name), e));
-                    Value::Null
+                    values.push(Value::Null);
                 }
-            };
-            if f.required
-                && v == Value::Null
-                && !reasons
-                    .iter()
-                    .any(|(c, _)| c == &format!("invalid {}", f.name))
-            {
-                reasons.push((
-                    format!("missing {}", f.name),
-                    format!("{} is required", f.name),
-                ));
             }
-            values.push(v);
         }
         let get = |name: &str| {
             self.fields
@@ -592,14 +991,8 @@ impl<'a> Checker<'a> {
                 .position(|f| f.name == name)
                 .map_or(Value::Null, |i| values[i].clone())
         };
-        for r in parse::rules(self.kind, &get) {
-            let code = r.split(':').next().unwrap_or(&r).to_string();
-            let code = if r.contains(" is before ") {
-                format!("time order: {r}")
-            } else {
-                code
-            };
-            reasons.push((code, r));
+        for v in parse::violations(self.kind, &get) {
+            reasons.push((v.code, v.message));
         }
         let anchor = anchor_fields(self.kind).iter().find_map(|f| match get(f) {
             Value::Ts(t) => Some(t),
@@ -611,25 +1004,22 @@ impl<'a> Checker<'a> {
                 format!("none of {} is set", anchor_fields(self.kind).join(", ")),
             ));
         }
-        if !reasons.is_empty() {
+        let Some(anchor) = anchor.filter(|_| reasons.is_empty()) else {
             return Checked::Invalid(reasons);
-        }
-        let local = DateTime::from_timestamp_millis(anchor.unwrap_or(0))
-            .unwrap_or_default()
-            .with_timezone(&tz.unwrap_or(chrono_tz::Asia::Shanghai));
+        };
         let key = id_field(self.kind).and_then(|f| match get(f) {
             Value::Str(id) => Some(key(&site, &id)),
             _ => None,
         });
-        Checked::Valid {
+        Checked::Valid(Valid {
             values,
+            day: local_day(anchor, tz),
             site,
-            month: local.format("%Y-%m").to_string(),
-            day: local.format("%Y-%m-%d").to_string(),
             key,
-        }
+        })
     }
 
+    /// Checks the site; returns its time zone when it is known.
     fn site_check(&self, site: &str, reasons: &mut Vec<(String, String)>) -> Option<Tz> {
         if site.is_empty() {
             return None;
@@ -648,17 +1038,44 @@ impl<'a> Checker<'a> {
                     ),
                 ));
             }
-            return self.tz.get(site).copied();
+            return Some(site_tz(&self.tz, site));
         }
         if required_scene(self.kind).is_none() && self.org.node(site).is_some() {
             return Some(chrono_tz::Asia::Shanghai);
         }
-        reasons.push((
-            "unknown site".into(),
-            format!("site `{site}` is not in the organisation"),
-        ));
+        let what = match required_scene(self.kind) {
+            Some(_) if self.org.node(site).is_some() => format!(
+                "`{site}` is an organisation node, but `{}` records belong to a site",
+                self.kind.as_str()
+            ),
+            _ => format!("site `{site}` is not in the organisation"),
+        };
+        reasons.push(("unknown site".into(), what));
         None
     }
+}
+
+/// Rows all month writers of a run may buffer together (two full row groups).
+const MAX_BUFFERED_ROWS: usize = 131_072;
+
+fn month_label((year, month): (i32, u32)) -> String {
+    format!("{year:04}-{month:02}")
+}
+
+/// What becomes of a valid row.
+enum Fate {
+    Store,
+    Duplicate(String),
+    /// `--replace` and the id is stored on another day: a duplicate unless this file
+    /// also covers that day (then the stored row is superseded), known only at the end.
+    Defer,
+}
+
+/// Rows set aside until the end of the file, in a temporary JSON Lines file.
+struct Deferred {
+    path: PathBuf,
+    out: BufWriter<File>,
+    rows: u64,
 }
 
 /// State of one import run.
@@ -666,31 +1083,48 @@ struct Run {
     dir: DataDir,
     kind: RecordKind,
     batch: i64,
-    existing: HashMap<u128, i64>,
+    tag: u32,
+    replace: bool,
+    existing: HashMap<u128, Stored>,
     seen: HashMap<u128, u64>,
-    writers: BTreeMap<String, PartitionWriter>,
+    /// One writer per month (year, month) of the rows' local days.
+    writers: BTreeMap<(i32, u32), PartitionWriter>,
+    /// Rows the writers may buffer together before the fullest one writes a row group.
+    row_budget: usize,
     quarantine: Option<csv::Writer<File>>,
     quarantine_path: PathBuf,
+    deferred: Option<Deferred>,
     read: u64,
     stored: u64,
     quarantined: u64,
     duplicates: u64,
     reasons: BTreeMap<String, u64>,
     files: Vec<(String, String, u64)>,
-    coverage: BTreeSet<(String, String)>,
+    coverage: BTreeSet<(String, NaiveDate)>,
 }
 
 impl Run {
-    fn new(dir: &DataDir, kind: RecordKind, batch: i64, existing: HashMap<u128, i64>) -> Run {
+    fn new(
+        dir: &DataDir,
+        kind: RecordKind,
+        batch: i64,
+        existing: HashMap<u128, Stored>,
+        replace: bool,
+    ) -> Run {
+        let tag = run_tag();
         Run {
             dir: dir.clone(),
             kind,
             batch,
+            tag,
+            replace,
             existing,
             seen: HashMap::new(),
             writers: BTreeMap::new(),
+            row_budget: MAX_BUFFERED_ROWS,
             quarantine: None,
-            quarantine_path: dir.quarantine(kind.as_str(), batch),
+            quarantine_path: dir.quarantine_run(kind.as_str(), batch, tag),
+            deferred: None,
             read: 0,
             stored: 0,
             quarantined: 0,
@@ -705,45 +1139,150 @@ impl Run {
         self.read += 1;
         match checker.check(&row) {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
-            Checked::Valid {
-                values,
-                site,
-                month,
-                day,
-                key,
-            } => {
-                if let Some(k) = key {
-                    let dup = if let Some(b) = self.existing.get(&k) {
-                        Some(format!("already stored in batch {b}"))
-                    } else {
-                        self.seen
-                            .get(&k)
-                            .map(|l| format!("same id as line {l} of this file"))
-                    };
-                    if let Some(d) = dup {
-                        self.duplicates += 1;
-                        return self.quarantine(&row, &[("duplicate id".into(), d)]);
-                    }
-                    self.seen.insert(k, row.line);
-                }
-                let w = match self.writers.entry(month.clone()) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        let rel =
-                            DataDir::batch_file_rel(self.kind.as_str(), &month, self.batch, 0);
-                        e.insert(PartitionWriter::create(
-                            &self.dir,
-                            rel,
-                            schema::schema(self.kind),
-                        )?)
-                    }
-                };
-                w.push(values)?;
-                self.coverage.insert((site, day));
-                self.stored += 1;
-                Ok(())
+            Checked::Valid(v) => match self.fate(&v, row.line) {
+                Fate::Store => self.store(v),
+                Fate::Duplicate(why) => self.duplicate(&row, why),
+                Fate::Defer => self.defer(&row),
+            },
+        }
+    }
+
+    fn fate(&mut self, v: &Valid, line: u64) -> Fate {
+        let Some(k) = v.key else {
+            return Fate::Store;
+        };
+        match self.seen.entry(k) {
+            Entry::Occupied(e) => {
+                return Fate::Duplicate(format!("same id as line {} of this file", e.get()));
+            }
+            Entry::Vacant(e) => {
+                e.insert(line);
             }
         }
+        match self.existing.get(&k) {
+            None => Fate::Store,
+            Some(s) if !self.replace => {
+                Fate::Duplicate(format!("already stored in batch {}", s.batch))
+            }
+            Some(s) if s.day == v.day.num_days_from_ce() => Fate::Store,
+            Some(_) => Fate::Defer,
+        }
+    }
+
+    fn store(&mut self, v: Valid) -> Result<(), ImportError> {
+        let month = (v.day.year(), v.day.month());
+        let w = match self.writers.entry(month) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let part = usize::try_from(self.tag).unwrap_or(0);
+                let rel = DataDir::batch_file_rel(
+                    self.kind.as_str(),
+                    &month_label(month),
+                    self.batch,
+                    part,
+                );
+                e.insert(PartitionWriter::create(
+                    &self.dir,
+                    rel,
+                    schema::schema(self.kind),
+                )?)
+            }
+        };
+        w.push(v.values)?;
+        self.coverage.insert((v.site, v.day));
+        self.stored += 1;
+        self.keep_within_budget()
+    }
+
+    /// Rows of a file spanning many months go to many writers at once; each buffers up
+    /// to a row group, so together they could hold most of the file. Past the budget the
+    /// fullest writer writes its rows out as a (smaller) row group.
+    fn keep_within_budget(&mut self) -> Result<(), ImportError> {
+        let total: usize = self.writers.values().map(PartitionWriter::buffered).sum();
+        if total <= self.row_budget {
+            return Ok(());
+        }
+        match self.writers.values_mut().max_by_key(|w| w.buffered()) {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+
+    fn duplicate(&mut self, row: &RawRow, why: String) -> Result<(), ImportError> {
+        self.duplicates += 1;
+        self.quarantine(row, &[("duplicate id".into(), why)])
+    }
+
+    fn pending_path(&self, pass: u64) -> PathBuf {
+        self.quarantine_path
+            .with_extension(format!("pending{}.jsonl", pass % 2))
+    }
+
+    fn defer(&mut self, row: &RawRow) -> Result<(), ImportError> {
+        if self.deferred.is_none() {
+            self.deferred = Some(Deferred::create(self.pending_path(0))?);
+        }
+        match &mut self.deferred {
+            Some(d) => d.push(row),
+            None => Ok(()),
+        }
+    }
+
+    /// Settles the rows whose id is stored on another day (`--replace` only): stored when
+    /// this batch covers that day (the stored row is superseded), else duplicates. Storing
+    /// one can cover another's day, so passes repeat until one stores nothing. Each pass
+    /// streams the rows left from one temporary file to the next.
+    fn resolve_deferred(&mut self, checker: &Checker<'_>) -> Result<(), ImportError> {
+        let Some(d) = self.deferred.take() else {
+            return Ok(());
+        };
+        let (mut path, mut left) = d.finish()?;
+        for pass in 1.. {
+            let mut next = Deferred::create(self.pending_path(pass))?;
+            for_each_deferred(&path, &mut |row| match self.superseding(checker, &row) {
+                Some(v) => self.store(v),
+                None => next.push(&row),
+            })?;
+            let _ = std::fs::remove_file(&path);
+            let (next_path, rows) = next.finish()?;
+            path = next_path;
+            if rows == left || rows == 0 {
+                break;
+            }
+            left = rows;
+        }
+        for_each_deferred(&path, &mut |row| {
+            let why = self.stored_elsewhere(checker, &row);
+            self.duplicate(&row, why)
+        })?;
+        let _ = std::fs::remove_file(&path);
+        Ok(())
+    }
+
+    /// The row, typed, when the day its id is stored on is covered by this batch.
+    fn superseding(&self, checker: &Checker<'_>, row: &RawRow) -> Option<Valid> {
+        let Checked::Valid(v) = checker.check(row) else {
+            return None;
+        };
+        let old = v.key.and_then(|k| self.existing.get(&k))?;
+        let day = NaiveDate::from_num_days_from_ce_opt(old.day)?;
+        self.coverage.contains(&(v.site.clone(), day)).then_some(v)
+    }
+
+    fn stored_elsewhere(&self, checker: &Checker<'_>, row: &RawRow) -> String {
+        let old = match checker.check(row) {
+            Checked::Valid(v) => v.key.and_then(|k| self.existing.get(&k)).copied(),
+            Checked::Invalid(_) => None,
+        };
+        let Some(old) = old else {
+            return "already stored".to_string();
+        };
+        let day = NaiveDate::from_num_days_from_ce_opt(old.day)
+            .map_or_else(String::new, |d| d.to_string());
+        format!(
+            "already stored in batch {} on {day}; --replace supersedes only the days this file covers",
+            old.batch
+        )
     }
 
     fn quarantine(
@@ -760,46 +1299,55 @@ impl Run {
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            let mut w = csv::Writer::from_path(&p).map_err(|e| ImportError::Io {
-                path: p.display().to_string(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
+            let mut w = csv::Writer::from_path(&p).map_err(io_other(&p))?;
             w.write_record(["line", "reasons", "original"])
-                .map_err(|e| ImportError::Io {
-                    path: p.display().to_string(),
-                    source: std::io::Error::other(e.to_string()),
-                })?;
+                .map_err(io_other(&p))?;
             self.quarantine = Some(w);
         }
-        let text: Vec<String> = reasons.iter().map(|(_, m)| m.clone()).collect();
+        let text: Vec<&str> = reasons.iter().map(|(_, m)| m.as_str()).collect();
         if let Some(w) = self.quarantine.as_mut() {
-            let p = self.quarantine_path.display().to_string();
-            w.write_record([row.line.to_string(), text.join("; "), row.original.clone()])
-                .map_err(|e| ImportError::Io {
-                    path: p,
-                    source: std::io::Error::other(e.to_string()),
-                })?;
+            w.write_record([&row.line.to_string(), &text.join("; "), &row.original])
+                .map_err(io_other(&self.quarantine_path))?;
         }
         Ok(())
     }
 
     fn finish_writers(&mut self) -> Result<(), ImportError> {
-        if let Some(mut q) = self.quarantine.take() {
-            let p = self.quarantine_path.display().to_string();
-            q.flush()
-                .map_err(|e| ImportError::Io { path: p, source: e })?;
+        if let Some(q) = self.quarantine.take() {
+            let p = &self.quarantine_path;
+            let file = q.into_inner().map_err(|e| ImportError::Io {
+                path: p.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            file.sync_all().map_err(io(p))?;
         }
         for (month, w) in std::mem::take(&mut self.writers) {
             let (rel, rows) = w.finish(&self.dir)?;
-            self.files.push((rel, month, rows));
+            self.files.push((rel, month_label(month), rows));
         }
         Ok(())
     }
 
+    /// Removes the files of a batch that will not be committed (`--strict`).
     fn discard(&self) {
         for (rel, _, _) in &self.files {
             // Best effort: an uncommitted file is invisible anyway.
             let _ = std::fs::remove_file(self.dir.abs(rel));
+        }
+    }
+
+    /// Removes everything a failed run wrote: it is invisible anyway, and a quarantine
+    /// file of a file that was not imported would mislead.
+    fn abandon(&mut self) {
+        for (_, w) in std::mem::take(&mut self.writers) {
+            w.abandon();
+        }
+        self.discard();
+        self.quarantine = None;
+        let _ = std::fs::remove_file(&self.quarantine_path);
+        self.deferred = None;
+        for pass in 0..2 {
+            let _ = std::fs::remove_file(self.pending_path(pass));
         }
     }
 
@@ -819,5 +1367,126 @@ impl Run {
             ignored_columns: ignored,
             files: self.files.iter().map(|f| f.0.clone()).collect(),
         }
+    }
+}
+
+impl Deferred {
+    fn create(path: PathBuf) -> Result<Deferred, ImportError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        let out = BufWriter::new(File::create(&path).map_err(io(&path))?);
+        Ok(Deferred { path, out, rows: 0 })
+    }
+
+    fn push(&mut self, row: &RawRow) -> Result<(), ImportError> {
+        let line = serde_json::to_string(row).map_err(|e| ImportError::Io {
+            path: self.path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        writeln!(self.out, "{line}").map_err(io(&self.path))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes the file; returns its path and the number of rows in it.
+    fn finish(self) -> Result<(PathBuf, u64), ImportError> {
+        let Deferred { path, out, rows } = self;
+        out.into_inner().map_err(|e| ImportError::Io {
+            path: path.display().to_string(),
+            source: e.into_error(),
+        })?;
+        Ok((path, rows))
+    }
+}
+
+fn for_each_deferred(
+    path: &Path,
+    each: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let file = File::open(path).map_err(io(path))?;
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(io(path))?;
+        let row = serde_json::from_str(&line).map_err(|e| ImportError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        each(row)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "运营商"
+
+[[node]]
+id = "gd"
+parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
+level = "city"
+name_zh = "广州"
+
+[[site]]
+id = "h1"
+parent = "gz"
+name_zh = "营业厅"
+scene = "hall"
+area = "urban"
+"#;
+
+    fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
+        let fields = stored_fields(RecordKind::HallTicket);
+        let mut cells = vec![None; fields.len()];
+        for (name, value) in [
+            ("site_id", "h1"),
+            ("ticket_id", id),
+            ("service_type", "payment"),
+            ("issued_at", issued_at),
+            ("outcome", "left"),
+        ] {
+            let i = fields.iter().position(|f| f.name == name).expect("field");
+            cells[i] = Some(value.to_string());
+        }
+        RawRow {
+            line,
+            cells,
+            cell_errors: Vec::new(),
+            shape: None,
+            original: String::new(),
+        }
+    }
+
+    #[test]
+    fn writers_of_many_months_together_buffer_at_most_the_budget() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = DataDir::new(tmp.path());
+        let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
+        let checker = Checker::new(RecordKind::HallTicket, &org);
+        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, HashMap::new(), false);
+        run.row_budget = 100;
+        // Rows of twelve months interleaved: every writer stays open to the end.
+        for i in 0..1_200u64 {
+            let at = format!("2026-{:02}-15 10:00:00", 1 + i % 12);
+            run.take(&checker, ticket(i + 2, &format!("T{i}"), &at))
+                .expect("row taken");
+            let total: usize = run.writers.values().map(PartitionWriter::buffered).sum();
+            assert!(total <= 100, "{total} rows buffered after row {i}");
+        }
+        run.finish_writers().expect("files written");
+        assert_eq!(run.files.len(), 12);
+        assert!(run.files.iter().all(|(_, _, rows)| *rows == 100));
+        assert_eq!(run.files[0].1, "2026-01");
     }
 }

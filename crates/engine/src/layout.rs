@@ -33,7 +33,10 @@ impl DataDir {
         self.root.join("records").join(kind).join(month)
     }
 
-    /// Relative path of a batch file (as stored in the manifest).
+    /// Relative path of a batch file (as stored in the manifest). `part` tells apart the
+    /// files of different import runs that got the same batch id (a run killed before
+    /// its commit, or a concurrent one): the importer passes a number unique to the run,
+    /// so that no run ever overwrites a file another run committed.
     #[must_use]
     pub fn batch_file_rel(kind: &str, month: &str, batch: i64, part: usize) -> String {
         format!("records/{kind}/{month}/b{batch}-{part}.parquet")
@@ -51,5 +54,15 @@ impl DataDir {
         self.root
             .join("quarantine")
             .join(format!("b{batch}-{kind}.csv"))
+    }
+
+    /// Quarantine file of one import run: like [`DataDir::quarantine`] with the run's
+    /// number, so that a run rejected by `--strict` (which commits no batch) keeps its
+    /// quarantine file when the next run gets the same batch id.
+    #[must_use]
+    pub fn quarantine_run(&self, kind: &str, batch: i64, run: u32) -> PathBuf {
+        self.root
+            .join("quarantine")
+            .join(format!("b{batch}-{kind}-{run:08x}.csv"))
     }
 }

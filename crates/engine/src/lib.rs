@@ -5,8 +5,8 @@
 //! Data directory layout:
 //! ```text
 //! <data-dir>/meta.sqlite                         metadata (yardstick-store)
-//! <data-dir>/records/<kind>/<YYYY-MM>/b<batch>-<n>.parquet
-//! <data-dir>/quarantine/b<batch>-<kind>.csv      rejected rows with every reason
+//! <data-dir>/records/<kind>/<YYYY-MM>/b<batch>-<run>.parquet   committed when listed in the manifest
+//! <data-dir>/quarantine/b<batch>-<kind>-<run>.csv            rejected rows with every reason
 //! ```
 
 pub mod compute;

@@ -51,8 +51,9 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
     }
 }
 
-/// Parses an instant: RFC 3339 with offset, or local `YYYY-MM-DD HH:MM:SS` (or with `T`)
-/// in the site's time zone. Returns UTC milliseconds.
+/// Parses an instant: RFC 3339 with offset, or local `YYYY-MM-DD HH:MM:SS` (or with `T`,
+/// optionally with a fraction of a second) in the site's time zone. Returns UTC
+/// milliseconds.
 ///
 /// # Errors
 /// When the text is neither, or the local time does not exist or is ambiguous there.
@@ -60,8 +61,8 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.timestamp_millis());
     }
-    let local = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
+    let local = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
         .map_err(|_| {
             format!(
                 "`{t}` is not RFC 3339 (2026-10-08T09:15:02+08:00) or local YYYY-MM-DD HH:MM:SS"
@@ -113,21 +114,85 @@ pub fn time_order(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-/// Range and consistency rules beyond types: returns every violation.
+/// One rule a record breaks: a short code to count it under (bounded: it names fields,
+/// never values) and a message saying what is wrong, with the values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Reason code, e.g. `time order: called_at is before issued_at`, `out of range: csat`.
+    pub code: String,
+    /// What is wrong, e.g. `csat: 7 is out of range (expected in 1..=5)`.
+    pub message: String,
+}
+
+impl Violation {
+    fn new(code: impl Into<String>, message: impl Into<String>) -> Violation {
+        Violation {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Range and consistency rules beyond types: returns every violation's message.
 #[must_use]
 pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
+    violations(kind, get)
+        .into_iter()
+        .map(|v| v.message)
+        .collect()
+}
+
+/// Range and consistency rules beyond types: returns every violation, with its code.
+#[must_use]
+pub fn violations(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<Violation> {
     let mut out = Vec::new();
     for (a, b) in time_order(kind) {
         if let (Value::Ts(x), Value::Ts(y)) = (get(a), get(b))
             && y < x
         {
-            out.push(format!("{b} is before {a}"));
+            out.push(Violation::new(
+                format!("time order: {b} is before {a}"),
+                format!("{b} ({}) is before {a} ({})", utc(y), utc(x)),
+            ));
         }
     }
-    let num = |f: &str| match get(f) {
-        Value::Num(v) => Some(v),
-        _ => None,
+    range_violations(kind, get, &mut out);
+    let outcome = match get("outcome") {
+        Value::Str(s) => s,
+        _ => String::new(),
     };
+    let needs: &[(&str, &str)] = match kind {
+        RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
+        RecordKind::HallTicket => &[("served", "called_at"), ("no_show", "called_at")],
+        _ => &[],
+    };
+    for (o, f) in needs {
+        if outcome == *o && matches!(get(f), Value::Null) {
+            let m = format!("outcome `{o}` needs {f}");
+            out.push(Violation::new(m.clone(), m));
+        }
+    }
+    if kind == RecordKind::WorkOrder
+        && matches!(get("status"), Value::Str(s) if s == "completed")
+        && matches!(get("completed_at"), Value::Null)
+    {
+        let m = "status `completed` needs completed_at";
+        out.push(Violation::new(m, m));
+    }
+    if kind == RecordKind::AgentInterval
+        && let (Value::Num(b), Value::Num(s)) = (get("busy_s"), get("staffed_s"))
+        && b > s
+    {
+        out.push(Violation::new(
+            "busy_s exceeds staffed_s",
+            format!("busy_s ({b}) exceeds staffed_s ({s})"),
+        ));
+    }
+    out
+}
+
+/// Numeric fields that must lie in a range.
+fn range_violations(kind: RecordKind, get: &dyn Fn(&str) -> Value, out: &mut Vec<Violation>) {
     let ranges: &[(&str, f64, Option<f64>)] = match kind {
         RecordKind::Contact => &[
             ("talk_s", 0.0, None),
@@ -148,41 +213,24 @@ pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
         RecordKind::Complaint => &[],
     };
     for (f, lo, hi) in ranges {
-        if let Some(v) = num(f)
+        if let Value::Num(v) = get(f)
             && (v < *lo || hi.is_some_and(|h| v > h))
         {
             let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
-            out.push(format!("{f}: {v} is out of range (expected {range})"));
+            out.push(Violation::new(
+                format!("out of range: {f}"),
+                format!("{f}: {v} is out of range (expected {range})"),
+            ));
         }
     }
-    let outcome = match get("outcome") {
-        Value::Str(s) => s,
-        _ => String::new(),
-    };
-    let needs: &[(&str, &str)] = match kind {
-        RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
-        RecordKind::HallTicket => &[("served", "called_at"), ("no_show", "called_at")],
-        RecordKind::WorkOrder => &[],
-        _ => &[],
-    };
-    for (o, f) in needs {
-        if outcome == *o && matches!(get(f), Value::Null) {
-            out.push(format!("outcome `{o}` needs {f}"));
-        }
-    }
-    if kind == RecordKind::WorkOrder
-        && matches!(get("status"), Value::Str(s) if s == "completed")
-        && matches!(get("completed_at"), Value::Null)
-    {
-        out.push("status `completed` needs completed_at".to_string());
-    }
-    if kind == RecordKind::AgentInterval
-        && let (Some(b), Some(s)) = (num("busy_s"), num("staffed_s"))
-        && b > s
-    {
-        out.push(format!("busy_s ({b}) exceeds staffed_s ({s})"));
-    }
-    out
+}
+
+/// An instant as RFC 3339 UTC text, for messages.
+fn utc(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    )
 }
 
 #[cfg(test)]
@@ -209,5 +257,53 @@ mod tests {
         // 2026-03-29 01:30 does not exist in London (clocks go from 01:00 to 02:00).
         let e = timestamp("2026-03-29 01:30:00", Some(chrono_tz::Europe::London)).expect_err("gap");
         assert!(e.contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn local_times_may_have_a_fraction_of_a_second() {
+        let shanghai = Some(chrono_tz::Asia::Shanghai);
+        let a = timestamp("2026-10-08 09:15:02.250", shanghai).expect("fraction");
+        let b = timestamp("2026-10-08T09:15:02.25", shanghai).expect("fraction with T");
+        assert_eq!((a, b), (1_791_422_102_250, 1_791_422_102_250));
+    }
+
+    #[test]
+    fn violation_codes_name_fields_never_values() {
+        let row = |pairs: Vec<(&'static str, Value)>| {
+            move |f: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == f)
+                    .map_or(Value::Null, |(_, v)| v.clone())
+            }
+        };
+        let agent = row(vec![
+            ("busy_s", Value::Num(4000.0)),
+            ("staffed_s", Value::Num(3600.0)),
+            ("scheduled_s", Value::Num(-1.0)),
+        ]);
+        let v = violations(RecordKind::AgentInterval, &agent);
+        let codes: Vec<&str> = v.iter().map(|v| v.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["out of range: scheduled_s", "busy_s exceeds staffed_s"]
+        );
+        assert_eq!(v[1].message, "busy_s (4000) exceeds staffed_s (3600)");
+
+        let ticket = row(vec![
+            ("issued_at", Value::Ts(1_791_422_102_000)),
+            ("called_at", Value::Ts(1_791_422_000_000)),
+            ("outcome", Value::Str("served".into())),
+        ]);
+        let v = violations(RecordKind::HallTicket, &ticket);
+        assert_eq!(v[0].code, "time order: called_at is before issued_at");
+        assert_eq!(
+            v[0].message,
+            "called_at (2026-10-08T01:13:20Z) is before issued_at (2026-10-08T01:15:02Z)"
+        );
+        assert_eq!(
+            rules(RecordKind::HallTicket, &ticket),
+            [v[0].message.clone()]
+        );
     }
 }

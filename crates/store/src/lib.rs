@@ -166,7 +166,7 @@ impl Store {
         sqlx::query("INSERT INTO org_source (id, file_name, toml, fingerprint, loaded_at) VALUES (1, ?, ?, ?, ?)")
             .bind(file_name)
             .bind(toml)
-            .bind(yardstick_core::fingerprint::of_json(org))
+            .bind(yardstick_core::fingerprint::of_json(org)?)
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
@@ -325,6 +325,14 @@ impl Store {
             .collect()
     }
 
+    /// One committed batch.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn batch(&self, id: i64) -> Result<Option<BatchInfo>> {
+        Ok(self.batches().await?.into_iter().find(|b| b.id == id))
+    }
+
     /// Committed files of a kind, oldest batch first.
     ///
     /// # Errors
@@ -409,18 +417,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Tries to modify a frozen evaluation (used by tests to prove it is refused).
-    ///
-    /// # Errors
-    /// Always, when the evaluation exists: frozen evaluations are never modified.
-    pub async fn try_modify_evaluation(&self, id: i64, result_json: &str) -> Result<()> {
-        sqlx::query("UPDATE evaluation SET result_json = ? WHERE id = ?")
-            .bind(result_json)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

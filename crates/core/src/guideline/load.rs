@@ -33,6 +33,7 @@ pub fn load(file: &str, src: &str) -> Result<Guideline, LoadError> {
     let mut cx = Cx {
         src,
         out: Collector::new(src),
+        unparsed_ids: BTreeSet::new(),
     };
     let guideline = cx.load();
     cx.out.finish(file, guideline)
@@ -42,6 +43,8 @@ pub fn load(file: &str, src: &str) -> Result<Guideline, LoadError> {
 struct Cx<'s> {
     src: &'s str,
     out: Collector<'s>,
+    /// Ids of entries that could not even be deserialised (their errors are reported).
+    unparsed_ids: BTreeSet<String>,
 }
 
 /// Known top-level keys.
@@ -83,16 +86,23 @@ impl Cx<'_> {
         }
         let header: Option<RawHeader> = self.one(&doc, "guideline");
         let scoring: Option<RawScoring> = self.one(&doc, "scoring");
-        let dims: Vec<S<RawDimension>> = self.many(&doc, "dimension");
-        let clauses: Vec<S<RawClause>> = self.many(&doc, "clause");
-        let indicators: Vec<S<RawIndicator>> = self.many(&doc, "indicator");
-        let targets: Vec<S<RawTarget>> = self.many(&doc, "target");
+        let dims: Vec<(usize, S<RawDimension>)> = self.many(&doc, "dimension");
+        let clauses: Vec<(usize, S<RawClause>)> = self.many(&doc, "clause");
+        let indicators: Vec<(usize, S<RawIndicator>)> = self.many(&doc, "indicator");
+        let targets: Vec<(usize, S<RawTarget>)> = self.many(&doc, "target");
 
         let dimensions = self.dimensions(&dims);
         let clauses = self.clauses(&clauses, &dimensions);
+        // Ids of every indicator entry, valid or not: references to an indicator that has
+        // its own errors are not reported again.
+        let mut declared: BTreeSet<String> = indicators
+            .iter()
+            .map(|(_, i)| i.get_ref().id.get_ref().clone())
+            .collect();
+        declared.extend(self.unparsed_ids.iter().cloned());
         let indicators = self.indicators(&indicators, &clauses);
-        let targets = self.targets(&targets, &indicators);
-        let scoring = scoring.and_then(|s| self.scoring(&s, &indicators));
+        let targets = self.targets(&targets, &indicators, &declared);
+        let scoring = scoring.and_then(|s| self.scoring(&s, &indicators, &declared));
         let header = header?;
         self.nonempty(&header.id, "guideline.id");
         self.nonempty(&header.version, "guideline.version");
@@ -119,7 +129,11 @@ impl Cx<'_> {
     }
 
     /// Deserialises every element of an array of tables, each on its own.
-    fn many<T: for<'de> Deserialize<'de>>(&mut self, doc: &DeTable<'_>, key: &str) -> Vec<S<T>> {
+    fn many<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        doc: &DeTable<'_>,
+        key: &str,
+    ) -> Vec<(usize, S<T>)> {
         let Some(value) = doc.get(key) else {
             self.err(0..0, key, format!("missing required array [[{key}]]"));
             return Vec::new();
@@ -136,7 +150,14 @@ impl Cx<'_> {
         for (i, item) in items.iter().enumerate() {
             let span = item.span();
             if let Some(v) = self.de::<T>(item.clone(), &format!("{key}[{i}]")) {
-                out.push(Spanned::new(span, v));
+                out.push((i, Spanned::new(span, v)));
+            } else if let Some(id) = item
+                .get_ref()
+                .as_table()
+                .and_then(|t| t.get("id"))
+                .and_then(|v| v.get_ref().as_str())
+            {
+                self.unparsed_ids.insert(id.to_string());
             }
         }
         out
@@ -205,10 +226,10 @@ impl Cx<'_> {
         out
     }
 
-    fn dimensions(&mut self, raw: &[S<RawDimension>]) -> Vec<Dimension> {
+    fn dimensions(&mut self, raw: &[(usize, S<RawDimension>)]) -> Vec<Dimension> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        for (i, d) in raw.iter().enumerate() {
+        for (i, d) in raw {
             let d = d.get_ref();
             let path = format!("dimension[{i}] ({})", d.id.get_ref());
             self.unique(&mut seen, &d.id, &format!("{path}.id"));
@@ -223,11 +244,11 @@ impl Cx<'_> {
         out
     }
 
-    fn clauses(&mut self, raw: &[S<RawClause>], dims: &[Dimension]) -> Vec<Clause> {
+    fn clauses(&mut self, raw: &[(usize, S<RawClause>)], dims: &[Dimension]) -> Vec<Clause> {
         let mut seen = BTreeSet::new();
         let mut seen_items = BTreeSet::new();
         let mut out = Vec::new();
-        for (i, c) in raw.iter().enumerate() {
+        for (i, c) in raw {
             let c = c.get_ref();
             let path = format!("clause[{i}] ({})", c.id.get_ref());
             self.unique(&mut seen, &c.id, &format!("{path}.id"));
@@ -342,10 +363,14 @@ impl Cx<'_> {
         }
     }
 
-    fn indicators(&mut self, raw: &[S<RawIndicator>], clauses: &[Clause]) -> Vec<Indicator> {
+    fn indicators(
+        &mut self,
+        raw: &[(usize, S<RawIndicator>)],
+        clauses: &[Clause],
+    ) -> Vec<Indicator> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
-        for (i, ind) in raw.iter().enumerate() {
+        for (i, ind) in raw {
             let ind = ind.get_ref();
             let path = format!("indicator[{i}] ({})", ind.id.get_ref());
             self.unique(&mut seen, &ind.id, &format!("{path}.id"));
@@ -451,7 +476,7 @@ impl Cx<'_> {
             options,
             clause: ind.clause.as_ref().map(|c| c.get_ref().clone()),
             weight,
-            min_sample: min_sample.unwrap_or(0),
+            min_sample,
             note: ind.note.clone(),
         })
     }
@@ -730,13 +755,21 @@ impl Cx<'_> {
         })
     }
 
-    fn targets(&mut self, raw: &[S<RawTarget>], indicators: &[Indicator]) -> Vec<Target> {
+    fn targets(
+        &mut self,
+        raw: &[(usize, S<RawTarget>)],
+        indicators: &[Indicator],
+        declared: &BTreeSet<String>,
+    ) -> Vec<Target> {
         let mut out: Vec<Target> = Vec::new();
-        for (i, t) in raw.iter().enumerate() {
+        for (i, t) in raw {
             let span = t.span();
             let t = t.get_ref();
             let path = format!("target[{i}] ({})", t.indicator.get_ref());
             let Some(ind) = indicators.iter().find(|x| &x.id == t.indicator.get_ref()) else {
+                if declared.contains(t.indicator.get_ref()) {
+                    continue;
+                }
                 self.err(
                     t.indicator.span(),
                     format!("{path}.indicator"),
@@ -866,6 +899,7 @@ impl Cx<'_> {
         ] {
             if let Some(f) = field
                 && ind.kind.field(name).is_none()
+                && !(name == "service" && ind.kind.field("service_type").is_some())
             {
                 self.err(
                     f.span(),
@@ -887,7 +921,12 @@ impl Cx<'_> {
         })
     }
 
-    fn scoring(&mut self, s: &RawScoring, indicators: &[Indicator]) -> Option<ScoringModel> {
+    fn scoring(
+        &mut self,
+        s: &RawScoring,
+        indicators: &[Indicator],
+        declared: &BTreeSet<String>,
+    ) -> Option<ScoringModel> {
         let management_points =
             self.positive(&s.management_points, "scoring.management_points", true);
         let results_points = self.positive(&s.results_points, "scoring.results_points", true);
@@ -925,7 +964,7 @@ impl Cx<'_> {
             );
         }
         let levels = self.levels(s);
-        let red_lines = self.red_lines(&s.red_line, &levels, indicators);
+        let red_lines = self.red_lines(&s.red_line, &levels, indicators, declared);
         Some(ScoringModel {
             management_points,
             results_points,
@@ -976,6 +1015,7 @@ impl Cx<'_> {
         raw: &[S<RawRedLine>],
         levels: &[Level],
         indicators: &[Indicator],
+        declared: &BTreeSet<String>,
     ) -> Vec<RedLine> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
@@ -998,7 +1038,9 @@ impl Cx<'_> {
             let rule = match r.when.get_ref().as_str() {
                 "hard_limit" => {
                     for ind in &r.indicators {
-                        if !indicators.iter().any(|x| &x.id == ind.get_ref()) {
+                        if !indicators.iter().any(|x| &x.id == ind.get_ref())
+                            && !declared.contains(ind.get_ref())
+                        {
                             self.err(
                                 ind.span(),
                                 format!("{path}.indicators"),

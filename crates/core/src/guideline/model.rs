@@ -243,10 +243,27 @@ pub struct Indicator {
     pub clause: Option<String>,
     /// Weight within the results half.
     pub weight: f64,
-    /// Minimum sample below which it is reported but not rated.
-    pub min_sample: u64,
+    /// Minimum sample below which it is reported but not rated; `None` = the scoring
+    /// model's default, `Some(0)` = no minimum.
+    pub min_sample: Option<u64>,
     /// Notes on definition choices.
     pub note: Option<String>,
+}
+
+impl Indicator {
+    /// The per-row numeric value of the measure, when it has one (mean, percentile,
+    /// share within a limit, numerator of a ratio of sums, wait of a service level).
+    #[must_use]
+    pub fn value_expr(&self) -> Option<&Compiled> {
+        match &self.measure {
+            Measure::Mean { value }
+            | Measure::Percentile { value, .. }
+            | Measure::ShareWithin { value, .. } => Some(value),
+            Measure::RatioOfSums { numerator, .. } => Some(numerator),
+            Measure::ServiceLevel(spec) => Some(&spec.wait_s),
+            Measure::Ratio { .. } | Measure::RatePer { .. } | Measure::Count => None,
+        }
+    }
 }
 
 /// An indicator option value (a copy of the expression-language value kinds that can

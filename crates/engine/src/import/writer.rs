@@ -4,7 +4,7 @@
 //! synced to disk.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -68,7 +68,8 @@ impl PartitionWriter {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+        let writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(failed(&tmp))?;
         let builders = schema
             .fields()
             .iter()
@@ -97,14 +98,21 @@ impl PartitionWriter {
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), ImportError> {
+    /// Rows buffered, not yet written as a row group.
+    pub(super) fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    /// Writes the buffered rows as a row group.
+    pub(super) fn flush(&mut self) -> Result<(), ImportError> {
         if self.buffered == 0 {
             return Ok(());
         }
         let columns: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
-        self.writer.write(&batch)?;
-        self.writer.flush()?;
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(failed(&self.tmp))?;
+        self.writer.write(&batch).map_err(failed(&self.tmp))?;
+        self.writer.flush().map_err(failed(&self.tmp))?;
         self.buffered = 0;
         Ok(())
     }
@@ -113,7 +121,7 @@ impl PartitionWriter {
     /// directory. Returns the manifest-relative path and the row count.
     pub(super) fn finish(mut self, dir: &DataDir) -> Result<(String, u64), ImportError> {
         self.flush()?;
-        let file = self.writer.into_inner()?;
+        let file = self.writer.into_inner().map_err(failed(&self.tmp))?;
         file.sync_all().map_err(|source| ImportError::Io {
             path: self.tmp.display().to_string(),
             source,
@@ -130,6 +138,22 @@ impl PartitionWriter {
             let _ = d.sync_all();
         }
         Ok((self.rel, self.rows))
+    }
+
+    /// Drops an unfinished file (its run failed).
+    pub(super) fn abandon(self) {
+        let tmp = self.tmp.clone();
+        drop(self);
+        // Best effort: a temporary file is never read anyway.
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
+/// A write failure, with the file it concerns.
+fn failed<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
+    move |e| ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(format!("writing Parquet: {e}")),
     }
 }
 

@@ -1,0 +1,86 @@
+//! `yardstick guideline validate | show | diff` run as a user would, exit codes included.
+
+use std::process::Command;
+
+fn yardstick(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yardstick"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_default_validates_with_exit_0() {
+    let (code, out, _) = yardstick(&["guideline", "validate"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ok: yardstick-default"), "{out}");
+}
+
+#[test]
+fn a_copy_with_three_mistakes_reports_all_three_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = yardstick_core::guideline::DEFAULT_TOML
+        .replacen("kind = \"hall_ticket\"", "kind = \"hall_tickets\"", 1)
+        .replacen(
+            "unit = \"min\"\ndirection = \"lower_better\"",
+            "unit = \"min\"\ndirection = \"lower\"",
+            1,
+        )
+        .replacen("min_score = 300", "min_score = 200\nbogus = 1", 1);
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, &src).expect("write");
+    let (code, out, err) =
+        yardstick(&["guideline", "validate", path.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 2, "{out}{err}");
+    let line = |needle: &str| {
+        src[..src.find(needle).expect("present")]
+            .matches('\n')
+            .count()
+            + 1
+    };
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line("kind = \"hall_tickets\""))),
+        "{err}"
+    );
+    assert!(err.contains("unknown record kind `hall_tickets`"), "{err}");
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line("direction = \"lower\""))),
+        "{err}"
+    );
+    assert!(err.contains("unknown field `bogus`"), "{err}");
+    assert!(err.contains("3 error(s)"), "{err}");
+}
+
+#[test]
+fn show_prints_tables_in_both_languages() {
+    let (code, zh, _) = yardstick(&["guideline", "show"]);
+    assert_eq!(code, 0);
+    assert!(
+        zh.contains("## 指标") && zh.contains("平均等候时长"),
+        "{zh}"
+    );
+    let (code, en, _) = yardstick(&["--lang", "en", "guideline", "show"]);
+    assert_eq!(code, 0);
+    assert!(
+        en.contains("## Indicators") && en.contains("Average waiting time"),
+        "{en}"
+    );
+}
+
+#[test]
+fn diff_of_identical_files_says_so_and_a_missing_file_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = dir.path().join("a.toml");
+    std::fs::write(&a, yardstick_core::guideline::DEFAULT_TOML).expect("write");
+    let a = a.to_str().expect("utf-8");
+    let (code, out, _) = yardstick(&["guideline", "diff", a, a]);
+    assert_eq!((code, out.trim()), (0, "no differences"));
+    let (code, _, err) = yardstick(&["guideline", "diff", a, "/nonexistent/b.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/b.toml"), "{err}");
+}

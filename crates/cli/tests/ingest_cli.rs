@@ -1,0 +1,243 @@
+//! `yardstick ingest` end to end: the report of a file with bad rows, whole-file errors
+//! with exit code 2 and a message saying where and what, `--strict` and re-imports, and
+//! `records stats` agreeing with it all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "测试运营商"
+
+[[node]]
+id = "gd"
+parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
+level = "city"
+name_zh = "广州"
+
+[[site]]
+id = "h1"
+parent = "gz"
+name_zh = "天河营业厅"
+scene = "hall"
+area = "urban"
+
+[[site]]
+id = "c1"
+parent = "gz"
+name_zh = "呼叫中心"
+scene = "call_centre"
+area = "urban"
+"#;
+
+const HEADER: &str = "site_id,ticket_id,service_type,issued_at,called_at,outcome\n";
+
+struct Env {
+    tmp: tempfile::TempDir,
+    data: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let data = tmp.path().join("data");
+        let env = Env { tmp, data };
+        env.ok(&["init"]);
+        let org = env.write("org.toml", ORG);
+        env.ok(&["org", "import", org.to_str().expect("UTF-8 path")]);
+        env
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.tmp.path().join(name);
+        std::fs::write(&p, bytes).expect("file written");
+        p
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_yardstick"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["--lang", "en"])
+            .args(args)
+            .output()
+            .expect("yardstick runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs and expects exit code 2 (invalid input); returns stderr.
+    fn rejected(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stderr)
+    }
+
+    fn ingest(&self, file: &Path, flags: &[&str]) -> Output {
+        let mut args = vec!["ingest", "hall_ticket", file.to_str().expect("UTF-8 path")];
+        args.extend_from_slice(flags);
+        self.run(&args)
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_contains(haystack: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(haystack.contains(p), "`{p}` missing from:\n{haystack}");
+    }
+}
+
+#[test]
+fn a_file_with_bad_rows_is_reported_row_by_row() {
+    let env = Env::new();
+    let file = env.write(
+        "mixed.csv",
+        format!(
+            "{HEADER}\
+             h1,T1,payment,2026-10-08 09:15:02,2026-10-08 09:20:00,served\n\
+             h1,T2,payment,2026-10-08 09:16:00,2026-10-08 09:10:00,served\n\
+             c1,T3,payment,2026-10-08 09:17:00,2026-10-08 09:20:00,served\n\
+             h1,T1,payment,2026-10-08 09:18:00,2026-10-08 09:20:00,served\n"
+        ),
+    );
+    let out = env.ingest(&file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_contains(
+        &stdout,
+        &[
+            "read 4  stored 1  quarantined 3  duplicates 1",
+            "time order: called_at is before issued_at",
+            "site scene does not fit kind",
+            "duplicate id",
+            "quarantined rows (line, reasons, original): ",
+        ],
+    );
+    let q = stdout
+        .lines()
+        .find_map(|l| l.split("original): ").nth(1))
+        .expect("quarantine path printed");
+    let q = std::fs::read_to_string(q.trim()).expect("quarantine file");
+    assert_contains(
+        &q,
+        &[
+            "line,reasons,original",
+            "3,called_at (2026-10-08T01:10:00Z) is before issued_at (2026-10-08T01:16:00Z),",
+            "4,\"site `c1` is a call_centre, but `hall_ticket` records belong to a hall\",",
+            "5,same id as line 2 of this file,",
+        ],
+    );
+    let stats = env.ok(&["records", "stats"]);
+    assert_contains(&stats, &["hall_ticket: 1 rows stored"]);
+}
+
+#[test]
+fn whole_file_problems_exit_2_and_store_nothing() {
+    let env = Env::new();
+    let latin1 = env.write(
+        "latin1.csv",
+        [
+            HEADER.as_bytes(),
+            b"h1,T1,caf\xe9,2026-10-08 09:15:02,2026-10-08 09:20:00,served\n",
+        ]
+        .concat(),
+    );
+    let err = env.rejected(&["ingest", "hall_ticket", latin1.to_str().expect("path")]);
+    assert_contains(
+        &err,
+        &[
+            "latin1.csv: line 2, column `service_type`: not UTF-8",
+            "nothing stored from this file",
+        ],
+    );
+
+    let cols = env.write("cols.csv", "site_id,ticket,issued_at\n");
+    let err = env.rejected(&["ingest", "hall_ticket", cols.to_str().expect("path")]);
+    assert_contains(
+        &err,
+        &[
+            "cols.csv: missing required column(s) ticket_id, service_type, outcome",
+            "found columns: site_id, ticket, issued_at",
+        ],
+    );
+
+    let xlsx = env.write("book.txt", HEADER);
+    let err = env.rejected(&["ingest", "hall_ticket", xlsx.to_str().expect("path")]);
+    assert_contains(&err, &["book.txt: unknown file type"]);
+
+    let missing = env.tmp.path().join("nowhere.csv");
+    let err = env.rejected(&["ingest", "hall_ticket", missing.to_str().expect("path")]);
+    assert_contains(&err, &["nowhere.csv"]);
+
+    let stats = env.ok(&["records", "stats"]);
+    assert!(!stats.contains("rows stored"), "{stats}");
+}
+
+#[test]
+fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
+    let env = Env::new();
+    let bad = env.write(
+        "bad.csv",
+        format!(
+            "{HEADER}\
+             h1,T1,payment,2026-10-08 09:15:02,2026-10-08 09:20:00,served\n\
+             h1,T2,payment,2026-10-08 09:16:00,,served\n"
+        ),
+    );
+    let out = env.ingest(&bad, &["--strict"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert_contains(&text(&out.stdout), &["rejected (--strict): nothing stored"]);
+    assert_contains(
+        &text(&out.stderr),
+        &["bad.csv: rejected (--strict): 1 invalid row(s)"],
+    );
+    assert!(!env.ok(&["records", "stats"]).contains("rows stored"));
+
+    let good = env.write(
+        "good.csv",
+        format!(
+            "{HEADER}\
+             h1,T1,payment,2026-10-08 09:15:02,2026-10-08 09:20:00,served\n\
+             h1,T2,payment,2026-10-08 09:16:00,2026-10-08 09:21:00,served\n"
+        ),
+    );
+    let out = env.ingest(&good, &["--strict"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_contains(&text(&out.stdout), &["batch 1", "stored 2"]);
+    let again = env.ingest(&good, &[]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_contains(
+        &text(&again.stdout),
+        &["already imported as batch 1: nothing to do", "stored 2"],
+    );
+    assert_contains(
+        &env.ok(&["records", "stats"]),
+        &["hall_ticket: 2 rows stored"],
+    );
+}

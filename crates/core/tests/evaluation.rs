@@ -1,0 +1,386 @@
+//! A full scoring example worked out by hand, step by step: achievements, both halves,
+//! totals, red-line caps, levels, peer ranks, node roll-ups and fingerprints.
+
+use std::collections::BTreeMap;
+
+use yardstick_core::evaluate::{Answer, AuditAnswer, Inputs, LineStatus, StateKey, evaluate};
+use yardstick_core::guideline::load;
+use yardstick_core::measure::{MeasureState, Row};
+use yardstick_core::org::Organisation;
+use yardstick_core::period::Period;
+
+const GUIDELINE: &str = r#"
+[guideline]
+id = "mini"
+version = "1"
+name_zh = "小型示例"
+name_en = "Mini example"
+
+[scoring]
+management_points = 500
+results_points = 500
+min_sample = 10
+scene_weights = { hall = 1.0 }
+
+[[scoring.level]]
+id = "L1"
+name_zh = "初始级"
+name_en = "Initial"
+min_score = 0
+[[scoring.level]]
+id = "L2"
+name_zh = "基础级"
+name_en = "Basic"
+min_score = 300
+[[scoring.level]]
+id = "L3"
+name_zh = "规范级"
+name_en = "Defined"
+min_score = 450
+[[scoring.level]]
+id = "L4"
+name_zh = "优化级"
+name_en = "Managed"
+min_score = 600
+[[scoring.level]]
+id = "L5"
+name_zh = "卓越级"
+name_en = "Excellent"
+min_score = 750
+
+[[scoring.red_line]]
+id = "RL-WAIT"
+name_zh = "等候超限"
+name_en = "Wait beyond limit"
+when = "hard_limit"
+indicators = ["W"]
+cap = "L2"
+
+[[scoring.red_line]]
+id = "RL-VETO"
+name_zh = "否决项不合格"
+name_en = "Veto item failed"
+when = "veto"
+cap = "L1"
+
+[[dimension]]
+id = "people"
+name_zh = "人"
+name_en = "People"
+weight = 2
+
+[[dimension]]
+id = "environment"
+name_zh = "环境"
+name_en = "Environment"
+weight = 1
+
+[[clause]]
+id = "P1"
+dimension = "people"
+scenes = ["hall"]
+title_zh = "人员"
+title_en = "Staff"
+
+[[clause.item]]
+id = "P1a"
+text_zh = "持证上岗"
+text_en = "Certified"
+method = "pass_fail"
+
+[[clause.item]]
+id = "P1b"
+text_zh = "服务礼仪"
+text_en = "Courtesy"
+method = "scale_0_4"
+
+[[clause]]
+id = "E1"
+dimension = "environment"
+scenes = ["hall"]
+title_zh = "环境"
+title_en = "Environment"
+
+[[clause.item]]
+id = "E1a"
+text_zh = "整洁"
+text_en = "Tidy"
+method = "points"
+max_points = 3
+
+[[clause.item]]
+id = "E1b"
+text_zh = "公示资费"
+text_en = "Tariffs displayed"
+method = "pass_fail"
+weight = 2
+veto = true
+
+[[indicator]]
+id = "W"
+name_zh = "平均等候"
+name_en = "Mean wait"
+scenes = ["hall"]
+kind = "hall_ticket"
+filter = "called_at IS NOT NULL"
+measure = { type = "mean", value = "minutes_between(issued_at, called_at)" }
+unit = "min"
+direction = "lower_better"
+clause = "P1"
+weight = 2
+
+[[indicator]]
+id = "S"
+name_zh = "办结率"
+name_en = "Served share"
+scenes = ["hall"]
+kind = "hall_ticket"
+measure = { type = "ratio", condition = "outcome = 'served'" }
+unit = "%"
+direction = "higher_better"
+clause = "E1"
+weight = 1
+
+[[target]]
+indicator = "W"
+scene = "hall"
+floor = 15
+goal = 5
+hard_limit = 20
+
+[[target]]
+indicator = "S"
+floor = 80
+goal = 100
+"#;
+
+const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "运营商"
+[[node]]
+id = "p"
+parent = "op"
+level = "province"
+name_zh = "省"
+[[node]]
+id = "c"
+parent = "p"
+level = "city"
+name_zh = "市"
+[[site]]
+id = "A"
+parent = "c"
+name_zh = "甲厅"
+scene = "hall"
+area = "urban"
+[[site]]
+id = "B"
+parent = "c"
+name_zh = "乙厅"
+scene = "hall"
+area = "urban"
+[[site]]
+id = "C"
+parent = "c"
+name_zh = "丙厅"
+scene = "hall"
+area = "urban"
+"#;
+
+/// A mean state of `n` equal values.
+fn waits(n: usize, minutes: f64) -> MeasureState {
+    let mut s = MeasureState::new();
+    for _ in 0..n {
+        s.observe(&Row::new().with_value(minutes)).expect("finite");
+    }
+    s
+}
+
+/// A ratio state with `hits` of `n`.
+fn served(hits: usize, n: usize) -> MeasureState {
+    let mut s = MeasureState::new();
+    for i in 0..n {
+        s.observe(&Row::new().with_hit(i < hits)).expect("ratio");
+    }
+    s
+}
+
+fn key(site: &str, ind: &str) -> StateKey {
+    StateKey {
+        site: site.into(),
+        indicator: ind.into(),
+        stratum: String::new(),
+    }
+}
+
+fn answer(site: &str, item: &str, answer: Answer) -> AuditAnswer {
+    AuditAnswer {
+        site: site.into(),
+        item: item.into(),
+        answer,
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+struct Fixture {
+    states: BTreeMap<StateKey, MeasureState>,
+    audits: Vec<AuditAnswer>,
+}
+
+fn fixture() -> Fixture {
+    let mut states = BTreeMap::new();
+    states.insert(key("A", "W"), waits(20, 7.0));
+    states.insert(key("A", "S"), served(19, 20));
+    states.insert(key("B", "W"), waits(20, 25.0));
+    states.insert(key("B", "S"), served(20, 20));
+    states.insert(key("C", "W"), waits(5, 10.0));
+    states.insert(key("C", "S"), served(16, 20));
+    let audits = vec![
+        answer("A", "P1a", Answer::Pass),
+        answer("A", "P1b", Answer::Scale(3)),
+        answer("A", "E1a", Answer::Points(2.0)),
+        answer("A", "E1b", Answer::Pass),
+        answer("B", "P1a", Answer::Pass),
+        answer("B", "P1b", Answer::Scale(4)),
+        answer("B", "E1a", Answer::Points(3.0)),
+        answer("B", "E1b", Answer::Pass),
+        answer("C", "P1a", Answer::Pass),
+        answer("C", "P1b", Answer::NotApplicable),
+        answer("C", "E1b", Answer::Fail),
+    ];
+    Fixture { states, audits }
+}
+
+#[test]
+fn full_scoring_example_step_by_step() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let f = fixture();
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let site = |id: &str| ev.sites.iter().find(|s| s.site == id).expect("site");
+
+    // Site A.
+    // W: 20 waits of 7 min → mean 7; lower is better, floor 15, goal 5:
+    //    a = (7 − 15) / (5 − 15) = 0.8.
+    // S: 19 of 20 served → 95 %; a = (95 − 80) / (100 − 80) = 0.75.
+    // Results = 500 × (2 × 0.8 + 1 × 0.75) / 3 = 500 × 2.35 / 3 = 391.666…
+    // Audit: P1 = (1 × 1 + 1 × 3/4) / 2 = 0.875; E1 = (1 × 2/3 + 2 × 1) / 3 = 0.888…
+    // Management = 500 × (2 × 0.875 + 1 × 0.888…) / 3 = 439.814…
+    // Total = 831.481… → L5 (≥ 750); no red line.
+    let a = site("A");
+    let w = a.lines.iter().find(|l| l.indicator == "W").expect("W");
+    assert!(close(w.value.expect("value"), 7.0) && close(w.achievement.expect("a"), 0.8));
+    let s = a.lines.iter().find(|l| l.indicator == "S").expect("S");
+    assert!(close(s.value.expect("value"), 95.0) && close(s.achievement.expect("a"), 0.75));
+    assert!(close(a.results.expect("results"), 500.0 * 2.35 / 3.0));
+    let mgmt_a = 500.0 * (2.0 * 0.875 + (2.0 / 3.0 + 2.0) / 3.0) / 3.0;
+    assert!(
+        close(a.management.expect("management"), mgmt_a),
+        "{:?}",
+        a.management
+    );
+    assert!(close(a.total.expect("total"), 500.0 * 2.35 / 3.0 + mgmt_a));
+    assert_eq!((a.level, a.red_lines.len()), (Some(5), 0));
+    // Clause P1 combines its audit score 0.875 with its evidence (W, a = 0.8): 0.8375.
+    let p1 = a.clauses.iter().find(|c| c.id == "P1").expect("P1");
+    assert!(close(p1.combined.expect("combined"), 0.8375));
+
+    // Site B: W mean 25 min → a = clamp((25 − 15)/(5 − 15)) = 0, and 25 > hard limit 20
+    // → RL-WAIT. S: 20/20 = 100 % → a = 1. Results = 500 × (0 + 1)/3 = 166.666…
+    // Every audit item full → management 500. Total 666.666… → L4 uncapped, capped L2.
+    let b = site("B");
+    assert!(close(b.results.expect("results"), 500.0 / 3.0));
+    assert!(close(b.management.expect("management"), 500.0));
+    assert_eq!((b.level_uncapped, b.level), (Some(4), Some(2)));
+    assert_eq!(b.red_lines, ["RL-WAIT"]);
+
+    // Site C: W has 5 tickets < min sample 10 → not rated (and cannot breach).
+    // S: 16/20 = 80 % → a = 0. Results = 500 × (1 × 0)/1 = 0.
+    // Audit: P1 = P1a only (P1b N/A) = 1; E1 = E1b fail = 0 (E1a unanswered).
+    // Management = 500 × (2 × 1 + 1 × 0)/3 = 333.333…; total 333.333… → L2, veto → L1.
+    let c = site("C");
+    let cw = c.lines.iter().find(|l| l.indicator == "W").expect("W");
+    assert_eq!(cw.status, LineStatus::BelowMinSample);
+    assert!(close(c.results.expect("results"), 0.0));
+    assert!(close(c.management.expect("management"), 1000.0 / 3.0));
+    assert_eq!((c.level_uncapped, c.level), (Some(2), Some(1)));
+    assert_eq!(c.red_lines, ["RL-VETO"]);
+
+    // Ranks in the one peer group (hall/standard/urban): A 831 > B 667 > C 333.
+    // Percentile = 100 × peers strictly below / (3 − 1): A 100, B 50, C 0.
+    assert_eq!((a.rank, b.rank, c.rank), (Some(1), Some(2), Some(3)));
+    assert_eq!(
+        (a.percentile, b.percentile, c.percentile),
+        (Some(100.0), Some(50.0), Some(0.0))
+    );
+    assert_eq!(a.peers, 3);
+
+    // City roll-up: W merged = (20×7 + 20×25 + 5×10) / 45 = 690 / 45 = 15.333… (count-
+    // weighted, not the mean of site means 14); S = (19 + 20 + 16) / 60 = 91.666… %.
+    let city = ev.nodes.iter().find(|n| n.node == "c").expect("city");
+    let nw = city.lines.iter().find(|l| l.indicator == "W").expect("W");
+    assert!(close(nw.value.expect("value"), 690.0 / 45.0) && nw.sample == 45);
+    let ns = city.lines.iter().find(|l| l.indicator == "S").expect("S");
+    assert!(close(ns.value.expect("value"), 55.0 / 60.0 * 100.0));
+    // Node total = mean of its hall totals (only the hall scene weighs): (831.48 + 666.67
+    // + 333.33) / 3 = 610.49… → L4.
+    let mean = (a.total.expect("a") + b.total.expect("b") + c.total.expect("c")) / 3.0;
+    assert!(close(city.total.expect("total"), mean));
+    assert_eq!((city.level, city.sites_with_red_lines), (Some(4), 2));
+}
+
+#[test]
+fn same_inputs_give_the_same_bytes_and_any_change_a_new_fingerprint() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let make = |f: Fixture| Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let one = serde_json::to_vec(&evaluate(&make(fixture())).expect("one")).expect("json");
+    let two = serde_json::to_vec(&evaluate(&make(fixture())).expect("two")).expect("json");
+    assert_eq!(one, two);
+    let mut changed = fixture();
+    changed.audits[1] = answer("A", "P1b", Answer::Scale(2));
+    let e1 = evaluate(&make(fixture())).expect("e1");
+    let e2 = evaluate(&make(changed)).expect("e2");
+    assert_ne!(e1.input_fingerprint, e2.input_fingerprint);
+    assert_eq!(e1.guideline_fingerprint, e2.guideline_fingerprint);
+    assert_eq!(e1.input_fingerprint.len(), 64);
+}
+
+#[test]
+fn an_unknown_scope_is_an_error() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "nowhere".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: BTreeMap::new(),
+        users: BTreeMap::new(),
+        audits: Vec::new(),
+    };
+    let e = evaluate(&inputs).expect_err("unknown scope");
+    assert!(e.to_string().contains("nowhere"));
+}

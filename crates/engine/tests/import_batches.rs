@@ -1,0 +1,364 @@
+//! Batches: re-importing a file, files that repeat stored ids, `--strict`, `--replace`,
+//! and local times read in the site's time zone. Counts are checked through what the
+//! indicator computation sees, so that a row counted twice or superseded wrongly shows.
+
+#[path = "import_common.rs"]
+mod common;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMillisecondType;
+use common::{Env, assert_accounting, quarantine};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use yardstick_core::records::RecordKind;
+use yardstick_engine::import::{ImportError, ImportOptions, ImportStatus};
+
+const HEADER: &str = "site_id,ticket_id,service_type,issued_at,called_at,outcome\n";
+const HALL: RecordKind = RecordKind::HallTicket;
+
+/// A hall ticket CSV: (site, ticket id, local issue time) per row, all served.
+fn tickets(rows: &[(&str, String, &str)]) -> String {
+    let mut out = String::from(HEADER);
+    for (site, id, at) in rows {
+        out.push_str(&format!("{site},{id},payment,{at},{at},served\n"));
+    }
+    out
+}
+
+/// `n` tickets of hall h1 on one day, ids `{prefix}1..={prefix}n`, one minute apart.
+fn day(prefix: &str, date: &str, n: usize) -> Vec<(&'static str, String, String)> {
+    (1..=n)
+        .map(|i| {
+            (
+                "h1",
+                format!("{prefix}{i}"),
+                format!("{date} {:02}:{:02}:00", 9 + i / 60, i % 60),
+            )
+        })
+        .collect()
+}
+
+fn csv_of(rows: &[(&'static str, String, String)]) -> String {
+    let rows: Vec<(&str, String, &str)> = rows
+        .iter()
+        .map(|(s, id, at)| (*s, id.clone(), at.as_str()))
+        .collect();
+    tickets(&rows)
+}
+
+const REPLACE: ImportOptions = ImportOptions {
+    strict: false,
+    replace: true,
+};
+const STRICT: ImportOptions = ImportOptions {
+    strict: true,
+    replace: false,
+};
+
+#[tokio::test]
+async fn reimporting_the_same_file_is_a_no_op_reporting_the_earlier_batch() {
+    let env = Env::new().await;
+    let mut rows = day("T", "2026-10-08", 5);
+    rows.push(("zz", "X1".into(), "2026-10-08 10:00:00".into()));
+    let path = env.write("day.csv", csv_of(&rows));
+    let first = env.import_ok(HALL, &path).await;
+    assert_eq!((first.rows_stored, first.rows_quarantined), (5, 1));
+    let batch = first.batch.expect("committed");
+
+    for name in ["day.csv", "copy-of-day.csv"] {
+        let again = env.write(name, csv_of(&rows));
+        let r = env
+            .import(HALL, &again, ImportOptions::default())
+            .await
+            .expect("re-import");
+        assert_eq!(r.status, ImportStatus::AlreadyImported(batch));
+        assert_eq!(r.batch, Some(batch));
+        assert_eq!(
+            (r.rows_read, r.rows_stored, r.rows_quarantined),
+            (6, 5, 1),
+            "the earlier batch's accounting"
+        );
+        assert!(r.files.is_empty());
+    }
+    assert_eq!(env.store.batches().await.expect("batches").len(), 1);
+    assert_eq!(env.stored_ids(HALL).await.len(), 5);
+    assert_eq!(env.visible(HALL, "2026-10").await, 5);
+}
+
+#[tokio::test]
+async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() {
+    let env = Env::new().await;
+    let a = env.write("a.csv", csv_of(&day("T", "2026-10-08", 10)));
+    let first = env.import_ok(HALL, &a).await;
+    let batch = first.batch.expect("committed");
+
+    // The second export overlaps the first: T6..T10 again, then T11..T15.
+    let mut rows = day("T", "2026-10-08", 15);
+    rows.drain(..5);
+    let b = env.write("b.csv", csv_of(&rows));
+    let r = env.import_ok(HALL, &b).await;
+    assert_eq!((r.rows_read, r.rows_stored, r.rows_quarantined), (10, 5, 5));
+    assert_eq!(r.duplicates, 5);
+    assert_eq!(r.reasons.get("duplicate id"), Some(&5));
+    let q = quarantine(&r);
+    assert_eq!(
+        q.iter().map(|x| x.line).collect::<Vec<_>>(),
+        [2, 3, 4, 5, 6]
+    );
+    for row in &q {
+        assert_eq!(row.reasons, format!("already stored in batch {batch}"));
+    }
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 15);
+    assert_eq!(env.stored_ids(HALL).await.len(), 15);
+
+    // The same id at another site is another record.
+    let other = env.write(
+        "h2.csv",
+        tickets(&[("h2", "T1".into(), "2026-10-08 09:00:00")]),
+    );
+    assert_eq!(env.import_ok(HALL, &other).await.rows_stored, 1);
+}
+
+#[tokio::test]
+async fn strict_stores_nothing_when_any_row_is_invalid() {
+    let env = Env::new().await;
+    let mut rows = day("T", "2026-10-08", 20);
+    rows.insert(7, ("h1", "BAD".into(), "08/10/2026".into()));
+    let path = env.write("strict.csv", csv_of(&rows));
+    let r = env.import(HALL, &path, STRICT).await.expect("report");
+    assert_eq!(r.status, ImportStatus::RejectedStrict);
+    assert_eq!(r.batch, None);
+    assert_eq!((r.rows_read, r.rows_stored, r.rows_quarantined), (21, 0, 1));
+    assert!(r.files.is_empty());
+    assert!(env.store.batches().await.expect("batches").is_empty());
+    assert!(env.record_files().is_empty(), "{:?}", env.record_files());
+    assert_eq!(env.visible(HALL, "2026-10").await, 0);
+    // The quarantine file says what to fix, and outlives the next import, which gets
+    // the same batch id because nothing was committed.
+    let q = quarantine(&r);
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].line, 9);
+    assert!(q[0].reasons.contains("issued_at"), "{q:?}");
+    let next = env.write(
+        "next.csv",
+        tickets(&[
+            ("zz", "N0".into(), "2026-10-09 09:00:00"),
+            ("h1", "N1".into(), "2026-10-09 09:00:00"),
+        ]),
+    );
+    let n = env.import_ok(HALL, &next).await;
+    assert_eq!(n.batch, Some(1));
+    assert_ne!(n.quarantine_file, r.quarantine_file);
+    assert_eq!(
+        quarantine(&r),
+        q,
+        "the strict run's quarantine file is kept"
+    );
+
+    // Corrected, the same rows are all stored.
+    rows.remove(7);
+    let fixed = env.write("fixed.csv", csv_of(&rows));
+    let r = env.import(HALL, &fixed, STRICT).await.expect("report");
+    assert_eq!(r.status, ImportStatus::Committed);
+    assert_accounting(&r);
+    assert_eq!((r.rows_read, r.rows_stored), (20, 20));
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 20);
+}
+
+#[tokio::test]
+async fn replace_supersedes_the_days_it_covers_even_with_the_same_ids() {
+    let env = Env::new().await;
+    let mut first = day("T", "2026-10-08", 10);
+    first.extend(day("U", "2026-10-09", 6));
+    let a = env.write("week.csv", csv_of(&first));
+    env.import_ok(HALL, &a).await;
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 10);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 6);
+
+    // A corrected 8 October: T1..T7 again (same ids, now the only tickets of the day).
+    let b = env.write("oct8-fixed.csv", csv_of(&day("T", "2026-10-08", 7)));
+    let r = env.import(HALL, &b, REPLACE).await.expect("replace");
+    assert_eq!(r.status, ImportStatus::Committed);
+    assert_accounting(&r);
+    assert_eq!((r.rows_stored, r.duplicates), (7, 0), "{r:?}");
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 7);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 6);
+    assert_eq!(env.visible(HALL, "2026-10").await, 13);
+
+    // Corrected again with other ids: the latest replacement wins.
+    let c = env.write("oct8-again.csv", csv_of(&day("V", "2026-10-08", 3)));
+    env.import(HALL, &c, REPLACE).await.expect("replace");
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 3);
+    assert_eq!(env.visible(HALL, "2026-10").await, 9);
+
+    // T9 was superseded twice: sent again it is new, not a duplicate, and counts once.
+    let d = env.write(
+        "late-t9.csv",
+        tickets(&[("h1", "T9".into(), "2026-10-08 12:00:00")]),
+    );
+    let r = env.import_ok(HALL, &d).await;
+    assert_eq!((r.rows_stored, r.duplicates), (1, 0));
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 4);
+    // V1 of the latest replacement is still visible there: a duplicate.
+    let e = env.write(
+        "late-v1.csv",
+        tickets(&[("h1", "V1".into(), "2026-10-08 12:00:00")]),
+    );
+    assert_eq!(env.import_ok(HALL, &e).await.duplicates, 1);
+}
+
+#[tokio::test]
+async fn replace_with_an_id_moved_to_another_day() {
+    let env = Env::new().await;
+    let mut first = day("T", "2026-10-08", 4);
+    first.extend(day("U", "2026-10-09", 4));
+    let a = env.write("two-days.csv", csv_of(&first));
+    env.import_ok(HALL, &a).await;
+
+    // U1 moved from 9 to 8 October, but 9 October is not re-sent: U1 stays on the 9th,
+    // and the moved copy is a duplicate (counted once, never lost).
+    let mut rows = day("T", "2026-10-08", 4);
+    rows.push(("h1", "U1".into(), "2026-10-08 18:00:00".into()));
+    let b = env.write("moved.csv", csv_of(&rows));
+    let r = env.import(HALL, &b, REPLACE).await.expect("replace");
+    assert_accounting(&r);
+    assert_eq!((r.rows_stored, r.duplicates), (4, 1), "{r:?}");
+    let q = quarantine(&r);
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].line, 6);
+    assert!(
+        q[0].reasons
+            .contains("already stored in batch 1 on 2026-10-09"),
+        "{q:?}"
+    );
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 4);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 4);
+
+    // Both days re-sent, U1 moved and listed before the 9th's rows: it is stored once,
+    // on the 8th, because this file covers the 9th too and supersedes its old copy.
+    let mut rows = day("T", "2026-10-08", 4);
+    rows.push(("h1", "U1".into(), "2026-10-08 18:00:00".into()));
+    rows.extend(day("U", "2026-10-09", 4).into_iter().skip(1));
+    let c = env.write("moved-both.csv", csv_of(&rows));
+    let r = env.import(HALL, &c, REPLACE).await.expect("replace");
+    assert_accounting(&r);
+    assert_eq!((r.rows_stored, r.duplicates), (8, 0), "{r:?}");
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 5);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 3);
+    assert!(
+        !env.dir
+            .root()
+            .join("quarantine")
+            .read_dir()
+            .expect("quarantine dir")
+            .any(|e| e
+                .expect("entry")
+                .path()
+                .to_string_lossy()
+                .contains("pending")),
+        "temporary files of deferred rows are removed"
+    );
+}
+
+/// UTC milliseconds of `issued_at` for each stored ticket id.
+async fn issued_at(env: &Env) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for f in env.store.files("hall_ticket").await.expect("files") {
+        let file = std::fs::File::open(env.dir.abs(&f.path)).expect("parquet file");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for b in reader {
+            let b = b.expect("batch");
+            let ids = b
+                .column_by_name("ticket_id")
+                .expect("ids")
+                .as_string::<i32>();
+            let at = b
+                .column_by_name("issued_at")
+                .expect("issued_at")
+                .as_primitive::<TimestampMillisecondType>();
+            for r in 0..b.num_rows() {
+                out.push((ids.value(r).to_string(), at.value(r)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn local_times_are_read_in_the_sites_time_zone() {
+    let env = Env::new().await;
+    let path = env.write(
+        "tz.csv",
+        tickets(&[
+            // 09:15:02 in Shanghai (UTC+8) is 01:15:02 UTC.
+            ("h1", "A".into(), "2026-10-08 09:15:02"),
+            // 07:00 on 1 October in Shanghai is still 30 September in UTC.
+            ("h1", "B".into(), "2026-10-01 07:00:00"),
+            // London is on summer time (UTC+1) on 1 October: 00:30 is 23:30 UTC the day before.
+            ("h2", "C".into(), "2026-10-01 00:30:00"),
+            // The same instant written with an offset.
+            ("h1", "D".into(), "2026-10-08T09:15:02+08:00"),
+            // A fraction of a second is kept.
+            ("h1", "E".into(), "2026-10-08 09:15:02.250"),
+        ]),
+    );
+    let r = env.import_ok(HALL, &path).await;
+    assert_eq!(r.rows_stored, 5, "{r:?}");
+    assert_eq!(
+        issued_at(&env).await,
+        [
+            ("A".to_string(), 1_791_422_102_000),
+            ("B".to_string(), 1_790_809_200_000),
+            ("C".to_string(), 1_790_811_000_000),
+            ("D".to_string(), 1_791_422_102_000),
+            ("E".to_string(), 1_791_422_102_250),
+        ]
+    );
+    // Days and month partitions follow the site's clock, not UTC.
+    assert_eq!(env.visible(HALL, "2026-10-01..2026-10-01").await, 2);
+    assert_eq!(env.visible(HALL, "2026-09-30..2026-09-30").await, 0);
+    let months: Vec<String> = env
+        .store
+        .files("hall_ticket")
+        .await
+        .expect("files")
+        .into_iter()
+        .map(|f| f.month)
+        .collect();
+    assert_eq!(months, ["2026-10"]);
+}
+
+#[tokio::test]
+async fn concurrent_imports_never_overwrite_each_others_files() {
+    let env = Env::new().await;
+    let a = env.write("a.csv", csv_of(&day("A", "2026-10-08", 300)));
+    let b = env.write("b.csv", csv_of(&day("B", "2026-10-08", 50)));
+    let opts = ImportOptions::default();
+    // Both runs are given batch id 1 before either commits; the second commit fails.
+    let (ra, rb) = tokio::join!(env.import(HALL, &a, opts), env.import(HALL, &b, opts));
+    let mut retry = Vec::new();
+    for (path, r) in [(&a, ra), (&b, rb)] {
+        match r {
+            Ok(r) => assert_eq!(r.status, ImportStatus::Committed),
+            Err(ImportError::Concurrent { batch, .. }) => {
+                assert_eq!(batch, 1);
+                retry.push(path);
+            }
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(retry.len(), 1, "the two runs raced for batch 1");
+    // The winner's file holds its own rows, not the loser's.
+    let batches = env.store.batches().await.expect("batches");
+    assert_eq!(batches.len(), 1);
+    let ids = env.stored_id_list(HALL).await;
+    assert_eq!(i64::try_from(ids.len()).ok(), Some(batches[0].rows_stored));
+    let prefix = if retry[0] == &a { "B" } else { "A" };
+    assert!(ids.iter().all(|id| id.starts_with(prefix)), "{ids:?}");
+    // Imported again, the loser is stored in full.
+    env.import_ok(HALL, retry[0]).await;
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 350);
+}

@@ -1,0 +1,165 @@
+//! The metadata store on a real SQLite file: organisation round trip, atomic batch
+//! commits with their accounting, replace winners, frozen evaluations.
+
+use chrono::{TimeZone, Utc};
+use yardstick_core::org::Organisation;
+use yardstick_store::{NewBatch, Store};
+
+const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "运营商"
+[[node]]
+id = "p"
+parent = "op"
+level = "province"
+name_zh = "省"
+[[node]]
+id = "c"
+parent = "p"
+level = "city"
+name_zh = "市"
+[[site]]
+id = "h1"
+parent = "c"
+name_zh = "营业厅"
+scene = "hall"
+area = "urban"
+"#;
+
+fn batch(kind: &str, hash: &str, replace: bool, days: &[&str]) -> NewBatch {
+    NewBatch {
+        kind: kind.into(),
+        file_name: format!("{hash}.csv"),
+        content_hash: hash.into(),
+        replace,
+        rows_read: 10,
+        rows_stored: 8,
+        rows_quarantined: 2,
+        duplicates: 1,
+        report_json: "{}".into(),
+        files: vec![(
+            format!("records/{kind}/2026-10/{hash}.parquet"),
+            "2026-10".into(),
+            8,
+        )],
+        coverage: days
+            .iter()
+            .map(|d| ("h1".to_string(), (*d).to_string()))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn organisation_round_trips_through_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("meta.sqlite"))
+        .await
+        .expect("open");
+    assert!(store.org().await.expect("query").is_none());
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    store
+        .put_org("org.toml", ORG, &org, now)
+        .await
+        .expect("put");
+    assert_eq!(store.org().await.expect("query"), Some(org));
+}
+
+#[tokio::test]
+async fn batches_commit_whole_and_replace_batches_win_their_days() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("meta.sqlite");
+    let store = Store::open(&path).await.expect("open");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    let id1 = store.next_batch_id().await.expect("id");
+    store
+        .commit_batch(
+            id1,
+            &batch("hall_ticket", "a", false, &["2026-10-01", "2026-10-02"]),
+            now,
+        )
+        .await
+        .expect("commit");
+    let id2 = store.next_batch_id().await.expect("id");
+    assert_eq!((id1, id2), (1, 2));
+    store
+        .commit_batch(id2, &batch("hall_ticket", "b", true, &["2026-10-02"]), now)
+        .await
+        .expect("commit");
+    // Batch 2 replaces day 2 only; day 1 stays with batch 1.
+    let replaced = store.replaced("hall_ticket").await.expect("query");
+    assert_eq!(replaced.len(), 1);
+    assert_eq!(
+        replaced.get(&("h1".to_string(), "2026-10-02".to_string())),
+        Some(&2)
+    );
+    assert_eq!(
+        store
+            .batch_by_hash("hall_ticket", "a")
+            .await
+            .expect("query"),
+        Some(1)
+    );
+    assert_eq!(
+        store.batch_by_hash("contact", "a").await.expect("query"),
+        None
+    );
+    assert_eq!(store.files("hall_ticket").await.expect("files").len(), 2);
+
+    // The same content hash cannot be committed twice for a kind, and a failed commit
+    // leaves nothing behind (no file rows, no coverage).
+    let again = store
+        .commit_batch(3, &batch("hall_ticket", "a", false, &["2026-10-09"]), now)
+        .await;
+    assert!(again.is_err());
+    assert_eq!(store.files("hall_ticket").await.expect("files").len(), 2);
+    assert_eq!(store.batches().await.expect("batches").len(), 2);
+
+    // Accounting that does not add up is refused by the database itself.
+    let mut wrong = batch("hall_ticket", "c", false, &[]);
+    wrong.rows_stored = 9;
+    assert!(store.commit_batch(3, &wrong, now).await.is_err());
+
+    // Reopening sees the same state (migrations are idempotent).
+    drop(store);
+    let store = Store::open(&path).await.expect("reopen");
+    assert_eq!(store.batches().await.expect("batches").len(), 2);
+}
+
+#[tokio::test]
+async fn frozen_evaluations_cannot_be_modified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("meta.sqlite");
+    let store = Store::open(&path).await.expect("open");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("time");
+    let id = store
+        .save_evaluation("op", "2026-10", "g", "i", "{\"total\":1}", now)
+        .await
+        .expect("save");
+    // Even a direct SQL UPDATE from another connection is refused by the database.
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        path.display()
+    ))
+    .await
+    .expect("connect");
+    let err = sqlx::query("UPDATE evaluation SET result_json = '{}' WHERE id = ?")
+        .bind(id)
+        .execute(&mut conn)
+        .await
+        .expect_err("frozen");
+    assert!(err.to_string().contains("frozen"), "{err}");
+    let list = store.evaluations().await.expect("list");
+    assert_eq!((list.len(), list[0].period.as_str()), (1, "2026-10"));
+}
