@@ -428,6 +428,11 @@ static COMPLAINT: &[FieldDef] = &[
         Bool,
         "same customer and issue complained about again within 30 days",
     ),
+    derived(
+        "open_days",
+        Float,
+        "days from received_at to the end of the evaluated period while unanswered; NULL once answered",
+    ),
 ];
 
 static SURVEY: &[FieldDef] = &[

@@ -817,15 +817,17 @@ fn cross_scene_cases() -> Vec<Case> {
     //   x1 answered at 2 d          → in time
     //   x2 answered at 15 d exactly → in time (≤ 15)
     //   x3 answered at 15 d 1 h     → late
-    //   x4 not answered             → late (NULL condition counts as not met)
+    //   x4 not answered, open 20 days at the period end → due, late (NULL condition)
     //   x5 answered at 12 h         → in time
-    //   3 ÷ 5 = 60 %, sample 5 (no filter: every complaint is in the population)
+    //   x6 not answered, open 10 days at the period end → not yet due: out
+    //   3 ÷ 5 = 60 %, sample 5
     let x01 = vec![
         complaint("billing").days("answered_at", 2),
         complaint("user_service").days("answered_at", 15),
         complaint("network_quality").hours("answered_at", 15 * 24 + 1),
-        complaint("billing"),
+        complaint("billing").n("open_days", 20.0),
         complaint("billing").hours("answered_at", 12),
+        complaint("billing").n("open_days", 10.0),
     ];
     // X-02 P80 of days from receipt to resolution, resolved complaints only.
     //   resolved after 1, 2, …, 10 d: nearest rank ⌈0.8 × 10⌉ = 8 → 8 d (within 1 %),

@@ -228,6 +228,8 @@ struct RowView<'c, 'b> {
     calendar: Option<&'c BusinessCalendar>,
     /// The site's area class, used where a record leaves `area_class` empty.
     area: Option<AreaClass>,
+    /// End of the evaluated period (local 24:00 of its last day at the site), UTC ms.
+    period_end: i64,
 }
 
 impl RowView<'_, '_> {
@@ -259,6 +261,21 @@ impl Row for RowView<'_, '_> {
     fn get(&self, field: &str) -> Value {
         if let Some(set) = self.flags.get(field) {
             return Value::Bool(set.contains(&self.pos));
+        }
+        if self.kind == RecordKind::Complaint && field == "open_days" {
+            return match (
+                self.cols.get("answered_at", self.row),
+                self.cols.get("received_at", self.row),
+            ) {
+                #[allow(
+                    clippy::cast_precision_loss,
+                    reason = "millisecond spans are far below 2^53"
+                )]
+                (Value::Null, Value::Ts(r)) => {
+                    Value::Num((self.period_end - r) as f64 / 86_400_000.0)
+                }
+                _ => Value::Null,
+            };
         }
         if field == "area_class" {
             return match (self.cols.get(field, self.row), self.area) {
@@ -344,6 +361,19 @@ fn hash_group(values: &[Value]) -> Option<u64> {
 }
 
 impl Scan<'_> {
+    /// Local 24:00 at the end of the period's last day at a site, in UTC milliseconds.
+    fn period_end(&self, site: &str) -> i64 {
+        let tz = self
+            .tz
+            .get(site)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let next = self.period.to.succ_opt().unwrap_or(self.period.to);
+        next.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map_or(i64::MAX, |t| t.timestamp_millis())
+    }
+
     /// Local day of a row and whether it is visible (not superseded).
     fn day(&self, cols: &Columns<'_>, row: usize, batch_id: i64) -> Option<(String, NaiveDate)> {
         let Value::Str(site) = cols.get("site_id", row) else {
@@ -446,6 +476,7 @@ impl Scan<'_> {
                         pos: p,
                         calendar: self.calendars.get(&site),
                         area: self.areas.get(&site).copied(),
+                        period_end: self.period_end(&site),
                     };
                     f(&site, day, &view);
                 }
