@@ -1,10 +1,14 @@
 //! `yardstick plan …`: staffing plans from the queueing maths of
-//! `yardstick_core::queueing` (Erlang C, exact Erlang A, exact shrinkage).
+//! `yardstick_core::queueing` (Erlang C, exact Erlang A, exact shrinkage), and site
+//! plans from stored records: `plan site` forecasts a week of demand per interval with
+//! `yardstick_core::planning`, sizes agents, counters or technicians for it and
+//! compares them with a roster.
 //!
 //! Errors caused by the user's input are returned as [`InputError`] so that `main` can
-//! exit with code 2 (see [`exit_code`]); anything else (writing to stdout failing) is
-//! an internal error, exit code 1.
+//! exit with code 2 (see `exit_code` in `main.rs`); anything else (writing to stdout
+//! failing, an unreadable database) is an internal error, exit code 1.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -12,9 +16,20 @@ use yardstick_core::vocab::Lang;
 
 use crate::InputError;
 use anyhow::Context as _;
+use chrono::{Days, NaiveDate, NaiveTime, Weekday};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
+use yardstick_core::calendar::{DataStatus, HolidaySet};
+use yardstick_core::guideline::{Guideline, OptionValue};
+use yardstick_core::org::Site;
+use yardstick_core::planning::{
+    DayType, FieldParams, FieldPlan, Forecast, ForecastOptions, IntervalLen, IntervalStaff, Note,
+    QueuePlan, SlBasis, field_check, field_plan, forecast, staff_interval,
+};
 use yardstick_core::queueing::{Input, Performance, Queue, Shrinkage, Targets};
+use yardstick_core::vocab::Scene;
+use yardstick_engine::layout::DataDir;
+use yardstick_engine::series::{SiteSeries, site_series};
 
 /// Default answer-time threshold in seconds (the "20" in 80/20).
 pub const DEFAULT_ANSWER_WITHIN_S: f64 = 20.0;
@@ -65,6 +80,11 @@ pub enum PlanCommand {
     /// given staffing performs.
     #[command(after_help = STAFFING_AFTER_HELP)]
     Staffing(StaffingArgs),
+    /// Forecast a site's demand for a week from its stored records, with the staff it
+    /// needs per interval (agents, counters) or per day (technicians) and the gap to a
+    /// roster.
+    #[command(after_help = SITE_AFTER_HELP)]
+    Site(SiteArgs),
 }
 
 /// Arguments of `plan staffing`.
@@ -143,9 +163,10 @@ pub enum Format {
 ///
 /// [`InputError`] for invalid input (exit code 2), other errors for internal failures
 /// such as a closed stdout (exit code 1).
-pub fn run(cmd: PlanCommand, lang: Lang) -> anyhow::Result<()> {
+pub fn run(cmd: PlanCommand, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
     match cmd {
         PlanCommand::Staffing(args) => staffing(&args, lang),
+        PlanCommand::Site(args) => site(&args, lang, data_dir),
     }
 }
 
@@ -169,7 +190,9 @@ fn staffing(args: &StaffingArgs, lang: Lang) -> anyhow::Result<()> {
         max_abandon: args.max_abandon,
         agents: args.agents,
     };
-    let plan = problem.solve().map_err(InputError::new)?;
+    let plan = problem
+        .solve()
+        .map_err(|e| InputError::new(e.to_string()))?;
     let text = match args.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string(&plan.json(None)).context("encoding JSON")?,
         Format::Table => plan.table(lang),
@@ -593,6 +616,1553 @@ fn batch_problem(columns: &[Input], record: &csv::StringRecord) -> Result<Proble
         }
     }
     Ok(problem)
+}
+
+// ---------------------------------------------------------------------------------------
+// plan site
+// ---------------------------------------------------------------------------------------
+
+/// Help shown after the options of `plan site`.
+const SITE_AFTER_HELP: &str = "\
+What it does:
+  Reads the site's committed records from the --history-weeks weeks before the week
+  (call centre: voice contacts by queue entry; hall: tickets by issue time; field
+  centre: work orders by creation day), forecasts arrivals per interval for the week
+  (level x trend x day-type factor x time-of-day profile; public holidays have their
+  own profile, make-up working days use the working-day one), and sizes each interval:
+  agents or counters by Erlang A (Erlang C when nobody abandons), technicians per day
+  by workload against the completion time limit. The forecast's accuracy is the WAPE
+  of the same method on the last week of history, fitted on the weeks before it.
+
+Targets (from the built-in guideline, for the site's scene, area and tier):
+  call centre  answered within CC-02's threshold (20 s), formula 4 (early abandons
+               neutral), at CC-02's goal (--targets floor: its floor); abandon rate at
+               most CC-04's goal (or floor).
+  hall         called within BH-02's wait target (15 min), formula 4, at BH-02's goal;
+               no-shows and walk-aways (abandons) at most BH-04's goal.
+  field centre every order completed within IM-04's limit: 48 h urban, 72 h rural.
+  --sl-target, --answer-within-s, --max-abandon and --limit-h override them.
+
+Roster CSV:
+  A header row `date,interval_start,staff`, then one row per interval of --interval
+  minutes (field centres: one row per day, interval_start empty or 00:00), e.g.
+    date,interval_start,staff
+    2026-11-02,09:00,12
+  Intervals without a row have no staff rostered. The gap is rostered − to schedule.
+
+Examples:
+  yardstick plan site gz-c01 --week 2026-W45
+  yardstick plan site gz-h01 --week 2026-W45 --interval 60 --roster roster.csv --lang en
+  yardstick plan site gz-f03 --week 2026-W45 --travel-min 40 --format json
+
+Exit codes: 0 ok; 2 invalid input (unknown site, no history, bad roster row); 1 internal error.";
+
+/// Which of a guideline target's two values to plan for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum TargetLevel {
+    /// The goal (full achievement).
+    #[default]
+    Goal,
+    /// The floor (the least acceptable value).
+    Floor,
+}
+
+/// Arguments of `plan site`.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// Site id.
+    pub site: String,
+    /// ISO week to plan, e.g. 2026-W45 (Monday to Sunday).
+    #[arg(long, value_name = "YYYY-Www")]
+    pub week: String,
+    /// Roster CSV (date,interval_start,staff) to compare with.
+    #[arg(long, value_name = "FILE.csv")]
+    pub roster: Option<PathBuf>,
+    /// Interval length in minutes: 15, 30 or 60 [default: 30]; field centres plan per
+    /// day.
+    #[arg(long, value_name = "MIN")]
+    pub interval: Option<u32>,
+    /// Output format [default: table].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Weeks of history before the planned week to learn from.
+    #[arg(long, value_name = "N", default_value_t = 13)]
+    pub history_weeks: u32,
+    /// Plan to the guideline's goal values or its floor values.
+    #[arg(long, value_enum, default_value_t)]
+    pub targets: TargetLevel,
+    /// Service-level target in (0, 1), instead of the guideline's.
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
+    pub sl_target: Option<f64>,
+    /// Answer-time threshold T in seconds, instead of the guideline's.
+    #[arg(long, allow_negative_numbers = true, value_name = "T")]
+    pub answer_within_s: Option<f64>,
+    /// Cap on the share of contacts that abandon, instead of the guideline's.
+    #[arg(long, allow_negative_numbers = true, value_name = "B")]
+    pub max_abandon: Option<f64>,
+    /// Occupancy cap in (0, 1].
+    #[arg(long, allow_negative_numbers = true, value_name = "O")]
+    pub max_occupancy: Option<f64>,
+    /// Shrinkage, e.g. 0.3 or 30% [default: 0].
+    #[arg(long, value_name = "R")]
+    pub shrinkage: Option<Shrinkage>,
+    /// Mean handling time in seconds, instead of the history's.
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
+    pub aht_s: Option<f64>,
+    /// Mean patience in seconds, instead of the history's estimate.
+    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
+    pub patience_s: Option<f64>,
+    /// Field centre: minutes on site per order, instead of the history's.
+    #[arg(long, allow_negative_numbers = true, value_name = "M")]
+    pub onsite_min: Option<f64>,
+    /// Field centre: travel minutes per order.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "M",
+        default_value_t = 30.0
+    )]
+    pub travel_min: f64,
+    /// Field centre: productive hours per technician per day.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "H",
+        default_value_t = 6.0
+    )]
+    pub productive_h: f64,
+    /// Field centre: completion time limit in hours, instead of IM-04's.
+    #[arg(long, allow_negative_numbers = true, value_name = "H")]
+    pub limit_h: Option<f64>,
+}
+
+/// `plan site`: forecast, staff and gap for one site and week.
+fn site(args: &SiteArgs, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
+    let week = Week::parse(&args.week).map_err(InputError::new)?;
+    if args.history_weeks == 0 {
+        return Err(InputError::new("--history-weeks must be at least 1").into());
+    }
+    let (site, series) = load_series(args, data_dir, &week)?;
+    let interval = series.history.interval();
+    let holidays = HolidaySet::china_mainland().context("loading the holiday data")?;
+    let dates = week.dates();
+    let fc = forecast(
+        &series.history,
+        &holidays,
+        &dates,
+        &ForecastOptions::default(),
+    )
+    .map_err(|e| InputError::new(format!("site `{}`: {e}", site.id)))?;
+    let roster = match &args.roster {
+        Some(path) => Some(read_roster(path, &week, interval)?),
+        None => None,
+    };
+    let g = yardstick_core::guideline::default_guideline()?;
+    let mut report = SiteReport::new(&site, &week, &series, &fc, &holidays, args, lang);
+    if site.scene == Scene::FieldCentre {
+        let (params, sources) = field_setup(args, &site, &series, &g)?;
+        let shrinkage = args.shrinkage.unwrap_or_default();
+        let plan = field_plan(&day_orders(&fc), &params, shrinkage)
+            .map_err(|e| InputError::new(e.to_string()))?;
+        report.field(params, sources, &plan, shrinkage, roster.as_ref(), &fc)?;
+    } else {
+        let setup = queue_setup(args, &site, &series, &g)?;
+        report.queue(&setup, &fc, roster.as_ref())?;
+    }
+    let text = match args.format.unwrap_or(Format::Table) {
+        Format::Json => serde_json::to_string_pretty(&report.json).context("encoding JSON")?,
+        Format::Table => report.text,
+    };
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", text.trim_end()).context("writing to stdout")?;
+    out.flush().context("writing to stdout")
+}
+
+/// An ISO week.
+#[derive(Debug, Clone, Copy)]
+struct Week {
+    label_year: i32,
+    number: u32,
+    monday: NaiveDate,
+}
+
+impl Week {
+    /// Parses `2026-W45` (or `2026-w45`).
+    fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "--week must be an ISO week such as 2026-W45 (year, W, week 01–53), got {text:?}"
+            )
+        };
+        let (year, week) = text.trim().split_once(['W', 'w']).ok_or_else(bad)?;
+        let year: i32 = year
+            .strip_suffix('-')
+            .unwrap_or(year)
+            .parse()
+            .map_err(|_| bad())?;
+        let number: u32 = week.parse().map_err(|_| bad())?;
+        let monday = NaiveDate::from_isoywd_opt(year, number, Weekday::Mon)
+            .ok_or_else(|| format!("--week {text}: {year} has no ISO week {number}"))?;
+        Ok(Self {
+            label_year: year,
+            number,
+            monday,
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("{}-W{:02}", self.label_year, self.number)
+    }
+
+    fn dates(&self) -> Vec<NaiveDate> {
+        (0..7).map(|i| self.monday + Days::new(i)).collect()
+    }
+
+    fn sunday(&self) -> NaiveDate {
+        self.monday + Days::new(6)
+    }
+
+    fn contains(&self, date: NaiveDate) -> bool {
+        date >= self.monday && date <= self.sunday()
+    }
+}
+
+/// A single-threaded runtime for the store's async API.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Opens the store, finds the site and reads its series for the history window.
+fn load_series(args: &SiteArgs, dir: &DataDir, week: &Week) -> anyhow::Result<(Site, SiteSeries)> {
+    if !dir.meta_db().exists() {
+        return Err(InputError::new(format!(
+            "{} is not a Yardstick data directory; run `yardstick init {}` first",
+            dir.root().display(),
+            dir.root().display()
+        ))
+        .into());
+    }
+    runtime()?.block_on(async {
+        let store = yardstick_store::Store::open(&dir.meta_db())
+            .await
+            .context("cannot open the metadata database")?;
+        let org = store.org().await?.ok_or_else(|| {
+            InputError::new("no organisation loaded; run `yardstick org import FILE` first")
+        })?;
+        let site = org.site(&args.site).cloned().ok_or_else(|| {
+            let known: Vec<&str> = org.sites.iter().take(8).map(|s| s.id.as_str()).collect();
+            let more = if org.sites.len() > known.len() {
+                ", …"
+            } else {
+                ""
+            };
+            InputError::new(format!(
+                "unknown site `{}`; sites are: {}{more}",
+                args.site,
+                known.join(", ")
+            ))
+        })?;
+        let interval = if site.scene == Scene::FieldCentre {
+            IntervalLen::DAY
+        } else {
+            let minutes = args.interval.unwrap_or(30);
+            match IntervalLen::from_minutes(minutes) {
+                Ok(i) if minutes != 1440 => i,
+                _ => {
+                    return Err(InputError::new(format!(
+                        "--interval must be 15, 30 or 60 minutes, got {minutes}"
+                    ))
+                    .into());
+                }
+            }
+        };
+        let from = week.monday - Days::new(u64::from(args.history_weeks) * 7);
+        let to = week.monday - Days::new(1);
+        let series = site_series(dir, &store, &org, &site.id, (from, to), interval)
+            .await
+            .context("reading the site's records")?;
+        check_history(&site, &series, from, to)?;
+        Ok((site, series))
+    })
+}
+
+/// Refuses a week without enough history, saying what was looked for.
+fn check_history(
+    site: &Site,
+    series: &SiteSeries,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<()> {
+    let needed = ForecastOptions::default().min_history_days;
+    let kind = series.kind.as_str();
+    if series.history.is_empty() {
+        return Err(InputError::new(format!(
+            "no history for site `{}` before the week: no {kind} arrivals from {from} to {to}; \
+             import records first (yardstick ingest {kind} FILE) or plan a later week",
+            site.id
+        ))
+        .into());
+    }
+    if series.history.len() < needed {
+        return Err(InputError::new(format!(
+            "site `{}` has only {} day(s) of {kind} history before the week ({} to {}); \
+             at least {needed} are needed",
+            site.id,
+            series.history.len(),
+            series.history.first_date().unwrap_or(from),
+            series.history.last_date().unwrap_or(to),
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Forecast orders per day of a field centre (one interval per day).
+fn day_orders(fc: &Forecast) -> Vec<(NaiveDate, f64)> {
+    fc.days.iter().map(|d| (d.date, d.total)).collect()
+}
+
+/// A guideline target of an indicator for the site (all-records stratum), in the
+/// indicator's unit.
+fn guideline_target(
+    g: &Guideline,
+    site: &Site,
+    indicator: &str,
+    level: TargetLevel,
+) -> Option<f64> {
+    g.targets_for(indicator, site.scene, site.area, site.tier)
+        .into_iter()
+        .find(|t| t.selector.stratum().is_empty())
+        .map(|t| match level {
+            TargetLevel::Goal => t.goal,
+            TargetLevel::Floor => t.floor,
+        })
+}
+
+/// A numeric option of a guideline indicator.
+fn guideline_option(g: &Guideline, indicator: &str, name: &str) -> Option<f64> {
+    match g.indicator(indicator)?.options.get(name)? {
+        OptionValue::Num(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Where a planning input came from, for the report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Source {
+    /// Given on the command line.
+    Flag,
+    /// Measured in the history.
+    History,
+    /// A guideline indicator's target or option.
+    Guideline {
+        /// Indicator id.
+        indicator: &'static str,
+        /// Which of its values.
+        value: GuidelineValue,
+    },
+    /// A built-in default.
+    Default,
+}
+
+/// Which value of a guideline indicator an input came from.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum GuidelineValue {
+    /// The target's goal.
+    Goal,
+    /// The target's floor.
+    Floor,
+    /// An option of the indicator.
+    Option(&'static str),
+}
+
+impl Source {
+    fn target(indicator: &'static str, level: TargetLevel) -> Self {
+        let value = match level {
+            TargetLevel::Goal => GuidelineValue::Goal,
+            TargetLevel::Floor => GuidelineValue::Floor,
+        };
+        Self::Guideline { indicator, value }
+    }
+
+    fn option(indicator: &'static str, name: &'static str) -> Self {
+        Self::Guideline {
+            indicator,
+            value: GuidelineValue::Option(name),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Flag, Lang::Zh) => "命令行".into(),
+            (Self::Flag, Lang::En) => "flag".into(),
+            (Self::History, Lang::Zh) => "历史数据".into(),
+            (Self::History, Lang::En) => "history".into(),
+            (Self::Guideline { indicator, value }, _) => match (value, lang) {
+                (GuidelineValue::Goal, Lang::Zh) => format!("{indicator} 目标值"),
+                (GuidelineValue::Goal, Lang::En) => format!("{indicator} goal"),
+                (GuidelineValue::Floor, Lang::Zh) => format!("{indicator} 底线值"),
+                (GuidelineValue::Floor, Lang::En) => format!("{indicator} floor"),
+                (GuidelineValue::Option(name), _) => format!("{indicator} {name}"),
+            },
+            (Self::Default, Lang::Zh) => "默认值".into(),
+            (Self::Default, Lang::En) => "default".into(),
+        }
+    }
+}
+
+/// The queue plan of a call centre or hall, with where each input came from.
+struct QueueSetup {
+    scene: Scene,
+    plan: QueuePlan,
+    aht: Source,
+    patience: Source,
+    sl: Source,
+    abandon: Source,
+    answer_within: Source,
+}
+
+/// Indicators that set the targets of a queue scene: service level, abandonment, and
+/// the service-level option holding the answer-time threshold (with its unit in s).
+fn scene_indicators(scene: Scene) -> (&'static str, &'static str, &'static str, f64) {
+    match scene {
+        Scene::Hall => ("BH-02", "BH-04", "wait_target_min", 60.0),
+        _ => ("CC-02", "CC-04", "threshold_s", 1.0),
+    }
+}
+
+/// Builds the queue plan from flags, history and the guideline.
+fn queue_setup(
+    args: &SiteArgs,
+    site: &Site,
+    series: &SiteSeries,
+    g: &Guideline,
+) -> anyhow::Result<QueueSetup> {
+    let (sl_id, abandon_id, threshold_option, unit_s) = scene_indicators(site.scene);
+    let (aht_s, aht) = match (args.aht_s, series.handle_s.mean()) {
+        (Some(a), _) => (a, Source::Flag),
+        (None, Some(a)) if a > 0.0 => (a, Source::History),
+        _ => {
+            return Err(InputError::new(format!(
+                "no handling times in the history of `{}` ({}); give --aht-s",
+                site.id,
+                match site.scene {
+                    Scene::Hall => "served tickets with service_end_at",
+                    _ => "answered voice contacts with talk_s",
+                }
+            ))
+            .into());
+        }
+    };
+    let (patience_s, patience) = match (args.patience_s, series.patience.mean_patience_s()) {
+        (Some(p), _) => (Some(p), Source::Flag),
+        (None, Some(p)) => (Some(p), Source::History),
+        (None, None) => (None, Source::History),
+    };
+    let (answer_within_s, answer_within) = match args.answer_within_s {
+        Some(t) => (t, Source::Flag),
+        None => guideline_option(g, sl_id, threshold_option)
+            .map_or((DEFAULT_ANSWER_WITHIN_S, Source::Default), |t| {
+                (t * unit_s, Source::option(sl_id, threshold_option))
+            }),
+    };
+    let (service_level, sl) = match args.sl_target {
+        Some(p) => (p, Source::Flag),
+        None => match guideline_target(g, site, sl_id, args.targets) {
+            Some(pct) => (pct / 100.0, Source::target(sl_id, args.targets)),
+            None => (DEFAULT_SL_TARGET, Source::Default),
+        },
+    };
+    let (max_abandon, abandon) = match (args.max_abandon, patience_s) {
+        (Some(b), _) => (Some(b), Source::Flag),
+        (None, Some(_)) => guideline_target(g, site, abandon_id, args.targets)
+            .map_or((None, Source::Default), |pct| {
+                (Some(pct / 100.0), Source::target(abandon_id, args.targets))
+            }),
+        (None, None) => (None, Source::Default),
+    };
+    let targets = Targets {
+        answer_within_s,
+        service_level: Some(service_level),
+        asa_s: None,
+        max_occupancy: args.max_occupancy,
+        max_abandon,
+    };
+    Queue::new(1.0, aht_s, patience_s)
+        .and_then(|_| targets.validate(patience_s.is_some()))
+        .map_err(|e| {
+            let hint = match e.input() {
+                Some(Input::SlTarget) if args.sl_target.is_none() => {
+                    format!(" (from {}; give --sl-target)", sl.text(Lang::En))
+                }
+                Some(Input::MaxAbandon) if args.max_abandon.is_none() => {
+                    format!(" (from {}; give --max-abandon)", abandon.text(Lang::En))
+                }
+                _ => String::new(),
+            };
+            InputError::new(format!("{e}{hint}"))
+        })?;
+    Ok(QueueSetup {
+        scene: site.scene,
+        plan: QueuePlan {
+            aht_s,
+            patience_s,
+            targets,
+            basis: SlBasis::ExclEarlyAbandons,
+            shrinkage: args.shrinkage.unwrap_or_default(),
+        },
+        aht,
+        patience,
+        sl,
+        abandon,
+        answer_within,
+    })
+}
+
+/// Sources of the field inputs that may come from the history or the guideline.
+struct FieldSources {
+    onsite: Source,
+    limit: Source,
+}
+
+/// Builds the technician model's parameters from flags, history and the guideline.
+fn field_setup(
+    args: &SiteArgs,
+    site: &Site,
+    series: &SiteSeries,
+    g: &Guideline,
+) -> anyhow::Result<(FieldParams, FieldSources)> {
+    let (onsite_h, onsite) = match (args.onsite_min, series.handle_s.mean()) {
+        (Some(m), _) => (m / 60.0, Source::Flag),
+        (None, Some(s)) => (s / 3600.0, Source::History),
+        (None, None) => {
+            return Err(InputError::new(format!(
+                "no on-site times in the history of `{}` (completed orders with arrived_at, \
+                 at most 8 h on site); give --onsite-min",
+                site.id
+            ))
+            .into());
+        }
+    };
+    let option = if site.area == yardstick_core::vocab::AreaClass::Urban {
+        "urban_limit_h"
+    } else {
+        "rural_limit_h"
+    };
+    let (limit_h, limit) = match args.limit_h {
+        Some(h) => (h, Source::Flag),
+        None => guideline_option(g, "IM-04", option).map_or((48.0, Source::Default), |h| {
+            (h, Source::option("IM-04", option))
+        }),
+    };
+    let params = FieldParams {
+        onsite_h,
+        travel_h: args.travel_min / 60.0,
+        productive_h: args.productive_h,
+        limit_h,
+    };
+    Ok((params, FieldSources { onsite, limit }))
+}
+
+/// Rostered staff per (date, interval index).
+type Roster = BTreeMap<(NaiveDate, usize), u32>;
+
+/// Reads a roster CSV; every bad row is reported with its line and what is wrong.
+fn read_roster(path: &Path, week: &Week, interval: IntervalLen) -> anyhow::Result<Roster> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(format!("cannot read roster {name}: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| InputError::new(format!("roster {name}: bad header: {e}")))?
+        .iter()
+        .map(str::to_lowercase)
+        .collect();
+    if header != ["date", "interval_start", "staff"] {
+        return Err(InputError::new(format!(
+            "roster {name} line 1: the header must be `date,interval_start,staff`, got `{}`",
+            header.join(",")
+        ))
+        .into());
+    }
+    let mut roster = Roster::new();
+    let mut first_line: BTreeMap<(NaiveDate, usize), u64> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let (line, row) = match record {
+            Ok(r) => (r.position().map_or(0, csv::Position::line), r),
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                errors.push(format!("line {line}: unreadable row: {e}"));
+                continue;
+            }
+        };
+        match roster_row(&row, week, interval) {
+            Ok((key, staff)) => {
+                if let Some(first) = first_line.get(&key) {
+                    errors.push(format!(
+                        "line {line}: {} {} appears twice (first on line {first})",
+                        key.0,
+                        interval_label(interval, key.1)
+                    ));
+                } else {
+                    first_line.insert(key, line);
+                    roster.insert(key, staff);
+                }
+            }
+            Err(what) => errors.push(format!("line {line}: {what}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(roster)
+    } else {
+        let shown: Vec<String> = errors.iter().take(20).cloned().collect();
+        let more = errors.len().saturating_sub(shown.len());
+        let tail = if more > 0 {
+            format!("\n  … and {more} more")
+        } else {
+            String::new()
+        };
+        Err(InputError::new(format!(
+            "roster {name}: {} bad row(s):\n  {}{tail}",
+            errors.len(),
+            shown.join("\n  ")
+        ))
+        .into())
+    }
+}
+
+/// One roster row: its (date, interval index) and staff, or what is wrong with it.
+fn roster_row(
+    row: &csv::StringRecord,
+    week: &Week,
+    interval: IntervalLen,
+) -> Result<((NaiveDate, usize), u32), String> {
+    if row.len() != 3 {
+        return Err(format!(
+            "expected 3 cells (date,interval_start,staff), got {}",
+            row.len()
+        ));
+    }
+    let (date_text, start_text, staff_text) = (&row[0], &row[1], &row[2]);
+    let date: NaiveDate = date_text
+        .parse()
+        .map_err(|_| format!("date `{date_text}` is not a date (YYYY-MM-DD)"))?;
+    if !week.contains(date) {
+        return Err(format!(
+            "date {date} is outside week {} ({} to {})",
+            week.label(),
+            week.monday,
+            week.sunday()
+        ));
+    }
+    let index = if interval == IntervalLen::DAY && start_text.is_empty() {
+        0
+    } else {
+        let time = NaiveTime::parse_from_str(start_text, "%H:%M")
+            .map_err(|_| format!("interval_start `{start_text}` is not a time (HH:MM)"))?;
+        let index = interval.index_of(time);
+        if interval.start_of(index) != Some(time) {
+            return Err(if interval == IntervalLen::DAY {
+                format!(
+                    "interval_start `{start_text}`: field centres are planned per day; leave it empty or write 00:00"
+                )
+            } else {
+                format!(
+                    "interval_start `{start_text}` is not the start of a {}-minute interval",
+                    interval.minutes()
+                )
+            });
+        }
+        index
+    };
+    let staff: u32 = staff_text
+        .parse()
+        .map_err(|_| format!("staff `{staff_text}` is not a whole number ≥ 0"))?;
+    Ok(((date, index), staff))
+}
+
+/// `09:30` for an interval index; `day` for a whole-day interval.
+fn interval_label(interval: IntervalLen, index: usize) -> String {
+    if interval == IntervalLen::DAY {
+        return "day".to_owned();
+    }
+    interval
+        .start_of(index)
+        .map_or_else(|| index.to_string(), |t| t.format("%H:%M").to_string())
+}
+
+/// A duration for people: whole minutes as minutes, anything else in seconds.
+fn duration_text(seconds: f64, lang: Lang) -> String {
+    let whole_minutes = seconds >= 60.0 && (seconds % 60.0).abs() < 1e-9;
+    match (whole_minutes, lang) {
+        (true, Lang::Zh) => format!("{:.0} 分钟", seconds / 60.0),
+        (true, Lang::En) => format!("{:.0} min", seconds / 60.0),
+        (false, Lang::Zh) => format!("{seconds} 秒"),
+        (false, Lang::En) => format!("{seconds} s"),
+    }
+}
+
+/// Text of a day type.
+fn day_type_text(day_type: DayType, lang: Lang) -> &'static str {
+    let zh = lang == Lang::Zh;
+    match day_type {
+        DayType::Mon => {
+            if zh {
+                "周一"
+            } else {
+                "Mon"
+            }
+        }
+        DayType::Tue => {
+            if zh {
+                "周二"
+            } else {
+                "Tue"
+            }
+        }
+        DayType::Wed => {
+            if zh {
+                "周三"
+            } else {
+                "Wed"
+            }
+        }
+        DayType::Thu => {
+            if zh {
+                "周四"
+            } else {
+                "Thu"
+            }
+        }
+        DayType::Fri => {
+            if zh {
+                "周五"
+            } else {
+                "Fri"
+            }
+        }
+        DayType::Sat => {
+            if zh {
+                "周六"
+            } else {
+                "Sat"
+            }
+        }
+        DayType::Sun => {
+            if zh {
+                "周日"
+            } else {
+                "Sun"
+            }
+        }
+        DayType::Holiday => {
+            if zh {
+                "节假日"
+            } else {
+                "holiday"
+            }
+        }
+        DayType::MakeupWorkday => {
+            if zh {
+                "调休上班"
+            } else {
+                "make-up workday"
+            }
+        }
+    }
+}
+
+/// A note in the report's language.
+fn note_text(note: &Note, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let types = |v: &[DayType]| {
+        v.iter()
+            .map(|k| day_type_text(*k, lang))
+            .collect::<Vec<_>>()
+            .join(if zh { "、" } else { ", " })
+    };
+    match note {
+        Note::TrendOff { trend_days, needed } => {
+            if zh {
+                format!("可用于拟合趋势的天数 {trend_days} 少于 {needed}：不拟合趋势，按水平预测")
+            } else {
+                format!(
+                    "only {trend_days} days can feed the trend (need {needed}): no trend, flat level"
+                )
+            }
+        }
+        Note::TrendNotPositive => {
+            if zh {
+                "拟合出的趋势会使历史期内的需求降到零以下：不采用趋势，按水平预测".to_owned()
+            } else {
+                "the fitted trend falls to zero inside the history: not used, flat level".to_owned()
+            }
+        }
+        Note::Fallback { day_type, used } => {
+            if zh {
+                format!(
+                    "历史中没有{}，按{}的规律预测",
+                    day_type_text(*day_type, lang),
+                    types(used)
+                )
+            } else {
+                format!(
+                    "no {} in the history: forecast like {}",
+                    day_type_text(*day_type, lang),
+                    types(used)
+                )
+            }
+        }
+        Note::NoBacktest {
+            history_days,
+            needed,
+        } => {
+            if zh {
+                format!("历史只有 {history_days} 天（需 {needed} 天），无法留出最后一周计算 WAPE")
+            } else {
+                format!(
+                    "{history_days} days of history (need {needed}): no week can be held back for WAPE"
+                )
+            }
+        }
+    }
+}
+
+/// Remarks on the holiday data of the years the history and the week touch.
+fn holiday_notes(holidays: &HolidaySet, from: NaiveDate, to: NaiveDate, lang: Lang) -> Vec<String> {
+    holidays
+        .coverage(from, to)
+        .into_iter()
+        .filter_map(|(year, status)| match (status, lang) {
+            (Some(DataStatus::Official), _) => None,
+            (Some(DataStatus::StatutoryOnly), Lang::Zh) => {
+                Some(format!("{year} 年节假日数据仅含法定假日，不含调休安排"))
+            }
+            (Some(DataStatus::StatutoryOnly), Lang::En) => Some(format!(
+                "{year}: only statutory holidays are known, no bridging days or make-up days"
+            )),
+            (None, Lang::Zh) => Some(format!("没有 {year} 年的节假日数据：按无节假日处理")),
+            (None, Lang::En) => Some(format!(
+                "no holiday data for {year}: no public holidays assumed"
+            )),
+        })
+        .collect()
+}
+
+/// The JSON document of `plan site`.
+#[derive(Debug, Serialize)]
+struct SiteJson {
+    site: String,
+    name: String,
+    scene: &'static str,
+    week: String,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval_min: u32,
+    history: HistoryJson,
+    wape: Option<f64>,
+    backtest: Option<yardstick_core::planning::Backtest>,
+    model: yardstick_core::planning::Model,
+    queue: Option<QueueJson>,
+    field: Option<FieldJson>,
+    intervals: Vec<IntervalJson>,
+    days: Vec<FieldDayJson>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct HistoryJson {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    days: usize,
+    arrivals: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct QueueJson {
+    model: &'static str,
+    aht_s: f64,
+    aht_source: Source,
+    patience_s: Option<f64>,
+    patience_source: Source,
+    answer_within_s: f64,
+    answer_within_source: Source,
+    sl_target: Option<f64>,
+    sl_source: Source,
+    sl_basis: SlBasis,
+    max_abandon: Option<f64>,
+    max_abandon_source: Source,
+    max_occupancy: Option<f64>,
+    shrinkage: f64,
+    forecast_total: f64,
+    staff_hours: f64,
+    rostered_hours: Option<f64>,
+    short_intervals: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+struct IntervalJson {
+    date: NaiveDate,
+    day_type: DayType,
+    start: String,
+    forecast: f64,
+    agents: u32,
+    scheduled: u64,
+    roster: Option<u32>,
+    gap: Option<i64>,
+    service_level: f64,
+    asa_s: Option<f64>,
+    occupancy: f64,
+    p_abandon: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldJson {
+    onsite_h: f64,
+    onsite_source: Source,
+    travel_h: f64,
+    productive_h: f64,
+    limit_h: f64,
+    limit_source: Source,
+    slack_days: u32,
+    crew: u32,
+    scheduled: u64,
+    utilisation: f64,
+    shrinkage: f64,
+    #[serde(skip)]
+    shrinkage_text: String,
+    roster_on_time: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldDayJson {
+    date: NaiveDate,
+    day_type: DayType,
+    forecast: f64,
+    workload_h: f64,
+    /// Technicians to finish the day's orders the same day.
+    required: u32,
+    scheduled: u64,
+    roster: Option<u32>,
+    gap: Option<i64>,
+    backlog_h: f64,
+    late_with_roster: Option<bool>,
+}
+
+/// The report being built: its JSON and its text.
+struct SiteReport {
+    lang: Lang,
+    interval: IntervalLen,
+    json: SiteJson,
+    text: String,
+}
+
+/// Gap of a roster against staff to schedule.
+fn gap(roster: Option<u32>, scheduled: u64) -> Option<i64> {
+    roster.map(|r| i64::from(r) - i64::try_from(scheduled).unwrap_or(i64::MAX))
+}
+
+impl SiteReport {
+    fn new(
+        site: &Site,
+        week: &Week,
+        series: &SiteSeries,
+        fc: &Forecast,
+        holidays: &HolidaySet,
+        args: &SiteArgs,
+        lang: Lang,
+    ) -> Self {
+        let interval = series.history.interval();
+        let mut notes: Vec<String> = fc.notes.iter().map(|n| note_text(n, lang)).collect();
+        let first = series.history.first_date().unwrap_or(week.monday);
+        notes.extend(holiday_notes(holidays, first, week.sunday(), lang));
+        if site.scene == Scene::FieldCentre && args.interval.is_some() {
+            notes.push(match lang {
+                Lang::Zh => "装维中心按天规划：--interval 不适用".to_owned(),
+                Lang::En => {
+                    "field centres are planned per day: --interval does not apply".to_owned()
+                }
+            });
+        }
+        let json = SiteJson {
+            site: site.id.clone(),
+            name: site.name.get(lang).to_owned(),
+            scene: site.scene.as_str(),
+            week: week.label(),
+            from: week.monday,
+            to: week.sunday(),
+            interval_min: interval.minutes(),
+            history: HistoryJson {
+                from: series.history.first_date(),
+                to: series.history.last_date(),
+                days: series.history.len(),
+                arrivals: series.arrivals,
+            },
+            wape: fc.backtest.as_ref().and_then(|b| b.wape),
+            backtest: fc.backtest.clone(),
+            model: fc.model.clone(),
+            queue: None,
+            field: None,
+            intervals: Vec::new(),
+            days: Vec::new(),
+            notes,
+        };
+        let mut report = Self {
+            lang,
+            interval,
+            json,
+            text: String::new(),
+        };
+        report.text = report.header(site);
+        report
+    }
+
+    fn zh(&self) -> bool {
+        self.lang == Lang::Zh
+    }
+
+    /// Title, history, model and accuracy lines.
+    fn header(&self, site: &Site) -> String {
+        let j = &self.json;
+        let zh = self.zh();
+        let unit = if self.interval == IntervalLen::DAY {
+            if zh {
+                "按天".to_owned()
+            } else {
+                "per day".to_owned()
+            }
+        } else if zh {
+            format!("{} 分钟时段", self.interval.minutes())
+        } else {
+            format!("{}-minute intervals", self.interval.minutes())
+        };
+        let scene = site.scene.label(self.lang);
+        let m = &j.model;
+        let trend = if m.trend_fitted {
+            format!("{:+.2}", m.slope_per_day)
+        } else {
+            "0".to_owned()
+        };
+        let wape = j.backtest.as_ref().map_or_else(
+            || "—".to_owned(),
+            |b| {
+                let value = b.wape.map_or_else(|| "—".to_owned(), percent);
+                if zh {
+                    format!("{value}（留出 {} 至 {}）", b.from, b.to)
+                } else {
+                    format!("{value} (held back {} to {})", b.from, b.to)
+                }
+            },
+        );
+        let (hf, ht) = (
+            j.history.from.map_or_else(String::new, |d| d.to_string()),
+            j.history.to.map_or_else(String::new, |d| d.to_string()),
+        );
+        if zh {
+            format!(
+                "站点规划 {} {}（{scene}）— {}（{} 至 {}），{unit}\n\
+                 历史：{hf} 至 {ht}，{} 天，到达 {} 个\n\
+                 预测模型：水平 {:.1}/天，趋势 {trend}/天；预测准确度 WAPE {wape}\n",
+                j.site, j.name, j.week, j.from, j.to, j.history.days, j.history.arrivals, m.level
+            )
+        } else {
+            format!(
+                "Site plan {} {} ({scene}) — {} ({} to {}), {unit}\n\
+                 History: {hf} to {ht}, {} days, {} arrivals\n\
+                 Forecast model: level {:.1}/day, trend {trend}/day; accuracy WAPE {wape}\n",
+                j.site, j.name, j.week, j.from, j.to, j.history.days, j.history.arrivals, m.level
+            )
+        }
+    }
+
+    /// Staff per interval of a call centre or hall.
+    fn queue(
+        &mut self,
+        setup: &QueueSetup,
+        fc: &Forecast,
+        roster: Option<&Roster>,
+    ) -> anyhow::Result<()> {
+        let plan = &setup.plan;
+        let mut rows = Vec::new();
+        for day in &fc.days {
+            for (index, arrivals) in day.counts.iter().enumerate() {
+                let staff = staff_interval(*arrivals, self.interval, plan).map_err(|e| {
+                    InputError::new(format!(
+                        "{} {}: {e}",
+                        day.date,
+                        interval_label(self.interval, index)
+                    ))
+                })?;
+                let rostered = roster.map(|r| r.get(&(day.date, index)).copied().unwrap_or(0));
+                rows.push(self.interval_json(day.date, day.day_type, index, &staff, rostered));
+            }
+        }
+        let hours = self.interval.hours();
+        #[allow(clippy::cast_precision_loss, reason = "staff counts are small")]
+        let staff_hours = rows.iter().map(|r| r.scheduled as f64).sum::<f64>() * hours;
+        let rostered_hours = roster.map(|_| {
+            rows.iter()
+                .filter_map(|r| r.roster)
+                .map(f64::from)
+                .sum::<f64>()
+                * hours
+        });
+        let short = roster.map(|_| rows.iter().filter(|r| r.gap.is_some_and(|g| g < 0)).count());
+        self.json.queue = Some(QueueJson {
+            model: if plan.patience_s.is_some() {
+                "erlang_a"
+            } else {
+                "erlang_c"
+            },
+            aht_s: plan.aht_s,
+            aht_source: setup.aht.clone(),
+            patience_s: plan.patience_s,
+            patience_source: setup.patience.clone(),
+            answer_within_s: plan.targets.answer_within_s,
+            answer_within_source: setup.answer_within.clone(),
+            sl_target: plan.targets.service_level,
+            sl_source: setup.sl.clone(),
+            sl_basis: plan.basis,
+            max_abandon: plan.targets.max_abandon,
+            max_abandon_source: setup.abandon.clone(),
+            max_occupancy: plan.targets.max_occupancy,
+            shrinkage: plan.shrinkage.as_f64(),
+            forecast_total: fc.days.iter().map(|d| d.total).sum(),
+            staff_hours,
+            rostered_hours,
+            short_intervals: short,
+        });
+        self.json.intervals = rows;
+        self.text.push_str(&self.queue_text(setup));
+        Ok(())
+    }
+
+    fn interval_json(
+        &self,
+        date: NaiveDate,
+        day_type: DayType,
+        index: usize,
+        staff: &IntervalStaff,
+        roster: Option<u32>,
+    ) -> IntervalJson {
+        IntervalJson {
+            date,
+            day_type,
+            start: interval_label(self.interval, index),
+            forecast: staff.arrivals,
+            agents: staff.agents,
+            scheduled: staff.scheduled,
+            roster,
+            gap: gap(roster, staff.scheduled),
+            service_level: staff.service_level,
+            asa_s: staff.asa_s,
+            occupancy: staff.occupancy,
+            p_abandon: staff.p_abandon,
+        }
+    }
+
+    /// The queue lines, the interval table and the week's totals.
+    fn queue_text(&self, setup: &QueueSetup) -> String {
+        let mut out = self.queue_lines(setup);
+        out.push('\n');
+        out.push_str(&self.interval_table());
+        out.push_str(&self.queue_totals());
+        out.push_str(&self.notes_text());
+        out
+    }
+
+    /// The queue model and target lines.
+    fn queue_lines(&self, setup: &QueueSetup) -> String {
+        let zh = self.zh();
+        let lang = self.lang;
+        let plan = &setup.plan;
+        let mut out = String::new();
+        let patience = plan.patience_s.map_or_else(
+            || {
+                if zh {
+                    "无放弃记录（Erlang C）".to_owned()
+                } else {
+                    "no abandons (Erlang C)".to_owned()
+                }
+            },
+            |p| {
+                if zh {
+                    format!(
+                        "平均耐心 {p:.0} 秒（{}，Erlang A）",
+                        setup.patience.text(lang)
+                    )
+                } else {
+                    format!(
+                        "mean patience {p:.0} s ({}, Erlang A)",
+                        setup.patience.text(lang)
+                    )
+                }
+            },
+        );
+        let t = duration_text(plan.targets.answer_within_s, lang);
+        let sl = plan
+            .targets
+            .service_level
+            .map_or_else(|| "—".to_owned(), percent);
+        let hall = setup.scene == Scene::Hall;
+        let abandon = plan.targets.max_abandon.map_or_else(String::new, |b| {
+            let what = match (hall, zh) {
+                (true, true) => "过号/离队率",
+                (false, true) => "放弃率",
+                (true, false) => "no-show and walk-away rate",
+                (false, false) => "abandon rate",
+            };
+            if zh {
+                format!("，{what} ≤ {}（{}）", percent(b), setup.abandon.text(lang))
+            } else {
+                format!(", {what} ≤ {} ({})", percent(b), setup.abandon.text(lang))
+            }
+        });
+        let shrink = percent_text(&plan.shrinkage);
+        let (aht, sl_text) = match (hall, zh) {
+            (true, true) => ("平均办理时长", format!("{t}内叫号（剔除 {t}内离队）")),
+            (false, true) => ("平均处理时长", format!("{t}内应答（剔除 {t}内放弃）")),
+            (true, false) => (
+                "mean service time",
+                format!("called within {t} (excl. walk-aways before {t})"),
+            ),
+            (false, false) => (
+                "mean handling time",
+                format!("answered within {t} (excl. abandons before {t})"),
+            ),
+        };
+        if zh {
+            out.push_str(&format!(
+                "排队模型：{aht} {:.1} 秒（{}），{patience}\n\
+                 目标：{sl_text} ≥ {sl}（{}；时限来自 {}）{abandon}，损耗率 {shrink}\n",
+                plan.aht_s,
+                setup.aht.text(lang),
+                setup.sl.text(lang),
+                setup.answer_within.text(lang),
+            ));
+        } else {
+            out.push_str(&format!(
+                "Queue model: {aht} {:.1} s ({}), {patience}\n\
+                 Targets: {sl_text} ≥ {sl} ({}; threshold from {}){abandon}, shrinkage {shrink}\n",
+                plan.aht_s,
+                setup.aht.text(lang),
+                setup.sl.text(lang),
+                setup.answer_within.text(lang),
+            ));
+        }
+        out
+    }
+
+    /// The week's totals line.
+    fn queue_totals(&self) -> String {
+        let zh = self.zh();
+        let mut out = String::new();
+        if let Some(q) = &self.json.queue {
+            out.push_str(&if zh {
+                format!(
+                    "本周预测量 {:.0}，应排班人时 {:.1}",
+                    q.forecast_total, q.staff_hours
+                )
+            } else {
+                format!(
+                    "Week forecast {:.0}, staff-hours to schedule {:.1}",
+                    q.forecast_total, q.staff_hours
+                )
+            });
+            if let (Some(r), Some(n)) = (q.rostered_hours, q.short_intervals) {
+                out.push_str(&if zh {
+                    format!("；已排班人时 {r:.1}，缺员时段 {n} 个")
+                } else {
+                    format!("; rostered staff-hours {r:.1}, {n} intervals short")
+                });
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The interval table; intervals with no forecast, no staff and no roster are left
+    /// out so that closed hours do not fill the screen (the JSON has every interval).
+    fn interval_table(&self) -> String {
+        let zh = self.zh();
+        let with_roster = self.json.intervals.iter().any(|r| r.roster.is_some());
+        let mut header = vec![
+            if zh { "日期" } else { "date" },
+            if zh { "日类型" } else { "day" },
+            if zh { "时段" } else { "start" },
+            if zh { "预测量" } else { "forecast" },
+            if zh { "所需人数" } else { "required" },
+            if zh { "应排班" } else { "to schedule" },
+        ];
+        if with_roster {
+            header.extend([
+                if zh { "已排班" } else { "rostered" },
+                if zh { "缺口" } else { "gap" },
+            ]);
+        }
+        header.extend([
+            if zh { "服务水平" } else { "service level" },
+            if zh { "放弃率" } else { "abandon" },
+        ]);
+        let rows: Vec<Vec<String>> = self
+            .json
+            .intervals
+            .iter()
+            .filter(|r| r.forecast >= 0.005 || r.scheduled > 0 || r.roster.is_some_and(|s| s > 0))
+            .map(|r| {
+                let mut row = vec![
+                    r.date.to_string(),
+                    day_type_text(r.day_type, self.lang).to_owned(),
+                    r.start.clone(),
+                    format!("{:.1}", r.forecast),
+                    r.agents.to_string(),
+                    r.scheduled.to_string(),
+                ];
+                if with_roster {
+                    row.push(r.roster.map_or_else(|| "—".to_owned(), |s| s.to_string()));
+                    row.push(r.gap.map_or_else(|| "—".to_owned(), |g| format!("{g:+}")));
+                }
+                row.push(percent(r.service_level));
+                row.push(r.p_abandon.map_or_else(|| "—".to_owned(), percent));
+                row
+            })
+            .collect();
+        crate::table::render(&header, &rows)
+    }
+
+    /// Technicians per day of a field centre.
+    fn field(
+        &mut self,
+        params: FieldParams,
+        sources: FieldSources,
+        plan: &FieldPlan,
+        shrinkage: Shrinkage,
+        roster: Option<&Roster>,
+        fc: &Forecast,
+    ) -> anyhow::Result<()> {
+        let rostered: Option<Vec<u32>> = roster.map(|r| {
+            plan.days
+                .iter()
+                .map(|d| r.get(&(d.date, 0)).copied().unwrap_or(0))
+                .collect()
+        });
+        let check = match &rostered {
+            Some(staff) => {
+                let workload: Vec<f64> = plan.days.iter().map(|d| d.workload_h).collect();
+                let available = 1.0 - shrinkage.as_f64();
+                let capacity: Vec<f64> = staff
+                    .iter()
+                    .map(|s| f64::from(*s) * available * params.productive_h)
+                    .collect();
+                Some(
+                    field_check(&workload, &capacity, plan.slack_days)
+                        .map_err(|e| InputError::new(e.to_string()))?,
+                )
+            }
+            None => None,
+        };
+        self.json.days = plan
+            .days
+            .iter()
+            .zip(fc.days.iter().map(|d| d.day_type))
+            .enumerate()
+            .map(|(i, (d, day_type))| {
+                let r = rostered.as_ref().and_then(|v| v.get(i).copied());
+                FieldDayJson {
+                    date: d.date,
+                    day_type,
+                    forecast: d.orders,
+                    workload_h: d.workload_h,
+                    required: d.balance,
+                    scheduled: shrinkage.scheduled_agents(d.balance),
+                    roster: r,
+                    gap: gap(r, shrinkage.scheduled_agents(d.balance)),
+                    backlog_h: d.backlog_h,
+                    late_with_roster: check.as_ref().and_then(|c| c.late.get(i).copied()),
+                }
+            })
+            .collect();
+        self.json.field = Some(FieldJson {
+            onsite_h: params.onsite_h,
+            onsite_source: sources.onsite,
+            travel_h: params.travel_h,
+            productive_h: params.productive_h,
+            limit_h: params.limit_h,
+            limit_source: sources.limit,
+            slack_days: plan.slack_days,
+            crew: plan.crew,
+            scheduled: plan.scheduled,
+            utilisation: plan.utilisation,
+            shrinkage: shrinkage.as_f64(),
+            shrinkage_text: percent_text(&shrinkage),
+            roster_on_time: check.as_ref().map(|c| c.on_time()),
+        });
+        self.text.push_str(&self.field_text());
+        Ok(())
+    }
+
+    /// The field lines, the day table and the verdict on the roster.
+    fn field_text(&self) -> String {
+        let zh = self.zh();
+        let lang = self.lang;
+        let mut out = String::new();
+        let Some(f) = &self.json.field else {
+            return out;
+        };
+        if zh {
+            out.push_str(&format!(
+                "装维模型：每单现场 {:.0} 分钟（{}）+ 路途 {:.0} 分钟，每人每天有效工时 {:.1} 小时；\
+                 时限 {:.0} 小时（{}，可结转 {} 天）\n",
+                f.onsite_h * 60.0,
+                f.onsite_source.text(lang),
+                f.travel_h * 60.0,
+                f.productive_h,
+                f.limit_h,
+                f.limit_source.text(lang),
+                f.slack_days
+            ));
+        } else {
+            out.push_str(&format!(
+                "Field model: {:.0} min on site per order ({}) + {:.0} min travel, {:.1} productive h per technician per day; \
+                 limit {:.0} h ({}, {} day(s) of carry-over)\n",
+                f.onsite_h * 60.0,
+                f.onsite_source.text(lang),
+                f.travel_h * 60.0,
+                f.productive_h,
+                f.limit_h,
+                f.limit_source.text(lang),
+                f.slack_days
+            ));
+        }
+        out.push('\n');
+        out.push_str(&self.day_table());
+        out.push_str(&if zh {
+            format!(
+                "每天固定班组：{} 人在岗（应排班 {} 人，损耗率 {}）即可利用 {} 天结转在时限内完成，\
+                 工时利用率 {}\n",
+                f.crew,
+                f.scheduled,
+                f.shrinkage_text,
+                f.slack_days,
+                percent(f.utilisation)
+            )
+        } else {
+            format!(
+                "Same crew every day: {} on duty ({} to schedule, shrinkage {}) meet the limit \
+                 with {} day(s) of carry-over; utilisation {}\n",
+                f.crew,
+                f.scheduled,
+                f.shrinkage_text,
+                f.slack_days,
+                percent(f.utilisation)
+            )
+        });
+        if let Some(on_time) = f.roster_on_time {
+            let late: Vec<String> = self
+                .json
+                .days
+                .iter()
+                .filter(|d| d.late_with_roster == Some(true))
+                .map(|d| d.date.to_string())
+                .collect();
+            out.push_str(&match (on_time, zh) {
+                (true, true) => "按此排班，所有工单可在时限内完成\n".to_owned(),
+                (true, false) => {
+                    "With this roster every order is completed within the limit\n".to_owned()
+                }
+                (false, true) => format!("按此排班，以下日期的工单会超时：{}\n", late.join("、")),
+                (false, false) => format!(
+                    "With this roster orders of these days miss the limit: {}\n",
+                    late.join(", ")
+                ),
+            });
+        }
+        out.push_str(&self.notes_text());
+        out
+    }
+
+    fn day_table(&self) -> String {
+        let zh = self.zh();
+        let with_roster = self.json.days.iter().any(|d| d.roster.is_some());
+        let mut header = vec![
+            if zh { "日期" } else { "date" },
+            if zh { "日类型" } else { "day" },
+            if zh {
+                "预测工单"
+            } else {
+                "forecast orders"
+            },
+            if zh {
+                "工作量（人时）"
+            } else {
+                "workload (h)"
+            },
+            if zh {
+                "当日所需人数"
+            } else {
+                "required (same day)"
+            },
+            if zh { "应排班" } else { "to schedule" },
+        ];
+        if with_roster {
+            header.extend([
+                if zh { "已排班" } else { "rostered" },
+                if zh { "缺口" } else { "gap" },
+                if zh { "按时" } else { "on time" },
+            ]);
+        }
+        let rows: Vec<Vec<String>> = self
+            .json
+            .days
+            .iter()
+            .map(|d| {
+                let mut row = vec![
+                    d.date.to_string(),
+                    day_type_text(d.day_type, self.lang).to_owned(),
+                    format!("{:.1}", d.forecast),
+                    format!("{:.1}", d.workload_h),
+                    d.required.to_string(),
+                    d.scheduled.to_string(),
+                ];
+                if with_roster {
+                    row.push(d.roster.map_or_else(|| "—".to_owned(), |s| s.to_string()));
+                    row.push(d.gap.map_or_else(|| "—".to_owned(), |g| format!("{g:+}")));
+                    row.push(match (d.late_with_roster, zh) {
+                        (Some(false), true) => "是".to_owned(),
+                        (Some(true), true) => "否".to_owned(),
+                        (Some(false), false) => "yes".to_owned(),
+                        (Some(true), false) => "no".to_owned(),
+                        (None, _) => "—".to_owned(),
+                    });
+                }
+                row
+            })
+            .collect();
+        crate::table::render(&header, &rows)
+    }
+
+    fn notes_text(&self) -> String {
+        if self.json.notes.is_empty() {
+            return String::new();
+        }
+        let title = if self.zh() { "说明" } else { "Notes" };
+        let mut out = format!("{title}{}\n", if self.zh() { "：" } else { ":" });
+        for n in &self.json.notes {
+            out.push_str(&format!("  - {n}\n"));
+        }
+        out
+    }
 }
 
 #[cfg(test)]

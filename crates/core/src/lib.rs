@@ -16,6 +16,7 @@ pub mod guideline;
 pub mod measure;
 pub mod org;
 pub mod period;
+pub mod planning;
 pub mod queueing;
 pub mod records;
 pub mod vocab;

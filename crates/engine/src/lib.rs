@@ -15,3 +15,4 @@ pub mod import;
 pub mod layout;
 pub mod parse;
 pub mod schema;
+pub mod series;
