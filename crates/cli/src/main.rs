@@ -108,7 +108,7 @@ enum Command {
     /// Validate, show and compare guideline versions.
     #[command(subcommand)]
     Guideline(guideline_cmd::GuidelineCommand),
-    /// Staffing plans from queueing maths (Erlang C / Erlang A).
+    /// Plans: staffing from queueing maths (Erlang C / A), and per-site forecasts with required staff.
     Plan {
         #[command(subcommand)]
         cmd: plan::PlanCommand,
@@ -194,7 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(DemoCommand::Generate(args)) => quickstart::generate(&args).map(|_| ()),
         Command::Quickstart(args) => quickstart::run(&dir, &args, lang),
         Command::Guideline(cmd) => guideline_cmd::run(cmd),
-        Command::Plan { cmd } => plan::run(cmd, lang),
+        Command::Plan { cmd } => plan::run(cmd, lang, &dir),
     }
 }
 

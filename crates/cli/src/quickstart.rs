@@ -42,6 +42,10 @@ pub struct QuickstartArgs {
     /// Days of demo records.
     #[arg(long, default_value_t = 90)]
     pub days: u32,
+    /// Last day of the demo records (default: yesterday in China Standard Time); the
+    /// last full month up to it is evaluated.
+    #[arg(long)]
+    pub end: Option<NaiveDate>,
     /// Stop after the summary (the web app is not built yet, so quickstart always stops;
     /// the flag is accepted so scripts can rely on it).
     #[arg(long)]
@@ -114,7 +118,7 @@ pub fn run(dir: &DataDir, args: &QuickstartArgs, lang: Lang) -> Result<()> {
     let t0 = Instant::now();
     prepare(dir)?;
     let input = dir.root().join("demo-input");
-    let end = yesterday();
+    let end = args.end.unwrap_or_else(yesterday);
     let summary = generate(&GenerateArgs {
         seed: args.seed,
         days: args.days,
