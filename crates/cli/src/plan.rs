@@ -879,7 +879,15 @@ fn load_series(args: &SiteArgs, dir: &DataDir, week: &Week) -> anyhow::Result<(S
                 }
             }
         };
-        let from = week.monday - Days::new(u64::from(args.history_weeks) * 7);
+        let from = week
+            .monday
+            .checked_sub_days(Days::new(u64::from(args.history_weeks) * 7))
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "--history-weeks {} reaches before the calendar starts",
+                    args.history_weeks
+                ))
+            })?;
         let to = week.monday - Days::new(1);
         let series = site_series(dir, &store, &org, &site.id, (from, to), interval)
             .await

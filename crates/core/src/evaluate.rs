@@ -499,18 +499,25 @@ fn weighted(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
     (sw > 0.0).then(|| swx / sw)
 }
 
-fn item_score(method: ItemMethod, answer: Answer) -> Option<f64> {
+/// Score of one answer in [0, 1]; `None` leaves the item out of the denominator.
+///
+/// N/A leaves the item out only where the guideline allows N/A; elsewhere it scores 0,
+/// so a veto item cannot be dodged. A pass/fail answer on a graded item scores its
+/// extremes (pass = full marks, fail = 0); a grade on a pass/fail item passes from 2 of
+/// 4 up. Out-of-range grades are capped at 4, and points that are not a finite number
+/// score 0.
+fn item_score(method: ItemMethod, na_allowed: bool, answer: Answer) -> Option<f64> {
     match (method, answer) {
-        (_, Answer::NotApplicable) => None,
-        (ItemMethod::PassFail, Answer::Pass) => Some(1.0),
-        (ItemMethod::PassFail, Answer::Fail) => Some(0.0),
-        (ItemMethod::Scale0To4, Answer::Scale(v)) => Some(f64::from(v.min(4)) / 4.0),
-        (ItemMethod::Points { max }, Answer::Points(p)) => Some((p / max).clamp(0.0, 1.0)),
-        // An answer of the wrong shape is treated as the item's worst score: `fail` on a
-        // scale item is 0, `pass` on a scale item is full marks.
-        (_, Answer::Fail) => Some(0.0),
+        (_, Answer::NotApplicable) => (!na_allowed).then_some(0.0),
         (_, Answer::Pass) => Some(1.0),
+        (_, Answer::Fail) => Some(0.0),
+        (ItemMethod::Scale0To4, Answer::Scale(v)) => Some(f64::from(v.min(4)) / 4.0),
         (ItemMethod::PassFail, Answer::Scale(v)) => Some(if v >= 2 { 1.0 } else { 0.0 }),
+        (ItemMethod::Points { max }, Answer::Points(p)) => Some(if p.is_finite() {
+            (p / max).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }),
         (ItemMethod::PassFail | ItemMethod::Scale0To4, Answer::Points(_))
         | (ItemMethod::Points { .. }, Answer::Scale(_)) => None,
     }
@@ -544,7 +551,7 @@ fn audit_scores(inputs: &Inputs<'_>, site: &Site) -> (BTreeMap<String, f64>, Vec
                 continue;
             };
             items_answered += item.weight;
-            if let Some(s) = item_score(item.method, *answer) {
+            if let Some(s) = item_score(item.method, item.na_allowed, *answer) {
                 pairs.push((item.weight, s));
                 if item.veto && s <= 0.0 {
                     vetoes.push(item.id.clone());
@@ -761,6 +768,56 @@ fn rank(sites: &mut [SiteResult]) {
     }
 }
 
+/// Count-weighted indicator values of a node: the merged states of every site under it
+/// and of records attributed to the node itself or to nodes under it (complaints filed
+/// against a city, say). A rate divides only the events of the places whose users are
+/// known by those users (or by the node's own subscriber base when it has one), so
+/// places without a subscriber base never inflate it.
+fn node_lines(inputs: &Inputs<'_>, node: &str, under_sites: &BTreeSet<String>) -> Vec<NodeLine> {
+    let g = inputs.guideline;
+    let mut places: BTreeSet<String> = under_sites.clone();
+    places.extend(inputs.org.nodes_under(node).iter().map(|n| n.id.clone()));
+    let own_users = users_for(inputs, node);
+    let with_users: BTreeSet<&String> = places
+        .iter()
+        .filter(|p| users_for(inputs, p).is_some())
+        .collect();
+    let rate_users: Option<u64> = own_users.or_else(|| {
+        (!with_users.is_empty())
+            .then(|| with_users.iter().filter_map(|p| users_for(inputs, p)).sum())
+    });
+    let mut merged: BTreeMap<(String, String), MeasureState> = BTreeMap::new();
+    for (k, st) in inputs
+        .states
+        .iter()
+        .filter(|(k, _)| places.contains(&k.site))
+    {
+        let is_rate = g
+            .indicator(&k.indicator)
+            .is_some_and(|i| matches!(i.measure, Measure::RatePer { .. }));
+        if is_rate && own_users.is_none() && !with_users.contains(&k.site) {
+            continue;
+        }
+        merged
+            .entry((k.indicator.clone(), k.stratum.clone()))
+            .or_default()
+            .merge(st);
+    }
+    merged
+        .iter()
+        .filter_map(|((ind, stratum), st)| {
+            let i = g.indicator(ind)?;
+            let (value, sample, _) = indicator_value(i, st, rate_users);
+            Some(NodeLine {
+                indicator: ind.clone(),
+                stratum: stratum.clone(),
+                value,
+                sample,
+            })
+        })
+        .collect()
+}
+
 fn evaluate_node(inputs: &Inputs<'_>, node: &str, sites: &[SiteResult]) -> NodeResult {
     let g = inputs.guideline;
     let under: BTreeSet<String> = inputs
@@ -806,34 +863,7 @@ fn evaluate_node(inputs: &Inputs<'_>, node: &str, sites: &[SiteResult]) -> NodeR
             .find(|l| t >= l.min_score)
             .map(|l| l.rank)
     });
-    let mut merged: BTreeMap<(String, String), MeasureState> = BTreeMap::new();
-    for (k, st) in inputs
-        .states
-        .iter()
-        .filter(|(k, _)| under.contains(&k.site))
-    {
-        merged
-            .entry((k.indicator.clone(), k.stratum.clone()))
-            .or_default()
-            .merge(st);
-    }
-    let node_users: Option<u64> = users_for(inputs, node).or_else(|| {
-        let v: Vec<u64> = under.iter().filter_map(|s| users_for(inputs, s)).collect();
-        (!v.is_empty()).then(|| v.iter().sum())
-    });
-    let lines = merged
-        .iter()
-        .filter_map(|((ind, stratum), st)| {
-            let i = g.indicator(ind)?;
-            let (value, sample, _) = indicator_value(i, st, node_users);
-            Some(NodeLine {
-                indicator: ind.clone(),
-                stratum: stratum.clone(),
-                value,
-                sample,
-            })
-        })
-        .collect();
+    let lines = node_lines(inputs, node, &under);
     NodeResult {
         node: node.to_string(),
         sites: u32::try_from(under.len()).unwrap_or(u32::MAX),

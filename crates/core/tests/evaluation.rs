@@ -93,6 +93,7 @@ id = "P1b"
 text_zh = "服务礼仪"
 text_en = "Courtesy"
 method = "scale_0_4"
+na_allowed = true
 
 [[clause]]
 id = "E1"
@@ -383,4 +384,112 @@ fn an_unknown_scope_is_an_error() {
     };
     let e = evaluate(&inputs).expect_err("unknown scope");
     assert!(e.to_string().contains("nowhere"));
+}
+
+#[test]
+fn node_roll_ups_count_node_records_and_rate_only_places_with_users() {
+    let extra = r#"
+[[indicator]]
+id = "AP"
+name_zh = "百万用户申诉率"
+name_en = "Appeals per million users"
+scenes = ["hall", "call_centre", "field_centre"]
+kind = "complaint"
+filter = "appealed"
+measure = { type = "rate_per", per = 1000000 }
+unit = "per 1e6 users"
+direction = "lower_better"
+weight = 0
+
+[[indicator]]
+id = "N"
+name_zh = "投诉量"
+name_en = "Complaints"
+scenes = ["hall", "call_centre", "field_centre"]
+kind = "complaint"
+measure = { type = "count" }
+unit = "complaints"
+direction = "lower_better"
+weight = 0
+"#;
+    let g = load("mini.toml", &format!("{GUIDELINE}{extra}")).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let count = |n: usize| {
+        let mut s = MeasureState::new();
+        for _ in 0..n {
+            s.observe(&Row::new()).expect("count");
+        }
+        s
+    };
+    let mut states = BTreeMap::new();
+    // Appeals: A 2 (100 000 users), B 5 (no subscriber base), the city itself 1.
+    states.insert(key("A", "AP"), count(2));
+    states.insert(key("B", "AP"), count(5));
+    states.insert(key("c", "AP"), count(1));
+    // Complaints: A 10, B 20, filed against the city 3.
+    states.insert(key("A", "N"), count(10));
+    states.insert(key("B", "N"), count(20));
+    states.insert(key("c", "N"), count(3));
+    let users = BTreeMap::from([("A".to_string(), 100_000)]);
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states,
+        users,
+        audits: Vec::new(),
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let city = ev.nodes.iter().find(|n| n.node == "c").expect("city");
+    let line = |id: &str| city.lines.iter().find(|l| l.indicator == id).expect("line");
+    // Count: 10 + 20 + 3 (the city's own) = 33.
+    assert_eq!(line("N").value, Some(33.0));
+    // Rate: only A has users, so only A's appeals count: 2 × 1 000 000 ÷ 100 000 = 20
+    // (not (2 + 5 + 1) ÷ 100 000 × 10⁶ = 80), sample = 100 000 users.
+    assert_eq!((line("AP").value, line("AP").sample), (Some(20.0), 100_000));
+    // Site A alone: the same 20 per million; site B has no users: no rate.
+    let a = ev.sites.iter().find(|s| s.site == "A").expect("A");
+    assert_eq!(
+        a.lines
+            .iter()
+            .find(|l| l.indicator == "AP")
+            .and_then(|l| l.value),
+        Some(20.0)
+    );
+    let b = ev.sites.iter().find(|s| s.site == "B").expect("B");
+    assert_eq!(
+        b.lines
+            .iter()
+            .find(|l| l.indicator == "AP")
+            .and_then(|l| l.value),
+        None
+    );
+}
+
+#[test]
+fn not_applicable_where_the_guideline_forbids_it_counts_as_a_failure() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let mut f = fixture();
+    // Site A answers the veto item E1b (N/A not allowed) "not applicable": it scores 0, so
+    // the veto red line fires and caps A at L1, instead of the item leaving the
+    // denominator and A keeping its L5.
+    f.audits[3] = answer("A", "E1b", Answer::NotApplicable);
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let a = ev.sites.iter().find(|s| s.site == "A").expect("A");
+    assert_eq!(a.red_lines, ["RL-VETO"]);
+    assert_eq!(a.level, Some(1));
+    // E1 = (1 × 2/3 + 2 × 0) / 3 = 2/9.
+    let e1 = a.clauses.iter().find(|c| c.id == "E1").expect("E1");
+    assert!(close(e1.audit.expect("audit"), 2.0 / 9.0));
 }

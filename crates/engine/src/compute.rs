@@ -272,7 +272,7 @@ impl Row for RowView<'_, '_> {
                     reason = "millisecond spans are far below 2^53"
                 )]
                 (Value::Null, Value::Ts(r)) => {
-                    Value::Num((self.period_end - r) as f64 / 86_400_000.0)
+                    Value::Num(self.period_end.saturating_sub(r) as f64 / 86_400_000.0)
                 }
                 _ => Value::Null,
             };
@@ -369,8 +369,15 @@ impl Scan<'_> {
             .copied()
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let next = self.period.to.succ_opt().unwrap_or(self.period.to);
-        next.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(tz).earliest())
+        let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
+        // Where a clock change skips local midnight, the day starts at the first instant
+        // that exists (at most a few hours later).
+        (0..4)
+            .find_map(|h| {
+                (midnight + chrono::TimeDelta::hours(h))
+                    .and_local_timezone(tz)
+                    .earliest()
+            })
             .map_or(i64::MAX, |t| t.timestamp_millis())
     }
 
@@ -453,6 +460,7 @@ impl Scan<'_> {
     ) -> Result<u64, ComputeError> {
         let all = self.load()?;
         let flags = self.flags(&all);
+        let mut ends: HashMap<String, i64> = HashMap::new();
         let mut pos = 0u64;
         let mut scanned = 0u64;
         for (batch_id, batches) in &all {
@@ -476,7 +484,9 @@ impl Scan<'_> {
                         pos: p,
                         calendar: self.calendars.get(&site),
                         area: self.areas.get(&site).copied(),
-                        period_end: self.period_end(&site),
+                        period_end: *ends
+                            .entry(site.clone())
+                            .or_insert_with(|| self.period_end(&site)),
                     };
                     f(&site, day, &view);
                 }

@@ -3,12 +3,12 @@
 //!
 //! SQLite (embedded, one file in the data directory) is the default backend; the SQL is
 //! plain and the migrations live per backend under `migrations/<backend>/`, so a
-//! PostgreSQL backend can follow without redesign. "Not found" and constraint
-//! violations are mapped to [`StoreError`] here, in one place.
+//! PostgreSQL backend can follow without redesign. Database errors reach callers as
+//! [`StoreError::Db`]; the schema's own checks (accounting adds up, one batch per file
+//! content, frozen evaluations) are enforced by the database itself.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -133,8 +133,10 @@ impl Store {
     /// # Errors
     /// When the file cannot be opened or migrated.
     pub async fn open(path: &Path) -> Result<Store> {
-        let url = format!("sqlite://{}", path.display());
-        let opts = SqliteConnectOptions::from_str(&url)?
+        // The path is given as a file name, not inside a URL, so `?`, `#` or `%` in a
+        // directory name cannot be misread.
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)

@@ -160,6 +160,12 @@ async fn frozen_evaluations_cannot_be_modified() {
         .await
         .expect_err("frozen");
     assert!(err.to_string().contains("frozen"), "{err}");
+    let err = sqlx::query("DELETE FROM evaluation WHERE id = ?")
+        .bind(id)
+        .execute(&mut conn)
+        .await
+        .expect_err("undeletable");
+    assert!(err.to_string().contains("cannot be deleted"), "{err}");
     let list = store.evaluations().await.expect("list");
     assert_eq!((list.len(), list[0].period.as_str()), (1, "2026-10"));
 }

@@ -51,10 +51,12 @@ pub fn observe(
             numerator,
             denominator,
         } => {
-            let o = with_value(Obs::new(), num(&expr::eval(&numerator.expr, row)));
-            match num(&expr::eval(&denominator.expr, row)) {
-                Some(d) => o.with_den(d),
-                None => o,
+            // A row adds to the sums only when both sides are known, so Σ num ÷ Σ den
+            // compares like with like.
+            let n = num(&expr::eval(&numerator.expr, row));
+            match (n, num(&expr::eval(&denominator.expr, row))) {
+                (Some(n), Some(d)) => Obs::new().with_value(n).with_den(d),
+                _ => Obs::new(),
             }
         }
         Measure::ServiceLevel(spec) => match classify(spec, row) {
