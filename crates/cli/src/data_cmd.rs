@@ -271,15 +271,15 @@ pub fn evaluate(
         let ev = run_evaluation(dir, &store, &g, &org, &period, scope).await?;
         match format {
             EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&ev)?),
-            EvalFormat::Csv => print!("{}", csv(&ev)),
-            EvalFormat::Table => print!("{}", summary(&ev, &org, &g, lang, usize::MAX)),
+            EvalFormat::Csv => print!("{}", csv(&ev)?),
+            EvalFormat::Table => print!("{}", summary(&ev, &org, &g, lang)),
         }
         Ok(ev)
     })
 }
 
-/// Evaluates the whole organisation for a period and returns the ranked summary (top
-/// and bottom sites) as text, for quickstart.
+/// Evaluates the whole organisation for a period and returns the ranked summary as text,
+/// for quickstart.
 ///
 /// # Errors
 /// On a store failure.
@@ -289,7 +289,7 @@ pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<Stri
         let store = open(dir).await?;
         let org = org(&store).await?;
         let ev = run_evaluation(dir, &store, &g, &org, period, None).await?;
-        Ok(summary(&ev, &org, &g, lang, usize::MAX))
+        Ok(summary(&ev, &org, &g, lang))
     })
 }
 
@@ -308,6 +308,11 @@ pub async fn run_evaluation(
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
     let computed = yardstick_engine::compute::compute(dir, store, g, org, period).await?;
+    // Rows that passed an indicator's filter but could not be counted are reported, never
+    // dropped silently.
+    for (problem, n) in &computed.row_problems {
+        eprintln!("warning: {n} row(s) left out of {problem}");
+    }
     let inputs = Inputs {
         guideline: g,
         org,
@@ -332,39 +337,47 @@ pub async fn run_evaluation(
     Ok(ev)
 }
 
-fn csv(ev: &Evaluation) -> String {
-    let mut out = String::from(
-        "site,scene,peer_group,total,level,rank,peers,percentile,management,results,red_lines\n",
-    );
+fn csv(ev: &Evaluation) -> Result<String> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "site",
+        "scene",
+        "peer_group",
+        "total",
+        "level",
+        "rank",
+        "peers",
+        "percentile",
+        "management",
+        "results",
+        "red_lines",
+    ])?;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.1}"));
     for s in &ev.sites {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
-            s.site,
-            s.scene.as_str(),
-            s.peer_group,
-            num(s.total, 1).replace('—', ""),
+        w.write_record([
+            s.site.clone(),
+            s.scene.as_str().to_string(),
+            s.peer_group.clone(),
+            opt(s.total),
             s.level.map_or(String::new(), |l| format!("L{l}")),
             s.rank.map_or(String::new(), |r| r.to_string()),
-            s.peers,
-            num(s.percentile, 1).replace('—', ""),
-            num(s.management, 1).replace('—', ""),
-            num(s.results, 1).replace('—', ""),
-            s.red_lines.join(";")
-        ));
+            s.peers.to_string(),
+            opt(s.percentile),
+            opt(s.management),
+            opt(s.results),
+            s.red_lines.join(";"),
+        ])?;
     }
-    out
+    Ok(String::from_utf8(
+        w.into_inner()
+            .map_err(|e| anyhow::anyhow!("writing CSV: {e}"))?,
+    )?)
 }
 
-/// A readable summary: sites ranked by total (at most `limit` rows), with their weakest
-/// indicators and red lines.
+/// A readable summary: every site ranked by total (best first), with its level, rank in
+/// its peer group, red lines and weakest indicators, then the level distribution.
 #[must_use]
-pub fn summary(
-    ev: &Evaluation,
-    org: &Organisation,
-    g: &Guideline,
-    lang: Lang,
-    limit: usize,
-) -> String {
+pub fn summary(ev: &Evaluation, org: &Organisation, g: &Guideline, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     let h = |a: &'static str, b: &'static str| if zh { a } else { b };
     let mut sites: Vec<_> = ev.sites.iter().collect();
@@ -376,7 +389,6 @@ pub fn summary(
     });
     let rows: Vec<Vec<String>> = sites
         .iter()
-        .take(limit)
         .map(|s| {
             let name = org
                 .site(&s.site)

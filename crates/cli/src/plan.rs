@@ -347,12 +347,12 @@ impl Plan {
         let rows = self.table_rows(lang);
         let width = rows
             .iter()
-            .map(|(label, _)| display_width(label))
+            .map(|(label, _)| crate::table::width(label))
             .max()
             .unwrap_or(0);
         let mut text = String::new();
         for (label, value) in rows {
-            let padding = " ".repeat(width - display_width(&label) + 2);
+            let padding = " ".repeat(width - crate::table::width(&label) + 2);
             text.push_str(&label);
             text.push_str(&padding);
             text.push_str(&value);
@@ -493,19 +493,6 @@ fn percent_text(shrinkage: &Shrinkage) -> String {
     let text = format!("{:.4}", 100.0 * shrinkage.as_f64());
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text}%")
-}
-
-/// Terminal columns taken by `text`: East Asian wide and full-width characters take
-/// two, so that Chinese labels line up.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| {
-            let wide = matches!(u32::from(c),
-                0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
-                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
-            if wide { 2 } else { 1 }
-        })
-        .sum()
 }
 
 /// Inputs that may appear as batch columns, in the order of the help text.
@@ -2179,9 +2166,9 @@ mod tests {
 
     #[test]
     fn chinese_labels_count_two_columns_per_character() {
-        assert_eq!(display_width("坐席数"), 6);
-        assert_eq!(display_width("话务量（Erlang）"), 6 + 2 + 6 + 2);
-        assert_eq!(display_width("Agents"), 6);
+        assert_eq!(crate::table::width("坐席数"), 6);
+        assert_eq!(crate::table::width("话务量（Erlang）"), 6 + 2 + 6 + 2);
+        assert_eq!(crate::table::width("Agents"), 6);
     }
 
     #[test]

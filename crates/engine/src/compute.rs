@@ -17,7 +17,7 @@ use arrow_schema::DataType;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use yardstick_core::calendar::{BusinessCalendar, WeeklyHours, clock};
+use yardstick_core::calendar::{BusinessCalendar, clock};
 use yardstick_core::evaluate::StateKey;
 use yardstick_core::expr::{Row, Value};
 use yardstick_core::guideline::{Guideline, Indicator, Observed, in_stratum, observe};
@@ -131,13 +131,10 @@ fn site_context(org: &Organisation) -> (HashMap<String, Tz>, HashMap<String, Bus
         .iter()
         .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
         .collect();
-    let calendars = tz
+    let calendars = org
+        .sites
         .iter()
-        .filter_map(|(s, t)| {
-            BusinessCalendar::new(*t, WeeklyHours::default())
-                .ok()
-                .map(|c| (s.clone(), c))
-        })
+        .filter_map(|s| org.calendar_of(s).ok().map(|c| (s.id.clone(), c)))
         .collect();
     (tz, calendars)
 }
@@ -531,7 +528,11 @@ impl Scan<'_> {
                                 ))
                                 .or_default() += 1;
                         }
-                        Err(e) => *problems.entry(format!("{}: {e}", ind.id)).or_default() += 1,
+                        Err(e) => {
+                            *problems
+                                .entry(format!("{}: {}", ind.id, problem_kind(&e)))
+                                .or_default() += 1
+                        }
                     }
                 }
             }
@@ -670,6 +671,18 @@ pub async fn drill(
     })?;
     out.values.sort_by(f64::total_cmp);
     Ok(out)
+}
+
+/// A short, bounded description of why a row's value could not be recorded (the value
+/// itself is left out so the report has one line per kind of problem).
+fn problem_kind(e: &yardstick_core::measure::MeasureError) -> &'static str {
+    use yardstick_core::measure::MeasureError as M;
+    match e {
+        M::NotFinite { .. } => "value is not a finite number",
+        M::Negative { .. } => "negative value where only values ≥ 0 make sense",
+        M::TooLarge { .. } => "value too large",
+        _ => "value could not be recorded",
+    }
 }
 
 /// Record strata an indicator is computed for: all records, plus each stratum a target names.

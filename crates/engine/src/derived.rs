@@ -97,7 +97,7 @@ pub struct KeyRow {
     pub at: i64,
     /// Window start (ms), if known.
     pub from: Option<i64>,
-    /// Position: file index << 32 | row index.
+    /// Position of the row in the scan (a running counter over every row read).
     pub pos: u64,
 }
 

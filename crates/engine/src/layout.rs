@@ -27,12 +27,6 @@ impl DataDir {
         self.root.join("meta.sqlite")
     }
 
-    /// Directory of one kind's partition for a month.
-    #[must_use]
-    pub fn partition(&self, kind: &str, month: &str) -> PathBuf {
-        self.root.join("records").join(kind).join(month)
-    }
-
     /// Relative path of a batch file (as stored in the manifest). `part` tells apart the
     /// files of different import runs that got the same batch id (a run killed before
     /// its commit, or a concurrent one): the importer passes a number unique to the run,
@@ -46,14 +40,6 @@ impl DataDir {
     #[must_use]
     pub fn abs(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
-    }
-
-    /// Quarantine file of a batch.
-    #[must_use]
-    pub fn quarantine(&self, kind: &str, batch: i64) -> PathBuf {
-        self.root
-            .join("quarantine")
-            .join(format!("b{batch}-{kind}.csv"))
     }
 
     /// Quarantine file of one import run: like [`DataDir::quarantine`] with the run's

@@ -1,7 +1,8 @@
 //! The expression syntax tree, with the values and types it computes.
 //!
-//! The tree is public because the engine translates it into DataFusion expressions; the
-//! reference evaluator in `eval.rs` fixes what each node means.
+//! The tree is public so that query engines can translate it (a DataFusion translation
+//! is planned for the scale-out path); the reference evaluator in `eval.rs` fixes what
+//! each node means, and is what the engine runs today.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

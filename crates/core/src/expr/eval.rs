@@ -1,6 +1,7 @@
 //! Reference evaluator: the meaning of an expression on one record, row by row.
 //!
-//! It is the oracle the engine's DataFusion translation is tested against, so it follows
+//! The engine evaluates every stored row with it, and any faster translation (such as
+//! the planned DataFusion one) must agree with it, so it follows
 //! SQL: NULL propagates through arithmetic and comparisons, `AND`/`OR`/`NOT` use
 //! three-valued logic, `IN` with no match but a NULL candidate is NULL, and
 //! `coalesce`/`least`/`greatest` skip NULLs (as PostgreSQL and DataFusion do). Division

@@ -401,7 +401,8 @@ pub struct ScoringModel {
     pub results_points: f64,
     /// Default minimum sample size.
     pub min_sample: u64,
-    /// Weights of scenes when organisation nodes combine scenes; `None` key = cross-scene.
+    /// Weights of scenes when organisation nodes combine scenes, keyed by scene name;
+    /// the key `cross` weighs the cross-scene indicators.
     pub scene_weights: BTreeMap<String, f64>,
     /// Levels ordered by rank.
     pub levels: Vec<Level>,
