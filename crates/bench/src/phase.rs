@@ -98,7 +98,15 @@ pub fn run_child(args: &[String]) -> Result<()> {
             child_import(Path::new(&args[1]), &args[2], Path::new(&args[3]))?
         }
         Some("evaluate") if args.len() == 3 => child_evaluate(Path::new(&args[1]), &args[2])?,
-        _ => bail!("usage: __phase import DIR KIND FILE | __phase evaluate DIR PERIOD"),
+        // Not used by the benchmark itself: prepares a directory for profiling a phase
+        // by hand (`perf record yardstick-bench __phase import …`).
+        Some("init") if args.len() == 3 => {
+            init_data_dir(Path::new(&args[1]), Path::new(&args[2]))?;
+            json!({})
+        }
+        _ => bail!(
+            "usage: __phase import DIR KIND FILE | __phase evaluate DIR PERIOD | __phase init DIR ORG"
+        ),
     };
     println!("{result}");
     Ok(())

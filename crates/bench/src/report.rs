@@ -222,6 +222,36 @@ impl Report {
         self.set("import_double", r);
     }
 
+    /// Records the import of a small file into a store that already holds `stored` rows
+    /// of its kind.
+    pub fn incremental(&mut self, stored: u64, rows: u64, r: &Value) {
+        let rate = per_s(rows, f(r, "wall_s"));
+        let peak = mib(u(r, "peak_kib"));
+        self.line(
+            format!(
+                "import contact, {} rows into a store of {}",
+                short(rows),
+                short(stored)
+            ),
+            format!("{} rows/s; peak {peak:.0} MiB", thousands(round(rate))),
+            "≥ 1,000,000 rows/s; < 512 MiB",
+            Met::of(rate >= IMPORT_ROWS_PER_S && peak < IMPORT_PEAK_MIB),
+            format!(
+                "{:.1} s (CPU {:.1} s); {} quarantined",
+                f(r, "wall_s"),
+                f(r, "cpu_s"),
+                thousands(u(r, "rows_quarantined"))
+            ),
+        );
+        let mut r = r.clone();
+        if let Some(m) = r.as_object_mut() {
+            m.insert("rows".into(), json!(rows));
+            m.insert("stored_before".into(), json!(stored));
+            m.insert("rows_per_s".into(), json!(rate));
+        }
+        self.set("import_incremental", r);
+    }
+
     /// Records the evaluation phase.
     pub fn evaluation(&mut self, e: &Value) {
         let wall = f(e, "wall_s");
@@ -327,7 +357,8 @@ impl Report {
             "",
             Met::NotApplicable,
             format!(
-                "second run ({}); first run {first:.2} s; {} site-days",
+                "last of {} run(s) ({}); first run {first:.2} s; {} site-days",
+                runs.len(),
                 runs.last()
                     .map(|r| {
                         r.iter()

@@ -524,6 +524,21 @@ pub struct Written {
 /// # Errors
 /// When the file cannot be written.
 pub fn write_kind(plan: &Plan, kind: RecordKind, rows: u64, path: &Path) -> Result<Written> {
+    write_kind_ids(plan, kind, rows, 0, path)
+}
+
+/// Like [`write_kind`], with record ids (and the random stream) starting after `ids_from`,
+/// so that the file can be imported next to one written with other `ids_from`.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_kind_ids(
+    plan: &Plan,
+    kind: RecordKind,
+    rows: u64,
+    ids_from: u64,
+    path: &Path,
+) -> Result<Written> {
     let clock = Clock::new(plan);
     let sites = plan.sites_of(kind);
     let mut weights = Vec::with_capacity(sites.len() * plan.days as usize);
@@ -544,7 +559,12 @@ pub fn write_kind(plan: &Plan, kind: RecordKind, rows: u64, path: &Path) -> Resu
         RecordKind::WorkOrder => 2,
         _ => 3,
     };
-    let mut rng = Rng::new(plan.seed.wrapping_mul(31).wrapping_add(kind_salt));
+    let mut rng = Rng::new(
+        plan.seed
+            .wrapping_mul(31)
+            .wrapping_add(kind_salt)
+            .wrapping_add(ids_from.wrapping_mul(1_000_003)),
+    );
     let mut out =
         File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 21);
@@ -570,12 +590,12 @@ pub fn write_kind(plan: &Plan, kind: RecordKind, rows: u64, path: &Path) -> Resu
                 };
                 match kind {
                     RecordKind::HallTicket => {
-                        hall_row(&mut rng, &ctx, seq, &mut recent[j], &mut row)
+                        hall_row(&mut rng, &ctx, ids_from + seq, &mut recent[j], &mut row)
                     }
                     RecordKind::WorkOrder => {
-                        work_order_row(&mut rng, &ctx, seq, &mut recent[j], &mut row);
+                        work_order_row(&mut rng, &ctx, ids_from + seq, &mut recent[j], &mut row);
                     }
-                    _ => contact_row(&mut rng, &ctx, seq, &mut recent[j], &mut row),
+                    _ => contact_row(&mut rng, &ctx, ids_from + seq, &mut recent[j], &mut row),
                 }
                 if buf.len() >= 1 << 20 {
                     out.write_all(&buf)
