@@ -70,16 +70,7 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 fn bench(root: &Path, args: Vec<String>) -> Result<()> {
-    let mut full = vec![
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "yardstick",
-        "--example",
-        "bench",
-        "--",
-    ];
+    let mut full = vec!["run", "--release", "-p", "yardstick-bench", "--"];
     full.extend(args.iter().map(String::as_str));
     run(root, "cargo", &full)
 }
