@@ -392,6 +392,10 @@ impl Scan<'_> {
         let day = DateTime::from_timestamp_millis(t)?
             .with_timezone(&tz)
             .date_naive();
+        // Most stores have no `--replace` batch: skip the per-row key formatting then.
+        if self.replaced.is_empty() {
+            return Some((site, day));
+        }
         let winner = self
             .replaced
             .get(&(site.clone(), day.format("%Y-%m-%d").to_string()));
