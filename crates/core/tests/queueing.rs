@@ -59,7 +59,7 @@ fn erlang_c_r_package_erlangc_readme_example() {
 }
 
 /// The same example in the pyworkforce 0.1.0 documentation
-/// (https://pypi.org/project/pyworkforce/0.1.0/): `ErlangC(transactions=100,
+/// (its 0.1.0 package description): `ErlangC(transactions=100,
 /// asa=20/60, aht=3, interval=30, max_occupancy=0.85, shrinkage=0.3)
 /// .required_positions(service_level=0.8)` gives raw_positions 14, positions 20,
 /// service_level 0.8883500191794669, occupancy 0.7142857142857143,
