@@ -336,10 +336,16 @@ fn postgres(
     };
     eprintln!("PostgreSQL: starting a throwaway server…");
     let server = pg::Server::start(&bins)?;
-    let sites: Vec<(String, String)> = plan
+    let sites: Vec<(String, String, String)> = plan
         .sites
         .iter()
-        .map(|s| (s.id.clone(), "Asia/Shanghai".to_string()))
+        .map(|s| {
+            (
+                s.id.clone(),
+                "Asia/Shanghai".to_string(),
+                s.area.to_string(),
+            )
+        })
         .collect();
     let to_load: Vec<(RecordKind, PathBuf, String)> = files
         .iter()

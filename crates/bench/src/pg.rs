@@ -261,16 +261,16 @@ pub struct Loaded {
 /// When SQL fails.
 pub fn load(
     server: &Server,
-    sites: &[(String, String)],
+    sites: &[(String, String, String)],
     files: &[(RecordKind, PathBuf, String)],
 ) -> Result<Loaded> {
     let mut out = Loaded::default();
     let values: Vec<String> = sites
         .iter()
-        .map(|(id, tz)| format!("('{id}', '{tz}')"))
+        .map(|(id, tz, area)| format!("('{id}', '{tz}', '{area}')"))
         .collect();
     server.psql(&format!(
-        "CREATE TABLE site (site_id text PRIMARY KEY, tz text NOT NULL); INSERT INTO site VALUES {};",
+        "CREATE TABLE site (site_id text PRIMARY KEY, tz text NOT NULL, area text NOT NULL); INSERT INTO site VALUES {};",
         values.join(", ")
     ))?;
     for (kind, path, header) in files {
@@ -321,7 +321,7 @@ pub fn queries(period: &Period) -> Vec<(RecordKind, String)> {
 
 /// Indicators the SQL computes (all of the default guideline's indicators on these three
 /// kinds except IM-02, whose working days need the legal holiday calendar).
-pub const COMPUTED: &str = "BH-01 (3 strata)…BH-07, CC-01…CC-08, IM-01, IM-03…IM-09, IM-12";
+pub const COMPUTED: &str = "BH-01 (2 strata)…BH-07, CC-01…CC-08, IM-01, IM-03…IM-09, IM-12";
 
 const HALL_SQL: &str = r#"
 WITH h AS (
@@ -337,8 +337,6 @@ SELECT site_id, day,
   coalesce(sum(wait_min) FILTER (WHERE called_at IS NOT NULL), 0) AS "BH-01|sum",
   count(*) FILTER (WHERE called_at IS NOT NULL AND customer_class = 'vip') AS "BH-01[customer_class=vip]|n",
   coalesce(sum(wait_min) FILTER (WHERE called_at IS NOT NULL AND customer_class = 'vip'), 0) AS "BH-01[customer_class=vip]|sum",
-  count(*) FILTER (WHERE called_at IS NOT NULL AND customer_class = 'elderly') AS "BH-01[customer_class=elderly]|n",
-  coalesce(sum(wait_min) FILTER (WHERE called_at IS NOT NULL AND customer_class = 'elderly'), 0) AS "BH-01[customer_class=elderly]|sum",
   count(*) FILTER (WHERE called_at IS NOT NULL OR (outcome = 'left' AND extract(epoch FROM left_at - issued_at) / 60 > 15)) AS "BH-02|n",
   count(*) FILTER (WHERE called_at IS NOT NULL AND wait_min <= 15) AS "BH-02|hits",
   count(*) FILTER (WHERE outcome IN ('served', 'transferred') AND called_at IS NOT NULL AND service_end_at IS NOT NULL) AS "BH-03|n",
@@ -399,7 +397,7 @@ GROUP BY site_id, day ORDER BY site_id, day;
 
 const WORK_ORDER_SQL: &str = r#"
 WITH w AS (
-  SELECT t.*, (t.created_at AT TIME ZONE s.tz)::date AS day,
+  SELECT t.*, (t.created_at AT TIME ZONE s.tz)::date AS day, coalesce(t.area_class, s.area) AS area_eff,
     greatest(0, (extract(epoch FROM t.completed_at - t.created_at) - coalesce(t.pause_s, 0)) / 3600) AS elapsed_h,
     (t.kind = 'repair' AND t.line_key IS NOT NULL AND t.completed_at IS NOT NULL AND EXISTS (
       SELECT 1 FROM work_order l WHERE l.kind = 'repair' AND l.line_key = t.line_key
@@ -426,7 +424,7 @@ SELECT site_id, day,
   count(*) FILTER (WHERE kind IN ('install', 'move') AND status = 'completed' AND appointment_start IS NOT NULL AND exclusion IS NULL
     AND (cancelled_by IS NULL OR cancelled_by = 'operator') AND extract(epoch FROM completed_at - appointment_start) / 3600 <= 24) AS "IM-03|hits",
   count(*) FILTER (WHERE valid_repair) AS "IM-04|n",
-  count(*) FILTER (WHERE valid_repair AND (elapsed_h <= 48 OR (area_class IS NOT NULL AND area_class <> 'urban' AND elapsed_h <= 72))) AS "IM-04|hits",
+  count(*) FILTER (WHERE valid_repair AND (elapsed_h <= 48 OR (area_eff <> 'urban' AND elapsed_h <= 72))) AS "IM-04|hits",
   count(*) FILTER (WHERE valid_repair) AS "IM-05|n",
   coalesce(sum(elapsed_h) FILTER (WHERE valid_repair), 0) AS "IM-05|sum",
   count(*) FILTER (WHERE kind = 'repair' AND status <> 'cancelled' AND (cause_class IS NULL OR cause_class NOT IN ('terminal', 'customer'))
