@@ -171,19 +171,47 @@ impl Organisation {
     /// Sites at or under a node (or the site itself), in file order.
     #[must_use]
     pub fn sites_under(&self, id: &str) -> Vec<&Site> {
+        let below = self.node_ids_under(id);
         self.sites
             .iter()
-            .filter(|s| self.ancestors(&s.id).iter().any(|a| a == id))
+            .filter(|s| s.id == id || below.contains(s.parent.as_str()))
             .collect()
     }
 
     /// Nodes at or under a node, in file order.
     #[must_use]
     pub fn nodes_under(&self, id: &str) -> Vec<&Node> {
+        let below = self.node_ids_under(id);
         self.nodes
             .iter()
-            .filter(|n| self.ancestors(&n.id).iter().any(|a| a == id))
+            .filter(|n| below.contains(n.id.as_str()))
             .collect()
+    }
+
+    /// Ids of the node and every node under it, found by walking the nodes once per
+    /// level (the tree has at most three node levels), so that a roll-up over thousands
+    /// of sites stays linear.
+    fn node_ids_under(&self, id: &str) -> BTreeSet<&str> {
+        let mut below: BTreeSet<&str> = self
+            .nodes
+            .iter()
+            .filter(|n| n.id == id)
+            .map(|n| n.id.as_str())
+            .collect();
+        // The tree was validated acyclic and has at most three node levels; the bound
+        // guards against misuse anyway.
+        for _ in 0..=self.nodes.len().min(8) {
+            let before = below.len();
+            for n in &self.nodes {
+                if n.parent.as_deref().is_some_and(|p| below.contains(p)) {
+                    below.insert(n.id.as_str());
+                }
+            }
+            if below.len() == before {
+                break;
+            }
+        }
+        below
     }
 }
 

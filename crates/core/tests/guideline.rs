@@ -106,3 +106,24 @@ fn comments_and_layout_do_not_change_the_fingerprint() {
     let b = load("b.toml", &format!("# a comment\n\n{DEFAULT_TOML}\n# end\n")).expect("valid");
     assert_eq!(a.fingerprint(), b.fingerprint());
 }
+
+#[test]
+fn scale_on_a_mean_and_a_non_finite_hard_limit_are_errors() {
+    // BH-01 is a mean (minutes): a scale would be silently ignored, so it is refused. The
+    // first hard limit becomes `nan`, which could never be breached.
+    let src = DEFAULT_TOML
+        .replacen(
+            "unit = \"min\"\ndirection = \"lower_better\"",
+            "unit = \"min\"\nscale = 60\ndirection = \"lower_better\"",
+            1,
+        )
+        .replacen("hard_limit = 48", "hard_limit = nan", 1);
+    let err = load("scale.toml", &src).expect_err("two mistakes");
+    let text = err.to_string();
+    assert_eq!(err.diagnostics.len(), 2, "{text}");
+    assert!(text.contains("`scale` applies only to ratio"), "{text}");
+    assert!(
+        text.contains("expected a finite number, found NaN"),
+        "{text}"
+    );
+}

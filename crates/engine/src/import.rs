@@ -215,6 +215,8 @@ struct Checker<'a> {
     site_index: usize,
     org: &'a Organisation,
     tz: HashMap<String, Tz>,
+    /// Sites by id, so each row's lookup does not scan the organisation.
+    sites: HashMap<&'a str, &'a yardstick_core::org::Site>,
 }
 
 /// A valid row, typed.
@@ -943,6 +945,7 @@ impl<'a> Checker<'a> {
             site_index,
             org,
             tz,
+            sites: org.sites.iter().map(|s| (s.id.as_str(), s)).collect(),
         }
     }
 
@@ -1024,7 +1027,7 @@ impl<'a> Checker<'a> {
         if site.is_empty() {
             return None;
         }
-        if let Some(s) = self.org.site(site) {
+        if let Some(s) = self.sites.get(site) {
             if let Some(want) = required_scene(self.kind)
                 && s.scene != want
             {

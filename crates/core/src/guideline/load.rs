@@ -456,6 +456,10 @@ impl Cx<'_> {
             &format!("{path}.measure"),
         )?;
         let scale = match &ind.scale {
+            Some(s) if !is_ratio_like(&measure) => {
+                self.err(s.span(), format!("{path}.scale"), "`scale` applies only to ratio, share_within, ratio_of_sums and service_level measures");
+                1.0
+            }
             Some(s) => self.positive(s, &format!("{path}.scale"), false),
             None => default_scale(&measure, &ind.unit),
         };
@@ -808,6 +812,15 @@ impl Cx<'_> {
                 );
             }
             if let Some(h) = &t.hard_limit
+                && !h.get_ref().is_finite()
+            {
+                self.err(
+                    h.span(),
+                    format!("{path}.hard_limit"),
+                    format!("expected a finite number, found {}", h.get_ref()),
+                );
+            }
+            if let Some(h) = &t.hard_limit
                 && better(*h.get_ref(), floor)
             {
                 self.err(
@@ -1083,15 +1096,19 @@ impl Cx<'_> {
 }
 
 /// Ratios are reported in percent unless the unit says per mille or the file sets `scale`.
-fn default_scale(measure: &Measure, unit: &str) -> f64 {
-    let ratio_like = matches!(
+/// Whether a measure yields a fraction that `scale` turns into %, ‰, ….
+fn is_ratio_like(measure: &Measure) -> bool {
+    matches!(
         measure,
         Measure::Ratio { .. }
             | Measure::ShareWithin { .. }
             | Measure::RatioOfSums { .. }
             | Measure::ServiceLevel(_)
-    );
-    match (ratio_like, unit) {
+    )
+}
+
+fn default_scale(measure: &Measure, unit: &str) -> f64 {
+    match (is_ratio_like(measure), unit) {
         (true, "‰") => 1000.0,
         (true, "%") => 100.0,
         _ => 1.0,
