@@ -147,10 +147,14 @@ fn site_areas(org: &Organisation) -> HashMap<String, AreaClass> {
 /// Months whose partitions can hold rows of the period or the 31 days after it (which
 /// the repeat flags look at).
 fn months_needed(period: &Period) -> BTreeSet<String> {
+    months_touching(period.from, period.to + chrono::Days::new(31))
+}
+
+/// `YYYY-MM` of every month touching the days `from..=to`.
+pub(crate) fn months_touching(from: NaiveDate, to: NaiveDate) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut d = period.from;
-    let end = period.to + chrono::Days::new(31);
-    while d <= end {
+    let mut d = from;
+    while d <= to {
         out.insert(d.format("%Y-%m").to_string());
         d = d + chrono::Days::new(1);
     }
@@ -308,17 +312,21 @@ impl Row for RowView<'_, '_> {
 }
 
 fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, ComputeError> {
-    let err = |m: String| ComputeError::Read {
+    read_parquet(path).map_err(|message| ComputeError::Read {
         path: path.display().to_string(),
-        message: m,
-    };
-    let file = File::open(path).map_err(|e| err(e.to_string()))?;
+        message,
+    })
+}
+
+/// Every record batch of a committed Parquet file, or what went wrong.
+pub(crate) fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| err(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .with_batch_size(65_536)
         .build()
-        .map_err(|e| err(e.to_string()))?;
-    reader.map(|b| b.map_err(|e| err(e.to_string()))).collect()
+        .map_err(|e| e.to_string())?;
+    reader.map(|b| b.map_err(|e| e.to_string())).collect()
 }
 
 /// (site, id) pairs of a stored file, for duplicate detection on import.

@@ -21,7 +21,6 @@
 //! site and local day of the kind's anchor timestamp.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
@@ -30,7 +29,6 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use yardstick_core::org::Organisation;
 use yardstick_core::planning::{History, IntervalLen, MeanSample, PatienceSample};
 use yardstick_core::records::RecordKind;
@@ -116,7 +114,7 @@ pub async fn site_series(
         tz: s.tz.clone(),
     })?;
     let kind = kind_of(s.scene);
-    let months = months_between(window.0, window.1);
+    let months = crate::compute::months_touching(window.0, window.1);
     let files: Vec<FileEntry> = store
         .files(kind.as_str())
         .await?
@@ -156,30 +154,12 @@ pub fn kind_of(scene: Scene) -> RecordKind {
     }
 }
 
-/// `YYYY-MM` of every month touching the window.
-fn months_between(from: NaiveDate, to: NaiveDate) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut d = from;
-    while d <= to {
-        out.insert(d.format("%Y-%m").to_string());
-        d = d + chrono::Days::new(1);
-    }
-    out
-}
-
 /// Reads every record batch of a Parquet file.
 fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, SeriesError> {
-    let err = |m: String| SeriesError::Read {
+    crate::compute::read_parquet(path).map_err(|message| SeriesError::Read {
         path: path.display().to_string(),
-        message: m,
-    };
-    let file = File::open(path).map_err(|e| err(e.to_string()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| err(e.to_string()))?
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| err(e.to_string()))?;
-    reader.map(|b| b.map_err(|e| err(e.to_string()))).collect()
+        message,
+    })
 }
 
 /// Typed column access to one record batch.
