@@ -179,6 +179,30 @@ impl Cx<'_> {
         }
     }
 
+    /// One of a closed list of values named by `name`, or an error listing them all
+    /// (and `ok` cleared). Absent stays absent.
+    fn choice<T: Copy>(
+        &mut self,
+        s: Option<&S<String>>,
+        path: &str,
+        what: &str,
+        all: &[T],
+        name: fn(T) -> &'static str,
+        ok: &mut bool,
+    ) -> Option<T> {
+        let s = s?;
+        let found = all
+            .iter()
+            .copied()
+            .find(|v| name(*v) == s.get_ref().as_str());
+        if found.is_none() {
+            let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            self.err(s.span(), path, bad_value(what, s.get_ref(), &names));
+            *ok = false;
+        }
+        found
+    }
+
     fn nonempty(&mut self, s: &S<String>, path: &str) {
         if s.get_ref().trim().is_empty() {
             self.err(s.span(), path, "must not be empty");
@@ -870,32 +894,22 @@ impl Cx<'_> {
             ok &= v.is_some();
             v
         });
-        let area = t.area.as_ref().and_then(|s| {
-            let v = AreaClass::parse(s.get_ref());
-            if v.is_none() {
-                let names: Vec<_> = AreaClass::ALL.iter().map(|a| a.as_str()).collect();
-                self.err(
-                    s.span(),
-                    format!("{path}.area"),
-                    bad_value("area class", s.get_ref(), &names),
-                );
-                ok = false;
-            }
-            v
-        });
-        let tier = t.tier.as_ref().and_then(|s| {
-            let v = Tier::parse(s.get_ref());
-            if v.is_none() {
-                let names: Vec<_> = Tier::ALL.iter().map(|a| a.as_str()).collect();
-                self.err(
-                    s.span(),
-                    format!("{path}.tier"),
-                    bad_value("tier", s.get_ref(), &names),
-                );
-                ok = false;
-            }
-            v
-        });
+        let area = self.choice(
+            t.area.as_ref(),
+            &format!("{path}.area"),
+            "area class",
+            &AreaClass::ALL,
+            |a| a.as_str(),
+            &mut ok,
+        );
+        let tier = self.choice(
+            t.tier.as_ref(),
+            &format!("{path}.tier"),
+            "tier",
+            &Tier::ALL,
+            |x| x.as_str(),
+            &mut ok,
+        );
         if let Some(c) = &t.customer_class
             && !CUSTOMER_CLASSES.contains(&c.get_ref().as_str())
         {
