@@ -199,7 +199,7 @@ pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
             "peak_kib": after.peak_kib,
             "rows_scanned": computed.rows_scanned,
             "row_problems": computed.row_problems,
-            "daily_states": computed.daily.len(),
+            "daily_states": computed.daily_states(),
             "sites": ev.sites.len(),
             "sites_with_total": rated,
             "totals": totals(&inputs.states),

@@ -1,9 +1,12 @@
 //! Computing indicator measure states per site and day from the columnar store.
 //!
 //! For each record kind the guideline uses, the committed Parquet files of the months
-//! concerned are scanned once; rows superseded by a `--replace` batch are skipped; the
-//! cross-row derived fields are computed first; then every row is handed to core's
-//! reference semantics (`guideline::observe`) for every indicator and stratum of its kind.
+//! concerned are scanned; rows superseded by a `--replace` batch are skipped; the
+//! cross-row derived fields are computed first. [`compute`] then runs the columnar engine
+//! (`columnar.rs`: compiled expressions evaluated a chunk of rows at a time, one worker
+//! per core). [`compute_reference`] hands every row to core's reference semantics
+//! (`guideline::observe`) one at a time instead; it is the definition the columnar engine
+//! is tested against, and the path the exact drill-down uses.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
@@ -32,6 +35,8 @@ use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
 use crate::layout::DataDir;
 use crate::schema::anchor_fields;
 
+mod columnar;
+
 /// Errors while computing.
 #[derive(Debug, thiserror::Error)]
 pub enum ComputeError {
@@ -51,8 +56,9 @@ pub enum ComputeError {
 /// Measure states per (site, indicator, stratum) and day, plus what else evaluation needs.
 #[derive(Debug, Default)]
 pub struct Computed {
-    /// States per line and local day.
-    pub daily: BTreeMap<(StateKey, NaiveDate), MeasureState>,
+    /// States per line (site, indicator, stratum) and local day; days without rows in
+    /// the indicator's population are absent.
+    pub daily: BTreeMap<StateKey, BTreeMap<NaiveDate, MeasureState>>,
     /// Users per site or node for the period (mean over the subscriber-base rows in it).
     pub users: BTreeMap<String, u64>,
     /// Rows scanned per kind.
@@ -65,11 +71,22 @@ impl Computed {
     /// States merged over every day: the inputs of `core::evaluate`.
     #[must_use]
     pub fn merged(&self) -> BTreeMap<StateKey, MeasureState> {
-        let mut out: BTreeMap<StateKey, MeasureState> = BTreeMap::new();
-        for ((k, _), s) in &self.daily {
-            out.entry(k.clone()).or_default().merge(s);
-        }
-        out
+        self.daily
+            .iter()
+            .map(|(k, days)| {
+                let mut m = MeasureState::default();
+                for s in days.values() {
+                    m.merge(s);
+                }
+                (k.clone(), m)
+            })
+            .collect()
+    }
+
+    /// Number of daily states.
+    #[must_use]
+    pub fn daily_states(&self) -> usize {
+        self.daily.values().map(BTreeMap::len).sum()
     }
 }
 
@@ -83,6 +100,32 @@ pub async fn compute(
     g: &Guideline,
     org: &Organisation,
     period: &Period,
+) -> Result<Computed, ComputeError> {
+    compute_with(dir, store, g, org, period, false).await
+}
+
+/// The same states as [`compute`], computed one row at a time by core's reference
+/// semantics: slow, and the definition the columnar engine must match.
+///
+/// # Errors
+/// As [`compute`].
+pub async fn compute_reference(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+) -> Result<Computed, ComputeError> {
+    compute_with(dir, store, g, org, period, true).await
+}
+
+async fn compute_with(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+    reference: bool,
 ) -> Result<Computed, ComputeError> {
     let mut out = Computed::default();
     let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
@@ -117,7 +160,11 @@ pub async fn compute(
         }
         let indicators: Vec<&Indicator> = g.indicators.iter().filter(|i| i.kind == kind).collect();
         if !indicators.is_empty() {
-            scan.observe_all(g, &indicators, &mut out)?;
+            if reference {
+                scan.observe_all(g, &indicators, &mut out)?;
+            } else {
+                columnar::observe_kind(&scan, g, &indicators, &mut out)?;
+            }
         }
     }
     Ok(out)
@@ -560,7 +607,12 @@ impl Scan<'_> {
                 indicator: indicators[usize::from(i)].id.clone(),
                 stratum: strata[usize::from(i)][usize::from(k)].clone(),
             };
-            out.daily.entry((key, day)).or_default().merge(&state);
+            out.daily
+                .entry(key)
+                .or_default()
+                .entry(day)
+                .or_default()
+                .merge(&state);
         }
         for (p, n) in problems {
             *out.row_problems.entry(p).or_default() += n;

@@ -16,3 +16,4 @@ pub mod layout;
 pub mod parse;
 pub mod schema;
 pub mod series;
+mod vector;

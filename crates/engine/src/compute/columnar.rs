@@ -1,0 +1,970 @@
+//! The columnar indicator engine: measure states per site and day, computed a chunk of
+//! rows at a time.
+//!
+//! Per record kind: every indicator's filter and measure parts are compiled into one
+//! [`Program`] (shared sub-expressions once); the committed files are read with only the
+//! columns the program needs, one worker thread per core taking whole files; each chunk
+//! of rows gets its site, local day and visibility first, then the program's columns,
+//! then one tight loop per indicator that adds rows to dense per-(site, day) states.
+//! Workers merge at the end (state merges are exact, so the order does not matter).
+//!
+//! Cross-row flags (`repeat_7d`, …) are computed before, from a projected pass over the
+//! same files, only when an indicator uses them. The meaning of every step is core's
+//! row-level reference (`guideline::observe`), which the tests compare against.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use yardstick_core::calendar::{BusinessCalendar, clock};
+use yardstick_core::evaluate::StateKey;
+use yardstick_core::guideline::{Guideline, Indicator, Measure, ServiceLevelSpec};
+use yardstick_core::measure::{MeasureError, MeasureState, Row as Obs, SlClass};
+use yardstick_core::records::RecordKind;
+use yardstick_core::vocab::AreaClass;
+use yardstick_store::FileEntry;
+
+use super::{ComputeError, Computed, Scan, strata_of};
+use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
+use crate::schema::anchor_fields;
+use crate::vector::{Cell, Column, Program};
+
+/// Rows per chunk: small enough that a chunk's columns stay in cache.
+const CHUNK_ROWS: usize = 8_192;
+
+/// Where a field's values come from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A stored column (NULL when the file has no such column).
+    Stored,
+    /// A cross-row flag (index into the kind's repeat specs).
+    Flag(usize),
+    /// Complaint days open at the period end.
+    OpenDays,
+    /// The record's area class, or the site's.
+    AreaClass,
+    /// Legal working days from creation to completion.
+    WorkingDays,
+    /// Elapsed hours from creation to completion, pauses deducted.
+    ElapsedH,
+}
+
+/// How the row-level reference (`Scan`'s row view) resolves a field name.
+fn source_of(kind: RecordKind, field: &str) -> Source {
+    if let Some(i) = repeat_specs(kind).iter().position(|s| s.field == field) {
+        return Source::Flag(i);
+    }
+    match (kind, field) {
+        (RecordKind::Complaint, "open_days") => Source::OpenDays,
+        (_, "area_class") => Source::AreaClass,
+        (RecordKind::WorkOrder, "working_days") => Source::WorkingDays,
+        (RecordKind::WorkOrder, "elapsed_h") => Source::ElapsedH,
+        _ => Source::Stored,
+    }
+}
+
+/// The node indexes of one indicator's measure parts.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Ratio(usize),
+    Mean(usize),
+    Percentile(usize),
+    ShareWithin(usize, f64),
+    Plain,
+    RatioOfSums(usize, usize),
+    Sl {
+        ivr: usize,
+        wait: usize,
+        answered: usize,
+        abandoned: usize,
+        threshold: f64,
+        short: f64,
+    },
+}
+
+struct Plan<'g> {
+    ind: &'g Indicator,
+    filter: Option<usize>,
+    part: Part,
+    /// (line index, stratum index into `Kind::strata`) per stratum of the indicator.
+    lines: Vec<(usize, usize)>,
+}
+
+/// A stratum as conditions on field slots; `None` when it can never match.
+type StratumTest = Option<Vec<(usize, String, bool)>>;
+
+/// Everything compiled for one record kind.
+struct Kind<'g> {
+    program: Program,
+    sources: Vec<Source>,
+    plans: Vec<Plan<'g>>,
+    strata: Vec<StratumTest>,
+    /// Line index → (indicator position, stratum string).
+    line_names: Vec<(usize, String)>,
+}
+
+fn compile<'g>(g: &Guideline, kind: RecordKind, indicators: &[&'g Indicator]) -> Kind<'g> {
+    let mut program = Program::default();
+    let mut strata_index: HashMap<String, usize> = HashMap::new();
+    let mut strata_src: Vec<String> = Vec::new();
+    let mut plans = Vec::new();
+    let mut line_names = Vec::new();
+    for (i, ind) in indicators.iter().enumerate() {
+        let filter = ind.filter.as_ref().map(|f| program.add(&f.expr));
+        let part = match &ind.measure {
+            Measure::Ratio { condition } => Part::Ratio(program.add(&condition.expr)),
+            Measure::Mean { value } => Part::Mean(program.add(&value.expr)),
+            Measure::Percentile { value, .. } => Part::Percentile(program.add(&value.expr)),
+            Measure::ShareWithin { value, limit } => {
+                Part::ShareWithin(program.add(&value.expr), *limit)
+            }
+            Measure::RatePer { .. } | Measure::Count => Part::Plain,
+            Measure::RatioOfSums {
+                numerator,
+                denominator,
+            } => Part::RatioOfSums(program.add(&numerator.expr), program.add(&denominator.expr)),
+            Measure::ServiceLevel(spec) => sl_part(&mut program, spec),
+        };
+        let mut lines = Vec::new();
+        for stratum in strata_of(g, &ind.id) {
+            let next = strata_src.len();
+            let s = *strata_index.entry(stratum.clone()).or_insert(next);
+            if s == next {
+                strata_src.push(stratum.clone());
+            }
+            lines.push((line_names.len(), s));
+            line_names.push((i, stratum));
+        }
+        plans.push(Plan {
+            ind,
+            filter,
+            part,
+            lines,
+        });
+    }
+    let strata = strata_src
+        .iter()
+        .map(|s| stratum_test(&mut program, s))
+        .collect();
+    let sources = program
+        .fields()
+        .iter()
+        .map(|f| source_of(kind, f))
+        .collect();
+    Kind {
+        program,
+        sources,
+        plans,
+        strata,
+        line_names,
+    }
+}
+
+fn sl_part(program: &mut Program, spec: &ServiceLevelSpec) -> Part {
+    Part::Sl {
+        ivr: program.add(&spec.ivr_contained.expr),
+        wait: program.add(&spec.wait_s.expr),
+        answered: program.add(&spec.answered.expr),
+        abandoned: program.add(&spec.abandoned.expr),
+        threshold: spec.threshold_s,
+        short: spec.short_abandon_s,
+    }
+}
+
+/// A stratum string (`""`, `customer_class=vip`, `a=x;b=y`) as tests on field slots,
+/// with core's `in_stratum` rule: a missing customer class counts as `ordinary`.
+fn stratum_test(program: &mut Program, stratum: &str) -> StratumTest {
+    let mut parts = Vec::new();
+    for part in stratum.split(';').filter(|p| !p.is_empty()) {
+        let (field, want) = part.split_once('=')?;
+        let null_matches = field == "customer_class" && want == "ordinary";
+        parts.push((program.field_slot(field), want.to_string(), null_matches));
+    }
+    Some(parts)
+}
+
+/// One site as a worker sees it.
+struct Site<'c> {
+    name: String,
+    tz: Tz,
+    calendar: Option<&'c BusinessCalendar>,
+    area: Option<AreaClass>,
+    period_end: i64,
+    replaced: Option<&'c HashMap<NaiveDate, i64>>,
+    /// The last local day looked up: UTC range [start, end) and the day.
+    window: (i64, i64, NaiveDate),
+}
+
+impl Site<'_> {
+    /// The local day of an instant at the site.
+    fn day(&mut self, t: i64) -> Option<NaiveDate> {
+        let (start, end, day) = self.window;
+        if start <= t && t < end {
+            return Some(day);
+        }
+        let day = DateTime::from_timestamp_millis(t)?
+            .with_timezone(&self.tz)
+            .date_naive();
+        // The range of instants that are surely on `day`: from the last instant local
+        // midnight of `day` occurs to the first instant local midnight of the next day
+        // occurs. Only a cache: instants outside it are converted again.
+        let start = local_midnight(self.tz, day, true).unwrap_or(t);
+        let end = day
+            .succ_opt()
+            .and_then(|next| local_midnight(self.tz, next, false))
+            .unwrap_or(t);
+        self.window = if start <= t && t < end {
+            (start, end, day)
+        } else {
+            (0, 0, day)
+        };
+        Some(day)
+    }
+}
+
+/// The latest (`latest`) or earliest instant at which a local day begins, in UTC ms.
+fn local_midnight(tz: Tz, day: NaiveDate, latest: bool) -> Option<i64> {
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    (0..4).find_map(|h| {
+        let local = (midnight + chrono::TimeDelta::hours(h)).and_local_timezone(tz);
+        let t = if latest {
+            local.latest()
+        } else {
+            local.earliest()
+        };
+        t.map(|t| t.timestamp_millis())
+    })
+}
+
+/// Context shared by the workers of one kind.
+struct Shared<'s, 'c> {
+    scan: &'s Scan<'c>,
+    kind: &'s Kind<'s>,
+    replaced: HashMap<String, HashMap<NaiveDate, i64>>,
+    flags: Vec<Option<HashSet<u64>>>,
+    /// Position of each file's first row in the scan order (for the flags).
+    offsets: Vec<u64>,
+    days: usize,
+}
+
+/// A worker's accumulated states.
+struct Acc<'c> {
+    sites: Vec<Site<'c>>,
+    site_index: HashMap<String, u32>,
+    /// Per site, per day offset in the period: the group id (`u32::MAX` = none yet).
+    group_of: Vec<Vec<u32>>,
+    groups: Vec<(u32, NaiveDate)>,
+    /// Per line, per group.
+    states: Vec<Vec<MeasureState>>,
+    problems: HashMap<(usize, u8), u64>,
+    scanned: u64,
+}
+
+/// Computes the states of `indicators` (all of the scan's kind) into `out`.
+pub(super) fn observe_kind(
+    scan: &Scan<'_>,
+    g: &Guideline,
+    indicators: &[&Indicator],
+    out: &mut Computed,
+) -> Result<(), ComputeError> {
+    let kind = compile(g, scan.kind, indicators);
+    let mut replaced: HashMap<String, HashMap<NaiveDate, i64>> = HashMap::new();
+    for ((site, day), batch) in scan.replaced {
+        if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            replaced.entry(site.clone()).or_default().insert(d, *batch);
+        }
+    }
+    let specs = repeat_specs(scan.kind);
+    let used: Vec<bool> = (0..specs.len())
+        .map(|i| {
+            kind.sources
+                .iter()
+                .any(|s| matches!(s, Source::Flag(j) if *j == i))
+        })
+        .collect();
+    let (offsets, flags) = if used.iter().any(|u| *u) {
+        let offsets = file_offsets(scan)?;
+        let flags = specs
+            .iter()
+            .zip(&used)
+            .map(|(spec, used)| {
+                used.then(|| {
+                    key_rows(scan, &replaced, spec, &offsets).map(|k| flag_repeats(k, spec.days))
+                })
+                .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        (offsets, flags)
+    } else {
+        (vec![0; scan.files.len()], vec![None; specs.len()])
+    };
+    let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
+    let shared = Shared {
+        scan,
+        kind: &kind,
+        replaced,
+        flags,
+        offsets,
+        days,
+    };
+    // Files whose rows can fall in the period (a file holds one local month at import;
+    // a day's margin either side covers a site whose time zone changed since).
+    let from = scan.period.from - chrono::Days::new(2);
+    let to = scan.period.to + chrono::Days::new(2);
+    let months = super::months_touching(from, to);
+    let files: Vec<usize> = (0..scan.files.len())
+        .filter(|i| months.contains(&scan.files[*i].month))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Result<Acc<'_>, ComputeError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut acc = Acc::new(&kind);
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&f) = files.get(i) else { break };
+                        shared.file(&mut acc, f)?;
+                    }
+                    Ok(acc)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ComputeError::Read {
+                        path: scan.kind.as_str().to_string(),
+                        message: "a compute worker panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    for acc in results {
+        acc?.into_computed(&kind, scan, out);
+    }
+    Ok(())
+}
+
+/// Position of each file's first row when all files are read in order.
+fn file_offsets(scan: &Scan<'_>) -> Result<Vec<u64>, ComputeError> {
+    let mut out = Vec::with_capacity(scan.files.len());
+    let mut total = 0u64;
+    for f in scan.files {
+        out.push(total);
+        let path = scan.dir.abs(&f.path);
+        let file = File::open(&path).map_err(|e| read_error(&path, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_error(&path, e))?;
+        total += u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    }
+    Ok(out)
+}
+
+fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError {
+    ComputeError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Streams a committed file's batches, reading only `wanted` columns (those it has).
+fn read_projected(
+    scan: &Scan<'_>,
+    file: &FileEntry,
+    wanted: &[&str],
+    each: &mut dyn FnMut(&RecordBatch) -> Result<(), ComputeError>,
+) -> Result<(), ComputeError> {
+    let path = scan.dir.abs(&file.path);
+    let f = File::open(&path).map_err(|e| read_error(&path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| read_error(&path, e))?;
+    let roots: Vec<usize> = builder
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| wanted.contains(&f.name().as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(CHUNK_ROWS)
+        .build()
+        .map_err(|e| read_error(&path, e))?;
+    for b in reader {
+        each(&b.map_err(|e| read_error(&path, e))?)?;
+    }
+    Ok(())
+}
+
+/// Timestamp columns of a batch by name, in the order given.
+fn ts_columns<'b>(
+    b: &'b RecordBatch,
+    names: &[&str],
+) -> Vec<&'b arrow_array::PrimitiveArray<TimestampMillisecondType>> {
+    names
+        .iter()
+        .filter_map(|n| b.column_by_name(n))
+        .filter_map(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+        .collect()
+}
+
+fn first_ts(
+    cols: &[&arrow_array::PrimitiveArray<TimestampMillisecondType>],
+    r: usize,
+) -> Option<i64> {
+    cols.iter().find(|c| !c.is_null(r)).map(|c| c.value(r))
+}
+
+fn text<'b>(b: &'b RecordBatch, name: &str) -> Option<&'b arrow_array::StringArray> {
+    b.column_by_name(name)
+        .and_then(|c| c.as_string_opt::<i32>())
+}
+
+/// The keys of every visible row for one repeat flag, with scan positions.
+fn key_rows(
+    scan: &Scan<'_>,
+    replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
+    spec: &RepeatSpec,
+    offsets: &[u64],
+) -> Result<Vec<KeyRow>, ComputeError> {
+    let mut wanted: Vec<&str> = vec!["site_id"];
+    wanted.extend(anchor_fields(scan.kind));
+    wanted.extend(spec.group);
+    wanted.extend(spec.at);
+    wanted.extend(spec.from);
+    if let Some((f, _)) = spec.only {
+        wanted.push(f);
+    }
+    let mut rows = Vec::new();
+    let mut days: HashMap<String, Site<'_>> = HashMap::new();
+    for (fi, file) in scan.files.iter().enumerate() {
+        let mut pos = offsets.get(fi).copied().unwrap_or(0);
+        read_projected(scan, file, &wanted, &mut |b| {
+            let Some(sites) = text(b, "site_id") else {
+                pos += b.num_rows() as u64;
+                return Ok(());
+            };
+            let anchors = ts_columns(b, anchor_fields(scan.kind));
+            let at = ts_columns(b, spec.at);
+            let from = ts_columns(b, spec.from);
+            let group: Vec<Option<&arrow_array::StringArray>> =
+                spec.group.iter().map(|g| text(b, g)).collect();
+            let only = spec.only.map(|(f, v)| (text(b, f), v));
+            for r in 0..b.num_rows() {
+                let p = pos + r as u64;
+                if sites.is_null(r) {
+                    continue;
+                }
+                let site_name = sites.value(r);
+                let Some(t) = first_ts(&anchors, r) else {
+                    continue;
+                };
+                let site = days
+                    .entry(site_name.to_string())
+                    .or_insert_with(|| scan.site(site_name, replaced));
+                let Some(day) = site.day(t) else { continue };
+                if site
+                    .replaced
+                    .and_then(|m| m.get(&day))
+                    .is_some_and(|w| file.batch_id < *w)
+                {
+                    continue;
+                }
+                if let Some((col, want)) = only
+                    && !col.is_some_and(|c| !c.is_null(r) && c.value(r) == want)
+                {
+                    continue;
+                }
+                let Some(group) = hash_group(&group, r) else {
+                    continue;
+                };
+                let Some(at) = first_ts(&at, r) else { continue };
+                rows.push(KeyRow {
+                    group,
+                    at,
+                    from: first_ts(&from, r),
+                    pos: p,
+                });
+            }
+            pos += b.num_rows() as u64;
+            Ok(())
+        })?;
+    }
+    Ok(rows)
+}
+
+/// The same hash of the grouping strings as the row-level reference; `None` when one is
+/// missing (no evidence of a repeat).
+fn hash_group(cols: &[Option<&arrow_array::StringArray>], r: usize) -> Option<u64> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    for c in cols {
+        let c = (*c)?;
+        if c.is_null(r) {
+            return None;
+        }
+        c.value(r).hash(&mut h);
+    }
+    Some(h.finish())
+}
+
+impl Scan<'_> {
+    fn site<'c>(
+        &'c self,
+        name: &str,
+        replaced: &'c HashMap<String, HashMap<NaiveDate, i64>>,
+    ) -> Site<'c> {
+        let tz = self
+            .tz
+            .get(name)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        Site {
+            name: name.to_string(),
+            tz,
+            calendar: self.calendars.get(name),
+            area: self.areas.get(name).copied(),
+            period_end: self.period_end(name),
+            replaced: replaced.get(name),
+            window: (0, 0, NaiveDate::MIN),
+        }
+    }
+}
+
+impl<'c> Acc<'c> {
+    fn new(kind: &Kind<'_>) -> Acc<'c> {
+        Acc {
+            sites: Vec::new(),
+            site_index: HashMap::new(),
+            group_of: Vec::new(),
+            groups: Vec::new(),
+            states: vec![Vec::new(); kind.line_names.len()],
+            problems: HashMap::new(),
+            scanned: 0,
+        }
+    }
+
+    fn group(&mut self, site: u32, day: NaiveDate, offset: usize, days: usize) -> u32 {
+        let per_site = &mut self.group_of[site as usize];
+        if per_site.is_empty() {
+            per_site.resize(days, u32::MAX);
+        }
+        let g = per_site[offset];
+        if g != u32::MAX {
+            return g;
+        }
+        let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        per_site[offset] = g;
+        self.groups.push((site, day));
+        for line in &mut self.states {
+            line.push(MeasureState::default());
+        }
+        g
+    }
+
+    fn into_computed(self, kind: &Kind<'_>, scan: &Scan<'_>, out: &mut Computed) {
+        for (line, states) in self.states.into_iter().enumerate() {
+            let (ind, stratum) = &kind.line_names[line];
+            let ind = &kind.plans[*ind].ind.id;
+            for (g, state) in states.into_iter().enumerate() {
+                // Filtered rows leave nothing; an empty state would hide "no data".
+                if state.n == 0 {
+                    continue;
+                }
+                let (site, day) = self.groups[g];
+                let key = StateKey {
+                    site: self.sites[site as usize].name.clone(),
+                    indicator: ind.clone(),
+                    stratum: stratum.clone(),
+                };
+                out.daily
+                    .entry(key)
+                    .or_default()
+                    .entry(day)
+                    .or_default()
+                    .merge(&state);
+            }
+        }
+        for ((i, code), n) in self.problems {
+            let text = match code {
+                0 => "contact neither answered, abandoned nor IVR-contained".to_string(),
+                1 => "value is not a finite number".to_string(),
+                2 => "negative value where only values ≥ 0 make sense".to_string(),
+                3 => "value too large".to_string(),
+                _ => "value could not be recorded".to_string(),
+            };
+            *out.row_problems
+                .entry(format!("{}: {text}", kind.plans[i].ind.id))
+                .or_default() += n;
+        }
+        *out.rows_scanned
+            .entry(scan.kind.as_str().to_string())
+            .or_default() += self.scanned;
+    }
+}
+
+fn problem_code(e: &MeasureError) -> u8 {
+    match e {
+        MeasureError::NotFinite { .. } => 1,
+        MeasureError::Negative { .. } => 2,
+        MeasureError::TooLarge { .. } => 3,
+        _ => 4,
+    }
+}
+
+impl<'c> Shared<'_, 'c> {
+    fn wanted(&self) -> Vec<&str> {
+        let mut w: Vec<&str> = vec!["site_id"];
+        w.extend(anchor_fields(self.scan.kind));
+        for (f, s) in self.kind.program.fields().iter().zip(&self.kind.sources) {
+            match s {
+                Source::Stored | Source::AreaClass => w.push(f),
+                Source::OpenDays => w.extend(["answered_at", "received_at"]),
+                Source::WorkingDays | Source::ElapsedH => {
+                    w.extend(["created_at", "completed_at", "pause_s"]);
+                }
+                Source::Flag(_) => {}
+            }
+        }
+        w
+    }
+
+    fn file(&'c self, acc: &mut Acc<'c>, fi: usize) -> Result<(), ComputeError> {
+        let file = &self.scan.files[fi];
+        let wanted = self.wanted();
+        let mut pos = self.offsets.get(fi).copied().unwrap_or(0);
+        read_projected(self.scan, file, &wanted, &mut |b| {
+            self.chunk(acc, b, file.batch_id, pos);
+            pos += b.num_rows() as u64;
+            Ok(())
+        })
+    }
+
+    /// Adds one chunk of a file's rows (the first at scan position `pos`).
+    fn chunk(&'c self, acc: &mut Acc<'c>, b: &RecordBatch, batch_id: i64, pos: u64) {
+        let Some(sites) = text(b, "site_id") else {
+            return;
+        };
+        let anchors = ts_columns(b, anchor_fields(self.scan.kind));
+        // Visible rows of the period: their row index, site and group.
+        let mut keep: Vec<usize> = Vec::with_capacity(b.num_rows());
+        let mut keep_site: Vec<u32> = Vec::with_capacity(b.num_rows());
+        let mut keep_group: Vec<u32> = Vec::with_capacity(b.num_rows());
+        let mut last: Option<(&str, u32)> = None;
+        for r in 0..b.num_rows() {
+            if sites.is_null(r) {
+                continue;
+            }
+            let name = sites.value(r);
+            let s = match last {
+                Some((n, s)) if n == name => s,
+                _ => {
+                    let s = match acc.site_index.get(name) {
+                        Some(s) => *s,
+                        None => {
+                            let s = u32::try_from(acc.sites.len()).unwrap_or(u32::MAX);
+                            acc.sites.push(self.scan.site(name, &self.replaced));
+                            acc.group_of.push(Vec::new());
+                            acc.site_index.insert(name.to_string(), s);
+                            s
+                        }
+                    };
+                    last = Some((name, s));
+                    s
+                }
+            };
+            let Some(t) = first_ts(&anchors, r) else {
+                continue;
+            };
+            let site = &mut acc.sites[s as usize];
+            let Some(day) = site.day(t) else { continue };
+            if !self.scan.period.contains(day) {
+                continue;
+            }
+            if site
+                .replaced
+                .and_then(|m| m.get(&day))
+                .is_some_and(|w| batch_id < *w)
+            {
+                continue;
+            }
+            let offset = usize::try_from((day - self.scan.period.from).num_days()).unwrap_or(0);
+            let g = acc.group(s, day, offset, self.days);
+            keep.push(r);
+            keep_site.push(s);
+            keep_group.push(g);
+        }
+        if keep.is_empty() {
+            return;
+        }
+        acc.scanned += keep.len() as u64;
+        let n = keep.len();
+        let fields: Vec<Column<'_>> = self
+            .kind
+            .program
+            .fields()
+            .iter()
+            .zip(&self.kind.sources)
+            .map(|(name, source)| self.field(b, name, *source, &keep, &keep_site, acc, pos))
+            .collect();
+        let cols = self.kind.program.run(n, &fields);
+        let masks: Vec<Vec<bool>> = self
+            .kind
+            .strata
+            .iter()
+            .map(|t| stratum_mask(t.as_ref(), &fields, n))
+            .collect();
+        for (i, plan) in self.kind.plans.iter().enumerate() {
+            for (j, g) in keep_group.iter().enumerate() {
+                if plan.filter.is_some_and(|f| !cols[f].at(j).is_true()) {
+                    continue;
+                }
+                let obs = match observation(plan.part, &cols, j) {
+                    Some(o) => o,
+                    None => {
+                        let unclassified = plan.lines.iter().filter(|(_, s)| masks[*s][j]).count();
+                        *acc.problems.entry((i, 0)).or_default() += unclassified as u64;
+                        continue;
+                    }
+                };
+                for (line, s) in &plan.lines {
+                    if !masks[*s][j] {
+                        continue;
+                    }
+                    if let Err(e) = acc.states[*line][*g as usize].observe(&obs) {
+                        *acc.problems.entry((i, problem_code(&e))).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The column of a field over the kept rows.
+    #[allow(clippy::too_many_arguments, reason = "the chunk's parts, borrowed")]
+    fn field<'b>(
+        &self,
+        b: &'b RecordBatch,
+        name: &str,
+        source: Source,
+        keep: &[usize],
+        keep_site: &[u32],
+        acc: &Acc<'_>,
+        pos: u64,
+    ) -> Column<'b> {
+        match source {
+            Source::Stored => stored(b.column_by_name(name), keep),
+            Source::Flag(i) => match self.flags.get(i).and_then(Option::as_ref) {
+                Some(set) => Column::Rows(
+                    keep.iter()
+                        .map(|r| Cell::Bool(set.contains(&(pos + *r as u64))))
+                        .collect(),
+                ),
+                None => Column::Same(Cell::Null),
+            },
+            Source::AreaClass => {
+                let own = stored(b.column_by_name(name), keep);
+                Column::Rows(
+                    (0..keep.len())
+                        .map(|j| match own.at(j) {
+                            Cell::Null => acc.sites[keep_site[j] as usize]
+                                .area
+                                .map_or(Cell::Null, |a| Cell::Str(a.as_str())),
+                            c => c,
+                        })
+                        .collect(),
+                )
+            }
+            Source::OpenDays => {
+                let answered = ts_columns(b, &["answered_at"]);
+                let received = ts_columns(b, &["received_at"]);
+                Column::Rows(
+                    keep.iter()
+                        .zip(keep_site)
+                        .map(
+                            |(r, s)| match (first_ts(&answered, *r), first_ts(&received, *r)) {
+                                #[allow(
+                                    clippy::cast_precision_loss,
+                                    reason = "millisecond spans are far below 2^53"
+                                )]
+                                (None, Some(rec)) => Cell::Num(
+                                    acc.sites[*s as usize].period_end.saturating_sub(rec) as f64
+                                        / 86_400_000.0,
+                                ),
+                                _ => Cell::Null,
+                            },
+                        )
+                        .collect(),
+                )
+            }
+            Source::ElapsedH | Source::WorkingDays => {
+                let created = ts_columns(b, &["created_at"]);
+                let completed = ts_columns(b, &["completed_at"]);
+                let pause = stored(b.column_by_name("pause_s"), keep);
+                Column::Rows(
+                    keep.iter()
+                        .zip(keep_site)
+                        .enumerate()
+                        .map(|(j, (r, s))| {
+                            let (Some(a), Some(z)) =
+                                (first_ts(&created, *r), first_ts(&completed, *r))
+                            else {
+                                return Cell::Null;
+                            };
+                            if matches!(source, Source::WorkingDays) {
+                                return working_days(acc.sites[*s as usize].calendar, a, z);
+                            }
+                            let pause_ms = pause.at(j).num().map_or(0.0, |p| p * 1000.0);
+                            #[allow(
+                                clippy::cast_precision_loss,
+                                reason = "millisecond spans are far below 2^53"
+                            )]
+                            let span = (z - a) as f64;
+                            Cell::Num(((span - pause_ms) / 3_600_000.0).max(0.0))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+fn working_days<'x>(cal: Option<&BusinessCalendar>, a: i64, z: i64) -> Cell<'x> {
+    let (Some(cal), Some(start), Some(end)) = (
+        cal,
+        DateTime::from_timestamp_millis(a),
+        DateTime::from_timestamp_millis(z),
+    ) else {
+        return Cell::Null;
+    };
+    match clock::working_days(cal, start, end, &[]) {
+        Ok(d) => Cell::Num(f64::from(d)),
+        Err(_) => Cell::Null,
+    }
+}
+
+/// A stored column's cells on the kept rows; NULL everywhere when the file lacks it.
+fn stored<'b>(col: Option<&'b ArrayRef>, keep: &[usize]) -> Column<'b> {
+    let Some(col) = col else {
+        return Column::Same(Cell::Null);
+    };
+    macro_rules! cells {
+        ($arr:expr, $f:expr) => {{
+            let a = $arr;
+            Column::Rows(
+                keep.iter()
+                    .map(|r| if a.is_null(*r) { Cell::Null } else { $f(a, *r) })
+                    .collect(),
+            )
+        }};
+    }
+    match col.data_type() {
+        DataType::Utf8 => cells!(
+            col.as_string::<i32>(),
+            |a: &'b arrow_array::StringArray, r| { Cell::Str(a.value(r)) }
+        ),
+        DataType::Timestamp(_, _) => cells!(
+            col.as_primitive::<TimestampMillisecondType>(),
+            |a: &arrow_array::PrimitiveArray<TimestampMillisecondType>, r| Cell::Ts(a.value(r))
+        ),
+        #[allow(clippy::cast_precision_loss, reason = "record integers are small")]
+        DataType::Int64 => cells!(
+            col.as_primitive::<Int64Type>(),
+            |a: &arrow_array::PrimitiveArray<Int64Type>, r| Cell::Num(a.value(r) as f64)
+        ),
+        DataType::Float64 => cells!(
+            col.as_primitive::<Float64Type>(),
+            |a: &arrow_array::PrimitiveArray<Float64Type>, r| Cell::Num(a.value(r))
+        ),
+        DataType::Boolean => cells!(col.as_boolean(), |a: &arrow_array::BooleanArray, r| {
+            Cell::Bool(a.value(r))
+        }),
+        _ => Column::Same(Cell::Null),
+    }
+}
+
+fn stratum_mask(
+    test: Option<&Vec<(usize, String, bool)>>,
+    fields: &[Column<'_>],
+    n: usize,
+) -> Vec<bool> {
+    let Some(parts) = test else {
+        return vec![false; n];
+    };
+    (0..n)
+        .map(|j| {
+            parts.iter().all(|(slot, want, null_matches)| {
+                match fields.get(*slot).map_or(Cell::Null, |c| c.at(j)) {
+                    Cell::Str(s) => s == want,
+                    Cell::Null => *null_matches,
+                    _ => false,
+                }
+            })
+        })
+        .collect()
+}
+
+/// What one row adds to an indicator's state (core's `observe`); `None` for a contact
+/// that is neither answered, abandoned nor IVR-contained.
+fn observation(part: Part, cols: &[Column<'_>], j: usize) -> Option<Obs> {
+    let num = |n: usize| cols[n].at(j).num();
+    let with_value = |o: Obs, v: Option<f64>| match v {
+        Some(v) => o.with_value(v),
+        None => o,
+    };
+    Some(match part {
+        Part::Ratio(c) => Obs::new().with_hit(cols[c].at(j).is_true()),
+        Part::Mean(v) => with_value(Obs::new(), num(v)),
+        Part::Percentile(v) => with_value(Obs::new(), num(v)).with_histogram(),
+        Part::ShareWithin(v, limit) => Obs::new().with_hit(num(v).is_some_and(|v| v <= limit)),
+        Part::Plain => Obs::new(),
+        Part::RatioOfSums(a, b) => match (num(a), num(b)) {
+            (Some(a), Some(b)) => Obs::new().with_value(a).with_den(b),
+            _ => Obs::new(),
+        },
+        Part::Sl {
+            ivr,
+            wait,
+            answered,
+            abandoned,
+            threshold,
+            short,
+        } => {
+            let class = if cols[ivr].at(j).is_true() {
+                SlClass::IvrContained
+            } else {
+                let w = num(wait);
+                if cols[answered].at(j).is_true() {
+                    match w {
+                        Some(w) if w <= threshold => SlClass::AnsweredWithin,
+                        _ => SlClass::AnsweredAfter,
+                    }
+                } else if cols[abandoned].at(j).is_true() {
+                    match w {
+                        Some(w) if w < short => SlClass::AbandonedShort,
+                        Some(w) if w <= threshold => SlClass::AbandonedWithin,
+                        _ => SlClass::AbandonedAfter,
+                    }
+                } else {
+                    return None;
+                }
+            };
+            Obs::new().with_sl(class)
+        }
+    })
+}
