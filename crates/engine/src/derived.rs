@@ -104,7 +104,8 @@ pub struct KeyRow {
 /// Positions of rows that have a later row of the same group inside their window.
 #[must_use]
 pub fn flag_repeats(mut rows: Vec<KeyRow>, days: i64) -> HashSet<u64> {
-    rows.sort_by_key(|r| (r.group, r.at, r.pos));
+    // Positions are unique, so the order is total and an unstable sort is deterministic.
+    rows.sort_unstable_by_key(|r| (r.group, r.at, r.pos));
     let window = days * 86_400_000;
     let mut out = HashSet::new();
     for (i, r) in rows.iter().enumerate() {

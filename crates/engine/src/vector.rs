@@ -12,6 +12,7 @@
 //! logic, division by zero gives NULL, NaN compares as NULL) on borrowed values, and the
 //! engine's tests check that whole computations agree with the row-by-row reference.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -191,14 +192,21 @@ impl Program {
 
     /// Evaluates every node over a chunk of `n` rows whose field columns are `fields`
     /// (by slot). Returns one column per node, by node index.
-    pub(crate) fn run<'a>(&'a self, n: usize, fields: &[Column<'a>]) -> Vec<Column<'a>> {
-        let mut out: Vec<Column<'a>> = Vec::with_capacity(self.nodes.len());
+    pub(crate) fn run<'r, 'a>(
+        &'a self,
+        n: usize,
+        fields: &'r [Column<'a>],
+    ) -> Vec<Cow<'r, Column<'a>>> {
+        let mut out: Vec<Cow<'r, Column<'a>>> = Vec::with_capacity(self.nodes.len());
         for node in &self.nodes {
             let col = match node {
-                Node::Field(slot) => fields
-                    .get(*slot)
-                    .cloned()
-                    .unwrap_or(Column::Same(Cell::Null)),
+                Node::Field(slot) => {
+                    out.push(match fields.get(*slot) {
+                        Some(c) => Cow::Borrowed(c),
+                        None => Cow::Owned(Column::Same(Cell::Null)),
+                    });
+                    continue;
+                }
                 Node::Lit(v) => Column::Same(Cell::of(v)),
                 Node::Neg(a) => map1(n, &out[*a], |x| match x {
                     Cell::Num(v) => Cell::Num(-v),
@@ -211,7 +219,7 @@ impl Program {
                     map1(n, &out[*a], move |x| Cell::Bool(x.is_null() != negated))
                 }
                 Node::InList(a, items, negated) => {
-                    let cols: Vec<&Column<'a>> = items.iter().map(|i| &out[*i]).collect();
+                    let cols: Vec<&Column<'a>> = items.iter().map(|i| &*out[*i]).collect();
                     in_list(n, &out[*a], &cols, *negated)
                 }
                 Node::Between(a, lo, hi, negated) => {
@@ -222,11 +230,11 @@ impl Program {
                     })
                 }
                 Node::Call(func, args) => {
-                    let cols: Vec<&Column<'a>> = args.iter().map(|i| &out[*i]).collect();
+                    let cols: Vec<&Column<'a>> = args.iter().map(|i| &*out[*i]).collect();
                     call(n, *func, &cols)
                 }
             };
-            out.push(col);
+            out.push(Cow::Owned(col));
         }
         out
     }

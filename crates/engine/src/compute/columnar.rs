@@ -12,6 +12,7 @@
 //! same files, only when an indicator uses them. The meaning of every step is core's
 //! row-level reference (`guideline::observe`), which the tests compare against.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,8 +38,11 @@ use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
 use crate::schema::anchor_fields;
 use crate::vector::{Cell, Column, Program};
 
-/// Rows per chunk: small enough that a chunk's columns stay in cache.
+/// Rows per chunk read from a file.
 const CHUNK_ROWS: usize = 8_192;
+
+/// Rows evaluated together: small enough that every node's column stays in cache.
+const SLICE_ROWS: usize = 1_024;
 
 /// Where a field's values come from.
 #[derive(Debug, Clone, Copy)]
@@ -199,15 +203,26 @@ struct Site<'c> {
     area: Option<AreaClass>,
     period_end: i64,
     replaced: Option<&'c HashMap<NaiveDate, i64>>,
-    /// The last local day looked up: UTC range [start, end) and the day.
-    window: (i64, i64, NaiveDate),
+    /// Local days met so far, as UTC ranges [start, end) sorted by start, and the index
+    /// of the last one used.
+    windows: Vec<(i64, i64, NaiveDate)>,
+    last: usize,
 }
 
 impl Site<'_> {
     /// The local day of an instant at the site.
     fn day(&mut self, t: i64) -> Option<NaiveDate> {
-        let (start, end, day) = self.window;
-        if start <= t && t < end {
+        if let Some(&(start, end, day)) = self.windows.get(self.last)
+            && start <= t
+            && t < end
+        {
+            return Some(day);
+        }
+        let i = self.windows.partition_point(|w| w.0 <= t);
+        if let Some(&(_, end, day)) = i.checked_sub(1).and_then(|j| self.windows.get(j))
+            && t < end
+        {
+            self.last = i - 1;
             return Some(day);
         }
         let day = DateTime::from_timestamp_millis(t)?
@@ -215,17 +230,16 @@ impl Site<'_> {
             .date_naive();
         // The range of instants that are surely on `day`: from the last instant local
         // midnight of `day` occurs to the first instant local midnight of the next day
-        // occurs. Only a cache: instants outside it are converted again.
+        // occurs. Only a cache: instants outside every range are converted again.
         let start = local_midnight(self.tz, day, true).unwrap_or(t);
         let end = day
             .succ_opt()
             .and_then(|next| local_midnight(self.tz, next, false))
             .unwrap_or(t);
-        self.window = if start <= t && t < end {
-            (start, end, day)
-        } else {
-            (0, 0, day)
-        };
+        if start <= t && t < end {
+            self.windows.insert(i, (start, end, day));
+            self.last = i;
+        }
         Some(day)
     }
 }
@@ -249,7 +263,7 @@ struct Shared<'s, 'c> {
     scan: &'s Scan<'c>,
     kind: &'s Kind<'s>,
     replaced: HashMap<String, HashMap<NaiveDate, i64>>,
-    flags: Vec<Option<HashSet<u64>>>,
+    flags: Vec<Option<Bits>>,
     /// Position of each file's first row in the scan order (for the flags).
     offsets: Vec<u64>,
     days: usize,
@@ -297,14 +311,18 @@ pub(super) fn observe_kind(
             .zip(&used)
             .map(|(spec, used)| {
                 used.then(|| {
-                    key_rows(scan, &replaced, spec, &offsets).map(|k| flag_repeats(k, spec.days))
+                    key_rows(scan, &replaced, spec, &offsets)
+                        .map(|k| Bits::of(&flag_repeats(k, spec.days)))
                 })
                 .transpose()
             })
             .collect::<Result<Vec<_>, _>>()?;
         (offsets, flags)
     } else {
-        (vec![0; scan.files.len()], vec![None; specs.len()])
+        (
+            vec![0; scan.files.len()],
+            specs.iter().map(|_| None).collect(),
+        )
     };
     let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
     let shared = Shared {
@@ -358,6 +376,32 @@ pub(super) fn observe_kind(
         acc?.into_computed(&kind, scan, out);
     }
     Ok(())
+}
+
+/// A set of scan positions as a bitmap: one bit per row read.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn of(set: &HashSet<u64>) -> Bits {
+        let len = set
+            .iter()
+            .max()
+            .map_or(0, |m| usize::try_from(m / 64 + 1).unwrap_or(0));
+        let mut words = vec![0u64; len];
+        for p in set {
+            if let Some(w) = usize::try_from(p / 64).ok().and_then(|i| words.get_mut(i)) {
+                *w |= 1 << (p % 64);
+            }
+        }
+        Bits(words)
+    }
+
+    fn get(&self, p: u64) -> bool {
+        usize::try_from(p / 64)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .is_some_and(|w| w & (1 << (p % 64)) != 0)
+    }
 }
 
 /// Position of each file's first row when all files are read in order.
@@ -451,9 +495,11 @@ fn key_rows(
     if let Some((f, _)) = spec.only {
         wanted.push(f);
     }
-    let mut rows = Vec::new();
-    let mut days: HashMap<String, Site<'_>> = HashMap::new();
-    for (fi, file) in scan.files.iter().enumerate() {
+    let per_file = on_workers(scan.files.len(), |fi| {
+        let file = &scan.files[fi];
+        let mut rows = Vec::new();
+        let mut sites_seen: Vec<Site<'_>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut pos = offsets.get(fi).copied().unwrap_or(0);
         read_projected(scan, file, &wanted, &mut |b| {
             let Some(sites) = text(b, "site_id") else {
@@ -466,6 +512,7 @@ fn key_rows(
             let group: Vec<Option<&arrow_array::StringArray>> =
                 spec.group.iter().map(|g| text(b, g)).collect();
             let only = spec.only.map(|(f, v)| (text(b, f), v));
+            let mut last: Option<(&str, usize)> = None;
             for r in 0..b.num_rows() {
                 let p = pos + r as u64;
                 if sites.is_null(r) {
@@ -475,9 +522,24 @@ fn key_rows(
                 let Some(t) = first_ts(&anchors, r) else {
                     continue;
                 };
-                let site = days
-                    .entry(site_name.to_string())
-                    .or_insert_with(|| scan.site(site_name, replaced));
+                let si = match last {
+                    Some((n, i)) if n == site_name => i,
+                    _ => {
+                        let i = match index.get(site_name) {
+                            Some(i) => *i,
+                            None => {
+                                sites_seen.push(scan.site(site_name, replaced));
+                                index.insert(site_name.to_string(), sites_seen.len() - 1);
+                                sites_seen.len() - 1
+                            }
+                        };
+                        last = Some((site_name, i));
+                        i
+                    }
+                };
+                let Some(site) = sites_seen.get_mut(si) else {
+                    continue;
+                };
                 let Some(day) = site.day(t) else { continue };
                 if site
                     .replaced
@@ -505,8 +567,52 @@ fn key_rows(
             pos += b.num_rows() as u64;
             Ok(())
         })?;
+        Ok(rows)
+    })?;
+    Ok(per_file.into_iter().flatten().collect())
+}
+
+/// Runs `f` for every index below `n` on one worker per core; results in index order.
+fn on_workers<T: Send>(
+    n: usize,
+    f: impl Fn(usize) -> Result<T, ComputeError> + Sync,
+) -> Result<Vec<T>, ComputeError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(n)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        mine.push((i, f(i)?));
+                    }
+                    Ok(mine)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|_| Err(panicked()))?);
+        }
+        Ok::<_, ComputeError>(all)
+    })?;
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, t)| t).collect())
+}
+
+fn panicked() -> ComputeError {
+    ComputeError::Read {
+        path: String::new(),
+        message: "a compute worker panicked".into(),
     }
-    Ok(rows)
 }
 
 /// The same hash of the grouping strings as the row-level reference; `None` when one is
@@ -542,7 +648,8 @@ impl Scan<'_> {
             area: self.areas.get(name).copied(),
             period_end: self.period_end(name),
             replaced: replaced.get(name),
-            window: (0, 0, NaiveDate::MIN),
+            windows: Vec::new(),
+            last: 0,
         }
     }
 }
@@ -714,6 +821,31 @@ impl<'c> Shared<'_, 'c> {
             return;
         }
         acc.scanned += keep.len() as u64;
+        // Evaluated in slices of a few thousand rows, so that every node's column of a
+        // slice stays in cache and its buffer is reused by the allocator.
+        for start in (0..keep.len()).step_by(SLICE_ROWS) {
+            let end = (start + SLICE_ROWS).min(keep.len());
+            self.slice(
+                acc,
+                b,
+                pos,
+                &keep[start..end],
+                &keep_site[start..end],
+                &keep_group[start..end],
+            );
+        }
+    }
+
+    /// Adds the kept rows `keep` of a chunk (with their sites and groups).
+    fn slice(
+        &'c self,
+        acc: &mut Acc<'c>,
+        b: &RecordBatch,
+        pos: u64,
+        keep: &[usize],
+        keep_site: &[u32],
+        keep_group: &[u32],
+    ) {
         let n = keep.len();
         let fields: Vec<Column<'_>> = self
             .kind
@@ -721,7 +853,7 @@ impl<'c> Shared<'_, 'c> {
             .fields()
             .iter()
             .zip(&self.kind.sources)
-            .map(|(name, source)| self.field(b, name, *source, &keep, &keep_site, acc, pos))
+            .map(|(name, source)| self.field(b, name, *source, keep, keep_site, acc, pos))
             .collect();
         let cols = self.kind.program.run(n, &fields);
         let masks: Vec<Vec<bool>> = self
@@ -770,9 +902,9 @@ impl<'c> Shared<'_, 'c> {
         match source {
             Source::Stored => stored(b.column_by_name(name), keep),
             Source::Flag(i) => match self.flags.get(i).and_then(Option::as_ref) {
-                Some(set) => Column::Rows(
+                Some(bits) => Column::Rows(
                     keep.iter()
-                        .map(|r| Cell::Bool(set.contains(&(pos + *r as u64))))
+                        .map(|r| Cell::Bool(bits.get(pos + *r as u64)))
                         .collect(),
                 ),
                 None => Column::Same(Cell::Null),
@@ -921,7 +1053,7 @@ fn stratum_mask(
 
 /// What one row adds to an indicator's state (core's `observe`); `None` for a contact
 /// that is neither answered, abandoned nor IVR-contained.
-fn observation(part: Part, cols: &[Column<'_>], j: usize) -> Option<Obs> {
+fn observation(part: Part, cols: &[Cow<'_, Column<'_>>], j: usize) -> Option<Obs> {
     let num = |n: usize| cols[n].at(j).num();
     let with_value = |o: Obs, v: Option<f64>| match v {
         Some(v) => o.with_value(v),
