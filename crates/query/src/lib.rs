@@ -103,7 +103,8 @@ impl Default for Options {
     }
 }
 
-/// Service-level class codes in the order of [`sl_slot`].
+/// Service-level classes, coded 0–5 in the order of `ServiceLevelCounts`' fields
+/// (answered within, answered after, abandoned short, within, after, IVR-contained).
 const SL_CLASSES: usize = 6;
 
 /// Computes the daily states of `indicators` (all of the record kind of `batches`)
@@ -234,6 +235,7 @@ struct Plan {
 }
 
 /// What the row layer computed for one indicator.
+#[derive(Debug, Clone, Copy)]
 enum Inputs {
     /// A count: nothing but the filter.
     Count,
@@ -265,6 +267,214 @@ fn count_if(cond: Expr) -> Expr {
     sum(case(vec![(cond, lit(1_i64))], Some(lit(0_i64))))
 }
 
+/// Adds the row-layer columns of indicator `i` (its filter flag `f{i}` and measure
+/// inputs) and says what they are.
+fn row_layer(
+    t: &Translator<'_>,
+    i: usize,
+    ind: &Indicator,
+    rows: &mut Vec<Expr>,
+) -> Result<Inputs, QueryError> {
+    let filter = match &ind.filter {
+        Some(f) => translate_part(t, ind, "filter", f)?.is_true(),
+        None => lit(true),
+    };
+    rows.push(filter.alias(format!("f{i}")));
+    let input = match &ind.measure {
+        Measure::Count | Measure::RatePer { .. } => Inputs::Count,
+        Measure::Ratio { condition } => {
+            let hit = translate_part(t, ind, "condition", condition)?.is_true();
+            rows.push(hit.alias(format!("h{i}")));
+            Inputs::Hit
+        }
+        Measure::ShareWithin { value, limit } => {
+            let v = translate_part(t, ind, "value", value)?.num();
+            let hit = translate::is_true(udf::num(v).lt_eq(udf::num(lit(*limit))));
+            rows.push(hit.alias(format!("h{i}")));
+            Inputs::Hit
+        }
+        Measure::Mean { value } | Measure::Percentile { value, .. } => {
+            let v = translate_part(t, ind, "value", value)?.num();
+            rows.push(v.alias(format!("v{i}")));
+            Inputs::Value {
+                histogram: matches!(ind.measure, Measure::Percentile { .. }),
+                den: false,
+            }
+        }
+        Measure::RatioOfSums {
+            numerator,
+            denominator,
+        } => {
+            let v = translate_part(t, ind, "numerator", numerator)?.num();
+            let d = translate_part(t, ind, "denominator", denominator)?.num();
+            rows.push(v.alias(format!("v{i}")));
+            rows.push(d.alias(format!("d{i}")));
+            Inputs::Value {
+                histogram: false,
+                den: true,
+            }
+        }
+        Measure::ServiceLevel(spec) => {
+            let yes = |part, c| translate_part(t, ind, part, c).map(Typed::is_true);
+            let ivr = yes("ivr_contained", &spec.ivr_contained)?;
+            let answered = yes("answered", &spec.answered)?;
+            let abandoned = yes("abandoned", &spec.abandoned)?;
+            let wait = udf::num(translate_part(t, ind, "wait_s", &spec.wait_s)?.num());
+            let within = |limit: f64| wait.clone().lt_eq(udf::num(lit(limit)));
+            let short = wait.clone().lt(udf::num(lit(spec.short_abandon_s)));
+            // Codes as in `SL_CLASSES`; a contact in no branch is unclassified.
+            let class = case(
+                vec![
+                    (ivr, lit(5_i8)),
+                    (answered.clone().and(within(spec.threshold_s)), lit(0_i8)),
+                    (answered, lit(1_i8)),
+                    (abandoned.clone().and(short), lit(2_i8)),
+                    (abandoned.clone().and(within(spec.threshold_s)), lit(3_i8)),
+                    (abandoned, lit(4_i8)),
+                ],
+                None,
+            );
+            rows.push(class.alias(format!("c{i}")));
+            Inputs::Class
+        }
+    };
+    Ok(input)
+}
+
+/// Adds the value-layer columns of indicator `i`: its flags passed on, and for values
+/// core's error code `e{i}`, thousandths `m{i}`, their square `q{i}`, the
+/// denominator's thousandths `dm{i}` and the histogram bucket `b{i}`.
+fn value_layer(i: usize, input: &Inputs, values: &mut Vec<Expr>) {
+    values.push(ident(format!("f{i}")));
+    match *input {
+        Inputs::Count => {}
+        Inputs::Hit => values.push(ident(format!("h{i}"))),
+        Inputs::Class => values.push(ident(format!("c{i}"))),
+        Inputs::Value { histogram, den } => {
+            let v = ident(format!("v{i}"));
+            let check = |x: Expr| {
+                if histogram {
+                    udf::check_histogram_call(vec![x])
+                } else {
+                    udf::check_call(vec![x])
+                }
+            };
+            let ok = lit(udf::OK);
+            let (code, milli, milli_sq) = if den {
+                // Both sides known, or the row adds to neither sum; the
+                // numerator is checked before the denominator, as in core.
+                let d = ident(format!("d{i}"));
+                let both = v.clone().is_not_null().and(d.clone().is_not_null());
+                let code = case(
+                    vec![
+                        (!both.clone(), ok.clone()),
+                        (
+                            udf::check_call(vec![v.clone()]).not_eq(ok.clone()),
+                            udf::check_call(vec![v.clone()]),
+                        ),
+                    ],
+                    Some(udf::check_call(vec![d.clone()])),
+                );
+                let only_both = |e: Expr| case(vec![(both.clone(), e)], None);
+                values.push(only_both(udf::milli_call(vec![d])).alias(format!("dm{i}")));
+                (
+                    code,
+                    only_both(udf::milli_call(vec![v.clone()])),
+                    only_both(udf::milli_sq_call(vec![v.clone()])),
+                )
+            } else {
+                (
+                    datafusion::functions::expr_fn::coalesce(vec![check(v.clone()), ok]),
+                    udf::milli_call(vec![v.clone()]),
+                    udf::milli_sq_call(vec![v.clone()]),
+                )
+            };
+            values.push(code.alias(format!("e{i}")));
+            values.push(milli.alias(format!("m{i}")));
+            values.push(milli_sq.alias(format!("q{i}")));
+            if histogram {
+                values.push(udf::bucket_call(vec![v]).alias(format!("b{i}")));
+            }
+        }
+    }
+}
+
+/// Adds the aggregates of indicator `i` in one stratum (`member` = filter and stratum
+/// flags) through `push`, which returns each aggregate's output column.
+fn slot(
+    i: usize,
+    k: usize,
+    member: Expr,
+    input: &Inputs,
+    push: &mut impl FnMut(Expr) -> usize,
+) -> Slot {
+    let mut slot = Slot {
+        indicator: u16::try_from(i).unwrap_or(u16::MAX),
+        stratum: u16::try_from(k).unwrap_or(u16::MAX),
+        ..Slot::default()
+    };
+    match input {
+        Inputs::Count => slot.n = push(count_if(member)),
+        Inputs::Hit => {
+            slot.n = push(count_if(member.clone()));
+            slot.hits = Some(push(count_if(member.and(ident(format!("h{i}"))))));
+        }
+        Inputs::Class => {
+            let class = ident(format!("c{i}"));
+            slot.n = push(count_if(member.clone().and(class.clone().is_not_null())));
+            let mut sl = [0; SL_CLASSES];
+            for (code, col) in sl.iter_mut().enumerate() {
+                let code = i8::try_from(code).unwrap_or(i8::MAX);
+                *col = push(count_if(
+                    member
+                        .clone()
+                        .and(translate::is_true(class.clone().eq(lit(code)))),
+                ));
+            }
+            slot.sl = Some(sl);
+            slot.problems.push((
+                "contact neither answered, abandoned nor IVR-contained",
+                push(count_if(member.and(class.is_null()))),
+            ));
+        }
+        Inputs::Value { histogram, den } => {
+            let code = ident(format!("e{i}"));
+            let ok = member.clone().and(code.clone().eq(lit(udf::OK)));
+            let m = ident(format!("m{i}"));
+            slot.n = push(count_if(ok.clone()));
+            slot.values = Some(push(count_if(ok.clone().and(m.clone().is_not_null()))));
+            slot.sum = Some(push(sum(case(vec![(ok.clone(), m)], None))));
+            slot.sum_sq = Some(push(sum(case(
+                vec![(ok.clone(), ident(format!("q{i}")))],
+                None,
+            ))));
+            if *den {
+                slot.den = Some(push(sum(case(
+                    vec![(ok.clone(), ident(format!("dm{i}")))],
+                    None,
+                ))));
+            }
+            if *histogram {
+                slot.hist = Some(push(udf::histogram_call(case(
+                    vec![(ok, ident(format!("b{i}")))],
+                    None,
+                ))));
+            }
+            for c in udf::ERROR_CODES {
+                // Only a percentile's histogram rejects negative values.
+                if c == udf::NEGATIVE && !*histogram {
+                    continue;
+                }
+                slot.problems.push((
+                    udf::problem_kind(c),
+                    push(count_if(member.clone().and(code.clone().eq(lit(c))))),
+                ));
+            }
+        }
+    }
+    slot
+}
+
 impl Plan {
     fn build(
         t: &Translator<'_>,
@@ -278,121 +488,8 @@ impl Plan {
         let mut values = vec![ident("__site"), ident("__day")];
         let mut inputs = Vec::new();
         for (i, ind) in indicators.iter().enumerate() {
-            let filter = match &ind.filter {
-                Some(f) => translate_part(t, ind, "filter", f)?.is_true(),
-                None => lit(true),
-            };
-            rows.push(filter.alias(format!("f{i}")));
-            values.push(ident(format!("f{i}")));
-            let input = match &ind.measure {
-                Measure::Count | Measure::RatePer { .. } => Inputs::Count,
-                Measure::Ratio { condition } => {
-                    let hit = translate_part(t, ind, "condition", condition)?.is_true();
-                    rows.push(hit.alias(format!("h{i}")));
-                    Inputs::Hit
-                }
-                Measure::ShareWithin { value, limit } => {
-                    let v = translate_part(t, ind, "value", value)?.num();
-                    let hit = translate::is_true(udf::num(v).lt_eq(udf::num(lit(*limit))));
-                    rows.push(hit.alias(format!("h{i}")));
-                    Inputs::Hit
-                }
-                Measure::Mean { value } | Measure::Percentile { value, .. } => {
-                    let v = translate_part(t, ind, "value", value)?.num();
-                    rows.push(v.alias(format!("v{i}")));
-                    Inputs::Value {
-                        histogram: matches!(ind.measure, Measure::Percentile { .. }),
-                        den: false,
-                    }
-                }
-                Measure::RatioOfSums {
-                    numerator,
-                    denominator,
-                } => {
-                    let v = translate_part(t, ind, "numerator", numerator)?.num();
-                    let d = translate_part(t, ind, "denominator", denominator)?.num();
-                    rows.push(v.alias(format!("v{i}")));
-                    rows.push(d.alias(format!("d{i}")));
-                    Inputs::Value {
-                        histogram: false,
-                        den: true,
-                    }
-                }
-                Measure::ServiceLevel(spec) => {
-                    let yes = |part, c| translate_part(t, ind, part, c).map(Typed::is_true);
-                    let ivr = yes("ivr_contained", &spec.ivr_contained)?;
-                    let answered = yes("answered", &spec.answered)?;
-                    let abandoned = yes("abandoned", &spec.abandoned)?;
-                    let wait = udf::num(translate_part(t, ind, "wait_s", &spec.wait_s)?.num());
-                    let within = |limit: f64| wait.clone().lt_eq(udf::num(lit(limit)));
-                    let short = wait.clone().lt(udf::num(lit(spec.short_abandon_s)));
-                    // Codes follow `sl_slot`; a contact in no branch is unclassified.
-                    let class = case(
-                        vec![
-                            (ivr, lit(5_i8)),
-                            (answered.clone().and(within(spec.threshold_s)), lit(0_i8)),
-                            (answered, lit(1_i8)),
-                            (abandoned.clone().and(short), lit(2_i8)),
-                            (abandoned.clone().and(within(spec.threshold_s)), lit(3_i8)),
-                            (abandoned, lit(4_i8)),
-                        ],
-                        None,
-                    );
-                    rows.push(class.alias(format!("c{i}")));
-                    Inputs::Class
-                }
-            };
-            match input {
-                Inputs::Count => {}
-                Inputs::Hit => values.push(ident(format!("h{i}"))),
-                Inputs::Class => values.push(ident(format!("c{i}"))),
-                Inputs::Value { histogram, den } => {
-                    let v = ident(format!("v{i}"));
-                    let check = |x: Expr| {
-                        if histogram {
-                            udf::check_histogram_call(vec![x])
-                        } else {
-                            udf::check_call(vec![x])
-                        }
-                    };
-                    let ok = lit(udf::OK);
-                    let (code, milli, milli_sq) = if den {
-                        // Both sides known, or the row adds to neither sum; the
-                        // numerator is checked before the denominator, as in core.
-                        let d = ident(format!("d{i}"));
-                        let both = v.clone().is_not_null().and(d.clone().is_not_null());
-                        let code = case(
-                            vec![
-                                (!both.clone(), ok.clone()),
-                                (
-                                    udf::check_call(vec![v.clone()]).not_eq(ok.clone()),
-                                    udf::check_call(vec![v.clone()]),
-                                ),
-                            ],
-                            Some(udf::check_call(vec![d.clone()])),
-                        );
-                        let only_both = |e: Expr| case(vec![(both.clone(), e)], None);
-                        values.push(only_both(udf::milli_call(vec![d])).alias(format!("dm{i}")));
-                        (
-                            code,
-                            only_both(udf::milli_call(vec![v.clone()])),
-                            only_both(udf::milli_sq_call(vec![v.clone()])),
-                        )
-                    } else {
-                        (
-                            datafusion::functions::expr_fn::coalesce(vec![check(v.clone()), ok]),
-                            udf::milli_call(vec![v.clone()]),
-                            udf::milli_sq_call(vec![v.clone()]),
-                        )
-                    };
-                    values.push(code.alias(format!("e{i}")));
-                    values.push(milli.alias(format!("m{i}")));
-                    values.push(milli_sq.alias(format!("q{i}")));
-                    if histogram {
-                        values.push(udf::bucket_call(vec![v]).alias(format!("b{i}")));
-                    }
-                }
-            }
+            let input = row_layer(t, i, ind, &mut rows)?;
+            value_layer(i, &input, &mut values);
             inputs.push(input);
         }
 
@@ -421,71 +518,7 @@ impl Plan {
             for (k, s) in strata.iter().enumerate() {
                 let member =
                     ident(format!("f{i}")).and(ident(format!("s{}", stratum_columns[s.as_str()])));
-                let mut slot = Slot {
-                    indicator: u16::try_from(i).unwrap_or(u16::MAX),
-                    stratum: u16::try_from(k).unwrap_or(u16::MAX),
-                    ..Slot::default()
-                };
-                match input {
-                    Inputs::Count => slot.n = push(count_if(member)),
-                    Inputs::Hit => {
-                        slot.n = push(count_if(member.clone()));
-                        slot.hits = Some(push(count_if(member.and(ident(format!("h{i}"))))));
-                    }
-                    Inputs::Class => {
-                        let class = ident(format!("c{i}"));
-                        slot.n = push(count_if(member.clone().and(class.clone().is_not_null())));
-                        let mut sl = [0; SL_CLASSES];
-                        for (code, col) in sl.iter_mut().enumerate() {
-                            let code = i8::try_from(code).unwrap_or(i8::MAX);
-                            *col = push(count_if(
-                                member
-                                    .clone()
-                                    .and(translate::is_true(class.clone().eq(lit(code)))),
-                            ));
-                        }
-                        slot.sl = Some(sl);
-                        slot.problems.push((
-                            "contact neither answered, abandoned nor IVR-contained",
-                            push(count_if(member.and(class.is_null()))),
-                        ));
-                    }
-                    Inputs::Value { histogram, den } => {
-                        let code = ident(format!("e{i}"));
-                        let ok = member.clone().and(code.clone().eq(lit(udf::OK)));
-                        let m = ident(format!("m{i}"));
-                        slot.n = push(count_if(ok.clone()));
-                        slot.values = Some(push(count_if(ok.clone().and(m.clone().is_not_null()))));
-                        slot.sum = Some(push(sum(case(vec![(ok.clone(), m)], None))));
-                        slot.sum_sq = Some(push(sum(case(
-                            vec![(ok.clone(), ident(format!("q{i}")))],
-                            None,
-                        ))));
-                        if *den {
-                            slot.den = Some(push(sum(case(
-                                vec![(ok.clone(), ident(format!("dm{i}")))],
-                                None,
-                            ))));
-                        }
-                        if *histogram {
-                            slot.hist = Some(push(udf::histogram_call(case(
-                                vec![(ok, ident(format!("b{i}")))],
-                                None,
-                            ))));
-                        }
-                        for c in udf::ERROR_CODES {
-                            // Only a percentile's histogram rejects negative values.
-                            if c == 2 && !*histogram {
-                                continue;
-                            }
-                            slot.problems.push((
-                                udf::problem_kind(c),
-                                push(count_if(member.clone().and(code.clone().eq(lit(c))))),
-                            ));
-                        }
-                    }
-                }
-                slots.push(slot);
+                slots.push(slot(i, k, member, input, &mut push));
             }
         }
         Ok(Plan {

@@ -12,8 +12,9 @@
 //! - `AND`, `OR`, `NOT`, `IS [NOT] NULL`, `+ - *` and `coalesce` are DataFusion's,
 //!   which follow SQL exactly as the reference does.
 //! - Comparisons of numbers compare `ys_num(x)` (NaN → NULL, −0 → +0) because Arrow
-//!   orders floats by IEEE total order; strings, timestamps and booleans compare
-//!   natively (byte order, integer order, false < true — as the reference).
+//!   orders NaN by IEEE total order (NaN = NaN, NaN above every number); strings,
+//!   timestamps and booleans compare natively (byte order, integer order,
+//!   false < true — as the reference).
 //! - `/` is `CASE WHEN ys_num(b) = 0 THEN NULL ELSE a / b END`.
 //! - `IN` is spelt out: TRUE on a match, else NULL if the value or a candidate is NULL,
 //!   else FALSE (the reference's rule, independent of DataFusion's `IN` kernel).

@@ -4,10 +4,12 @@
 //! evaluator bit for bit. Where they do not, or where core owns the definition, a
 //! function here calls core (or mirrors one line of it) per row:
 //!
-//! - [`num`]: a number as the reference orders it. Arrow compares floats by IEEE
-//!   total order (NaN equals NaN and is the largest number, −0 < +0); the reference
-//!   compares with `partial_cmp` (NaN compares as NULL, −0 = +0). Comparing `num(x)`
-//!   with DataFusion's kernels gives the reference result.
+//! - [`num`]: a number as the reference orders it. Arrow's float kernels follow IEEE
+//!   total order for NaN (NaN = NaN is TRUE, NaN > 1 is TRUE), and total order also
+//!   separates −0 from +0 (the scalar comparison path of DataFusion 55 happens to
+//!   treat them as equal; the function does not rely on which path is taken). The
+//!   reference compares with `partial_cmp`: NaN compares as NULL and −0 = +0.
+//!   Comparing `num(x)` with DataFusion's kernels gives the reference result.
 //! - [`elapsed_ms`]: `b − a` of two epoch-millisecond instants, exact in `i128` and
 //!   then rounded to `f64`, as `eval` does for `seconds_between` and friends.
 //! - [`check`] / [`check_histogram`]: which [`MeasureError`] (if any) core's
@@ -41,26 +43,29 @@ pub const OK: i8 = 0;
 /// Bucket code of core's zero bucket (every log index is far above it).
 pub const ZERO_BUCKET: i32 = i32::MIN;
 
+/// Error code of [`MeasureError::Negative`], which only a histogram raises.
+pub const NEGATIVE: i8 = 2;
+
 /// The error code of a measure error; [`problem_kind`] maps it back to text.
 #[must_use]
 pub fn error_code(e: &MeasureError) -> i8 {
     match e {
         MeasureError::NotFinite { .. } => 1,
-        MeasureError::Negative { .. } => 2,
+        MeasureError::Negative { .. } => NEGATIVE,
         MeasureError::TooLarge { .. } => 3,
         _ => 4,
     }
 }
 
 /// Every non-zero error code, in order.
-pub const ERROR_CODES: [i8; 4] = [1, 2, 3, 4];
+pub const ERROR_CODES: [i8; 4] = [1, NEGATIVE, 3, 4];
 
 /// The problem text of an error code, the same words the engine's reference loop uses.
 #[must_use]
 pub fn problem_kind(code: i8) -> &'static str {
     match code {
         1 => "value is not a finite number",
-        2 => "negative value where only values ≥ 0 make sense",
+        NEGATIVE => "negative value where only values ≥ 0 make sense",
         3 => "value too large",
         _ => "value could not be recorded",
     }

@@ -51,7 +51,7 @@ async fn contacts() {
 
 #[tokio::test]
 async fn work_orders() {
-    compare_kind(RecordKind::WorkOrder, 500, 3, options(3)).await;
+    compare_kind(RecordKind::WorkOrder, 1500, 3, options(3)).await;
 }
 
 #[tokio::test]
@@ -71,7 +71,7 @@ async fn agent_intervals() {
 
 #[tokio::test]
 async fn several_seeds_for_every_kind() {
-    for seed in 10..13 {
+    for seed in 10..16 {
         for kind in [
             RecordKind::HallTicket,
             RecordKind::Contact,
@@ -80,7 +80,7 @@ async fn several_seeds_for_every_kind() {
             RecordKind::Survey,
             RecordKind::AgentInterval,
         ] {
-            compare_kind(kind, 200, seed, options(2)).await;
+            compare_kind(kind, 300, seed, options(2)).await;
         }
     }
 }

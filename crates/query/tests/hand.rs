@@ -401,3 +401,41 @@ async fn mismatched_arguments_are_refused() {
     .expect_err("two kinds");
     assert!(err.to_string().contains("hall_ticket"), "{err}");
 }
+
+#[tokio::test]
+async fn translation_errors_name_the_indicator_and_expression() {
+    let mut bad = handling_time();
+    // A parameter that was never substituted (only `parse`d, not compiled).
+    bad.filter = Some(yardstick_core::guideline::Compiled {
+        src: "outcome = $which".into(),
+        expr: yardstick_core::expr::parse("outcome = $which").expect("parses"),
+    });
+    let err = kind_states(&[&bad], &[vec![String::new()]], vec![contacts(&seven())])
+        .await
+        .expect_err("cannot translate");
+    assert_eq!(
+        err.to_string(),
+        "AHT filter (bytes 10..16): parameter `$which` has no value (compile the expression first)"
+    );
+}
+
+#[tokio::test]
+async fn the_memory_pool_is_bounded() {
+    let sl = service_level();
+    let options = yardstick_query::Options {
+        memory_limit: 1,
+        target_partitions: 1,
+    };
+    let err = yardstick_query::kind_states_with(
+        &options,
+        &[&sl],
+        &[vec![String::new()]],
+        vec![contacts(&seven())],
+    )
+    .await
+    .expect_err("one byte is not enough for the aggregate");
+    assert!(
+        matches!(err, QueryError::DataFusion { .. }) && err.to_string().contains("esources"),
+        "{err}"
+    );
+}

@@ -235,7 +235,8 @@ const NUMBERS: &[f64] = &[
 
 /// Pseudo-random prepared rows of `kind`: every field of the kind (derived ones too,
 /// numbers as Float64 like the engine's prepared columns), `__site` and `__day`, split
-/// into `parts` batches.
+/// into `parts` batches. Required fields are NULL in 3 % of rows (the semantics must
+/// hold for them too), optional ones in 5–80 %.
 pub fn batches(kind: RecordKind, rows: usize, seed: u64, parts: usize) -> Vec<RecordBatch> {
     let mut rng = Rng::new(seed);
     let defs = kind.fields();
@@ -249,7 +250,18 @@ pub fn batches(kind: RecordKind, rows: usize, seed: u64, parts: usize) -> Vec<Re
         })
         .collect();
     for def in defs {
-        let nullable_pct = if def.required { 3 } else { 15 };
+        // Each optional field gets its own NULL rate, different per seed, so that
+        // filters needing several fields NULL (`exclusion IS NULL AND ...`) or several
+        // present both have populations across the seeds.
+        let spread = def
+            .name
+            .bytes()
+            .fold(seed, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        let nullable_pct = if def.required {
+            3
+        } else {
+            [5, 20, 50, 80][usize::try_from(spread % 4).expect("small")]
+        };
         let ty = match def.ty {
             FieldType::Int if def.derived => FieldType::Float,
             other => other,
