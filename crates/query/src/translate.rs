@@ -150,8 +150,14 @@ impl<'a> Translator<'a> {
                 message: format!("`{name}` is not a field of {} records", self.kind.as_str()),
             });
         };
+        self.column(name, field_type(def.ty), span)
+    }
+
+    /// The batch column `name` as a core value, or a NULL of type `absent` when the
+    /// batch has no such column.
+    fn column(&self, name: &str, absent: Type, span: Span) -> Result<Typed, Located> {
         let Ok(column) = self.schema.field_with_name(name) else {
-            return Ok(Typed::null(field_type(def.ty)));
+            return Ok(Typed::null(absent));
         };
         let col = ident(name);
         let typed = match column.data_type() {
@@ -181,7 +187,7 @@ impl<'a> Translator<'a> {
                 ),
                 Type::Ts,
             ),
-            DataType::Null => Typed::null(field_type(def.ty)),
+            DataType::Null => Typed::null(absent),
             other => {
                 return Err(Located {
                     span,
@@ -288,11 +294,8 @@ impl<'a> Translator<'a> {
                 return Ok(lit(false));
             };
             let null_counts = field == "customer_class" && want == "ordinary";
-            let value = if self.kind.field(field).is_some() {
-                self.field(field, Span::default())?
-            } else {
-                Typed::null(Type::Null)
-            };
+            // Like `Row::get`: whatever the batch holds under that name.
+            let value = self.column(field, Type::Null, Span::default())?;
             let test = match value.ty {
                 Type::Str => datafusion::functions::expr_fn::coalesce(vec![
                     value.expr.eq(lit(want)),

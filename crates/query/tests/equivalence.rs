@@ -10,12 +10,27 @@ use yardstick_core::records::RecordKind;
 use yardstick_query::{Options, kind_states, kind_states_with};
 
 async fn compare_kind(kind: RecordKind, rows: usize, seed: u64, options: Options) {
+    compare_kind_with(kind, rows, seed, options, &[]).await;
+}
+
+/// Compares for the indicators of `kind` with their default strata plus `extra`.
+async fn compare_kind_with(
+    kind: RecordKind,
+    rows: usize,
+    seed: u64,
+    options: Options,
+    extra: &[&str],
+) {
     let g = default_guideline().expect("default guideline loads");
     let indicators: Vec<&Indicator> = g.indicators.iter().filter(|i| i.kind == kind).collect();
     assert!(!indicators.is_empty(), "no indicator of {}", kind.as_str());
     let strata: Vec<Vec<String>> = indicators
         .iter()
-        .map(|i| common::strata_of(&g, &i.id))
+        .map(|i| {
+            let mut s = common::strata_of(&g, &i.id);
+            s.extend(extra.iter().map(|e| (*e).to_owned()));
+            s
+        })
         .collect();
     let batches = common::batches(kind, rows, seed, 3);
     let want = common::reference(&indicators, &strata, &batches);
@@ -82,6 +97,31 @@ async fn several_seeds_for_every_kind() {
         ] {
             compare_kind(kind, 300, seed, options(2)).await;
         }
+    }
+}
+
+#[tokio::test]
+async fn strata_beyond_the_default_targets() {
+    // A missing customer class is `ordinary`; kinds without the field see it missing on
+    // every row; a part without `=` matches nothing.
+    let extra = [
+        "customer_class=ordinary",
+        "customer_class=vip",
+        "service=broadband",
+        "customer_class=ordinary;service=mobile",
+        "service=broadband;",
+        "customer_class",
+    ];
+    for (seed, kind) in [
+        RecordKind::HallTicket,
+        RecordKind::Contact,
+        RecordKind::WorkOrder,
+        RecordKind::Complaint,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        compare_kind_with(kind, 600, 40 + seed as u64, options(2), &extra).await;
     }
 }
 
