@@ -18,8 +18,12 @@
 //! service-level classes and problems. The rows of the result become
 //! [`MeasureState`]s.
 //!
+//! [`evaluate`] gives the per-row values of one expression through the same
+//! translation (for drill-downs, and to test the translation against core's `eval`).
+//! DataFusion operators reserve memory from a bounded pool ([`Options::memory_limit`]).
+//!
 //! DataFusion is not in the default build (its release build is long); this crate is
-//! the scale-out engine behind an optional feature.
+//! the scale-out engine, to sit behind an optional engine feature.
 
 pub mod translate;
 pub mod udf;
