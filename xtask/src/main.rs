@@ -104,19 +104,16 @@ const IMPURE_PATTERNS: &[&str] = &[
     "eprintln!",
 ];
 
-fn tidy(root: &Path) -> Result<()> {
-    let mut problems = Vec::new();
+/// Crates that must never be in the default binary's dependency closure: `cargo run`
+/// (the quickstart) must not build them. DataFusion lives in `crates/query`, outside
+/// `default-members`, until an optional engine feature brings it in.
+const FORBIDDEN_IN_DEFAULT_BUILD: &[&str] = &["datafusion", "yardstick-query"];
+
+/// Names of the crates in the normal-dependency closure of a package.
+fn closure(root: &Path, package: &str) -> Result<Vec<String>> {
     let out = Command::new("cargo")
         .args([
-            "tree",
-            "-p",
-            "yardstick-core",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
+            "tree", "-p", package, "-e", "normal", "--prefix", "none", "--format", "{p}",
         ])
         .current_dir(root)
         .output()
@@ -127,11 +124,22 @@ fn tidy(root: &Path) -> Result<()> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let tree = String::from_utf8_lossy(&out.stdout);
-    for line in tree.lines() {
-        let name = line.split_whitespace().next().unwrap_or("");
-        if FORBIDDEN_IN_CORE.contains(&name) {
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| line.split_whitespace().next().unwrap_or("").to_owned())
+        .collect())
+}
+
+fn tidy(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for name in closure(root, "yardstick-core")? {
+        if FORBIDDEN_IN_CORE.contains(&name.as_str()) {
             problems.push(format!("core depends on `{name}`: core must stay free of runtimes, databases, HTTP and query engines"));
+        }
+    }
+    for name in closure(root, "yardstick")? {
+        if FORBIDDEN_IN_DEFAULT_BUILD.contains(&name.as_str()) {
+            problems.push(format!("the default binary depends on `{name}`: the quickstart build must not compile DataFusion (keep it behind an optional feature)"));
         }
     }
     let mut files = Vec::new();
@@ -164,7 +172,7 @@ fn tidy(root: &Path) -> Result<()> {
     }
     if problems.is_empty() {
         println!(
-            "tidy: ok ({} source files checked, core dependency closure clean)",
+            "tidy: ok ({} source files checked, core and default-build dependency closures clean)",
             files.len()
         );
         Ok(())
