@@ -36,6 +36,8 @@ use crate::layout::DataDir;
 use crate::schema::anchor_fields;
 
 mod columnar;
+#[cfg(feature = "datafusion")]
+mod datafusion;
 
 /// Errors while computing.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +103,23 @@ pub async fn compute(
     org: &Organisation,
     period: &Period,
 ) -> Result<Computed, ComputeError> {
-    compute_with(dir, store, g, org, period, false).await
+    compute_with(dir, store, g, org, period, Engine::Columnar).await
+}
+
+/// The same states as [`compute`], computed by DataFusion (`yardstick-query`): the
+/// scale-out path, built only with the `datafusion` feature.
+///
+/// # Errors
+/// As [`compute`], and when DataFusion fails (memory limit, planning).
+#[cfg(feature = "datafusion")]
+pub async fn compute_datafusion(
+    dir: &DataDir,
+    store: &Store,
+    g: &Guideline,
+    org: &Organisation,
+    period: &Period,
+) -> Result<Computed, ComputeError> {
+    compute_with(dir, store, g, org, period, Engine::DataFusion).await
 }
 
 /// The same states as [`compute`], computed one row at a time by core's reference
@@ -116,7 +134,16 @@ pub async fn compute_reference(
     org: &Organisation,
     period: &Period,
 ) -> Result<Computed, ComputeError> {
-    compute_with(dir, store, g, org, period, true).await
+    compute_with(dir, store, g, org, period, Engine::Reference).await
+}
+
+/// Which engine computes the states.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Columnar,
+    Reference,
+    #[cfg(feature = "datafusion")]
+    DataFusion,
 }
 
 async fn compute_with(
@@ -125,7 +152,7 @@ async fn compute_with(
     g: &Guideline,
     org: &Organisation,
     period: &Period,
-    reference: bool,
+    engine: Engine,
 ) -> Result<Computed, ComputeError> {
     let mut out = Computed::default();
     let kinds: BTreeSet<RecordKind> = g.indicators.iter().map(|i| i.kind).collect();
@@ -160,10 +187,13 @@ async fn compute_with(
         }
         let indicators: Vec<&Indicator> = g.indicators.iter().filter(|i| i.kind == kind).collect();
         if !indicators.is_empty() {
-            if reference {
-                scan.observe_all(g, &indicators, &mut out)?;
-            } else {
-                columnar::observe_kind(&scan, g, &indicators, &mut out)?;
+            match engine {
+                Engine::Reference => scan.observe_all(g, &indicators, &mut out)?,
+                Engine::Columnar => columnar::observe_kind(&scan, g, &indicators, &mut out)?,
+                #[cfg(feature = "datafusion")]
+                Engine::DataFusion => {
+                    datafusion::observe_kind(&scan, g, &indicators, &mut out).await?;
+                }
             }
         }
     }

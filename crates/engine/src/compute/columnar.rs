@@ -46,7 +46,7 @@ const SLICE_ROWS: usize = 1_024;
 
 /// Where a field's values come from.
 #[derive(Debug, Clone, Copy)]
-enum Source {
+pub(super) enum Source {
     /// A stored column (NULL when the file has no such column).
     Stored,
     /// A cross-row flag (index into the kind's repeat specs).
@@ -106,16 +106,16 @@ struct Plan<'g> {
 type StratumTest = Option<Vec<(usize, String, bool)>>;
 
 /// Everything compiled for one record kind.
-struct Kind<'g> {
-    program: Program,
-    sources: Vec<Source>,
+pub(super) struct Kind<'g> {
+    pub(super) program: Program,
+    pub(super) sources: Vec<Source>,
     plans: Vec<Plan<'g>>,
     strata: Vec<StratumTest>,
     /// Line index → (indicator position, stratum string).
     line_names: Vec<(usize, String)>,
 }
 
-fn compile<'g>(g: &Guideline, kind: RecordKind, indicators: &[&'g Indicator]) -> Kind<'g> {
+pub(super) fn compile<'g>(g: &Guideline, kind: RecordKind, indicators: &[&'g Indicator]) -> Kind<'g> {
     let mut program = Program::default();
     let mut strata_index: HashMap<String, usize> = HashMap::new();
     let mut strata_src: Vec<String> = Vec::new();
@@ -196,8 +196,8 @@ fn stratum_test(program: &mut Program, stratum: &str) -> StratumTest {
 }
 
 /// One site as a worker sees it.
-struct Site<'c> {
-    name: String,
+pub(super) struct Site<'c> {
+    pub(super) name: String,
     tz: Tz,
     calendar: Option<&'c BusinessCalendar>,
     area: Option<AreaClass>,
@@ -259,23 +259,23 @@ fn local_midnight(tz: Tz, day: NaiveDate, latest: bool) -> Option<i64> {
 }
 
 /// Context shared by the workers of one kind.
-struct Shared<'s, 'c> {
-    scan: &'s Scan<'c>,
+pub(super) struct Shared<'s, 'c> {
+    pub(super) scan: &'s Scan<'c>,
     kind: &'s Kind<'s>,
     replaced: HashMap<String, HashMap<NaiveDate, i64>>,
     flags: Vec<Option<Bits>>,
     /// Position of each file's first row in the scan order (for the flags).
-    offsets: Vec<u64>,
+    pub(super) offsets: Vec<u64>,
     days: usize,
 }
 
 /// A worker's accumulated states.
-struct Acc<'c> {
-    sites: Vec<Site<'c>>,
+pub(super) struct Acc<'c> {
+    pub(super) sites: Vec<Site<'c>>,
     site_index: HashMap<String, u32>,
     /// Per site, per day offset in the period: the group id (`u32::MAX` = none yet).
     group_of: Vec<Vec<u32>>,
-    groups: Vec<(u32, NaiveDate)>,
+    pub(super) groups: Vec<(u32, NaiveDate)>,
     /// Per line, per group.
     states: Vec<Vec<MeasureState>>,
     problems: HashMap<(usize, u8), u64>,
@@ -290,57 +290,8 @@ pub(super) fn observe_kind(
     out: &mut Computed,
 ) -> Result<(), ComputeError> {
     let kind = compile(g, scan.kind, indicators);
-    let mut replaced: HashMap<String, HashMap<NaiveDate, i64>> = HashMap::new();
-    for ((site, day), batch) in scan.replaced {
-        if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
-            replaced.entry(site.clone()).or_default().insert(d, *batch);
-        }
-    }
-    let specs = repeat_specs(scan.kind);
-    let used: Vec<bool> = (0..specs.len())
-        .map(|i| {
-            kind.sources
-                .iter()
-                .any(|s| matches!(s, Source::Flag(j) if *j == i))
-        })
-        .collect();
-    let (offsets, flags) = if used.iter().any(|u| *u) {
-        let offsets = file_offsets(scan)?;
-        let flags = specs
-            .iter()
-            .zip(&used)
-            .map(|(spec, used)| {
-                used.then(|| {
-                    key_rows(scan, &replaced, spec, &offsets)
-                        .map(|k| Bits::of(&flag_repeats(k, spec.days)))
-                })
-                .transpose()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        (offsets, flags)
-    } else {
-        (
-            vec![0; scan.files.len()],
-            specs.iter().map(|_| None).collect(),
-        )
-    };
-    let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
-    let shared = Shared {
-        scan,
-        kind: &kind,
-        replaced,
-        flags,
-        offsets,
-        days,
-    };
-    // Files whose rows can fall in the period (a file holds one local month at import;
-    // a day's margin either side covers a site whose time zone changed since).
-    let from = scan.period.from - chrono::Days::new(2);
-    let to = scan.period.to + chrono::Days::new(2);
-    let months = super::months_touching(from, to);
-    let files: Vec<usize> = (0..scan.files.len())
-        .filter(|i| months.contains(&scan.files[*i].month))
-        .collect();
+    let shared = Shared::new(scan, &kind)?;
+    let files = period_files(scan);
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len())
@@ -404,6 +355,67 @@ impl Bits {
     }
 }
 
+impl<'s, 'c> Shared<'s, 'c> {
+    /// The kind's context: superseded days per site, and the cross-row flags its
+    /// indicators use.
+    pub(super) fn new(scan: &'s Scan<'c>, kind: &'s Kind<'s>) -> Result<Shared<'s, 'c>, ComputeError> {
+        let mut replaced: HashMap<String, HashMap<NaiveDate, i64>> = HashMap::new();
+        for ((site, day), batch) in scan.replaced {
+            if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+                replaced.entry(site.clone()).or_default().insert(d, *batch);
+            }
+        }
+        let specs = repeat_specs(scan.kind);
+        let used: Vec<bool> = (0..specs.len())
+            .map(|i| {
+                kind.sources
+                    .iter()
+                    .any(|s| matches!(s, Source::Flag(j) if *j == i))
+            })
+            .collect();
+        let (offsets, flags) = if used.iter().any(|u| *u) {
+            let offsets = file_offsets(scan)?;
+            let flags = specs
+                .iter()
+                .zip(&used)
+                .map(|(spec, used)| {
+                    used.then(|| {
+                        key_rows(scan, &replaced, spec, &offsets)
+                            .map(|k| Bits::of(&flag_repeats(k, spec.days)))
+                    })
+                    .transpose()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            (offsets, flags)
+        } else {
+            (
+                vec![0; scan.files.len()],
+                specs.iter().map(|_| None).collect(),
+            )
+        };
+        let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
+        Ok(Shared {
+            scan,
+            kind,
+            replaced,
+            flags,
+            offsets,
+            days,
+        })
+    }
+}
+
+/// Indexes of the files whose rows can fall in the period (a file holds one local month
+/// at import; two days' margin either side covers a site whose time zone changed since).
+pub(super) fn period_files(scan: &Scan<'_>) -> Vec<usize> {
+    let from = scan.period.from - chrono::Days::new(2);
+    let to = scan.period.to + chrono::Days::new(2);
+    let months = super::months_touching(from, to);
+    (0..scan.files.len())
+        .filter(|i| months.contains(&scan.files[*i].month))
+        .collect()
+}
+
 /// Position of each file's first row when all files are read in order.
 fn file_offsets(scan: &Scan<'_>) -> Result<Vec<u64>, ComputeError> {
     let mut out = Vec::with_capacity(scan.files.len());
@@ -427,7 +439,7 @@ fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError
 }
 
 /// Streams a committed file's batches, reading only `wanted` columns (those it has).
-fn read_projected(
+pub(super) fn read_projected(
     scan: &Scan<'_>,
     file: &FileEntry,
     wanted: &[&str],
@@ -655,7 +667,7 @@ impl Scan<'_> {
 }
 
 impl<'c> Acc<'c> {
-    fn new(kind: &Kind<'_>) -> Acc<'c> {
+    pub(super) fn new(kind: &Kind<'_>) -> Acc<'c> {
         Acc {
             sites: Vec::new(),
             site_index: HashMap::new(),
@@ -736,7 +748,7 @@ fn problem_code(e: &MeasureError) -> u8 {
 }
 
 impl<'c> Shared<'_, 'c> {
-    fn wanted(&self) -> Vec<&str> {
+    pub(super) fn wanted(&self) -> Vec<&str> {
         let mut w: Vec<&str> = vec!["site_id"];
         w.extend(anchor_fields(self.scan.kind));
         for (f, s) in self.kind.program.fields().iter().zip(&self.kind.sources) {
@@ -765,9 +777,35 @@ impl<'c> Shared<'_, 'c> {
 
     /// Adds one chunk of a file's rows (the first at scan position `pos`).
     fn chunk(&'c self, acc: &mut Acc<'c>, b: &RecordBatch, batch_id: i64, pos: u64) {
-        let Some(sites) = text(b, "site_id") else {
+        let Some(kept) = self.select(acc, b, batch_id) else {
             return;
         };
+        let (keep, keep_site, keep_group) = kept;
+        acc.scanned += keep.len() as u64;
+        // Evaluated in slices of a few thousand rows, so that every node's column of a
+        // slice stays in cache and its buffer is reused by the allocator.
+        for start in (0..keep.len()).step_by(SLICE_ROWS) {
+            let end = (start + SLICE_ROWS).min(keep.len());
+            self.slice(
+                acc,
+                b,
+                pos,
+                &keep[start..end],
+                &keep_site[start..end],
+                &keep_group[start..end],
+            );
+        }
+    }
+
+    /// The visible rows of the period in a chunk: row indexes, sites and groups.
+    #[allow(clippy::type_complexity, reason = "three parallel vectors, named at the call")]
+    pub(super) fn select(
+        &'c self,
+        acc: &mut Acc<'c>,
+        b: &RecordBatch,
+        batch_id: i64,
+    ) -> Option<(Vec<usize>, Vec<u32>, Vec<u32>)> {
+        let sites = text(b, "site_id")?;
         let anchors = ts_columns(b, anchor_fields(self.scan.kind));
         // Visible rows of the period: their row index, site and group.
         let mut keep: Vec<usize> = Vec::with_capacity(b.num_rows());
@@ -817,23 +855,7 @@ impl<'c> Shared<'_, 'c> {
             keep_site.push(s);
             keep_group.push(g);
         }
-        if keep.is_empty() {
-            return;
-        }
-        acc.scanned += keep.len() as u64;
-        // Evaluated in slices of a few thousand rows, so that every node's column of a
-        // slice stays in cache and its buffer is reused by the allocator.
-        for start in (0..keep.len()).step_by(SLICE_ROWS) {
-            let end = (start + SLICE_ROWS).min(keep.len());
-            self.slice(
-                acc,
-                b,
-                pos,
-                &keep[start..end],
-                &keep_site[start..end],
-                &keep_group[start..end],
-            );
-        }
+        (!keep.is_empty()).then_some((keep, keep_site, keep_group))
     }
 
     /// Adds the kept rows `keep` of a chunk (with their sites and groups).
@@ -889,7 +911,7 @@ impl<'c> Shared<'_, 'c> {
 
     /// The column of a field over the kept rows.
     #[allow(clippy::too_many_arguments, reason = "the chunk's parts, borrowed")]
-    fn field<'b>(
+    pub(super) fn field<'b>(
         &self,
         b: &'b RecordBatch,
         name: &str,
