@@ -14,7 +14,6 @@
 //! every visible stored one, with its batch and day (24 bytes an entry before the hash
 //! table's overhead).
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -40,7 +39,13 @@ use crate::layout::DataDir;
 use crate::parse;
 use crate::schema::{self, anchor_fields, id_field, required_scene, stored_fields};
 
+mod keys;
+mod sorter;
+#[cfg(test)]
+mod spill_tests;
 mod writer;
+use keys::{KeyLine, Note, Notes, Sites, Stored, StoredFile};
+use sorter::Sorter;
 use writer::PartitionWriter;
 
 /// Import options.
@@ -225,6 +230,8 @@ struct Valid {
     site: String,
     /// Local day of the row's anchor time at its site.
     day: NaiveDate,
+    /// The anchor time, UTC milliseconds.
+    anchor: i64,
     key: Option<u128>,
 }
 
@@ -232,13 +239,6 @@ struct Valid {
 enum Checked {
     Valid(Valid),
     Invalid(Vec<(String, String)>),
-}
-
-/// Where a stored record is: its batch and its local day (days from the common era).
-#[derive(Debug, Clone, Copy)]
-struct Stored {
-    batch: u32,
-    day: i32,
 }
 
 /// Imports one file.
@@ -254,6 +254,37 @@ pub async fn import_file(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
+    import_file_within(to, kind, path, opts, Limits::default(), now, progress).await
+}
+
+/// Memory limits of an import run (tests set them small to exercise spilling).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Records a sorter of the duplicate-id check keeps in memory before it spills a
+    /// sorted run to a temporary file (each record is 17 to 36 bytes).
+    spill_budget: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            spill_budget: SPILL_BUDGET,
+        }
+    }
+}
+
+/// Records a sorter keeps in memory by default (at most 48 MiB for the largest records).
+const SPILL_BUDGET: usize = 1 << 20;
+
+async fn import_file_within(
+    to: &Destination<'_>,
+    kind: RecordKind,
+    path: &Path,
+    opts: ImportOptions,
+    limits: Limits,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, ImportError> {
     let Destination { dir, store, org } = *to;
     let format = Format::of(path)?;
     let file_label = path.display().to_string();
@@ -263,20 +294,26 @@ pub async fn import_file(
     }
     let batch = store.next_batch_id().await?;
     let checker = Checker::new(kind, org);
-    let existing = existing_keys(dir, store, kind, &checker.tz).await?;
-    let mut run = Run::new(dir, kind, batch, existing, opts.replace);
-    let read = read_rows(
-        path,
-        format,
-        kind,
-        &mut |row| run.take(&checker, row),
-        progress,
-    )
-    .and_then(|ignored| {
-        run.resolve_deferred(&checker)?;
-        run.finish_writers()?;
-        Ok(ignored)
-    });
+    let mut run = Run::new(dir, kind, batch, opts.replace);
+    run.budget = limits.spill_budget.max(1);
+    let read = first_pass(to, &checker, &mut run, path, format, progress)
+        .await
+        .and_then(|()| {
+            let two_passes = run.first_pass_rows.is_some();
+            let half = run.file_size / 2;
+            let ignored = read_rows(
+                path,
+                format,
+                kind,
+                &mut |row| run.take(&checker, row),
+                &mut |b| progress(if two_passes { half + b / 2 } else { b }),
+            )?;
+            run.check_same_rows(path)?;
+            run.resolve_deferred(&checker)?;
+            run.finish_writers()?;
+            Ok(ignored)
+        });
+    run.remove_scratch();
     let ignored = match read {
         Ok(ignored) => ignored,
         Err(e) => {
@@ -315,6 +352,73 @@ pub async fn import_file(
         Ok(_) => Ok(report),
         Err(e) => Err(commit_failed(store, kind, &run, path, e).await),
     }
+}
+
+/// The first pass over the file: the key and line of every valid row with an id, sorted
+/// in bounded memory and turned into notes for the second pass (see [`keys`]). Kinds
+/// without ids skip it.
+async fn first_pass(
+    to: &Destination<'_>,
+    checker: &Checker<'_>,
+    run: &mut Run,
+    path: &Path,
+    format: Format,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ImportError> {
+    let kind = run.kind;
+    let Some(id) = id_field(kind) else {
+        return Ok(());
+    };
+    run.file_size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let scratch = run.scratch();
+    let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
+    let mut rows = 0u64;
+    read_rows(
+        path,
+        format,
+        kind,
+        &mut |row| {
+            rows += 1;
+            match checker.valid_key(&row) {
+                Some(key) => sorter.push(KeyLine {
+                    key,
+                    line: row.line,
+                }),
+                None => Ok(()),
+            }
+        },
+        &mut |b| progress(b / 2),
+    )?;
+    let sorted = sorter.finish()?;
+    let stored: Vec<StoredFile> = to
+        .store
+        .files(kind.as_str())
+        .await?
+        .into_iter()
+        .map(|f| StoredFile {
+            batch: f.batch_id,
+            parquet: to.dir.abs(&f.path),
+        })
+        .collect();
+    let replaced = if stored.is_empty() {
+        BTreeMap::new()
+    } else {
+        to.store.replaced(kind.as_str()).await?
+    };
+    let tz = &checker.tz;
+    // Rows superseded by a later `--replace` batch do not count as stored.
+    let visible = |site: &str, at: i64, batch: i64| -> Option<i32> {
+        let day = local_day(at, site_tz(tz, site));
+        let superseded = !replaced.is_empty()
+            && replaced
+                .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
+                .is_some_and(|w| batch < *w);
+        (!superseded).then(|| day.num_days_from_ce())
+    };
+    let notes = keys::notes(sorted, &stored, kind, id, &visible, &scratch)?;
+    run.notes = Notes::new(notes)?;
+    run.first_pass_rows = Some(rows);
+    Ok(())
 }
 
 /// Explains a failed commit. When a concurrent import took the batch id first (its files
@@ -435,41 +539,6 @@ fn local_day(ms: i64, tz: Tz) -> NaiveDate {
 
 fn site_tz(tz: &HashMap<String, Tz>, site: &str) -> Tz {
     tz.get(site).copied().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
-/// Keys of every visible record of this kind already stored (rows superseded by a later
-/// `--replace` batch do not count), so that re-sent rows count once.
-async fn existing_keys(
-    dir: &DataDir,
-    store: &Store,
-    kind: RecordKind,
-    tz: &HashMap<String, Tz>,
-) -> Result<HashMap<u128, Stored>, ImportError> {
-    let mut out = HashMap::new();
-    let Some(id) = id_field(kind) else {
-        return Ok(out);
-    };
-    let replaced = store.replaced(kind.as_str()).await?;
-    for f in store.files(kind.as_str()).await? {
-        let batch = u32::try_from(f.batch_id).unwrap_or(u32::MAX);
-        scan_keys(&dir.abs(&f.path), kind, id, &mut |site, rid, at| {
-            let day = local_day(at, site_tz(tz, site));
-            let superseded = !replaced.is_empty()
-                && replaced
-                    .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
-                    .is_some_and(|w| f.batch_id < *w);
-            if !superseded {
-                out.insert(
-                    key(site, rid),
-                    Stored {
-                        batch,
-                        day: day.num_days_from_ce(),
-                    },
-                );
-            }
-        })?;
-    }
-    Ok(out)
 }
 
 /// Streams (site, id, anchor time) of a stored file, reading only those columns.
@@ -949,6 +1018,14 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The key of a valid row with an id (the first pass).
+    fn valid_key(&self, row: &RawRow) -> Option<u128> {
+        match self.check(row) {
+            Checked::Valid(v) => v.key,
+            Checked::Invalid(_) => None,
+        }
+    }
+
     fn check(&self, row: &RawRow) -> Checked {
         if let Some(shape) = &row.shape {
             return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
@@ -1017,6 +1094,7 @@ impl<'a> Checker<'a> {
         Checked::Valid(Valid {
             values,
             day: local_day(anchor, tz),
+            anchor,
             site,
             key,
         })
@@ -1071,7 +1149,14 @@ enum Fate {
     Duplicate(String),
     /// `--replace` and the id is stored on another day: a duplicate unless this file
     /// also covers that day (then the stored row is superseded), known only at the end.
-    Defer,
+    Defer(Stored),
+}
+
+/// A row set aside by `--replace`, with where its id is stored.
+#[derive(Serialize, Deserialize)]
+struct DeferredRow {
+    stored: Stored,
+    row: RawRow,
 }
 
 /// Rows set aside until the end of the file, in a temporary JSON Lines file.
@@ -1088,8 +1173,17 @@ struct Run {
     batch: i64,
     tag: u32,
     replace: bool,
-    existing: HashMap<u128, Stored>,
-    seen: HashMap<u128, u64>,
+    /// What the first pass found about lines with ids (repeats, ids already stored).
+    notes: Notes,
+    /// Rows of the first pass, to check the second reads the same file.
+    first_pass_rows: Option<u64>,
+    file_size: u64,
+    /// Temporary files of this run (sorted runs, rows set aside); removed at its end.
+    scratch_dir: PathBuf,
+    /// Records a sorter may hold in memory.
+    budget: usize,
+    /// Sites of the stored rows, numbered for the key indexes.
+    sites: Sites,
     /// One writer per month (year, month) of the rows' local days.
     writers: BTreeMap<(i32, u32), PartitionWriter>,
     /// Rows the writers may buffer together before the fullest one writes a row group.
@@ -1107,13 +1201,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(
-        dir: &DataDir,
-        kind: RecordKind,
-        batch: i64,
-        existing: HashMap<u128, Stored>,
-        replace: bool,
-    ) -> Run {
+    fn new(dir: &DataDir, kind: RecordKind, batch: i64, replace: bool) -> Run {
         let tag = run_tag();
         Run {
             dir: dir.clone(),
@@ -1121,8 +1209,12 @@ impl Run {
             batch,
             tag,
             replace,
-            existing,
-            seen: HashMap::new(),
+            notes: Notes::none(),
+            first_pass_rows: None,
+            file_size: 0,
+            scratch_dir: dir.run_scratch(kind.as_str(), batch, tag),
+            budget: SPILL_BUDGET,
+            sites: Sites::default(),
             writers: BTreeMap::new(),
             row_budget: MAX_BUFFERED_ROWS,
             quarantine: None,
@@ -1138,38 +1230,64 @@ impl Run {
         }
     }
 
+    fn scratch(&self) -> keys::Scratch<'_> {
+        keys::Scratch {
+            dir: &self.scratch_dir,
+            budget: self.budget,
+            tag: self.tag,
+        }
+    }
+
+    /// Both passes must read the same rows: the file must not change meanwhile.
+    fn check_same_rows(&self, path: &Path) -> Result<(), ImportError> {
+        match self.first_pass_rows {
+            Some(n) if n != self.read => Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "the file changed while it was being imported ({n} rows, then {}); nothing stored: import it again",
+                    self.read
+                )),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the run's temporary files.
+    fn remove_scratch(&mut self) {
+        self.notes = Notes::none();
+        // Best effort: the directory holds only this run's temporary files.
+        let _ = std::fs::remove_dir_all(&self.scratch_dir);
+    }
+
     fn take(&mut self, checker: &Checker<'_>, row: RawRow) -> Result<(), ImportError> {
         self.read += 1;
         match checker.check(&row) {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
-            Checked::Valid(v) => match self.fate(&v, row.line) {
+            Checked::Valid(v) => match self.fate(&v, row.line)? {
                 Fate::Store => self.store(v),
                 Fate::Duplicate(why) => self.duplicate(&row, why),
-                Fate::Defer => self.defer(&row),
+                Fate::Defer(stored) => self.defer(row, stored),
             },
         }
     }
 
-    fn fate(&mut self, v: &Valid, line: u64) -> Fate {
-        let Some(k) = v.key else {
-            return Fate::Store;
-        };
-        match self.seen.entry(k) {
-            Entry::Occupied(e) => {
-                return Fate::Duplicate(format!("same id as line {} of this file", e.get()));
-            }
-            Entry::Vacant(e) => {
-                e.insert(line);
-            }
+    fn fate(&mut self, v: &Valid, line: u64) -> Result<Fate, ImportError> {
+        if v.key.is_none() {
+            return Ok(Fate::Store);
         }
-        match self.existing.get(&k) {
+        Ok(match self.notes.at(line)? {
             None => Fate::Store,
-            Some(s) if !self.replace => {
+            Some(Note::Repeat { first, .. }) => {
+                Fate::Duplicate(format!("same id as line {first} of this file"))
+            }
+            Some(Note::Stored { stored: s, .. }) if !self.replace => {
                 Fate::Duplicate(format!("already stored in batch {}", s.batch))
             }
-            Some(s) if s.day == v.day.num_days_from_ce() => Fate::Store,
-            Some(_) => Fate::Defer,
-        }
+            Some(Note::Stored { stored: s, .. }) if s.day == v.day.num_days_from_ce() => {
+                Fate::Store
+            }
+            Some(Note::Stored { stored: s, .. }) => Fate::Defer(s),
+        })
     }
 
     fn store(&mut self, v: Valid) -> Result<(), ImportError> {
@@ -1188,10 +1306,17 @@ impl Run {
                     &self.dir,
                     rel,
                     schema::schema(self.kind),
+                    &self.scratch_dir,
+                    self.budget,
                 )?)
             }
         };
-        w.push(v.values)?;
+        let entry = v.key.map(|key| keys::Entry {
+            key,
+            at: v.anchor,
+            site: self.sites.number(&v.site),
+        });
+        w.push(v.values, entry)?;
         self.coverage.insert((v.site, v.day));
         self.stored += 1;
         self.keep_within_budget()
@@ -1202,13 +1327,23 @@ impl Run {
     /// fullest writer writes its rows out as a (smaller) row group.
     fn keep_within_budget(&mut self) -> Result<(), ImportError> {
         let total: usize = self.writers.values().map(PartitionWriter::buffered).sum();
-        if total <= self.row_budget {
-            return Ok(());
+        if total > self.row_budget
+            && let Some(w) = self.writers.values_mut().max_by_key(|w| w.buffered())
+        {
+            w.flush()?;
         }
-        match self.writers.values_mut().max_by_key(|w| w.buffered()) {
-            Some(w) => w.flush(),
-            None => Ok(()),
+        // The key index entries of the writers share the sorter budget likewise.
+        let keys: usize = self
+            .writers
+            .values()
+            .map(PartitionWriter::keys_buffered)
+            .sum();
+        if keys >= self.budget
+            && let Some(w) = self.writers.values_mut().max_by_key(|w| w.keys_buffered())
+        {
+            w.spill_keys()?;
         }
+        Ok(())
     }
 
     fn duplicate(&mut self, row: &RawRow, why: String) -> Result<(), ImportError> {
@@ -1217,16 +1352,15 @@ impl Run {
     }
 
     fn pending_path(&self, pass: u64) -> PathBuf {
-        self.quarantine_path
-            .with_extension(format!("pending{}.jsonl", pass % 2))
+        self.scratch_dir.join(format!("pending{}.jsonl", pass % 2))
     }
 
-    fn defer(&mut self, row: &RawRow) -> Result<(), ImportError> {
+    fn defer(&mut self, row: RawRow, stored: Stored) -> Result<(), ImportError> {
         if self.deferred.is_none() {
             self.deferred = Some(Deferred::create(self.pending_path(0))?);
         }
         match &mut self.deferred {
-            Some(d) => d.push(row),
+            Some(d) => d.push(&DeferredRow { stored, row }),
             None => Ok(()),
         }
     }
@@ -1242,9 +1376,9 @@ impl Run {
         let (mut path, mut left) = d.finish()?;
         for pass in 1.. {
             let mut next = Deferred::create(self.pending_path(pass))?;
-            for_each_deferred(&path, &mut |row| match self.superseding(checker, &row) {
+            for_each_deferred(&path, &mut |d| match self.superseding(checker, &d) {
                 Some(v) => self.store(v),
-                None => next.push(&row),
+                None => next.push(&d),
             })?;
             let _ = std::fs::remove_file(&path);
             let (next_path, rows) = next.finish()?;
@@ -1254,38 +1388,21 @@ impl Run {
             }
             left = rows;
         }
-        for_each_deferred(&path, &mut |row| {
-            let why = self.stored_elsewhere(checker, &row);
-            self.duplicate(&row, why)
+        for_each_deferred(&path, &mut |d| {
+            let why = stored_elsewhere(d.stored);
+            self.duplicate(&d.row, why)
         })?;
         let _ = std::fs::remove_file(&path);
         Ok(())
     }
 
     /// The row, typed, when the day its id is stored on is covered by this batch.
-    fn superseding(&self, checker: &Checker<'_>, row: &RawRow) -> Option<Valid> {
-        let Checked::Valid(v) = checker.check(row) else {
+    fn superseding(&self, checker: &Checker<'_>, d: &DeferredRow) -> Option<Valid> {
+        let Checked::Valid(v) = checker.check(&d.row) else {
             return None;
         };
-        let old = v.key.and_then(|k| self.existing.get(&k))?;
-        let day = NaiveDate::from_num_days_from_ce_opt(old.day)?;
+        let day = NaiveDate::from_num_days_from_ce_opt(d.stored.day)?;
         self.coverage.contains(&(v.site.clone(), day)).then_some(v)
-    }
-
-    fn stored_elsewhere(&self, checker: &Checker<'_>, row: &RawRow) -> String {
-        let old = match checker.check(row) {
-            Checked::Valid(v) => v.key.and_then(|k| self.existing.get(&k)).copied(),
-            Checked::Invalid(_) => None,
-        };
-        let Some(old) = old else {
-            return "already stored".to_string();
-        };
-        let day = NaiveDate::from_num_days_from_ce_opt(old.day)
-            .map_or_else(String::new, |d| d.to_string());
-        format!(
-            "already stored in batch {} on {day}; --replace supersedes only the days this file covers",
-            old.batch
-        )
     }
 
     fn quarantine(
@@ -1325,7 +1442,7 @@ impl Run {
             file.sync_all().map_err(io(p))?;
         }
         for (month, w) in std::mem::take(&mut self.writers) {
-            let (rel, rows) = w.finish(&self.dir)?;
+            let (rel, rows) = w.finish(&self.dir, self.sites.names())?;
             self.files.push((rel, month_label(month), rows));
         }
         Ok(())
@@ -1335,7 +1452,9 @@ impl Run {
     fn discard(&self) {
         for (rel, _, _) in &self.files {
             // Best effort: an uncommitted file is invisible anyway.
-            let _ = std::fs::remove_file(self.dir.abs(rel));
+            let path = self.dir.abs(rel);
+            let _ = std::fs::remove_file(keys::index_path(&path));
+            let _ = std::fs::remove_file(path);
         }
     }
 
@@ -1349,9 +1468,7 @@ impl Run {
         self.quarantine = None;
         let _ = std::fs::remove_file(&self.quarantine_path);
         self.deferred = None;
-        for pass in 0..2 {
-            let _ = std::fs::remove_file(self.pending_path(pass));
-        }
+        self.remove_scratch();
     }
 
     fn report(&self, kind: RecordKind, file: &str, ignored: Vec<String>) -> ImportReport {
@@ -1382,7 +1499,7 @@ impl Deferred {
         Ok(Deferred { path, out, rows: 0 })
     }
 
-    fn push(&mut self, row: &RawRow) -> Result<(), ImportError> {
+    fn push(&mut self, row: &DeferredRow) -> Result<(), ImportError> {
         let line = serde_json::to_string(row).map_err(|e| ImportError::Io {
             path: self.path.display().to_string(),
             source: std::io::Error::other(e),
@@ -1405,7 +1522,7 @@ impl Deferred {
 
 fn for_each_deferred(
     path: &Path,
-    each: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    each: &mut dyn FnMut(DeferredRow) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
     let file = File::open(path).map_err(io(path))?;
     for line in BufReader::new(file).lines() {
@@ -1417,6 +1534,16 @@ fn for_each_deferred(
         each(row)?;
     }
     Ok(())
+}
+
+/// Why a row set aside by `--replace` is a duplicate after all.
+fn stored_elsewhere(old: Stored) -> String {
+    let day =
+        NaiveDate::from_num_days_from_ce_opt(old.day).map_or_else(String::new, |d| d.to_string());
+    format!(
+        "already stored in batch {} on {day}; --replace supersedes only the days this file covers",
+        old.batch
+    )
 }
 
 #[cfg(test)]
@@ -1477,7 +1604,7 @@ area = "urban"
         let dir = DataDir::new(tmp.path());
         let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
         let checker = Checker::new(RecordKind::HallTicket, &org);
-        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, HashMap::new(), false);
+        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, false);
         run.row_budget = 100;
         // Rows of twelve months interleaved: every writer stays open to the end.
         for i in 0..1_200u64 {

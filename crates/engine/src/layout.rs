@@ -42,6 +42,15 @@ impl DataDir {
         self.root.join(rel)
     }
 
+    /// Directory of one import run's temporary files (sorted runs of keys, rows set
+    /// aside), removed when the run ends.
+    #[must_use]
+    pub fn run_scratch(&self, kind: &str, batch: i64, run: u32) -> PathBuf {
+        self.root
+            .join("tmp")
+            .join(format!("import-b{batch}-{kind}-{run:08x}"))
+    }
+
     /// Quarantine file of one import run: like [`DataDir::quarantine`] with the run's
     /// number, so that a run rejected by `--strict` (which commits no batch) keeps its
     /// quarantine file when the next run gets the same batch id.
