@@ -204,13 +204,48 @@ fn column_note(column: &Option<String>) -> String {
 struct RawRow {
     /// Line the row starts on (1-based, counting the header and blank lines).
     line: u64,
-    cells: Vec<Option<String>>,
+    cells: Cells,
     /// Cells that cannot be text at all (a JSON object or array), by field index.
     cell_errors: Vec<(usize, String)>,
     /// The row's shape is broken (wrong cell count, not a JSON object).
     shape: Option<String>,
     /// The row exactly as it was in the file, without its line terminator.
     original: String,
+}
+
+/// The text cells of a row, by field index, in one string (one allocation a row, not
+/// one a cell).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cells {
+    text: String,
+    /// Byte range of each field's cell in `text`; `None` when the row has no such cell.
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Cells {
+    fn new(fields: usize, capacity: usize) -> Cells {
+        Cells {
+            text: String::with_capacity(capacity),
+            spans: vec![None; fields],
+        }
+    }
+
+    fn set(&mut self, i: usize, cell: &str) {
+        let start = self.text.len();
+        self.text.push_str(cell);
+        if let Some(s) = self.spans.get_mut(i) {
+            *s = Some((start, self.text.len()));
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let (a, b) = self.spans.get(i).copied().flatten()?;
+        self.text.get(a..b)
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
 }
 
 /// Everything needed to check rows against the organisation.
@@ -839,10 +874,12 @@ fn read_csv(
                 Some(header.get(i).map_or(format!("#{}", i + 1), Clone::clone)),
             )
         })?;
-        let cells = index
-            .iter()
-            .map(|i| i.and_then(|i| text.get(i)).map(|s| (*s).to_string()))
-            .collect();
+        let mut cells = Cells::new(index.len(), original.len());
+        for (f, i) in index.iter().enumerate() {
+            if let Some(cell) = i.and_then(|i| text.get(i)) {
+                cells.set(f, cell);
+            }
+        }
         let shape = shape_problem(line, &original, text.len(), header.len());
         take(RawRow {
             line,
@@ -864,7 +901,13 @@ fn read_csv(
 /// rest of the file into one cell; the record then ends inside quotes (an odd number of
 /// quote characters), which no well-formed record does.
 fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Option<String> {
-    let more = original.replace("\r\n", "\n").matches(['\n', '\r']).count();
+    // Line breaks: LF, CR, or CRLF (one break).
+    let b = original.as_bytes();
+    let more = b
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| *c == b'\n' || (*c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count();
     if more > 0 && original.matches('"').count() % 2 == 1 {
         return Some(format!(
             "unclosed quote: the row runs from line {line} to the end of the file ({more} more line(s))"
@@ -956,7 +999,7 @@ fn json_row(
 ) -> RawRow {
     let mut row = RawRow {
         line,
-        cells: vec![None; fields.len()],
+        cells: Cells::new(fields.len(), text.len()),
         cell_errors: Vec::new(),
         shape: None,
         original: text.to_string(),
@@ -981,9 +1024,9 @@ fn json_row(
     for (i, f) in fields.iter().enumerate() {
         match obj.get(f.name) {
             None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::String(s)) => row.cells[i] = Some(s.clone()),
+            Some(serde_json::Value::String(s)) => row.cells.set(i, s),
             Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
-                row.cells[i] = Some(v.to_string());
+                row.cells.set(i, &v.to_string());
             }
             Some(v) => {
                 let what = if v.is_array() {
@@ -1034,8 +1077,6 @@ impl<'a> Checker<'a> {
         let site = row
             .cells
             .get(self.site_index)
-            .cloned()
-            .flatten()
             .unwrap_or_default()
             .trim()
             .to_string();
@@ -1045,10 +1086,11 @@ impl<'a> Checker<'a> {
             .site_check(&site, &mut reasons)
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let mut values = Vec::with_capacity(self.fields.len());
-        for (i, (f, cell)) in self.fields.iter().zip(&row.cells).enumerate() {
+        for (i, f) in self.fields.iter().enumerate().take(row.cells.len()) {
+            let cell = row.cells.get(i);
             let parsed = match row.cell_errors.iter().find(|(j, _)| *j == i) {
                 Some((_, e)) => Err(e.clone()),
-                None => parse::cell(f, cell.as_deref().unwrap_or(""), Some(tz)),
+                None => parse::cell(f, cell.unwrap_or(""), Some(tz)),
             };
             match parsed {
                 Ok(Value::Null) if f.required => {
@@ -1578,7 +1620,7 @@ area = "urban"
 
     fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
         let fields = stored_fields(RecordKind::HallTicket);
-        let mut cells = vec![None; fields.len()];
+        let mut cells = Cells::new(fields.len(), 64);
         for (name, value) in [
             ("site_id", "h1"),
             ("ticket_id", id),
@@ -1587,7 +1629,7 @@ area = "urban"
             ("outcome", "left"),
         ] {
             let i = fields.iter().position(|f| f.name == name).expect("field");
-            cells[i] = Some(value.to_string());
+            cells.set(i, value);
         }
         RawRow {
             line,
