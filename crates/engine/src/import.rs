@@ -252,6 +252,8 @@ impl Cells {
 struct Checker<'a> {
     kind: RecordKind,
     fields: Vec<&'static FieldDef>,
+    /// Field positions by name, for the rules' lookups.
+    field_index: HashMap<&'static str, usize>,
     site_index: usize,
     org: &'a Organisation,
     tz: HashMap<String, Tz>,
@@ -666,8 +668,88 @@ impl Format {
     }
 }
 
-/// Reads the file row by row, calling `take` for each; returns the ignored columns.
+/// Rows handed from the reading thread to the checking one at once.
+const CHUNK_ROWS: usize = 1024;
+
+/// Chunks in flight between the two threads (this bounds the rows they hold).
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// What the reading thread hands over.
+enum Piece {
+    Rows(Vec<RawRow>),
+    Progress(u64),
+}
+
+/// Reads the file row by row, calling `take` for each, in order; returns the ignored
+/// columns. The file is read and split into rows on a second thread while this one
+/// takes the rows (the two overlap on a machine with two cores); a bounded channel of
+/// chunks keeps the rows in flight few.
 fn read_rows(
+    path: &Path,
+    format: Format,
+    kind: RecordKind,
+    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(CHUNKS_IN_FLIGHT);
+        let reader = s.spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let read = read_rows_here(
+                path,
+                format,
+                kind,
+                &mut |row| {
+                    chunk.push(row);
+                    if chunk.len() >= CHUNK_ROWS {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                        // The taker stopped (it failed): stop reading too.
+                        tx.send(Piece::Rows(full)).map_err(|_| ImportError::Io {
+                            path: path.display().to_string(),
+                            source: std::io::Error::other("import stopped"),
+                        })?;
+                    }
+                    Ok(())
+                },
+                &mut |b| {
+                    let _ = tx.send(Piece::Progress(b));
+                },
+            );
+            if read.is_ok() && !chunk.is_empty() {
+                let _ = tx.send(Piece::Rows(chunk));
+            }
+            read
+        });
+        let mut failed = None;
+        'pieces: for piece in &rx {
+            match piece {
+                Piece::Rows(rows) => {
+                    for row in rows {
+                        if let Err(e) = take(row) {
+                            failed = Some(e);
+                            break 'pieces;
+                        }
+                    }
+                }
+                Piece::Progress(b) => progress(b),
+            }
+        }
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the reading thread failed"),
+            })
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => read,
+        }
+    })
+}
+
+/// Reads the file row by row on this thread, calling `take` for each.
+fn read_rows_here(
     path: &Path,
     format: Format,
     kind: RecordKind,
@@ -1053,6 +1135,11 @@ impl<'a> Checker<'a> {
         let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);
         Checker {
             kind,
+            field_index: fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name, i))
+                .collect(),
             fields,
             site_index,
             org,
@@ -1108,10 +1195,9 @@ impl<'a> Checker<'a> {
             }
         }
         let get = |name: &str| {
-            self.fields
-                .iter()
-                .position(|f| f.name == name)
-                .map_or(Value::Null, |i| values[i].clone())
+            self.field_index
+                .get(name)
+                .map_or(Value::Null, |i| values[*i].clone())
         };
         for v in parse::violations(self.kind, &get) {
             reasons.push((v.code, v.message));

@@ -40,11 +40,16 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
             Ok(v) if v.is_finite() => Ok(Value::Num(v)),
             _ => Err(format!("{name}: `{t}` is not a finite number")),
         },
-        FieldType::Bool => match t.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" => Ok(Value::Bool(true)),
-            "false" | "0" | "no" | "n" => Ok(Value::Bool(false)),
-            _ => Err(format!("{name}: `{t}` is not a boolean (true/false)")),
-        },
+        FieldType::Bool => {
+            let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+            if is(&["true", "1", "yes", "y"]) {
+                Ok(Value::Bool(true))
+            } else if is(&["false", "0", "no", "n"]) {
+                Ok(Value::Bool(false))
+            } else {
+                Err(format!("{name}: `{t}` is not a boolean (true/false)"))
+            }
+        }
         FieldType::Timestamp => timestamp(t, tz)
             .map(Value::Ts)
             .map_err(|e| format!("{name}: {e}")),
