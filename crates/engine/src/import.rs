@@ -8,11 +8,15 @@
 //! one transaction: an import killed at any moment leaves no visible partial batch.
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
-//! Memory stays flat in the file's size (month writers share a bounded row buffer; rows
-//! set aside by `--replace` wait in a temporary file) except for the duplicate-id check,
-//! which keeps a 16-byte hash of every (site, id) seen in the file, with its line, and of
-//! every visible stored one, with its batch and day (24 bytes an entry before the hash
-//! table's overhead).
+//! Memory stays flat in the file's size and in the store's. Month writers share a bounded
+//! row buffer. The duplicate-id check reads the file twice: the first pass sorts the key
+//! (hash of site and id) and line of every valid row with an id in bounded memory (sorted
+//! runs spill to the run's temporary directory, `tmp/` in the data directory, and are
+//! merged back), which finds the later lines of each id, and merges them with the sorted
+//! key index kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with
+//! it), which finds the ids already stored; the second pass stores or quarantines each
+//! row knowing both (see `import/keys.rs`). Rows set aside by `--replace` wait in a
+//! temporary file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -330,6 +334,7 @@ async fn import_file_within(
         return Ok(already_imported(store, kind, &file_label, b).await?);
     }
     let batch = store.next_batch_id().await?;
+    remove_dead_scratch(dir);
     let checker = Checker::new(kind, org);
     let mut run = Run::new(dir, kind, batch, opts.replace);
     run.budget = limits.spill_budget.max(1);
@@ -456,6 +461,30 @@ async fn first_pass(
     run.notes = Notes::new(notes)?;
     run.first_pass_rows = Some(rows);
     Ok(())
+}
+
+/// Removes the temporary directories of import runs whose process is gone (killed runs),
+/// where the system tells which processes live (`/proc`). Best effort.
+fn remove_dead_scratch(dir: &DataDir) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir.scratch_root()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("import-")
+            .and_then(|n| n.rsplit_once("-p"))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !proc.join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Explains a failed commit. When a concurrent import took the batch id first (its files

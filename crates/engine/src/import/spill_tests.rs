@@ -307,3 +307,21 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
     );
     assert_eq!(r.rows_stored, 1);
 }
+
+#[tokio::test]
+async fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let env = Env::new().await;
+    // Process ids never exceed 2^22 on Linux: this run's process is surely gone.
+    let dead = env
+        .dir
+        .scratch_root()
+        .join("import-b1-hall_ticket-0000abcd-p4294967");
+    std::fs::create_dir_all(&dead).expect("scratch dir");
+    std::fs::write(dead.join("keys-1.run"), [0u8; 24]).expect("spilled run");
+    let a = env.write("a.csv", &format!("{HEADER}{}", row("h1", "T1", 8, "left")));
+    assert_eq!(env.import(&a, false, 1).await.rows_stored, 1);
+    assert!(!dead.exists());
+}
