@@ -1464,6 +1464,8 @@ impl Run {
                     rel,
                     schema::schema(self.kind),
                     &self.scratch_dir,
+                    // Run files of each month's key index apart from the others'.
+                    &format!("index-{}", month_label(month)),
                     self.budget,
                 )?)
             }

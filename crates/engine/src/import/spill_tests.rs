@@ -325,3 +325,30 @@ async fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
     assert_eq!(env.import(&a, false, 1).await.rows_stored, 1);
     assert!(!dead.exists());
 }
+
+#[tokio::test]
+async fn key_indexes_of_several_months_spill_apart() {
+    let env = Env::new().await;
+    // T0..=T29 on lines 2..=31, over October, November and December (i mod 3): each
+    // month's key index gets 10 entries, spilled a record at a time.
+    let month_day = |i: u32| format!("2026-{}-{:02}", 10 + i % 3, 1 + i);
+    let mut text = String::from(HEADER);
+    for i in 0..30u32 {
+        text.push_str(&format!("h1,T{i},payment,{} 10:00:00,left\n", month_day(i)));
+    }
+    let a = env.write("a.csv", &text);
+    assert_eq!(env.import(&a, false, 1).await.rows_stored, 30);
+    assert_eq!(env.indexes().len(), 3);
+    // Every id again, on other days: all 30 are stored in batch 1.
+    let mut text = String::from(HEADER);
+    for i in 0..30u32 {
+        text.push_str(&format!("h1,T{i},payment,2026-10-{:02} 12:00:00,left\n", 1 + i));
+    }
+    let b = env.write("b.csv", &text);
+    let r = env.import(&b, false, 1).await;
+    assert_eq!((r.rows_stored, r.duplicates), (0, 30));
+    let expected: Vec<(u64, String)> = (2..=31u64)
+        .map(|line| (line, "already stored in batch 1".to_string()))
+        .collect();
+    assert_eq!(quarantined(&r), expected);
+}

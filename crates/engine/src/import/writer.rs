@@ -59,6 +59,7 @@ impl PartitionWriter {
         rel: String,
         schema: Arc<Schema>,
         scratch: &Path,
+        index_name: &str,
         budget: usize,
     ) -> Result<PartitionWriter, ImportError> {
         let final_path = dir.abs(&rel);
@@ -83,10 +84,7 @@ impl PartitionWriter {
             .iter()
             .map(|f| builder(f.data_type()))
             .collect();
-        let name = final_path
-            .file_stem()
-            .map_or_else(|| "part".into(), |s| s.to_string_lossy().into_owned());
-        let keys = Sorter::new(scratch, &format!("index-{name}"), budget);
+        let keys = Sorter::new(scratch, index_name, budget);
         Ok(PartitionWriter {
             rel,
             tmp,
