@@ -342,7 +342,10 @@ async fn key_indexes_of_several_months_spill_apart() {
     // Every id again, on other days: all 30 are stored in batch 1.
     let mut text = String::from(HEADER);
     for i in 0..30u32 {
-        text.push_str(&format!("h1,T{i},payment,2026-10-{:02} 12:00:00,left\n", 1 + i));
+        text.push_str(&format!(
+            "h1,T{i},payment,2026-10-{:02} 12:00:00,left\n",
+            1 + i
+        ));
     }
     let b = env.write("b.csv", &text);
     let r = env.import(&b, false, 1).await;
