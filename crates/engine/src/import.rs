@@ -369,11 +369,11 @@ async fn import_file_within(
         .and_then(|()| {
             let two_passes = run.first_pass_rows.is_some();
             let half = run.file_size / 2;
-            let ignored = read_rows(
+            let ignored = read_checked(
                 path,
                 format,
-                kind,
-                &mut |row| run.take(&checker, row),
+                &checker,
+                &mut |row, checked| run.take_checked(row, checked),
                 &mut |b| progress(if two_passes { half + b / 2 } else { b }),
             )?;
             run.check_same_rows(path)?;
@@ -441,18 +441,18 @@ async fn first_pass(
     let scratch = run.scratch();
     let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
     let mut rows = 0u64;
-    read_rows(
+    read_checked(
         path,
         format,
-        kind,
-        &mut |row| {
+        checker,
+        &mut |row, checked| {
             rows += 1;
-            match checker.valid_key(&row) {
-                Some(key) => sorter.push(KeyLine {
+            match checked {
+                Checked::Valid(Valid { key: Some(key), .. }) => sorter.push(KeyLine {
                     key,
                     line: row.line,
                 }),
-                None => Ok(()),
+                _ => Ok(()),
             }
         },
         &mut |b| progress(b / 2),
@@ -723,33 +723,58 @@ impl Format {
     }
 }
 
-/// Rows handed from the reading thread to the checking one at once.
+/// Rows handed from the reading thread to the checking ones at once.
 const CHUNK_ROWS: usize = 1024;
 
-/// Chunks in flight between the two threads (this bounds the rows they hold).
+/// Chunks in flight between threads (this bounds the rows they hold).
 const CHUNKS_IN_FLIGHT: usize = 4;
 
-/// What the reading thread hands over.
+/// Threads checking rows.
+const CHECKERS: usize = 2;
+
+/// What the reading thread hands over, numbered in file order.
 enum Piece {
     Rows(Vec<RawRow>),
     Progress(u64),
 }
 
-/// Reads the file row by row, calling `take` for each, in order; returns the ignored
-/// columns. The file is read and split into rows on a second thread while this one
-/// takes the rows (the two overlap on a machine with two cores); a bounded channel of
-/// chunks keeps the rows in flight few.
-fn read_rows(
+/// What a checking thread hands back.
+enum Done {
+    Rows(Vec<(RawRow, Checked)>),
+    Progress(u64),
+}
+
+/// Reads and checks the file row by row, calling `take` for each row and what the check
+/// found, in file order; returns the ignored columns. One thread reads the file and
+/// splits it into rows, [`CHECKERS`] threads check chunks of rows, and this thread takes
+/// them back in order: on two cores, reading, checking and writing overlap. Bounded
+/// channels keep the rows in flight few.
+fn read_checked(
     path: &Path,
     format: Format,
-    kind: RecordKind,
-    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    checker: &Checker<'_>,
+    take: &mut dyn FnMut(RawRow, Checked) -> Result<(), ImportError>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
+    let kind = checker.kind;
+    let stopped = || ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other("import stopped"),
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Piece)>(CHUNKS_IN_FLIGHT);
+    // Checkers share the receiver; the first to find the taker gone drops it, which
+    // stops the reader.
+    let rx = std::sync::Mutex::new(Some(rx));
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Done)>(CHUNKS_IN_FLIGHT);
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(CHUNKS_IN_FLIGHT);
         let reader = s.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let seq = std::cell::Cell::new(0u64);
+            let send = |p: Piece| {
+                let n = seq.get();
+                seq.set(n + 1);
+                tx.send((n, p)).map_err(|_| stopped())
+            };
             let read = read_rows_here(
                 path,
                 format,
@@ -758,38 +783,74 @@ fn read_rows(
                     chunk.push(row);
                     if chunk.len() >= CHUNK_ROWS {
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                        // The taker stopped (it failed): stop reading too.
-                        tx.send(Piece::Rows(full)).map_err(|_| ImportError::Io {
-                            path: path.display().to_string(),
-                            source: std::io::Error::other("import stopped"),
-                        })?;
+                        send(Piece::Rows(full))?;
                     }
                     Ok(())
                 },
                 &mut |b| {
-                    let _ = tx.send(Piece::Progress(b));
+                    let _ = send(Piece::Progress(b));
                 },
             );
             if read.is_ok() && !chunk.is_empty() {
-                let _ = tx.send(Piece::Rows(chunk));
+                let _ = send(Piece::Rows(chunk));
             }
             read
         });
-        let mut failed = None;
-        'pieces: for piece in &rx {
-            match piece {
-                Piece::Rows(rows) => {
-                    for row in rows {
-                        if let Err(e) = take(row) {
-                            failed = Some(e);
-                            break 'pieces;
+        let rx = &rx;
+        for _ in 0..CHECKERS {
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                loop {
+                    let next = {
+                        let guard = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match guard.as_ref() {
+                            Some(r) => r.recv().ok(),
+                            None => None,
                         }
+                    };
+                    let Some((seq, piece)) = next else { break };
+                    let done = match piece {
+                        Piece::Rows(rows) => Done::Rows(
+                            rows.into_iter()
+                                .map(|r| {
+                                    let c = checker.check(&r);
+                                    (r, c)
+                                })
+                                .collect(),
+                        ),
+                        Piece::Progress(b) => Done::Progress(b),
+                    };
+                    if done_tx.send((seq, done)).is_err() {
+                        rx.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .take();
+                        break;
                     }
                 }
-                Piece::Progress(b) => progress(b),
+            });
+        }
+        drop(done_tx);
+        let mut waiting = BTreeMap::new();
+        let mut next = 0u64;
+        let mut failed = None;
+        'pieces: for (seq, done) in &done_rx {
+            waiting.insert(seq, done);
+            while let Some(done) = waiting.remove(&next) {
+                next += 1;
+                match done {
+                    Done::Rows(rows) => {
+                        for (row, checked) in rows {
+                            if let Err(e) = take(row, checked) {
+                                failed = Some(e);
+                                break 'pieces;
+                            }
+                        }
+                    }
+                    Done::Progress(b) => progress(b),
+                }
             }
         }
-        drop(rx);
+        drop(done_rx);
         let read = reader.join().unwrap_or_else(|_| {
             Err(ImportError::Io {
                 path: path.display().to_string(),
@@ -1207,14 +1268,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The key of a valid row with an id (the first pass).
-    fn valid_key(&self, row: &RawRow) -> Option<u128> {
-        match self.check(row) {
-            Checked::Valid(v) => v.key,
-            Checked::Invalid(_) => None,
-        }
-    }
-
     fn check(&self, row: &RawRow) -> Checked {
         if let Some(shape) = &row.shape {
             return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
@@ -1446,9 +1499,15 @@ impl Run {
         let _ = std::fs::remove_dir_all(&self.scratch_dir);
     }
 
+    #[cfg(test)]
     fn take(&mut self, checker: &Checker<'_>, row: RawRow) -> Result<(), ImportError> {
+        let checked = checker.check(&row);
+        self.take_checked(row, checked)
+    }
+
+    fn take_checked(&mut self, row: RawRow, checked: Checked) -> Result<(), ImportError> {
         self.read += 1;
-        match checker.check(&row) {
+        match checked {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
             Checked::Valid(v) => match self.fate(&v, row.line)? {
                 Fate::Store => self.store(v),
