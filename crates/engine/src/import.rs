@@ -48,7 +48,7 @@ mod sorter;
 #[cfg(test)]
 mod spill_tests;
 mod writer;
-use keys::{KeyLine, Note, Notes, Sites, Stored, StoredFile};
+use keys::{KeyLine, Note, Notes, Rows, Sites, Stored, StoredFile};
 use sorter::Sorter;
 use writer::PartitionWriter;
 
@@ -439,25 +439,6 @@ async fn first_pass(
     };
     run.file_size = std::fs::metadata(path).map_or(0, |m| m.len());
     let scratch = run.scratch();
-    let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
-    let mut rows = 0u64;
-    read_checked(
-        path,
-        format,
-        checker,
-        &mut |row, checked| {
-            rows += 1;
-            match checked {
-                Checked::Valid(Valid { key: Some(key), .. }) => sorter.push(KeyLine {
-                    key,
-                    line: row.line,
-                }),
-                _ => Ok(()),
-            }
-        },
-        &mut |b| progress(b / 2),
-    )?;
-    let sorted = sorter.finish()?;
     let stored: Vec<StoredFile> = to
         .store
         .files(kind.as_str())
@@ -483,10 +464,98 @@ async fn first_pass(
                 .is_some_and(|w| batch < *w);
         (!superseded).then(|| day.num_days_from_ce())
     };
-    let notes = keys::notes(sorted, &stored, kind, id, &visible, &scratch)?;
-    run.notes = Notes::new(notes)?;
+    // Most files repeat few ids: the first pass only reads the key of every row with an
+    // id cell, and the second keeps the first valid line of each repeated id. A file
+    // repeating more ids than the budget is read once more, checking every row, so
+    // that the second pass need not remember them.
+    let mut rows = 0u64;
+    let unchecked = unchecked_keys(checker, path, format, &scratch, &mut rows, progress)?;
+    let mut notes = keys::notes(
+        unchecked,
+        Rows::Unchecked,
+        &stored,
+        kind,
+        id,
+        &visible,
+        &scratch,
+    )?;
+    if notes.is_none() {
+        rows = 0;
+        let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
+        read_checked(
+            path,
+            format,
+            checker,
+            &mut |row, checked| {
+                rows += 1;
+                match checked {
+                    Checked::Valid(Valid { key: Some(key), .. }) => sorter.push(KeyLine {
+                        key,
+                        line: row.line,
+                    }),
+                    _ => Ok(()),
+                }
+            },
+            &mut |_| {},
+        )?;
+        notes = keys::notes(
+            sorter.finish()?,
+            Rows::Valid,
+            &stored,
+            kind,
+            id,
+            &visible,
+            &scratch,
+        )?;
+    }
+    if let Some(notes) = notes {
+        run.notes = Notes::new(notes)?;
+    }
     run.first_pass_rows = Some(rows);
     Ok(())
+}
+
+/// The key and line of every row with an id cell, sorted; the rows are not checked
+/// (a valid row's key is the same: its trimmed site and id).
+fn unchecked_keys(
+    checker: &Checker<'_>,
+    path: &Path,
+    format: Format,
+    scratch: &keys::Scratch<'_>,
+    rows: &mut u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<sorter::Sorted<KeyLine>, ImportError> {
+    let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
+    let id_index = id_field(checker.kind)
+        .and_then(|id| checker.fields.iter().position(|f| f.name == id))
+        .filter(|i| {
+            matches!(
+                checker.fields[*i].ty,
+                yardstick_core::records::FieldType::Str
+            )
+        });
+    read_rows_here(
+        path,
+        format,
+        checker.kind,
+        &mut |row| {
+            *rows += 1;
+            let Some(i) = id_index else {
+                return Ok(());
+            };
+            let id = row.cells.get(i).unwrap_or_default().trim();
+            if id.is_empty() {
+                return Ok(());
+            }
+            let site = row.cells.get(checker.site_index).unwrap_or_default().trim();
+            sorter.push(KeyLine {
+                key: key(site, id),
+                line: row.line,
+            })
+        },
+        &mut |b| progress(b / 2),
+    )?;
+    sorter.finish()
 }
 
 /// Removes the temporary directories of import runs whose process is gone (killed runs),
@@ -1415,6 +1484,9 @@ struct Run {
     replace: bool,
     /// What the first pass found about lines with ids (repeats, ids already stored).
     notes: Notes,
+    /// First valid line of each id on several lines of the file, by the id's first line
+    /// (at most the sorter budget of lines are in such groups).
+    group_first: FastMap<u64, u64>,
     /// Rows of the first pass, to check the second reads the same file.
     first_pass_rows: Option<u64>,
     file_size: u64,
@@ -1450,6 +1522,7 @@ impl Run {
             tag,
             replace,
             notes: Notes::none(),
+            group_first: FastMap::default(),
             first_pass_rows: None,
             file_size: 0,
             scratch_dir: dir.run_scratch(kind.as_str(), batch, tag),
@@ -1526,14 +1599,27 @@ impl Run {
             Some(Note::Repeat { first, .. }) => {
                 Fate::Duplicate(format!("same id as line {first} of this file"))
             }
-            Some(Note::Stored { stored: s, .. }) if !self.replace => {
+            Some(Note::Group { first, stored, .. }) => match self.group_first.get(&first) {
+                Some(valid) => Fate::Duplicate(format!("same id as line {valid} of this file")),
+                None => {
+                    self.group_first.insert(first, line);
+                    self.stored_fate(v, stored)
+                }
+            },
+            Some(Note::Stored { stored, .. }) => self.stored_fate(v, Some(stored)),
+        })
+    }
+
+    /// What becomes of the first valid row of an id, stored already or not.
+    fn stored_fate(&self, v: &Valid, stored: Option<Stored>) -> Fate {
+        match stored {
+            None => Fate::Store,
+            Some(s) if !self.replace => {
                 Fate::Duplicate(format!("already stored in batch {}", s.batch))
             }
-            Some(Note::Stored { stored: s, .. }) if s.day == v.day.num_days_from_ce() => {
-                Fate::Store
-            }
-            Some(Note::Stored { stored: s, .. }) => Fate::Defer(s),
-        })
+            Some(s) if s.day == v.day.num_days_from_ce() => Fate::Store,
+            Some(s) => Fate::Defer(s),
+        }
     }
 
     fn store(&mut self, v: Valid) -> Result<(), ImportError> {

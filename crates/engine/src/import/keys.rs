@@ -114,12 +114,22 @@ pub(super) enum Note {
     Repeat { line: u64, first: u64 },
     /// The first line of an id that is already stored (and visible).
     Stored { line: u64, stored: Stored },
+    /// A line of an id that is on several lines of the file (valid or not: the rows
+    /// are not checked yet), with the first of those lines and where the id is stored.
+    /// The first valid line of the group is its first occurrence.
+    Group {
+        line: u64,
+        first: u64,
+        stored: Option<Stored>,
+    },
 }
 
 impl Note {
     pub(super) fn line(&self) -> u64 {
         match self {
-            Note::Repeat { line, .. } | Note::Stored { line, .. } => *line,
+            Note::Repeat { line, .. } | Note::Stored { line, .. } | Note::Group { line, .. } => {
+                *line
+            }
         }
     }
 }
@@ -133,6 +143,7 @@ impl Note {
                 1,
                 (u64::from(stored.batch) << 32) | u64::from(stored.day.cast_unsigned()),
             ),
+            Note::Group { line, first, .. } => (*line, 2, *first),
         }
     }
 }
@@ -150,10 +161,20 @@ impl Ord for Note {
 }
 
 impl Fixed for Note {
-    const SIZE: usize = 17;
+    const SIZE: usize = 26;
     fn put(&self, out: &mut [u8]) {
         out[..8].copy_from_slice(&self.line().to_le_bytes());
         match self {
+            Note::Group {
+                first, stored: s, ..
+            } => {
+                out[8] = 2;
+                out[9..17].copy_from_slice(&first.to_le_bytes());
+                let s = s.map_or((0, 0, 0), |s| (1, s.batch, s.day));
+                out[17] = s.0;
+                out[18..22].copy_from_slice(&s.1.to_le_bytes());
+                out[22..26].copy_from_slice(&s.2.to_le_bytes());
+            }
             Note::Repeat { first, .. } => {
                 out[8] = 0;
                 out[9..17].copy_from_slice(&first.to_le_bytes());
@@ -167,6 +188,18 @@ impl Fixed for Note {
     }
     fn get(b: &[u8]) -> Self {
         let line = u64_at(b, 0);
+        if b[8] == 2 {
+            let mut day = [0u8; 4];
+            day.copy_from_slice(&b[22..26]);
+            return Note::Group {
+                line,
+                first: u64_at(b, 9),
+                stored: (b[17] == 1).then(|| Stored {
+                    batch: u32_at(b, 18),
+                    day: i32::from_le_bytes(day),
+                }),
+            };
+        }
         if b[8] == 0 {
             Note::Repeat {
                 line,
@@ -388,120 +421,227 @@ fn build_index(
     done
 }
 
-/// Turns the sorted keys of the file's valid rows into notes sorted by line: every later
-/// line of a key repeats its first line; a first line whose key is stored and visible
-/// (`visible` gives the stored copy's local day, `None` when a later `--replace` batch
-/// superseded it) is stored already.
+/// Which rows the sorted keys come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rows {
+    /// Valid rows only (the first pass checked them).
+    Valid,
+    /// Every row with an id cell, checked or not (the second pass tells valid rows).
+    Unchecked,
+}
+
+/// Turns the sorted keys of the file's rows into notes sorted by line.
+///
+/// From valid rows: every later line of a key repeats its first line, and a first line
+/// whose key is stored and visible (`visible` gives the stored copy's local day, `None`
+/// when a later `--replace` batch superseded it) is stored already. From unchecked rows:
+/// a key on one line gets a note only when it is stored; every line of a key on several
+/// lines gets a group note (first line, stored copy), the second pass keeping the first
+/// valid line of each group. That is `None` when more than the budget of lines are in
+/// such groups (the second pass would remember too many): check the rows first then.
 pub(super) fn notes(
     mut keys: Sorted<KeyLine>,
+    rows: Rows,
     stored: &[StoredFile],
     kind: RecordKind,
     id: &str,
     visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
     scratch: &Scratch<'_>,
-) -> Result<Sorted<Note>, ImportError> {
+) -> Result<Option<Sorted<Note>>, ImportError> {
     let mut notes = Sorter::new(scratch.dir, "notes", scratch.budget);
-    let firsts_path = scratch.dir.join("firsts.run");
     std::fs::create_dir_all(scratch.dir).map_err(io(scratch.dir))?;
+    let firsts_path = scratch.dir.join("firsts.run");
+    let groups_path = scratch.dir.join("groups.run");
     let mut firsts = RecordWriter::create(&firsts_path)?;
-    let mut count = 0u64;
-    let mut group: Option<KeyLine> = None;
+    let mut groups = RecordWriter::create(&groups_path)?;
+    let (mut count, mut grouped) = (0u64, 0u64);
+    let mut group: Option<(KeyLine, bool)> = None;
     while let Some(k) = keys.next_record()? {
-        match group {
-            Some(g) if g.key == k.key => notes.push(Note::Repeat {
+        match (&mut group, rows) {
+            (Some((g, _)), Rows::Valid) if g.key == k.key => notes.push(Note::Repeat {
                 line: k.line,
                 first: g.line,
             })?,
+            (Some((g, several)), Rows::Unchecked) if g.key == k.key => {
+                if !*several {
+                    groups.write(g)?;
+                    grouped += 1;
+                    *several = true;
+                }
+                groups.write(&k)?;
+                grouped += 1;
+                if grouped > scratch.budget as u64 {
+                    drop(groups);
+                    let _ = std::fs::remove_file(&groups_path);
+                    let _ = std::fs::remove_file(&firsts_path);
+                    return Ok(None);
+                }
+            }
             _ => {
                 firsts.write(&k)?;
                 count += 1;
-                group = Some(k);
+                group = Some((k, false));
             }
         }
     }
     drop(keys);
-    let firsts = firsts.finish()?;
-    drop(firsts);
-    if count > 0 && !stored.is_empty() {
-        let mut matches = Sorter::new(scratch.dir, "matches", scratch.budget);
-        for (chunk_no, chunk) in stored.chunks(FILES_AT_ONCE).enumerate() {
-            let mut readers = Vec::with_capacity(chunk.len());
-            let mut tables = Vec::with_capacity(chunk.len());
-            for f in chunk {
-                let ix = match open_index(&index_path(&f.parquet)) {
-                    Some(ix) => ix,
-                    None => {
-                        build_index(f, kind, id, scratch)?;
-                        open_index(&index_path(&f.parquet)).ok_or_else(|| {
-                            ImportError::ReadStored {
-                                path: index_path(&f.parquet).display().to_string(),
-                                message: "key index unreadable just after it was written".into(),
-                            }
-                        })?
-                    }
-                };
-                readers.push(ix.entries);
-                tables.push(ix.sites);
-            }
-            let mut merge = Merge::of(readers)?;
-            let file = File::open(&firsts_path).map_err(io(&firsts_path))?;
-            let mut first = RecordReader::<KeyLine>::new(&firsts_path, file, count);
-            let mut cur = merge.next_record()?;
-            while let Some(k) = first.next_record()? {
-                while let Some((_, e)) = cur
-                    && e.key < k.key
-                {
-                    cur = merge.next_record()?;
-                }
-                while let Some((src, e)) = cur
-                    && e.key == k.key
-                {
-                    let f = &chunk[src];
-                    let site = tables[src]
-                        .get(usize::try_from(e.site).unwrap_or(usize::MAX))
-                        .map_or("", String::as_str);
-                    if let Some(day) = visible(site, e.at, f.batch) {
-                        let n = chunk_no * FILES_AT_ONCE + src;
-                        matches.push(Match {
-                            key: k.key,
-                            file: u32::try_from(n).unwrap_or(u32::MAX),
-                            line: k.line,
-                            stored: Stored {
-                                batch: u32::try_from(f.batch).unwrap_or(u32::MAX),
-                                day,
-                            },
-                        })?;
-                    }
-                    cur = merge.next_record()?;
-                }
-                if cur.is_none() {
-                    break;
-                }
-            }
+    drop(firsts.finish()?);
+    drop(groups.finish()?);
+    let mut found = if count > 0 && !stored.is_empty() {
+        Some(stored_matches(
+            &firsts_path,
+            count,
+            stored,
+            kind,
+            id,
+            visible,
+            scratch,
+        )?)
+    } else {
+        None
+    };
+    let _ = std::fs::remove_file(&firsts_path);
+    let file = File::open(&groups_path).map_err(io(&groups_path))?;
+    let mut grouped_lines = RecordReader::<KeyLine>::new(&groups_path, file, grouped);
+    let mut next_found = || -> Result<Option<Match>, ImportError> {
+        match &mut found {
+            Some(f) => f.next_latest(),
+            None => Ok(None),
         }
-        // Matches come sorted by key, then file: the last of a key is its latest copy.
-        let mut matches = matches.finish()?;
-        let mut last: Option<Match> = None;
-        while let Some(m) = matches.next_record()? {
-            if let Some(l) = last
-                && l.key != m.key
-            {
+    };
+    let mut m = next_found()?;
+    let mut g = grouped_lines.next_record()?;
+    loop {
+        match (m, g) {
+            (None, None) => break,
+            (Some(mm), None) => {
                 notes.push(Note::Stored {
-                    line: l.line,
-                    stored: l.stored,
+                    line: mm.line,
+                    stored: mm.stored,
                 })?;
+                m = next_found()?;
             }
-            last = Some(m);
-        }
-        if let Some(l) = last {
-            notes.push(Note::Stored {
-                line: l.line,
-                stored: l.stored,
-            })?;
+            (Some(mm), Some(gg)) if mm.key < gg.key => {
+                notes.push(Note::Stored {
+                    line: mm.line,
+                    stored: mm.stored,
+                })?;
+                m = next_found()?;
+            }
+            (mm, Some(first)) => {
+                let stored = mm.filter(|mm| mm.key == first.key).map(|mm| mm.stored);
+                if stored.is_some() {
+                    m = next_found()?;
+                }
+                while let Some(line) = g.filter(|l| l.key == first.key) {
+                    notes.push(Note::Group {
+                        line: line.line,
+                        first: first.line,
+                        stored,
+                    })?;
+                    g = grouped_lines.next_record()?;
+                }
+            }
         }
     }
-    let _ = std::fs::remove_file(&firsts_path);
-    notes.finish()
+    drop(grouped_lines);
+    let _ = std::fs::remove_file(&groups_path);
+    notes.finish().map(Some)
+}
+
+/// The latest visible stored copy of each key, in key order.
+struct Latest {
+    sorted: Sorted<Match>,
+    head: Option<Match>,
+}
+
+impl Latest {
+    /// The latest copy of the next key (matches come sorted by key, then file: the last
+    /// of a key is its latest copy).
+    fn next_latest(&mut self) -> Result<Option<Match>, ImportError> {
+        let Some(mut last) = self.head.take() else {
+            return Ok(None);
+        };
+        loop {
+            match self.sorted.next_record()? {
+                Some(m) if m.key == last.key => last = m,
+                next => {
+                    self.head = next;
+                    return Ok(Some(last));
+                }
+            }
+        }
+    }
+}
+
+/// Every visible stored copy of the keys in `firsts` (a file of `count` first lines,
+/// sorted by key), merged from the stored files' key indexes a few files at a time.
+fn stored_matches(
+    firsts_path: &Path,
+    count: u64,
+    stored: &[StoredFile],
+    kind: RecordKind,
+    id: &str,
+    visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
+    scratch: &Scratch<'_>,
+) -> Result<Latest, ImportError> {
+    let mut matches = Sorter::new(scratch.dir, "matches", scratch.budget);
+    for (chunk_no, chunk) in stored.chunks(FILES_AT_ONCE).enumerate() {
+        let mut readers = Vec::with_capacity(chunk.len());
+        let mut tables = Vec::with_capacity(chunk.len());
+        for f in chunk {
+            let ix = match open_index(&index_path(&f.parquet)) {
+                Some(ix) => ix,
+                None => {
+                    build_index(f, kind, id, scratch)?;
+                    open_index(&index_path(&f.parquet)).ok_or_else(|| ImportError::ReadStored {
+                        path: index_path(&f.parquet).display().to_string(),
+                        message: "key index unreadable just after it was written".into(),
+                    })?
+                }
+            };
+            readers.push(ix.entries);
+            tables.push(ix.sites);
+        }
+        let mut merge = Merge::of(readers)?;
+        let file = File::open(firsts_path).map_err(io(firsts_path))?;
+        let mut first = RecordReader::<KeyLine>::new(firsts_path, file, count);
+        let mut cur = merge.next_record()?;
+        while let Some(k) = first.next_record()? {
+            while let Some((_, e)) = cur
+                && e.key < k.key
+            {
+                cur = merge.next_record()?;
+            }
+            while let Some((src, e)) = cur
+                && e.key == k.key
+            {
+                let f = &chunk[src];
+                let site = tables[src]
+                    .get(usize::try_from(e.site).unwrap_or(usize::MAX))
+                    .map_or("", String::as_str);
+                if let Some(day) = visible(site, e.at, f.batch) {
+                    let n = chunk_no * FILES_AT_ONCE + src;
+                    matches.push(Match {
+                        key: k.key,
+                        file: u32::try_from(n).unwrap_or(u32::MAX),
+                        line: k.line,
+                        stored: Stored {
+                            batch: u32::try_from(f.batch).unwrap_or(u32::MAX),
+                            day,
+                        },
+                    })?;
+                }
+                cur = merge.next_record()?;
+            }
+            if cur.is_none() {
+                break;
+            }
+        }
+    }
+    let mut sorted = matches.finish()?;
+    let head = sorted.next_record()?;
+    Ok(Latest { sorted, head })
 }
 
 /// Notes read in step with the file's lines.

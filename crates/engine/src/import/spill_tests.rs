@@ -156,6 +156,15 @@ const HEADER: &str = "site_id,ticket_id,service_type,issued_at,outcome\n";
 
 #[tokio::test]
 async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids() {
+    // Budget 3: more lines of repeated ids than the budget, so the rows are checked in a
+    // first pass. Budget 150: the 203 keys spill, but the 102 lines of repeated ids fit,
+    // so the first pass reads keys only and the second keeps each id's first valid line.
+    for budget in [3, 150] {
+        file_far_larger_than_the_budget(budget).await;
+    }
+}
+
+async fn file_far_larger_than_the_budget(budget: usize) {
     let env = Env::new().await;
     // 200 rows on lines 2..=201: row i has id T(i mod 150), so rows 150..=199 repeat
     // T0..=T49. Row 0 (T0, line 2) is invalid (unknown outcome): its repeat, row 150 on
@@ -172,7 +181,7 @@ async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids
     text.push_str(&row("h2", "T2", 3, "left"));
     text.push_str(&row("h2", "T1", 4, "left"));
     let a = env.write("a.csv", &text);
-    let r = env.import(&a, false, 3).await;
+    let r = env.import(&a, false, budget).await;
     assert_eq!(r.rows_read, 203);
     assert_eq!(
         (r.rows_stored, r.duplicates, r.rows_quarantined),
@@ -197,14 +206,17 @@ async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids
     }
     text.push_str(&row("h1", "T0", 6, "left"));
     text.push_str(&row("h1", "T150", 6, "left"));
+    // Line 24: T140 again, stored in batch 1 and first on line 2 of this file.
+    text.push_str(&row("h1", "T140", 6, "left"));
     let b = env.write("b.csv", &text);
-    let r = env.import(&b, false, 2).await;
-    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (22, 10, 12));
+    let r = env.import(&b, false, budget.min(5)).await;
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (23, 10, 13));
     let mut expected: Vec<(u64, String)> = (2..=11u64)
         .map(|line| (line, "already stored in batch 1".to_string()))
         .collect();
     expected.push((22, "already stored in batch 1".into()));
     expected.push((23, "same id as line 12 of this file".into()));
+    expected.push((24, "same id as line 2 of this file".into()));
     assert_eq!(quarantined(&r), expected);
     assert_eq!(env.indexes().len(), 2);
 
@@ -222,7 +234,7 @@ async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids
             row("h1", "T999", 7, "left")
         ),
     );
-    let r = env.import(&c, false, 1).await;
+    let r = env.import(&c, false, budget.min(2)).await;
     assert_eq!((r.rows_stored, r.duplicates), (1, 2));
     assert_eq!(
         quarantined(&r),
