@@ -534,27 +534,39 @@ fn unchecked_keys(
                 yardstick_core::records::FieldType::Str
             )
         });
-    read_rows_here(
-        path,
-        format,
-        checker.kind,
-        &mut |row| {
-            *rows += 1;
-            let Some(i) = id_index else {
-                return Ok(());
+    let mut each = |line: u64, site: &str, id: &str| {
+        *rows += 1;
+        let (site, id) = (site.trim(), id.trim());
+        if id_index.is_none() || id.is_empty() {
+            return Ok(());
+        }
+        sorter.push(KeyLine {
+            key: key(site, id),
+            line,
+        })
+    };
+    match format {
+        Format::Csv => {
+            let keys = CsvTake::Keys {
+                site: checker.site_index,
+                id: id_index.unwrap_or(checker.site_index),
+                each: &mut each,
             };
-            let id = row.cells.get(i).unwrap_or_default().trim();
-            if id.is_empty() {
-                return Ok(());
-            }
-            let site = row.cells.get(checker.site_index).unwrap_or_default().trim();
-            sorter.push(KeyLine {
-                key: key(site, id),
-                line: row.line,
-            })
-        },
-        &mut |b| progress(b / 2),
-    )?;
+            read_csv_as(path, checker.kind, keys, &mut |b| progress(b / 2))?;
+        }
+        Format::JsonLines => {
+            read_rows_here(
+                path,
+                format,
+                checker.kind,
+                &mut |row| {
+                    let cell = |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
+                    each(row.line, cell(Some(checker.site_index)), cell(id_index))
+                },
+                &mut |b| progress(b / 2),
+            )?;
+        }
+    }
     sorter.finish()
 }
 
@@ -1052,6 +1064,16 @@ impl Lines {
     /// The line a record starts on and its text without blank lines before it or its
     /// terminator after it.
     fn record(&mut self, raw: &[u8]) -> (u64, String) {
+        let (line, body) = self.record_bytes(raw);
+        let text = std::str::from_utf8(body).map_or_else(
+            |_| String::from_utf8_lossy(body).into_owned(),
+            str::to_string,
+        );
+        (line, text)
+    }
+
+    /// Like [`Lines::record`], the text as bytes.
+    fn record_bytes<'r>(&mut self, raw: &'r [u8]) -> (u64, &'r [u8]) {
         let is_eol = |b: &u8| *b == b'\n' || *b == b'\r';
         let lead = raw.iter().take_while(|b| is_eol(b)).count();
         self.count(&raw[..lead]);
@@ -1059,12 +1081,7 @@ impl Lines {
         self.count(&raw[lead..]);
         let body = &raw[lead..];
         let trail = body.iter().rev().take_while(|b| is_eol(b)).count();
-        let body = &body[..body.len() - trail];
-        let text = std::str::from_utf8(body).map_or_else(
-            |_| String::from_utf8_lossy(body).into_owned(),
-            str::to_string,
-        );
-        (line, text)
+        (line, &body[..body.len() - trail])
     }
 
     fn count(&mut self, bytes: &[u8]) {
@@ -1085,10 +1102,32 @@ fn utf8_cells(rec: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
         .collect()
 }
 
+/// What a CSV reader hands over for each row.
+enum CsvTake<'a> {
+    /// The whole row.
+    Rows(&'a mut dyn FnMut(RawRow) -> Result<(), ImportError>),
+    /// Only the line and the site and id cells (fields `site` and `id`), when they are
+    /// UTF-8: the first pass, which need not copy rows.
+    Keys {
+        site: usize,
+        id: usize,
+        each: &'a mut dyn FnMut(u64, &str, &str) -> Result<(), ImportError>,
+    },
+}
+
 fn read_csv(
     path: &Path,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    read_csv_as(path, kind, CsvTake::Rows(take), progress)
+}
+
+fn read_csv_as(
+    path: &Path,
+    kind: RecordKind,
+    mut take: CsvTake<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
@@ -1133,6 +1172,29 @@ fn read_csv(
         .map_err(|e| csv_error(&label, &e))?
     {
         let end = rdr.position().byte();
+        if let CsvTake::Keys { site, id, each } = &mut take {
+            let (line, body) = lines.record_bytes(rdr.get_mut().take(end));
+            let blank = std::str::from_utf8(body).map_or_else(
+                |_| String::from_utf8_lossy(body).trim().is_empty(),
+                |t| t.trim().is_empty(),
+            );
+            if blank {
+                continue;
+            }
+            let cell = |f: usize| {
+                index[f]
+                    .and_then(|i| rec.get(i))
+                    .map_or(Some(""), |b| std::str::from_utf8(b).ok())
+            };
+            if let (Some(s), Some(i)) = (cell(*site), cell(*id)) {
+                each(line, s, i)?;
+            }
+            n += 1;
+            if n.is_multiple_of(65_536) {
+                progress(end);
+            }
+            continue;
+        }
         let (line, original) = lines.record(rdr.get_mut().take(end));
         if original.trim().is_empty() {
             // A line of spaces is as blank as an empty line (which the parser skips):
@@ -1152,13 +1214,15 @@ fn read_csv(
             }
         }
         let shape = shape_problem(line, &original, text.len(), header.len());
-        take(RawRow {
-            line,
-            cells,
-            cell_errors: Vec::new(),
-            shape,
-            original,
-        })?;
+        if let CsvTake::Rows(take) = &mut take {
+            take(RawRow {
+                line,
+                cells,
+                cell_errors: Vec::new(),
+                shape,
+                original,
+            })?;
+        }
         n += 1;
         if n.is_multiple_of(65_536) {
             progress(end);
