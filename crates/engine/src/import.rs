@@ -9,14 +9,15 @@
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
 //! Memory stays flat in the file's size and in the store's. Month writers share a bounded
-//! row buffer. The duplicate-id check reads the file twice: the first pass sorts the key
-//! (hash of site and id) and line of every valid row with an id in bounded memory (sorted
-//! runs spill to the run's temporary directory, `tmp/` in the data directory, and are
-//! merged back), which finds the later lines of each id, and merges them with the sorted
-//! key index kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with
-//! it), which finds the ids already stored; the second pass stores or quarantines each
-//! row knowing both (see `import/keys.rs`). Rows set aside by `--replace` wait in a
-//! temporary file.
+//! row buffer. The duplicate-id check reads the file twice. The first pass sorts the key
+//! (hash of site and id) and line of every row with an id in bounded memory (sorted runs
+//! spill to the run's temporary directory, `tmp/` in the data directory, and are merged
+//! back), which finds the ids on several lines, and merges them with the sorted key index
+//! kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with it), which
+//! finds the ids already stored. The second pass checks, stores or quarantines each row
+//! knowing both, keeping the first valid line of each repeated id; a file repeating more
+//! ids than that budget has its rows checked in the first pass instead (see
+//! `import/keys.rs`). Rows set aside by `--replace` wait in a temporary file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;

@@ -1,11 +1,14 @@
 //! The duplicate-id check in bounded memory.
 //!
-//! A first pass over the file gives the key (hash of site and id) and line of every valid
-//! row with an id; they are sorted externally. Walking the sorted keys tells every later
-//! line of a key apart from its first line ("same id as line N of this file"), and a merge
-//! with the key index of every stored file finds the first lines whose id is already
-//! stored (and visible). What the second pass must know about a line is a [`Note`],
-//! sorted by line, so the second pass reads them in step with the file.
+//! A first pass over the file gives the key (hash of site and id) and line of every row
+//! with an id; they are sorted externally. Walking the sorted keys finds the ids on
+//! several lines, and a merge with the key index of every stored file finds the ids
+//! already stored (and visible). What the second pass must know about a line is a
+//! [`Note`], sorted by line, so the second pass reads them in step with the file: it
+//! checks the rows and keeps the first valid line of each repeated id, so a later valid
+//! line gets "same id as line N of this file". When more lines than the sorter budget
+//! repeat ids, the first pass checks the rows instead and sorts the keys of the valid ones
+//! only; the notes then name the first line of each id outright.
 //!
 //! Each committed Parquet file has a key index next to it (`b<batch>-<run>.keys`): its
 //! rows' keys, sorted, with their anchor time and site. It is written with the Parquet
