@@ -8,13 +8,17 @@
 //! one transaction: an import killed at any moment leaves no visible partial batch.
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
-//! Memory stays flat in the file's size (month writers share a bounded row buffer; rows
-//! set aside by `--replace` wait in a temporary file) except for the duplicate-id check,
-//! which keeps a 16-byte hash of every (site, id) seen in the file, with its line, and of
-//! every visible stored one, with its batch and day (24 bytes an entry before the hash
-//! table's overhead).
+//! Memory stays flat in the file's size and in the store's. Month writers share a bounded
+//! row buffer. The duplicate-id check reads the file twice. The first pass sorts the key
+//! (hash of site and id) and line of every row with an id in bounded memory (sorted runs
+//! spill to the run's temporary directory, `tmp/` in the data directory, and are merged
+//! back), which finds the ids on several lines, and merges them with the sorted key index
+//! kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with it), which
+//! finds the ids already stored. The second pass checks, stores or quarantines each row
+//! knowing both, keeping the first valid line of each repeated id; a file repeating more
+//! ids than that budget has its rows checked in the first pass instead (see
+//! `import/keys.rs`). Rows set aside by `--replace` wait in a temporary file.
 
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -40,7 +44,13 @@ use crate::layout::DataDir;
 use crate::parse;
 use crate::schema::{self, anchor_fields, id_field, required_scene, stored_fields};
 
+mod keys;
+mod sorter;
+#[cfg(test)]
+mod spill_tests;
 mod writer;
+use keys::{KeyLine, Note, Notes, Rows, Sites, Stored, StoredFile};
+use sorter::Sorter;
 use writer::PartitionWriter;
 
 /// Import options.
@@ -199,7 +209,7 @@ fn column_note(column: &Option<String>) -> String {
 struct RawRow {
     /// Line the row starts on (1-based, counting the header and blank lines).
     line: u64,
-    cells: Vec<Option<String>>,
+    cells: Cells,
     /// Cells that cannot be text at all (a JSON object or array), by field index.
     cell_errors: Vec<(usize, String)>,
     /// The row's shape is broken (wrong cell count, not a JSON object).
@@ -208,15 +218,78 @@ struct RawRow {
     original: String,
 }
 
+/// The text cells of a row, by field index, in one string (one allocation a row, not
+/// one a cell).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cells {
+    text: String,
+    /// Byte range of each field's cell in `text`; `None` when the row has no such cell.
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Cells {
+    fn new(fields: usize, capacity: usize) -> Cells {
+        Cells {
+            text: String::with_capacity(capacity),
+            spans: vec![None; fields],
+        }
+    }
+
+    fn set(&mut self, i: usize, cell: &str) {
+        let start = self.text.len();
+        self.text.push_str(cell);
+        if let Some(s) = self.spans.get_mut(i) {
+            *s = Some((start, self.text.len()));
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let (a, b) = self.spans.get(i).copied().flatten()?;
+        self.text.get(a..b)
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
+
+/// A hash map for the short text keys looked up for every row (field names, site ids):
+/// FNV-1a is several times quicker than the default hasher on them, and the keys come
+/// from the organisation and the schema, not from the file.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The FNV-1a hash (64 bits).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// Everything needed to check rows against the organisation.
 struct Checker<'a> {
     kind: RecordKind,
     fields: Vec<&'static FieldDef>,
+    /// Field positions by name, for the rules' lookups.
+    field_index: FastMap<&'static str, usize>,
     site_index: usize,
     org: &'a Organisation,
-    tz: HashMap<String, Tz>,
+    tz: FastMap<String, Tz>,
     /// Sites by id, so each row's lookup does not scan the organisation.
-    sites: HashMap<&'a str, &'a yardstick_core::org::Site>,
+    sites: FastMap<&'a str, &'a yardstick_core::org::Site>,
 }
 
 /// A valid row, typed.
@@ -225,6 +298,8 @@ struct Valid {
     site: String,
     /// Local day of the row's anchor time at its site.
     day: NaiveDate,
+    /// The anchor time, UTC milliseconds.
+    anchor: i64,
     key: Option<u128>,
 }
 
@@ -232,13 +307,6 @@ struct Valid {
 enum Checked {
     Valid(Valid),
     Invalid(Vec<(String, String)>),
-}
-
-/// Where a stored record is: its batch and its local day (days from the common era).
-#[derive(Debug, Clone, Copy)]
-struct Stored {
-    batch: u32,
-    day: i32,
 }
 
 /// Imports one file.
@@ -254,6 +322,37 @@ pub async fn import_file(
     now: DateTime<Utc>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
+    import_file_within(to, kind, path, opts, Limits::default(), now, progress).await
+}
+
+/// Memory limits of an import run (tests set them small to exercise spilling).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Records a sorter of the duplicate-id check keeps in memory before it spills a
+    /// sorted run to a temporary file (each record is 17 to 36 bytes).
+    spill_budget: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            spill_budget: SPILL_BUDGET,
+        }
+    }
+}
+
+/// Records a sorter keeps in memory by default (at most 48 MiB for the largest records).
+const SPILL_BUDGET: usize = 1 << 20;
+
+async fn import_file_within(
+    to: &Destination<'_>,
+    kind: RecordKind,
+    path: &Path,
+    opts: ImportOptions,
+    limits: Limits,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, ImportError> {
     let Destination { dir, store, org } = *to;
     let format = Format::of(path)?;
     let file_label = path.display().to_string();
@@ -262,21 +361,28 @@ pub async fn import_file(
         return Ok(already_imported(store, kind, &file_label, b).await?);
     }
     let batch = store.next_batch_id().await?;
+    remove_dead_scratch(dir);
     let checker = Checker::new(kind, org);
-    let existing = existing_keys(dir, store, kind, &checker.tz).await?;
-    let mut run = Run::new(dir, kind, batch, existing, opts.replace);
-    let read = read_rows(
-        path,
-        format,
-        kind,
-        &mut |row| run.take(&checker, row),
-        progress,
-    )
-    .and_then(|ignored| {
-        run.resolve_deferred(&checker)?;
-        run.finish_writers()?;
-        Ok(ignored)
-    });
+    let mut run = Run::new(dir, kind, batch, opts.replace);
+    run.budget = limits.spill_budget.max(1);
+    let read = first_pass(to, &checker, &mut run, path, format, progress)
+        .await
+        .and_then(|()| {
+            let two_passes = run.first_pass_rows.is_some();
+            let half = run.file_size / 2;
+            let ignored = read_checked(
+                path,
+                format,
+                &checker,
+                &mut |row, checked| run.take_checked(row, checked),
+                &mut |b| progress(if two_passes { half + b / 2 } else { b }),
+            )?;
+            run.check_same_rows(path)?;
+            run.resolve_deferred(&checker)?;
+            run.finish_writers()?;
+            Ok(ignored)
+        });
+    run.remove_scratch();
     let ignored = match read {
         Ok(ignored) => ignored,
         Err(e) => {
@@ -314,6 +420,178 @@ pub async fn import_file(
     match store.commit_batch(batch, &new, now).await {
         Ok(_) => Ok(report),
         Err(e) => Err(commit_failed(store, kind, &run, path, e).await),
+    }
+}
+
+/// The first pass over the file: the key and line of every valid row with an id, sorted
+/// in bounded memory and turned into notes for the second pass (see [`keys`]). Kinds
+/// without ids skip it.
+async fn first_pass(
+    to: &Destination<'_>,
+    checker: &Checker<'_>,
+    run: &mut Run,
+    path: &Path,
+    format: Format,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ImportError> {
+    let kind = run.kind;
+    let Some(id) = id_field(kind) else {
+        return Ok(());
+    };
+    run.file_size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let scratch = run.scratch();
+    let stored: Vec<StoredFile> = to
+        .store
+        .files(kind.as_str())
+        .await?
+        .into_iter()
+        .map(|f| StoredFile {
+            batch: f.batch_id,
+            parquet: to.dir.abs(&f.path),
+        })
+        .collect();
+    let replaced = if stored.is_empty() {
+        BTreeMap::new()
+    } else {
+        to.store.replaced(kind.as_str()).await?
+    };
+    let tz = &checker.tz;
+    // Rows superseded by a later `--replace` batch do not count as stored.
+    let visible = |site: &str, at: i64, batch: i64| -> Option<i32> {
+        let day = local_day(at, site_tz(tz, site));
+        let superseded = !replaced.is_empty()
+            && replaced
+                .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
+                .is_some_and(|w| batch < *w);
+        (!superseded).then(|| day.num_days_from_ce())
+    };
+    // Most files repeat few ids: the first pass only reads the key of every row with an
+    // id cell, and the second keeps the first valid line of each repeated id. A file
+    // repeating more ids than the budget is read once more, checking every row, so
+    // that the second pass need not remember them.
+    let mut rows = 0u64;
+    let unchecked = unchecked_keys(checker, path, format, &scratch, &mut rows, progress)?;
+    let mut notes = keys::notes(
+        unchecked,
+        Rows::Unchecked,
+        &stored,
+        kind,
+        id,
+        &visible,
+        &scratch,
+    )?;
+    if notes.is_none() {
+        rows = 0;
+        let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
+        read_checked(
+            path,
+            format,
+            checker,
+            &mut |row, checked| {
+                rows += 1;
+                match checked {
+                    Checked::Valid(Valid { key: Some(key), .. }) => sorter.push(KeyLine {
+                        key,
+                        line: row.line,
+                    }),
+                    _ => Ok(()),
+                }
+            },
+            &mut |_| {},
+        )?;
+        notes = keys::notes(
+            sorter.finish()?,
+            Rows::Valid,
+            &stored,
+            kind,
+            id,
+            &visible,
+            &scratch,
+        )?;
+    }
+    if let Some(notes) = notes {
+        run.notes = Notes::new(notes)?;
+    }
+    run.first_pass_rows = Some(rows);
+    Ok(())
+}
+
+/// The key and line of every row with an id cell, sorted; the rows are not checked
+/// (a valid row's key is the same: its trimmed site and id).
+fn unchecked_keys(
+    checker: &Checker<'_>,
+    path: &Path,
+    format: Format,
+    scratch: &keys::Scratch<'_>,
+    rows: &mut u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<sorter::Sorted<KeyLine>, ImportError> {
+    let mut sorter = Sorter::<KeyLine>::new(scratch.dir, "keys", scratch.budget);
+    let id_index = id_field(checker.kind)
+        .and_then(|id| checker.fields.iter().position(|f| f.name == id))
+        .filter(|i| {
+            matches!(
+                checker.fields[*i].ty,
+                yardstick_core::records::FieldType::Str
+            )
+        });
+    let mut each = |line: u64, site: &str, id: &str| {
+        *rows += 1;
+        let (site, id) = (site.trim(), id.trim());
+        if id_index.is_none() || id.is_empty() {
+            return Ok(());
+        }
+        sorter.push(KeyLine {
+            key: key(site, id),
+            line,
+        })
+    };
+    match format {
+        Format::Csv => {
+            let keys = CsvTake::Keys {
+                site: checker.site_index,
+                id: id_index.unwrap_or(checker.site_index),
+                each: &mut each,
+            };
+            read_csv_as(path, checker.kind, keys, &mut |b| progress(b / 2))?;
+        }
+        Format::JsonLines => {
+            read_rows_here(
+                path,
+                format,
+                checker.kind,
+                &mut |row| {
+                    let cell = |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
+                    each(row.line, cell(Some(checker.site_index)), cell(id_index))
+                },
+                &mut |b| progress(b / 2),
+            )?;
+        }
+    }
+    sorter.finish()
+}
+
+/// Removes the temporary directories of import runs whose process is gone (killed runs),
+/// where the system tells which processes live (`/proc`). Best effort.
+fn remove_dead_scratch(dir: &DataDir) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir.scratch_root()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("import-")
+            .and_then(|n| n.rsplit_once("-p"))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !proc.join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 
@@ -433,43 +711,8 @@ fn local_day(ms: i64, tz: Tz) -> NaiveDate {
         .date_naive()
 }
 
-fn site_tz(tz: &HashMap<String, Tz>, site: &str) -> Tz {
+fn site_tz(tz: &FastMap<String, Tz>, site: &str) -> Tz {
     tz.get(site).copied().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
-/// Keys of every visible record of this kind already stored (rows superseded by a later
-/// `--replace` batch do not count), so that re-sent rows count once.
-async fn existing_keys(
-    dir: &DataDir,
-    store: &Store,
-    kind: RecordKind,
-    tz: &HashMap<String, Tz>,
-) -> Result<HashMap<u128, Stored>, ImportError> {
-    let mut out = HashMap::new();
-    let Some(id) = id_field(kind) else {
-        return Ok(out);
-    };
-    let replaced = store.replaced(kind.as_str()).await?;
-    for f in store.files(kind.as_str()).await? {
-        let batch = u32::try_from(f.batch_id).unwrap_or(u32::MAX);
-        scan_keys(&dir.abs(&f.path), kind, id, &mut |site, rid, at| {
-            let day = local_day(at, site_tz(tz, site));
-            let superseded = !replaced.is_empty()
-                && replaced
-                    .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
-                    .is_some_and(|w| f.batch_id < *w);
-            if !superseded {
-                out.insert(
-                    key(site, rid),
-                    Stored {
-                        batch,
-                        day: day.num_days_from_ce(),
-                    },
-                );
-            }
-        })?;
-    }
-    Ok(out)
 }
 
 /// Streams (site, id, anchor time) of a stored file, reading only those columns.
@@ -562,8 +805,149 @@ impl Format {
     }
 }
 
-/// Reads the file row by row, calling `take` for each; returns the ignored columns.
-fn read_rows(
+/// Rows handed from the reading thread to the checking ones at once.
+const CHUNK_ROWS: usize = 1024;
+
+/// Chunks in flight between threads (this bounds the rows they hold).
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Threads checking rows.
+const CHECKERS: usize = 2;
+
+/// What the reading thread hands over, numbered in file order.
+enum Piece {
+    Rows(Vec<RawRow>),
+    Progress(u64),
+}
+
+/// What a checking thread hands back.
+enum Done {
+    Rows(Vec<(RawRow, Checked)>),
+    Progress(u64),
+}
+
+/// Reads and checks the file row by row, calling `take` for each row and what the check
+/// found, in file order; returns the ignored columns. One thread reads the file and
+/// splits it into rows, [`CHECKERS`] threads check chunks of rows, and this thread takes
+/// them back in order: on two cores, reading, checking and writing overlap. Bounded
+/// channels keep the rows in flight few.
+fn read_checked(
+    path: &Path,
+    format: Format,
+    checker: &Checker<'_>,
+    take: &mut dyn FnMut(RawRow, Checked) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    let kind = checker.kind;
+    let stopped = || ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other("import stopped"),
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Piece)>(CHUNKS_IN_FLIGHT);
+    // Checkers share the receiver; the first to find the taker gone drops it, which
+    // stops the reader.
+    let rx = std::sync::Mutex::new(Some(rx));
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<(u64, Done)>(CHUNKS_IN_FLIGHT);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || {
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let seq = std::cell::Cell::new(0u64);
+            let send = |p: Piece| {
+                let n = seq.get();
+                seq.set(n + 1);
+                tx.send((n, p)).map_err(|_| stopped())
+            };
+            let read = read_rows_here(
+                path,
+                format,
+                kind,
+                &mut |row| {
+                    chunk.push(row);
+                    if chunk.len() >= CHUNK_ROWS {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                        send(Piece::Rows(full))?;
+                    }
+                    Ok(())
+                },
+                &mut |b| {
+                    let _ = send(Piece::Progress(b));
+                },
+            );
+            if read.is_ok() && !chunk.is_empty() {
+                let _ = send(Piece::Rows(chunk));
+            }
+            read
+        });
+        let rx = &rx;
+        for _ in 0..CHECKERS {
+            let done_tx = done_tx.clone();
+            s.spawn(move || {
+                loop {
+                    let next = {
+                        let guard = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match guard.as_ref() {
+                            Some(r) => r.recv().ok(),
+                            None => None,
+                        }
+                    };
+                    let Some((seq, piece)) = next else { break };
+                    let done = match piece {
+                        Piece::Rows(rows) => Done::Rows(
+                            rows.into_iter()
+                                .map(|r| {
+                                    let c = checker.check(&r);
+                                    (r, c)
+                                })
+                                .collect(),
+                        ),
+                        Piece::Progress(b) => Done::Progress(b),
+                    };
+                    if done_tx.send((seq, done)).is_err() {
+                        rx.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .take();
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut waiting = BTreeMap::new();
+        let mut next = 0u64;
+        let mut failed = None;
+        'pieces: for (seq, done) in &done_rx {
+            waiting.insert(seq, done);
+            while let Some(done) = waiting.remove(&next) {
+                next += 1;
+                match done {
+                    Done::Rows(rows) => {
+                        for (row, checked) in rows {
+                            if let Err(e) = take(row, checked) {
+                                failed = Some(e);
+                                break 'pieces;
+                            }
+                        }
+                    }
+                    Done::Progress(b) => progress(b),
+                }
+            }
+        }
+        drop(done_rx);
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the reading thread failed"),
+            })
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => read,
+        }
+    })
+}
+
+/// Reads the file row by row on this thread, calling `take` for each.
+fn read_rows_here(
     path: &Path,
     format: Format,
     kind: RecordKind,
@@ -681,6 +1065,16 @@ impl Lines {
     /// The line a record starts on and its text without blank lines before it or its
     /// terminator after it.
     fn record(&mut self, raw: &[u8]) -> (u64, String) {
+        let (line, body) = self.record_bytes(raw);
+        let text = std::str::from_utf8(body).map_or_else(
+            |_| String::from_utf8_lossy(body).into_owned(),
+            str::to_string,
+        );
+        (line, text)
+    }
+
+    /// Like [`Lines::record`], the text as bytes.
+    fn record_bytes<'r>(&mut self, raw: &'r [u8]) -> (u64, &'r [u8]) {
         let is_eol = |b: &u8| *b == b'\n' || *b == b'\r';
         let lead = raw.iter().take_while(|b| is_eol(b)).count();
         self.count(&raw[..lead]);
@@ -688,8 +1082,7 @@ impl Lines {
         self.count(&raw[lead..]);
         let body = &raw[lead..];
         let trail = body.iter().rev().take_while(|b| is_eol(b)).count();
-        let body = &body[..body.len() - trail];
-        (line, String::from_utf8_lossy(body).into_owned())
+        (line, &body[..body.len() - trail])
     }
 
     fn count(&mut self, bytes: &[u8]) {
@@ -710,10 +1103,32 @@ fn utf8_cells(rec: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
         .collect()
 }
 
+/// What a CSV reader hands over for each row.
+enum CsvTake<'a> {
+    /// The whole row.
+    Rows(&'a mut dyn FnMut(RawRow) -> Result<(), ImportError>),
+    /// Only the line and the site and id cells (fields `site` and `id`), when they are
+    /// UTF-8: the first pass, which need not copy rows.
+    Keys {
+        site: usize,
+        id: usize,
+        each: &'a mut dyn FnMut(u64, &str, &str) -> Result<(), ImportError>,
+    },
+}
+
 fn read_csv(
     path: &Path,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    read_csv_as(path, kind, CsvTake::Rows(take), progress)
+}
+
+fn read_csv_as(
+    path: &Path,
+    kind: RecordKind,
+    mut take: CsvTake<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
@@ -758,6 +1173,29 @@ fn read_csv(
         .map_err(|e| csv_error(&label, &e))?
     {
         let end = rdr.position().byte();
+        if let CsvTake::Keys { site, id, each } = &mut take {
+            let (line, body) = lines.record_bytes(rdr.get_mut().take(end));
+            let blank = std::str::from_utf8(body).map_or_else(
+                |_| String::from_utf8_lossy(body).trim().is_empty(),
+                |t| t.trim().is_empty(),
+            );
+            if blank {
+                continue;
+            }
+            let cell = |f: usize| {
+                index[f]
+                    .and_then(|i| rec.get(i))
+                    .map_or(Some(""), |b| std::str::from_utf8(b).ok())
+            };
+            if let (Some(s), Some(i)) = (cell(*site), cell(*id)) {
+                each(line, s, i)?;
+            }
+            n += 1;
+            if n.is_multiple_of(65_536) {
+                progress(end);
+            }
+            continue;
+        }
         let (line, original) = lines.record(rdr.get_mut().take(end));
         if original.trim().is_empty() {
             // A line of spaces is as blank as an empty line (which the parser skips):
@@ -770,18 +1208,22 @@ fn read_csv(
                 Some(header.get(i).map_or(format!("#{}", i + 1), Clone::clone)),
             )
         })?;
-        let cells = index
-            .iter()
-            .map(|i| i.and_then(|i| text.get(i)).map(|s| (*s).to_string()))
-            .collect();
+        let mut cells = Cells::new(index.len(), original.len());
+        for (f, i) in index.iter().enumerate() {
+            if let Some(cell) = i.and_then(|i| text.get(i)) {
+                cells.set(f, cell);
+            }
+        }
         let shape = shape_problem(line, &original, text.len(), header.len());
-        take(RawRow {
-            line,
-            cells,
-            cell_errors: Vec::new(),
-            shape,
-            original,
-        })?;
+        if let CsvTake::Rows(take) = &mut take {
+            take(RawRow {
+                line,
+                cells,
+                cell_errors: Vec::new(),
+                shape,
+                original,
+            })?;
+        }
         n += 1;
         if n.is_multiple_of(65_536) {
             progress(end);
@@ -795,7 +1237,13 @@ fn read_csv(
 /// rest of the file into one cell; the record then ends inside quotes (an odd number of
 /// quote characters), which no well-formed record does.
 fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Option<String> {
-    let more = original.replace("\r\n", "\n").matches(['\n', '\r']).count();
+    // Line breaks: LF, CR, or CRLF (one break).
+    let b = original.as_bytes();
+    let more = b
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| *c == b'\n' || (*c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count();
     if more > 0 && original.matches('"').count() % 2 == 1 {
         return Some(format!(
             "unclosed quote: the row runs from line {line} to the end of the file ({more} more line(s))"
@@ -887,7 +1335,7 @@ fn json_row(
 ) -> RawRow {
     let mut row = RawRow {
         line,
-        cells: vec![None; fields.len()],
+        cells: Cells::new(fields.len(), text.len()),
         cell_errors: Vec::new(),
         shape: None,
         original: text.to_string(),
@@ -912,9 +1360,9 @@ fn json_row(
     for (i, f) in fields.iter().enumerate() {
         match obj.get(f.name) {
             None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::String(s)) => row.cells[i] = Some(s.clone()),
+            Some(serde_json::Value::String(s)) => row.cells.set(i, s),
             Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
-                row.cells[i] = Some(v.to_string());
+                row.cells.set(i, &v.to_string());
             }
             Some(v) => {
                 let what = if v.is_array() {
@@ -941,6 +1389,11 @@ impl<'a> Checker<'a> {
         let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);
         Checker {
             kind,
+            field_index: fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name, i))
+                .collect(),
             fields,
             site_index,
             org,
@@ -957,8 +1410,6 @@ impl<'a> Checker<'a> {
         let site = row
             .cells
             .get(self.site_index)
-            .cloned()
-            .flatten()
             .unwrap_or_default()
             .trim()
             .to_string();
@@ -968,10 +1419,11 @@ impl<'a> Checker<'a> {
             .site_check(&site, &mut reasons)
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let mut values = Vec::with_capacity(self.fields.len());
-        for (i, (f, cell)) in self.fields.iter().zip(&row.cells).enumerate() {
+        for (i, f) in self.fields.iter().enumerate().take(row.cells.len()) {
+            let cell = row.cells.get(i);
             let parsed = match row.cell_errors.iter().find(|(j, _)| *j == i) {
                 Some((_, e)) => Err(e.clone()),
-                None => parse::cell(f, cell.as_deref().unwrap_or(""), Some(tz)),
+                None => parse::cell(f, cell.unwrap_or(""), Some(tz)),
             };
             match parsed {
                 Ok(Value::Null) if f.required => {
@@ -989,10 +1441,9 @@ impl<'a> Checker<'a> {
             }
         }
         let get = |name: &str| {
-            self.fields
-                .iter()
-                .position(|f| f.name == name)
-                .map_or(Value::Null, |i| values[i].clone())
+            self.field_index
+                .get(name)
+                .map_or(Value::Null, |i| values[*i].clone())
         };
         for v in parse::violations(self.kind, &get) {
             reasons.push((v.code, v.message));
@@ -1017,6 +1468,7 @@ impl<'a> Checker<'a> {
         Checked::Valid(Valid {
             values,
             day: local_day(anchor, tz),
+            anchor,
             site,
             key,
         })
@@ -1071,7 +1523,14 @@ enum Fate {
     Duplicate(String),
     /// `--replace` and the id is stored on another day: a duplicate unless this file
     /// also covers that day (then the stored row is superseded), known only at the end.
-    Defer,
+    Defer(Stored),
+}
+
+/// A row set aside by `--replace`, with where its id is stored.
+#[derive(Serialize, Deserialize)]
+struct DeferredRow {
+    stored: Stored,
+    row: RawRow,
 }
 
 /// Rows set aside until the end of the file, in a temporary JSON Lines file.
@@ -1088,8 +1547,20 @@ struct Run {
     batch: i64,
     tag: u32,
     replace: bool,
-    existing: HashMap<u128, Stored>,
-    seen: HashMap<u128, u64>,
+    /// What the first pass found about lines with ids (repeats, ids already stored).
+    notes: Notes,
+    /// First valid line of each id on several lines of the file, by the id's first line
+    /// (at most the sorter budget of lines are in such groups).
+    group_first: FastMap<u64, u64>,
+    /// Rows of the first pass, to check the second reads the same file.
+    first_pass_rows: Option<u64>,
+    file_size: u64,
+    /// Temporary files of this run (sorted runs, rows set aside); removed at its end.
+    scratch_dir: PathBuf,
+    /// Records a sorter may hold in memory.
+    budget: usize,
+    /// Sites of the stored rows, numbered for the key indexes.
+    sites: Sites,
     /// One writer per month (year, month) of the rows' local days.
     writers: BTreeMap<(i32, u32), PartitionWriter>,
     /// Rows the writers may buffer together before the fullest one writes a row group.
@@ -1107,13 +1578,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(
-        dir: &DataDir,
-        kind: RecordKind,
-        batch: i64,
-        existing: HashMap<u128, Stored>,
-        replace: bool,
-    ) -> Run {
+    fn new(dir: &DataDir, kind: RecordKind, batch: i64, replace: bool) -> Run {
         let tag = run_tag();
         Run {
             dir: dir.clone(),
@@ -1121,8 +1586,13 @@ impl Run {
             batch,
             tag,
             replace,
-            existing,
-            seen: HashMap::new(),
+            notes: Notes::none(),
+            group_first: FastMap::default(),
+            first_pass_rows: None,
+            file_size: 0,
+            scratch_dir: dir.run_scratch(kind.as_str(), batch, tag),
+            budget: SPILL_BUDGET,
+            sites: Sites::default(),
             writers: BTreeMap::new(),
             row_budget: MAX_BUFFERED_ROWS,
             quarantine: None,
@@ -1138,37 +1608,82 @@ impl Run {
         }
     }
 
+    fn scratch(&self) -> keys::Scratch<'_> {
+        keys::Scratch {
+            dir: &self.scratch_dir,
+            budget: self.budget,
+            tag: self.tag,
+        }
+    }
+
+    /// Both passes must read the same rows: the file must not change meanwhile.
+    fn check_same_rows(&self, path: &Path) -> Result<(), ImportError> {
+        match self.first_pass_rows {
+            Some(n) if n != self.read => Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "the file changed while it was being imported ({n} rows, then {}); nothing stored: import it again",
+                    self.read
+                )),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the run's temporary files.
+    fn remove_scratch(&mut self) {
+        self.notes = Notes::none();
+        // Best effort: the directory holds only this run's temporary files.
+        let _ = std::fs::remove_dir_all(&self.scratch_dir);
+    }
+
+    #[cfg(test)]
     fn take(&mut self, checker: &Checker<'_>, row: RawRow) -> Result<(), ImportError> {
+        let checked = checker.check(&row);
+        self.take_checked(row, checked)
+    }
+
+    fn take_checked(&mut self, row: RawRow, checked: Checked) -> Result<(), ImportError> {
         self.read += 1;
-        match checker.check(&row) {
+        match checked {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
-            Checked::Valid(v) => match self.fate(&v, row.line) {
+            Checked::Valid(v) => match self.fate(&v, row.line)? {
                 Fate::Store => self.store(v),
                 Fate::Duplicate(why) => self.duplicate(&row, why),
-                Fate::Defer => self.defer(&row),
+                Fate::Defer(stored) => self.defer(row, stored),
             },
         }
     }
 
-    fn fate(&mut self, v: &Valid, line: u64) -> Fate {
-        let Some(k) = v.key else {
-            return Fate::Store;
-        };
-        match self.seen.entry(k) {
-            Entry::Occupied(e) => {
-                return Fate::Duplicate(format!("same id as line {} of this file", e.get()));
-            }
-            Entry::Vacant(e) => {
-                e.insert(line);
-            }
+    fn fate(&mut self, v: &Valid, line: u64) -> Result<Fate, ImportError> {
+        if v.key.is_none() {
+            return Ok(Fate::Store);
         }
-        match self.existing.get(&k) {
+        Ok(match self.notes.at(line)? {
+            None => Fate::Store,
+            Some(Note::Repeat { first, .. }) => {
+                Fate::Duplicate(format!("same id as line {first} of this file"))
+            }
+            Some(Note::Group { first, stored, .. }) => match self.group_first.get(&first) {
+                Some(valid) => Fate::Duplicate(format!("same id as line {valid} of this file")),
+                None => {
+                    self.group_first.insert(first, line);
+                    self.stored_fate(v, stored)
+                }
+            },
+            Some(Note::Stored { stored, .. }) => self.stored_fate(v, Some(stored)),
+        })
+    }
+
+    /// What becomes of the first valid row of an id, stored already or not.
+    fn stored_fate(&self, v: &Valid, stored: Option<Stored>) -> Fate {
+        match stored {
             None => Fate::Store,
             Some(s) if !self.replace => {
                 Fate::Duplicate(format!("already stored in batch {}", s.batch))
             }
             Some(s) if s.day == v.day.num_days_from_ce() => Fate::Store,
-            Some(_) => Fate::Defer,
+            Some(s) => Fate::Defer(s),
         }
     }
 
@@ -1188,10 +1703,19 @@ impl Run {
                     &self.dir,
                     rel,
                     schema::schema(self.kind),
+                    &self.scratch_dir,
+                    // Run files of each month's key index apart from the others'.
+                    &format!("index-{}", month_label(month)),
+                    self.budget,
                 )?)
             }
         };
-        w.push(v.values)?;
+        let entry = v.key.map(|key| keys::Entry {
+            key,
+            at: v.anchor,
+            site: self.sites.number(&v.site),
+        });
+        w.push(v.values, entry)?;
         self.coverage.insert((v.site, v.day));
         self.stored += 1;
         self.keep_within_budget()
@@ -1202,13 +1726,23 @@ impl Run {
     /// fullest writer writes its rows out as a (smaller) row group.
     fn keep_within_budget(&mut self) -> Result<(), ImportError> {
         let total: usize = self.writers.values().map(PartitionWriter::buffered).sum();
-        if total <= self.row_budget {
-            return Ok(());
+        if total > self.row_budget
+            && let Some(w) = self.writers.values_mut().max_by_key(|w| w.buffered())
+        {
+            w.flush()?;
         }
-        match self.writers.values_mut().max_by_key(|w| w.buffered()) {
-            Some(w) => w.flush(),
-            None => Ok(()),
+        // The key index entries of the writers share the sorter budget likewise.
+        let keys: usize = self
+            .writers
+            .values()
+            .map(PartitionWriter::keys_buffered)
+            .sum();
+        if keys >= self.budget
+            && let Some(w) = self.writers.values_mut().max_by_key(|w| w.keys_buffered())
+        {
+            w.spill_keys()?;
         }
+        Ok(())
     }
 
     fn duplicate(&mut self, row: &RawRow, why: String) -> Result<(), ImportError> {
@@ -1217,16 +1751,15 @@ impl Run {
     }
 
     fn pending_path(&self, pass: u64) -> PathBuf {
-        self.quarantine_path
-            .with_extension(format!("pending{}.jsonl", pass % 2))
+        self.scratch_dir.join(format!("pending{}.jsonl", pass % 2))
     }
 
-    fn defer(&mut self, row: &RawRow) -> Result<(), ImportError> {
+    fn defer(&mut self, row: RawRow, stored: Stored) -> Result<(), ImportError> {
         if self.deferred.is_none() {
             self.deferred = Some(Deferred::create(self.pending_path(0))?);
         }
         match &mut self.deferred {
-            Some(d) => d.push(row),
+            Some(d) => d.push(&DeferredRow { stored, row }),
             None => Ok(()),
         }
     }
@@ -1242,9 +1775,9 @@ impl Run {
         let (mut path, mut left) = d.finish()?;
         for pass in 1.. {
             let mut next = Deferred::create(self.pending_path(pass))?;
-            for_each_deferred(&path, &mut |row| match self.superseding(checker, &row) {
+            for_each_deferred(&path, &mut |d| match self.superseding(checker, &d) {
                 Some(v) => self.store(v),
-                None => next.push(&row),
+                None => next.push(&d),
             })?;
             let _ = std::fs::remove_file(&path);
             let (next_path, rows) = next.finish()?;
@@ -1254,38 +1787,21 @@ impl Run {
             }
             left = rows;
         }
-        for_each_deferred(&path, &mut |row| {
-            let why = self.stored_elsewhere(checker, &row);
-            self.duplicate(&row, why)
+        for_each_deferred(&path, &mut |d| {
+            let why = stored_elsewhere(d.stored);
+            self.duplicate(&d.row, why)
         })?;
         let _ = std::fs::remove_file(&path);
         Ok(())
     }
 
     /// The row, typed, when the day its id is stored on is covered by this batch.
-    fn superseding(&self, checker: &Checker<'_>, row: &RawRow) -> Option<Valid> {
-        let Checked::Valid(v) = checker.check(row) else {
+    fn superseding(&self, checker: &Checker<'_>, d: &DeferredRow) -> Option<Valid> {
+        let Checked::Valid(v) = checker.check(&d.row) else {
             return None;
         };
-        let old = v.key.and_then(|k| self.existing.get(&k))?;
-        let day = NaiveDate::from_num_days_from_ce_opt(old.day)?;
+        let day = NaiveDate::from_num_days_from_ce_opt(d.stored.day)?;
         self.coverage.contains(&(v.site.clone(), day)).then_some(v)
-    }
-
-    fn stored_elsewhere(&self, checker: &Checker<'_>, row: &RawRow) -> String {
-        let old = match checker.check(row) {
-            Checked::Valid(v) => v.key.and_then(|k| self.existing.get(&k)).copied(),
-            Checked::Invalid(_) => None,
-        };
-        let Some(old) = old else {
-            return "already stored".to_string();
-        };
-        let day = NaiveDate::from_num_days_from_ce_opt(old.day)
-            .map_or_else(String::new, |d| d.to_string());
-        format!(
-            "already stored in batch {} on {day}; --replace supersedes only the days this file covers",
-            old.batch
-        )
     }
 
     fn quarantine(
@@ -1325,7 +1841,7 @@ impl Run {
             file.sync_all().map_err(io(p))?;
         }
         for (month, w) in std::mem::take(&mut self.writers) {
-            let (rel, rows) = w.finish(&self.dir)?;
+            let (rel, rows) = w.finish(&self.dir, self.sites.names())?;
             self.files.push((rel, month_label(month), rows));
         }
         Ok(())
@@ -1335,7 +1851,9 @@ impl Run {
     fn discard(&self) {
         for (rel, _, _) in &self.files {
             // Best effort: an uncommitted file is invisible anyway.
-            let _ = std::fs::remove_file(self.dir.abs(rel));
+            let path = self.dir.abs(rel);
+            let _ = std::fs::remove_file(keys::index_path(&path));
+            let _ = std::fs::remove_file(path);
         }
     }
 
@@ -1349,9 +1867,7 @@ impl Run {
         self.quarantine = None;
         let _ = std::fs::remove_file(&self.quarantine_path);
         self.deferred = None;
-        for pass in 0..2 {
-            let _ = std::fs::remove_file(self.pending_path(pass));
-        }
+        self.remove_scratch();
     }
 
     fn report(&self, kind: RecordKind, file: &str, ignored: Vec<String>) -> ImportReport {
@@ -1382,7 +1898,7 @@ impl Deferred {
         Ok(Deferred { path, out, rows: 0 })
     }
 
-    fn push(&mut self, row: &RawRow) -> Result<(), ImportError> {
+    fn push(&mut self, row: &DeferredRow) -> Result<(), ImportError> {
         let line = serde_json::to_string(row).map_err(|e| ImportError::Io {
             path: self.path.display().to_string(),
             source: std::io::Error::other(e),
@@ -1405,7 +1921,7 @@ impl Deferred {
 
 fn for_each_deferred(
     path: &Path,
-    each: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    each: &mut dyn FnMut(DeferredRow) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
     let file = File::open(path).map_err(io(path))?;
     for line in BufReader::new(file).lines() {
@@ -1417,6 +1933,16 @@ fn for_each_deferred(
         each(row)?;
     }
     Ok(())
+}
+
+/// Why a row set aside by `--replace` is a duplicate after all.
+fn stored_elsewhere(old: Stored) -> String {
+    let day =
+        NaiveDate::from_num_days_from_ce_opt(old.day).map_or_else(String::new, |d| d.to_string());
+    format!(
+        "already stored in batch {} on {day}; --replace supersedes only the days this file covers",
+        old.batch
+    )
 }
 
 #[cfg(test)]
@@ -1451,7 +1977,7 @@ area = "urban"
 
     fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
         let fields = stored_fields(RecordKind::HallTicket);
-        let mut cells = vec![None; fields.len()];
+        let mut cells = Cells::new(fields.len(), 64);
         for (name, value) in [
             ("site_id", "h1"),
             ("ticket_id", id),
@@ -1460,7 +1986,7 @@ area = "urban"
             ("outcome", "left"),
         ] {
             let i = fields.iter().position(|f| f.name == name).expect("field");
-            cells[i] = Some(value.to_string());
+            cells.set(i, value);
         }
         RawRow {
             line,
@@ -1477,7 +2003,7 @@ area = "urban"
         let dir = DataDir::new(tmp.path());
         let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
         let checker = Checker::new(RecordKind::HallTicket, &org);
-        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, HashMap::new(), false);
+        let mut run = Run::new(&dir, RecordKind::HallTicket, 1, false);
         run.row_budget = 100;
         // Rows of twelve months interleaved: every writer stays open to the end.
         for i in 0..1_200u64 {

@@ -42,6 +42,23 @@ impl DataDir {
         self.root.join(rel)
     }
 
+    /// Directory of one import run's temporary files (sorted runs of keys, rows set
+    /// aside), removed when the run ends. Its name ends with the importing process's id,
+    /// so that the directories of killed runs can be told apart and removed.
+    #[must_use]
+    pub fn run_scratch(&self, kind: &str, batch: i64, run: u32) -> PathBuf {
+        self.scratch_root().join(format!(
+            "import-b{batch}-{kind}-{run:08x}-p{}",
+            std::process::id()
+        ))
+    }
+
+    /// The directory of the import runs' temporary directories.
+    #[must_use]
+    pub fn scratch_root(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
     /// Quarantine file of one import run: like [`DataDir::quarantine`] with the run's
     /// number, so that a run rejected by `--strict` (which commits no batch) keeps its
     /// quarantine file when the next run gets the same batch id.

@@ -6,7 +6,9 @@
 //! ```text
 //! <data-dir>/meta.sqlite                         metadata (yardstick-store)
 //! <data-dir>/records/<kind>/<YYYY-MM>/b<batch>-<run>.parquet   committed when listed in the manifest
+//! <data-dir>/records/<kind>/<YYYY-MM>/b<batch>-<run>.keys      its rows' sorted id keys (duplicate check)
 //! <data-dir>/quarantine/b<batch>-<kind>-<run>.csv            rejected rows with every reason
+//! <data-dir>/tmp/import-b<batch>-<kind>-<run>/               an import run's temporary files
 //! ```
 
 pub mod compute;

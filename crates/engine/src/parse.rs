@@ -40,11 +40,16 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
             Ok(v) if v.is_finite() => Ok(Value::Num(v)),
             _ => Err(format!("{name}: `{t}` is not a finite number")),
         },
-        FieldType::Bool => match t.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" => Ok(Value::Bool(true)),
-            "false" | "0" | "no" | "n" => Ok(Value::Bool(false)),
-            _ => Err(format!("{name}: `{t}` is not a boolean (true/false)")),
-        },
+        FieldType::Bool => {
+            let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+            if is(&["true", "1", "yes", "y"]) {
+                Ok(Value::Bool(true))
+            } else if is(&["false", "0", "no", "n"]) {
+                Ok(Value::Bool(false))
+            } else {
+                Err(format!("{name}: `{t}` is not a boolean (true/false)"))
+            }
+        }
         FieldType::Timestamp => timestamp(t, tz)
             .map(Value::Ts)
             .map_err(|e| format!("{name}: {e}")),
@@ -58,6 +63,9 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
 /// # Errors
 /// When the text is neither, or the local time does not exist or is ambiguous there.
 pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
+    if let Some(ms) = plain_rfc3339(t) {
+        return Ok(ms);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.timestamp_millis());
     }
@@ -80,6 +88,60 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
         )),
         chrono::LocalResult::None => Err(format!("`{t}` does not exist in {tz} (clock change)")),
     }
+}
+
+/// The common shape of an RFC 3339 instant, read without the general parser:
+/// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of up to nine digits, then `Z` or
+/// `±HH:MM`. Anything else (other shapes, out-of-range fields, leap seconds) is `None`
+/// and left to the general parser, which gives the same instant for what this accepts.
+fn plain_rfc3339(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0, 4)?).ok()?;
+    let (month, day) = (num(5, 7)?, num(8, 10)?);
+    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let mut at = 19;
+    let mut nanos = 0u32;
+    if b[at] == b'.' {
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nanos = num(at + 1, at + 1 + digits)? * 10u32.pow(u32::try_from(9 - digits).ok()?);
+        at += 1 + digits;
+    }
+    let offset_s: i32 = match &b[at..] {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digit = |c: &u8| c.is_ascii_digit().then(|| i32::from(c - b'0'));
+            let (h, m) = (digit(h1)? * 10 + digit(h2)?, digit(m1)? * 10 + digit(m2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let s = h * 3600 + m * 60;
+            if *sign == b'-' { -s } else { s }
+        }
+        _ => return None,
+    };
+    if second > 59 {
+        return None;
+    }
+    let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(local.and_utc().timestamp_millis() - i64::from(offset_s) * 1000)
 }
 
 /// Pairs of timestamp fields that must be in order (`earlier` ≤ `later`) when both are set.
@@ -250,6 +312,44 @@ mod tests {
                 .expect_err("no tz")
                 .contains("time zone")
         );
+    }
+
+    #[test]
+    fn the_quick_rfc3339_reading_agrees_with_the_general_parser() {
+        for t in [
+            "2026-10-08T09:15:02+08:00",
+            "2026-10-08T09:15:02.5-03:30",
+            "2026-10-08T09:15:02.123456789Z",
+            "1999-12-31T23:59:59.999+00:00",
+            "2024-02-29T00:00:00-00:00",
+        ] {
+            let general = DateTime::parse_from_rfc3339(t)
+                .expect("valid")
+                .timestamp_millis();
+            assert_eq!(plain_rfc3339(t), Some(general), "{t}");
+        }
+        // 09:15:02 at UTC+8 is 01:15:02 UTC; half a second later at UTC-3:30.
+        assert_eq!(
+            plain_rfc3339("2026-10-08T09:15:02+08:00"),
+            Some(1_791_422_102_000)
+        );
+        assert_eq!(
+            plain_rfc3339("2026-10-08T09:15:02.5-03:30"),
+            Some(1_791_422_102_000 + (8 * 3600 + 3 * 3600 + 1800) * 1000 + 500)
+        );
+        // Left to the general parser: other shapes and impossible dates or times.
+        for t in [
+            "2026-10-08 09:15:02+08:00",
+            "2026-10-08T09:15:02",
+            "2026-02-30T09:15:02Z",
+            "2026-10-08T24:00:00Z",
+            "2026-10-08T09:15:60Z",
+            "2026-10-08T09:15:02+24:00",
+            "2026-10-08T09:15:02.Z",
+            "2026-10-08T09:15:02z",
+        ] {
+            assert_eq!(plain_rfc3339(t), None, "{t}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A Parquet writer for one month partition of one batch: rows are buffered in Arrow
 //! builders and flushed as row groups, so memory stays flat whatever the file size.
 //! The file is written under a temporary name and renamed only when complete and
-//! synced to disk.
+//! synced to disk, like the key index of its rows written next to it (see `keys`).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,8 @@ use parquet::file::properties::WriterProperties;
 use yardstick_core::expr::Value;
 
 use super::ImportError;
+use super::keys::{Entry, index_path, write_index};
+use super::sorter::Sorter;
 use crate::layout::DataDir;
 
 /// Rows buffered before a row group is written.
@@ -33,6 +35,10 @@ pub(super) struct PartitionWriter {
     buffered: usize,
     rows: u64,
     writer: ArrowWriter<File>,
+    /// Key index entries of the rows with an id, sorted in bounded memory.
+    keys: Sorter<Entry>,
+    /// Whether any row had an id (kinds without ids get no key index).
+    has_keys: bool,
 }
 
 fn builder(dt: &DataType) -> Box<dyn ArrayBuilder> {
@@ -52,6 +58,9 @@ impl PartitionWriter {
         dir: &DataDir,
         rel: String,
         schema: Arc<Schema>,
+        scratch: &Path,
+        index_name: &str,
+        budget: usize,
     ) -> Result<PartitionWriter, ImportError> {
         let final_path = dir.abs(&rel);
         let tmp = final_path.with_extension("parquet.tmp");
@@ -75,6 +84,7 @@ impl PartitionWriter {
             .iter()
             .map(|f| builder(f.data_type()))
             .collect();
+        let keys = Sorter::new(scratch, index_name, budget);
         Ok(PartitionWriter {
             rel,
             tmp,
@@ -83,12 +93,22 @@ impl PartitionWriter {
             buffered: 0,
             rows: 0,
             writer,
+            keys,
+            has_keys: false,
         })
     }
 
-    pub(super) fn push(&mut self, values: Vec<Value>) -> Result<(), ImportError> {
+    pub(super) fn push(
+        &mut self,
+        values: Vec<Value>,
+        key: Option<Entry>,
+    ) -> Result<(), ImportError> {
         for (b, v) in self.builders.iter_mut().zip(values) {
             append(b.as_mut(), v);
+        }
+        if let Some(e) = key {
+            self.has_keys = true;
+            self.keys.push(e)?;
         }
         self.buffered += 1;
         self.rows += 1;
@@ -101,6 +121,16 @@ impl PartitionWriter {
     /// Rows buffered, not yet written as a row group.
     pub(super) fn buffered(&self) -> usize {
         self.buffered
+    }
+
+    /// Key index entries buffered in memory.
+    pub(super) fn keys_buffered(&self) -> usize {
+        self.keys.buffered()
+    }
+
+    /// Writes the buffered key index entries out as a sorted run.
+    pub(super) fn spill_keys(&mut self) -> Result<(), ImportError> {
+        self.keys.spill()
     }
 
     /// Writes the buffered rows as a row group.
@@ -119,8 +149,22 @@ impl PartitionWriter {
 
     /// Completes the file: flush, close, fsync, rename to its final name, fsync the
     /// directory. Returns the manifest-relative path and the row count.
-    pub(super) fn finish(mut self, dir: &DataDir) -> Result<(String, u64), ImportError> {
+    pub(super) fn finish(
+        mut self,
+        dir: &DataDir,
+        sites: &[String],
+    ) -> Result<(String, u64), ImportError> {
         self.flush()?;
+        if self.has_keys {
+            // The key index gets its final name first: a committed file always has one.
+            let index = index_path(&dir.abs(&self.rel));
+            let tmp = index.with_extension("keys.tmp");
+            let keys = std::mem::replace(&mut self.keys, Sorter::new(Path::new(""), "", 1));
+            if let Err(e) = write_index(&index, &tmp, keys.finish()?, sites) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        }
         let file = self.writer.into_inner().map_err(failed(&self.tmp))?;
         file.sync_all().map_err(|source| ImportError::Io {
             path: self.tmp.display().to_string(),

@@ -1,0 +1,369 @@
+//! Tests of the duplicate-id check with a tiny sorter budget: every sorter spills and
+//! merges runs in rounds, and the reports, reasons and lines must be exactly those of a
+//! check held in memory. Expected values are worked out by hand in the comments.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{TimeZone, Utc};
+use yardstick_core::org::Organisation;
+use yardstick_core::records::RecordKind;
+use yardstick_store::Store;
+
+use super::{Destination, ImportOptions, ImportReport, ImportStatus, Limits, import_file_within};
+use crate::layout::DataDir;
+
+const ORG: &str = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "运营商"
+
+[[node]]
+id = "gd"
+parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
+level = "city"
+name_zh = "广州"
+
+[[site]]
+id = "h1"
+parent = "gz"
+name_zh = "营业厅"
+scene = "hall"
+area = "urban"
+tz = "Asia/Shanghai"
+
+[[site]]
+id = "h2"
+parent = "gz"
+name_zh = "营业厅二"
+scene = "hall"
+area = "urban"
+tz = "Asia/Shanghai"
+"#;
+
+struct Env {
+    tmp: tempfile::TempDir,
+    dir: DataDir,
+    store: Store,
+    org: Organisation,
+}
+
+impl Env {
+    async fn new() -> Env {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = DataDir::new(tmp.path().join("data"));
+        std::fs::create_dir_all(dir.root()).expect("data dir");
+        let store = Store::open(&dir.meta_db()).await.expect("store opens");
+        let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
+        store
+            .put_org("org.toml", ORG, &org, now.expect("instant"))
+            .await
+            .expect("organisation stored");
+        Env {
+            tmp,
+            dir,
+            store,
+            org,
+        }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.tmp.path().join(name);
+        std::fs::write(&p, text).expect("file written");
+        p
+    }
+
+    /// Imports with sorters that hold `budget` records at most.
+    async fn import(&self, path: &Path, replace: bool, budget: usize) -> ImportReport {
+        let to = Destination {
+            dir: &self.dir,
+            store: &self.store,
+            org: &self.org,
+        };
+        let opts = ImportOptions {
+            strict: false,
+            replace,
+        };
+        let limits = Limits {
+            spill_budget: budget,
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
+        let r = import_file_within(
+            &to,
+            RecordKind::HallTicket,
+            path,
+            opts,
+            limits,
+            now.expect("instant"),
+            &mut |_| {},
+        )
+        .await
+        .expect("imported");
+        assert_eq!(r.status, ImportStatus::Committed);
+        assert_eq!(r.rows_stored + r.rows_quarantined, r.rows_read, "{r:?}");
+        let scratch = self.dir.root().join("tmp");
+        let left = std::fs::read_dir(&scratch).map_or(0, Iterator::count);
+        assert_eq!(left, 0, "temporary files are removed");
+        r
+    }
+
+    /// Key index files under `records/`.
+    fn indexes(&self) -> Vec<PathBuf> {
+        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(p).into_iter().flatten() {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "keys") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.root().join("records"), &mut out);
+        out.sort();
+        out
+    }
+}
+
+/// (line, reasons) of every quarantined row.
+fn quarantined(r: &ImportReport) -> Vec<(u64, String)> {
+    let Some(q) = &r.quarantine_file else {
+        return Vec::new();
+    };
+    let mut rdr = csv::Reader::from_path(q).expect("quarantine file");
+    rdr.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].parse().expect("line"), rec[1].to_string())
+        })
+        .collect()
+}
+
+/// A hall ticket row of site `site` on `day` (of October 2026).
+fn row(site: &str, id: &str, day: u32, outcome: &str) -> String {
+    format!("{site},{id},payment,2026-10-{day:02} 10:00:00,{outcome}\n")
+}
+
+const HEADER: &str = "site_id,ticket_id,service_type,issued_at,outcome\n";
+
+#[tokio::test]
+async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids() {
+    // Budget 3: more lines of repeated ids than the budget, so the rows are checked in a
+    // first pass. Budget 150: the 203 keys spill, but the 102 lines of repeated ids fit,
+    // so the first pass reads keys only and the second keeps each id's first valid line.
+    for budget in [3, 150] {
+        file_far_larger_than_the_budget(budget).await;
+    }
+}
+
+async fn file_far_larger_than_the_budget(budget: usize) {
+    let env = Env::new().await;
+    // 200 rows on lines 2..=201: row i has id T(i mod 150), so rows 150..=199 repeat
+    // T0..=T49. Row 0 (T0, line 2) is invalid (unknown outcome): its repeat, row 150 on
+    // line 152, is T0's first valid row and is stored. Rows 151..=199 (lines 153..=201)
+    // repeat T1..=T49, first seen on lines 3..=51: 49 duplicates. Site h2 uses the same
+    // ids without clashing (the key is site and id). Budget 3: 67 runs, merged in rounds.
+    let mut text = String::from(HEADER);
+    for i in 0..200u32 {
+        let outcome = if i == 0 { "vanished" } else { "left" };
+        text.push_str(&row("h1", &format!("T{}", i % 150), 1 + i % 28, outcome));
+    }
+    // Lines 202..=204: h2's T1 and T2 (new), then h2's T1 again (line 204 repeats 202).
+    text.push_str(&row("h2", "T1", 3, "left"));
+    text.push_str(&row("h2", "T2", 3, "left"));
+    text.push_str(&row("h2", "T1", 4, "left"));
+    let a = env.write("a.csv", &text);
+    let r = env.import(&a, false, budget).await;
+    assert_eq!(r.rows_read, 203);
+    assert_eq!(
+        (r.rows_stored, r.duplicates, r.rows_quarantined),
+        (152, 50, 51)
+    );
+    let q = quarantined(&r);
+    assert_eq!(q[0].0, 2);
+    assert!(q[0].1.contains("outcome"), "{:?}", q[0]);
+    let mut expected: Vec<(u64, String)> = (153..=201u64)
+        .map(|line| (line, format!("same id as line {} of this file", line - 150)))
+        .collect();
+    expected.push((204, "same id as line 202 of this file".into()));
+    assert_eq!(q[1..], expected[..]);
+    assert_eq!(env.indexes().len(), 1, "one month, one key index");
+
+    // A second file: T140..=T159 of h1 on lines 2..=21. T140..=T149 (lines 2..=11) are
+    // stored in batch 1, T150..=T159 are new; line 22 is T0 again, stored in batch 1
+    // from line 152; line 23 repeats T150 of line 12 of this file.
+    let mut text = String::from(HEADER);
+    for i in 140..160u32 {
+        text.push_str(&row("h1", &format!("T{i}"), 5, "left"));
+    }
+    text.push_str(&row("h1", "T0", 6, "left"));
+    text.push_str(&row("h1", "T150", 6, "left"));
+    // Line 24: T140 again, stored in batch 1 and first on line 2 of this file.
+    text.push_str(&row("h1", "T140", 6, "left"));
+    let b = env.write("b.csv", &text);
+    let r = env.import(&b, false, budget.min(5)).await;
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (23, 10, 13));
+    let mut expected: Vec<(u64, String)> = (2..=11u64)
+        .map(|line| (line, "already stored in batch 1".to_string()))
+        .collect();
+    expected.push((22, "already stored in batch 1".into()));
+    expected.push((23, "same id as line 12 of this file".into()));
+    expected.push((24, "same id as line 2 of this file".into()));
+    assert_eq!(quarantined(&r), expected);
+    assert_eq!(env.indexes().len(), 2);
+
+    // A store older than key indexes: without them, they are built from the Parquet
+    // files on first use, with the same answers. T150 is stored in batch 2, T1 in 1.
+    for ix in env.indexes() {
+        std::fs::remove_file(ix).expect("index removed");
+    }
+    let c = env.write(
+        "c.csv",
+        &format!(
+            "{HEADER}{}{}{}",
+            row("h1", "T150", 7, "left"),
+            row("h1", "T1", 7, "left"),
+            row("h1", "T999", 7, "left")
+        ),
+    );
+    let r = env.import(&c, false, budget.min(2)).await;
+    assert_eq!((r.rows_stored, r.duplicates), (1, 2));
+    assert_eq!(
+        quarantined(&r),
+        [
+            (2, "already stored in batch 2".to_string()),
+            (3, "already stored in batch 1".to_string()),
+        ]
+    );
+    assert_eq!(env.indexes().len(), 3, "two rebuilt, one new");
+}
+
+#[tokio::test]
+async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
+    let env = Env::new().await;
+    // Batch 1: T1..=T4 on 8 October, U1..=U4 on 9 October (lines 2..=9).
+    let mut text = String::from(HEADER);
+    for i in 1..=4 {
+        text.push_str(&row("h1", &format!("T{i}"), 8, "left"));
+    }
+    for i in 1..=4 {
+        text.push_str(&row("h1", &format!("U{i}"), 9, "left"));
+    }
+    let a = env.write("a.csv", &text);
+    assert_eq!(env.import(&a, false, 1).await.rows_stored, 8);
+
+    // --replace of 8 October: T1..=T4 again (same day: stored, superseding), U1 moved
+    // to the 8th (line 6; the 9th is not covered: a duplicate naming batch 1 and the
+    // 9th), U2 moved to the 10th (line 7, likewise), and T1 again (line 8 repeats 2).
+    let mut text = String::from(HEADER);
+    for i in 1..=4 {
+        text.push_str(&row("h1", &format!("T{i}"), 8, "left"));
+    }
+    text.push_str(&row("h1", "U1", 8, "left"));
+    text.push_str(&row("h1", "U2", 10, "left"));
+    text.push_str(&row("h1", "T1", 8, "left"));
+    let b = env.write("b.csv", &text);
+    let r = env.import(&b, true, 1).await;
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (7, 4, 3));
+    let moved = "already stored in batch 1 on 2026-10-09; --replace supersedes only the days this file covers";
+    // Rows set aside are settled, and quarantined, after the rest of the file.
+    assert_eq!(
+        quarantined(&r),
+        [
+            (8, "same id as line 2 of this file".to_string()),
+            (6, moved.to_string()),
+            (7, moved.to_string()),
+        ]
+    );
+
+    // --replace of the 9th and 10th with U2 moved to the 10th (line 2) before the rows
+    // of the 9th: the file covers the 9th, so U2's copy there is superseded and U2 is
+    // stored; U1 of the 9th is superseded by this batch too (line 3, same day).
+    let c = env.write(
+        "c.csv",
+        &format!(
+            "{HEADER}{}{}",
+            row("h1", "U2", 10, "left"),
+            row("h1", "U1", 9, "left")
+        ),
+    );
+    let r = env.import(&c, true, 1).await;
+    assert_eq!((r.rows_stored, r.duplicates), (2, 0), "{r:?}");
+
+    // T1 of batch 2 (8th) is visible; U1 of batch 1 (9th) is superseded by batch 3, whose
+    // own U1 is visible; U3 of the 9th is superseded and not re-sent: new again.
+    let d = env.write(
+        "d.csv",
+        &format!(
+            "{HEADER}{}{}{}",
+            row("h1", "T1", 8, "left"),
+            row("h1", "U1", 9, "left"),
+            row("h1", "U3", 9, "left")
+        ),
+    );
+    let r = env.import(&d, false, 1).await;
+    assert_eq!(
+        quarantined(&r),
+        [
+            (2, "already stored in batch 2".to_string()),
+            (3, "already stored in batch 3".to_string()),
+        ]
+    );
+    assert_eq!(r.rows_stored, 1);
+}
+
+#[tokio::test]
+async fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let env = Env::new().await;
+    // Process ids never exceed 2^22 on Linux: this run's process is surely gone.
+    let dead = env
+        .dir
+        .scratch_root()
+        .join("import-b1-hall_ticket-0000abcd-p4294967");
+    std::fs::create_dir_all(&dead).expect("scratch dir");
+    std::fs::write(dead.join("keys-1.run"), [0u8; 24]).expect("spilled run");
+    let a = env.write("a.csv", &format!("{HEADER}{}", row("h1", "T1", 8, "left")));
+    assert_eq!(env.import(&a, false, 1).await.rows_stored, 1);
+    assert!(!dead.exists());
+}
+
+#[tokio::test]
+async fn key_indexes_of_several_months_spill_apart() {
+    let env = Env::new().await;
+    // T0..=T29 on lines 2..=31, over October, November and December (i mod 3): each
+    // month's key index gets 10 entries, spilled a record at a time.
+    let month_day = |i: u32| format!("2026-{}-{:02}", 10 + i % 3, 1 + i);
+    let mut text = String::from(HEADER);
+    for i in 0..30u32 {
+        text.push_str(&format!("h1,T{i},payment,{} 10:00:00,left\n", month_day(i)));
+    }
+    let a = env.write("a.csv", &text);
+    assert_eq!(env.import(&a, false, 1).await.rows_stored, 30);
+    assert_eq!(env.indexes().len(), 3);
+    // Every id again, on other days: all 30 are stored in batch 1.
+    let mut text = String::from(HEADER);
+    for i in 0..30u32 {
+        text.push_str(&format!(
+            "h1,T{i},payment,2026-10-{:02} 12:00:00,left\n",
+            1 + i
+        ));
+    }
+    let b = env.write("b.csv", &text);
+    let r = env.import(&b, false, 1).await;
+    assert_eq!((r.rows_stored, r.duplicates), (0, 30));
+    let expected: Vec<(u64, String)> = (2..=31u64)
+        .map(|line| (line, "already stored in batch 1".to_string()))
+        .collect();
+    assert_eq!(quarantined(&r), expected);
+}
