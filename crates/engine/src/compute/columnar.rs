@@ -115,7 +115,11 @@ pub(super) struct Kind<'g> {
     line_names: Vec<(usize, String)>,
 }
 
-pub(super) fn compile<'g>(g: &Guideline, kind: RecordKind, indicators: &[&'g Indicator]) -> Kind<'g> {
+pub(super) fn compile<'g>(
+    g: &Guideline,
+    kind: RecordKind,
+    indicators: &[&'g Indicator],
+) -> Kind<'g> {
     let mut program = Program::default();
     let mut strata_index: HashMap<String, usize> = HashMap::new();
     let mut strata_src: Vec<String> = Vec::new();
@@ -358,7 +362,10 @@ impl Bits {
 impl<'s, 'c> Shared<'s, 'c> {
     /// The kind's context: superseded days per site, and the cross-row flags its
     /// indicators use.
-    pub(super) fn new(scan: &'s Scan<'c>, kind: &'s Kind<'s>) -> Result<Shared<'s, 'c>, ComputeError> {
+    pub(super) fn new(
+        scan: &'s Scan<'c>,
+        kind: &'s Kind<'s>,
+    ) -> Result<Shared<'s, 'c>, ComputeError> {
         let mut replaced: HashMap<String, HashMap<NaiveDate, i64>> = HashMap::new();
         for ((site, day), batch) in scan.replaced {
             if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
@@ -798,7 +805,10 @@ impl<'c> Shared<'_, 'c> {
     }
 
     /// The visible rows of the period in a chunk: row indexes, sites and groups.
-    #[allow(clippy::type_complexity, reason = "three parallel vectors, named at the call")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "three parallel vectors, named at the call"
+    )]
     pub(super) fn select(
         &'c self,
         acc: &mut Acc<'c>,

@@ -39,7 +39,9 @@ pub(super) async fn observe_kind(
         let (Some(site), Some(ind), Some(stratum)) = (
             sites.get(site as usize),
             indicators.get(usize::from(i)),
-            strata.get(usize::from(i)).and_then(|s| s.get(usize::from(k))),
+            strata
+                .get(usize::from(i))
+                .and_then(|s| s.get(usize::from(k))),
         ) else {
             continue;
         };
@@ -82,7 +84,8 @@ fn prepare(
         columnar::read_projected(shared.scan, file, &wanted, &mut |b| {
             let start = pos;
             pos += b.num_rows() as u64;
-            let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch_id) else {
+            let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch_id)
+            else {
                 return Ok(());
             };
             scanned += keep.len() as u64;
@@ -125,12 +128,13 @@ fn prepare(
                 })
                 .collect();
             arrays.push(Arc::new(Int32Array::from(days)));
-            let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(
-                |e| ComputeError::Read {
-                    path: file.path.clone(),
-                    message: e.to_string(),
-                },
-            )?;
+            let batch =
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| {
+                    ComputeError::Read {
+                        path: file.path.clone(),
+                        message: e.to_string(),
+                    }
+                })?;
             batches.push(batch);
             Ok(())
         })?;
