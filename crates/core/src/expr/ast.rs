@@ -1,8 +1,8 @@
 //! The expression syntax tree, with the values and types it computes.
 //!
-//! The tree is public so that query engines can translate it (a DataFusion translation
-//! is planned for the scale-out path); the reference evaluator in `eval.rs` fixes what
-//! each node means, and is what the engine runs today.
+//! The tree is public so that query engines can translate it: the engine compiles it into
+//! column-at-a-time programs, and `yardstick-query` into DataFusion expressions; the
+//! reference evaluator in `eval.rs` fixes what each node means.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -1,8 +1,7 @@
 //! Reference evaluator: the meaning of an expression on one record, row by row.
 //!
-//! The engine evaluates every stored row with it, and any faster translation (such as
-//! the planned DataFusion one) must agree with it, so it follows
-//! SQL: NULL propagates through arithmetic and comparisons, `AND`/`OR`/`NOT` use
+//! The engine's columnar programs and the DataFusion translation must agree with it
+//! (their tests compare them), so it follows SQL: NULL propagates through arithmetic and comparisons, `AND`/`OR`/`NOT` use
 //! three-valued logic, `IN` with no match but a NULL candidate is NULL, and
 //! `coalesce`/`least`/`greatest` skip NULLs (as PostgreSQL and DataFusion do). Division
 //! by zero gives NULL. A NaN compares as NULL; the engine never stores NaN.

@@ -18,7 +18,8 @@
 //!
 //! [`parse`] builds the tree, [`check`] types it against a [`RecordKind`] and the
 //! guideline parameters, and [`compile`] does both and replaces parameters by their
-//! values, giving the tree the engine translates into DataFusion. [`eval`] is the
+//! values, giving the tree the engine compiles (and `yardstick-query` translates into
+//! DataFusion). [`eval`] is the
 //! reference meaning of that tree on one row, with SQL's NULL semantics, and the
 //! `Display` of [`Expr`] prints a canonical form that parses back to the same tree.
 

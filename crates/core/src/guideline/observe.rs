@@ -1,7 +1,8 @@
 //! Row-level semantics of indicators: how one record changes an indicator's measure state.
 //!
-//! This is the reference definition. The engine applies it to every stored row; any
-//! faster engine path must produce identical states (tests compare them).
+//! This is the reference definition. The engine's reference path applies it to every
+//! stored row; the columnar engine and the DataFusion path must produce identical states
+//! (tests compare them).
 
 use crate::expr::{self, Row, Value};
 use crate::measure::{MeasureError, MeasureState, Row as Obs, SlClass};
