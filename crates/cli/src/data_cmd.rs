@@ -39,6 +39,16 @@ pub enum RecordsCommand {
     Stats,
 }
 
+/// Which engine computes the measure states.
+#[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq, Debug)]
+pub enum EngineChoice {
+    /// The built-in columnar engine.
+    #[default]
+    Columnar,
+    /// DataFusion, the scale-out path (needs a binary built with `--features datafusion`).
+    Datafusion,
+}
+
 /// Output format of `evaluate`.
 #[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
 pub enum EvalFormat {
@@ -261,14 +271,24 @@ pub fn evaluate(
     scope: Option<&str>,
     guideline: Option<&PathBuf>,
     format: EvalFormat,
+    engine: EngineChoice,
     lang: Lang,
 ) -> Result<Evaluation> {
     let period = Period::parse(period).map_err(|e| InputError(e.to_string()))?;
+    #[cfg(not(feature = "datafusion"))]
+    if engine == EngineChoice::Datafusion {
+        return Err(InputError(
+            "--engine datafusion: this binary was built without DataFusion; build it with \
+             `cargo build --release --features datafusion` (本程序未包含 DataFusion 引擎)"
+                .into(),
+        )
+        .into());
+    }
     let g = crate::guideline_cmd::load(guideline)?;
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let ev = run_evaluation(dir, &store, &g, &org, &period, scope).await?;
+        let ev = run_evaluation(dir, &store, &g, &org, &period, scope, engine).await?;
         match format {
             EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&ev)?),
             EvalFormat::Csv => print!("{}", csv(&ev)?),
@@ -288,7 +308,8 @@ pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<Stri
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let ev = run_evaluation(dir, &store, &g, &org, period, None).await?;
+        let ev =
+            run_evaluation(dir, &store, &g, &org, period, None, EngineChoice::Columnar).await?;
         Ok(summary(&ev, &org, &g, lang))
     })
 }
@@ -304,10 +325,17 @@ pub async fn run_evaluation(
     org: &Organisation,
     period: &Period,
     scope: Option<&str>,
+    engine: EngineChoice,
 ) -> Result<Evaluation> {
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
-    let computed = yardstick_engine::compute::compute(dir, store, g, org, period).await?;
+    let computed = match engine {
+        #[cfg(feature = "datafusion")]
+        EngineChoice::Datafusion => {
+            yardstick_engine::compute::compute_datafusion(dir, store, g, org, period).await?
+        }
+        _ => yardstick_engine::compute::compute(dir, store, g, org, period).await?,
+    };
     // Rows that passed an indicator's filter but could not be counted are reported, never
     // dropped silently.
     for (problem, n) in &computed.row_problems {

@@ -80,6 +80,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: data_cmd::EvalFormat,
+        /// Engine computing the measure states (`datafusion` needs a binary built with
+        /// `--features datafusion`).
+        #[arg(long, value_enum, default_value_t)]
+        engine: data_cmd::EngineChoice,
     },
     /// The exact distribution of one indicator's values at one site (drill-down).
     ///
@@ -176,12 +180,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             scope,
             guideline,
             format,
+            engine,
         } => data_cmd::evaluate(
             &dir,
             &period,
             scope.as_deref(),
             guideline.as_ref(),
             format,
+            engine,
             lang,
         )
         .map(|_| ()),
