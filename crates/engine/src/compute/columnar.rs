@@ -3,7 +3,7 @@
 //!
 //! Per record kind: every indicator's filter and measure parts are compiled into one
 //! [`Program`] (shared sub-expressions once); the committed files are read with only the
-//! columns the program needs, one worker thread per core taking whole files; each chunk
+//! columns the program needs, one worker thread per core taking row groups; each chunk
 //! of rows gets its site, local day and visibility first, then the program's columns,
 //! then one tight loop per indicator that adds rows to dense per-(site, day) states.
 //! Workers merge at the end (state merges are exact, so the order does not matter).
@@ -268,8 +268,8 @@ pub(super) struct Shared<'s, 'c> {
     kind: &'s Kind<'s>,
     replaced: HashMap<String, HashMap<NaiveDate, i64>>,
     flags: Vec<Option<Bits>>,
-    /// Position of each file's first row in the scan order (for the flags).
-    pub(super) offsets: Vec<u64>,
+    /// Every row group of every file, in scan order.
+    pub(super) units: Vec<Unit>,
     days: usize,
 }
 
@@ -295,10 +295,10 @@ pub(super) fn observe_kind(
 ) -> Result<(), ComputeError> {
     let kind = compile(g, scan.kind, indicators);
     let shared = Shared::new(scan, &kind)?;
-    let files = period_files(scan);
+    let units = shared.period_units();
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
-        .min(files.len())
+        .min(units.len())
         .max(1);
     let next = AtomicUsize::new(0);
     let results: Vec<Result<Acc<'_>, ComputeError>> = std::thread::scope(|s| {
@@ -308,8 +308,8 @@ pub(super) fn observe_kind(
                     let mut acc = Acc::new(&kind);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&f) = files.get(i) else { break };
-                        shared.file(&mut acc, f)?;
+                        let Some(&u) = units.get(i) else { break };
+                        shared.unit(&mut acc, u)?;
                     }
                     Ok(acc)
                 })
@@ -380,25 +380,21 @@ impl<'s, 'c> Shared<'s, 'c> {
                     .any(|s| matches!(s, Source::Flag(j) if *j == i))
             })
             .collect();
-        let (offsets, flags) = if used.iter().any(|u| *u) {
-            let offsets = file_offsets(scan)?;
-            let flags = specs
+        let units = units(scan)?;
+        let flags = if used.iter().any(|u| *u) {
+            specs
                 .iter()
                 .zip(&used)
                 .map(|(spec, used)| {
                     used.then(|| {
-                        key_rows(scan, &replaced, spec, &offsets)
+                        key_rows(scan, &replaced, spec, &units)
                             .map(|k| Bits::of(&flag_repeats(k, spec.days)))
                     })
                     .transpose()
                 })
-                .collect::<Result<Vec<_>, _>>()?;
-            (offsets, flags)
+                .collect::<Result<Vec<_>, _>>()?
         } else {
-            (
-                vec![0; scan.files.len()],
-                specs.iter().map(|_| None).collect(),
-            )
+            specs.iter().map(|_| None).collect()
         };
         let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
         Ok(Shared {
@@ -406,9 +402,19 @@ impl<'s, 'c> Shared<'s, 'c> {
             kind,
             replaced,
             flags,
-            offsets,
+            units,
             days,
         })
+    }
+
+    /// The units whose rows can fall in the period.
+    pub(super) fn period_units(&self) -> Vec<Unit> {
+        let files = period_files(self.scan);
+        self.units
+            .iter()
+            .filter(|u| files.contains(&u.file))
+            .copied()
+            .collect()
     }
 }
 
@@ -423,17 +429,37 @@ pub(super) fn period_files(scan: &Scan<'_>) -> Vec<usize> {
         .collect()
 }
 
-/// Position of each file's first row when all files are read in order.
-fn file_offsets(scan: &Scan<'_>) -> Result<Vec<u64>, ComputeError> {
-    let mut out = Vec::with_capacity(scan.files.len());
-    let mut total = 0u64;
-    for f in scan.files {
-        out.push(total);
+/// One unit of work: a row group of a committed file, with the scan position of its
+/// first row (positions count every row of every file in order; the repeat flags are
+/// keyed by them).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Unit {
+    /// Index into the scan's files.
+    pub(super) file: usize,
+    /// Row group in that file.
+    pub(super) group: usize,
+    /// Scan position of the row group's first row.
+    pub(super) pos: u64,
+}
+
+/// Every row group of every file, in scan order: the units workers share out, so that
+/// a few large files still keep every core busy.
+fn units(scan: &Scan<'_>) -> Result<Vec<Unit>, ComputeError> {
+    let mut out = Vec::new();
+    let mut pos = 0u64;
+    for (fi, f) in scan.files.iter().enumerate() {
         let path = scan.dir.abs(&f.path);
         let file = File::open(&path).map_err(|e| read_error(&path, e))?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_error(&path, e))?;
-        total += u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        for (group, rg) in builder.metadata().row_groups().iter().enumerate() {
+            out.push(Unit {
+                file: fi,
+                group,
+                pos,
+            });
+            pos += u64::try_from(rg.num_rows()).unwrap_or(0);
+        }
     }
     Ok(out)
 }
@@ -445,10 +471,12 @@ fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError
     }
 }
 
-/// Streams a committed file's batches, reading only `wanted` columns (those it has).
+/// Streams the batches of one row group of a committed file, reading only `wanted`
+/// columns (those it has).
 pub(super) fn read_projected(
     scan: &Scan<'_>,
     file: &FileEntry,
+    group: usize,
     wanted: &[&str],
     each: &mut dyn FnMut(&RecordBatch) -> Result<(), ComputeError>,
 ) -> Result<(), ComputeError> {
@@ -466,6 +494,7 @@ pub(super) fn read_projected(
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
     let reader = builder
         .with_projection(mask)
+        .with_row_groups(vec![group])
         .with_batch_size(CHUNK_ROWS)
         .build()
         .map_err(|e| read_error(&path, e))?;
@@ -504,7 +533,7 @@ fn key_rows(
     scan: &Scan<'_>,
     replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
     spec: &RepeatSpec,
-    offsets: &[u64],
+    units: &[Unit],
 ) -> Result<Vec<KeyRow>, ComputeError> {
     let mut wanted: Vec<&str> = vec!["site_id"];
     wanted.extend(anchor_fields(scan.kind));
@@ -514,13 +543,14 @@ fn key_rows(
     if let Some((f, _)) = spec.only {
         wanted.push(f);
     }
-    let per_file = on_workers(scan.files.len(), |fi| {
-        let file = &scan.files[fi];
+    let per_unit = on_workers(units.len(), |ui| {
+        let unit = units[ui];
+        let file = &scan.files[unit.file];
         let mut rows = Vec::new();
         let mut sites_seen: Vec<Site<'_>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut pos = offsets.get(fi).copied().unwrap_or(0);
-        read_projected(scan, file, &wanted, &mut |b| {
+        let mut pos = unit.pos;
+        read_projected(scan, file, unit.group, &wanted, &mut |b| {
             let Some(sites) = text(b, "site_id") else {
                 pos += b.num_rows() as u64;
                 return Ok(());
@@ -588,7 +618,7 @@ fn key_rows(
         })?;
         Ok(rows)
     })?;
-    Ok(per_file.into_iter().flatten().collect())
+    Ok(per_unit.into_iter().flatten().collect())
 }
 
 /// Runs `f` for every index below `n` on one worker per core; results in index order.
@@ -771,11 +801,11 @@ impl<'c> Shared<'_, 'c> {
         w
     }
 
-    fn file(&'c self, acc: &mut Acc<'c>, fi: usize) -> Result<(), ComputeError> {
-        let file = &self.scan.files[fi];
+    fn unit(&'c self, acc: &mut Acc<'c>, unit: Unit) -> Result<(), ComputeError> {
+        let file = &self.scan.files[unit.file];
         let wanted = self.wanted();
-        let mut pos = self.offsets.get(fi).copied().unwrap_or(0);
-        read_projected(self.scan, file, &wanted, &mut |b| {
+        let mut pos = unit.pos;
+        read_projected(self.scan, file, unit.group, &wanted, &mut |b| {
             self.chunk(acc, b, file.batch_id, pos);
             pos += b.num_rows() as u64;
             Ok(())

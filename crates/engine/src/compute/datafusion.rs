@@ -77,11 +77,11 @@ fn prepare(
     let mut batches = Vec::new();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut scanned = 0u64;
-    for fi in columnar::period_files(shared.scan) {
-        let file = &shared.scan.files[fi];
+    for unit in shared.period_units() {
+        let file = &shared.scan.files[unit.file];
         let wanted = shared.wanted();
-        let mut pos = shared.offsets.get(fi).copied().unwrap_or(0);
-        columnar::read_projected(shared.scan, file, &wanted, &mut |b| {
+        let mut pos = unit.pos;
+        columnar::read_projected(shared.scan, file, unit.group, &wanted, &mut |b| {
             let start = pos;
             pos += b.num_rows() as u64;
             let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch_id)
