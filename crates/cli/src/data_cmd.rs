@@ -49,6 +49,16 @@ pub enum EngineChoice {
     Datafusion,
 }
 
+/// The refusal of `--engine datafusion` by a binary built without it.
+#[cfg(not(feature = "datafusion"))]
+fn no_datafusion() -> InputError {
+    InputError(
+        "--engine datafusion: this binary was built without DataFusion; build it with \
+         `cargo build --release --features datafusion` (本程序未包含 DataFusion 引擎)"
+            .into(),
+    )
+}
+
 /// Output format of `evaluate`.
 #[derive(Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
 pub enum EvalFormat {
@@ -277,12 +287,7 @@ pub fn evaluate(
     let period = Period::parse(period).map_err(|e| InputError(e.to_string()))?;
     #[cfg(not(feature = "datafusion"))]
     if engine == EngineChoice::Datafusion {
-        return Err(InputError(
-            "--engine datafusion: this binary was built without DataFusion; build it with \
-             `cargo build --release --features datafusion` (本程序未包含 DataFusion 引擎)"
-                .into(),
-        )
-        .into());
+        return Err(no_datafusion().into());
     }
     let g = crate::guideline_cmd::load(guideline)?;
     runtime()?.block_on(async {
@@ -330,11 +335,15 @@ pub async fn run_evaluation(
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
     let computed = match engine {
+        EngineChoice::Columnar => {
+            yardstick_engine::compute::compute(dir, store, g, org, period).await?
+        }
         #[cfg(feature = "datafusion")]
         EngineChoice::Datafusion => {
             yardstick_engine::compute::compute_datafusion(dir, store, g, org, period).await?
         }
-        _ => yardstick_engine::compute::compute(dir, store, g, org, period).await?,
+        #[cfg(not(feature = "datafusion"))]
+        EngineChoice::Datafusion => return Err(no_datafusion().into()),
     };
     // Rows that passed an indicator's filter but could not be counted are reported, never
     // dropped silently.

@@ -611,10 +611,7 @@ impl Scan<'_> {
                         Ok(Observed::Added | Observed::Filtered) => {}
                         Ok(Observed::Unclassified) => {
                             *problems
-                                .entry(format!(
-                                    "{}: contact neither answered, abandoned nor IVR-contained",
-                                    ind.id
-                                ))
+                                .entry(format!("{}: {UNCLASSIFIED}", ind.id))
                                 .or_default() += 1;
                         }
                         Err(e) => {
@@ -766,6 +763,9 @@ pub async fn drill(
     out.values.sort_by(f64::total_cmp);
     Ok(out)
 }
+
+/// Why a contact could not be added to a service level.
+const UNCLASSIFIED: &str = "contact neither answered, abandoned nor IVR-contained";
 
 /// A short, bounded description of why a row's value could not be recorded (the value
 /// itself is left out so the report has one line per kind of problem).

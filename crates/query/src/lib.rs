@@ -1,8 +1,9 @@
 //! Indicator measure states computed with DataFusion: the scale-out path.
 //!
 //! [`kind_states`] takes the indicators of one record kind and that kind's *prepared*
-//! rows (every stored column, derived fields as ordinary columns, `__site: UInt32` and
-//! `__day: Int32`, already restricted to the period) and returns the measure state of
+//! rows (the columns its expressions read — stored fields, and derived fields as
+//! ordinary columns — plus `__site: UInt32` and `__day: Int32`, already restricted to the
+//! period; every batch has the same columns) and returns the measure state of
 //! every (site, day, indicator, stratum) plus the row problems — the same result as
 //! applying core's reference `observe` to every row, indicator and stratum (tests in
 //! `tests/` compare the two).
@@ -23,7 +24,8 @@
 //! DataFusion operators reserve memory from a bounded pool ([`Options::memory_limit`]).
 //!
 //! DataFusion is not in the default build (its release build is long); this crate is
-//! the scale-out engine, to sit behind an optional engine feature.
+//! the scale-out engine, behind the engine's and the CLI's `datafusion` feature
+//! (`compute_datafusion`, `yardstick evaluate --engine datafusion`).
 
 pub mod translate;
 pub mod udf;

@@ -28,12 +28,12 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use yardstick_core::calendar::{BusinessCalendar, clock};
 use yardstick_core::evaluate::StateKey;
 use yardstick_core::guideline::{Guideline, Indicator, Measure, ServiceLevelSpec};
-use yardstick_core::measure::{MeasureError, MeasureState, Row as Obs, SlClass};
+use yardstick_core::measure::{MeasureState, Row as Obs, SlClass};
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::AreaClass;
 use yardstick_store::FileEntry;
 
-use super::{ComputeError, Computed, Scan, strata_of};
+use super::{ComputeError, Computed, Scan, UNCLASSIFIED, problem_kind, strata_of};
 use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
 use crate::schema::anchor_fields;
 use crate::vector::{Cell, Column, Program};
@@ -282,7 +282,8 @@ pub(super) struct Acc<'c> {
     pub(super) groups: Vec<(u32, NaiveDate)>,
     /// Per line, per group.
     states: Vec<Vec<MeasureState>>,
-    problems: HashMap<(usize, u8), u64>,
+    /// Rows left out, per (indicator position, why).
+    problems: HashMap<(usize, &'static str), u64>,
     scanned: u64,
 }
 
@@ -757,14 +758,7 @@ impl<'c> Acc<'c> {
                     .merge(&state);
             }
         }
-        for ((i, code), n) in self.problems {
-            let text = match code {
-                0 => "contact neither answered, abandoned nor IVR-contained".to_string(),
-                1 => "value is not a finite number".to_string(),
-                2 => "negative value where only values ≥ 0 make sense".to_string(),
-                3 => "value too large".to_string(),
-                _ => "value could not be recorded".to_string(),
-            };
+        for ((i, text), n) in self.problems {
             *out.row_problems
                 .entry(format!("{}: {text}", kind.plans[i].ind.id))
                 .or_default() += n;
@@ -772,15 +766,6 @@ impl<'c> Acc<'c> {
         *out.rows_scanned
             .entry(scan.kind.as_str().to_string())
             .or_default() += self.scanned;
-    }
-}
-
-fn problem_code(e: &MeasureError) -> u8 {
-    match e {
-        MeasureError::NotFinite { .. } => 1,
-        MeasureError::Negative { .. } => 2,
-        MeasureError::TooLarge { .. } => 3,
-        _ => 4,
     }
 }
 
@@ -819,7 +804,7 @@ impl<'c> Shared<'_, 'c> {
         };
         let (keep, keep_site, keep_group) = kept;
         acc.scanned += keep.len() as u64;
-        // Evaluated in slices of a few thousand rows, so that every node's column of a
+        // Evaluated in slices of `SLICE_ROWS` rows, so that every node's column of a
         // slice stays in cache and its buffer is reused by the allocator.
         for start in (0..keep.len()).step_by(SLICE_ROWS) {
             let end = (start + SLICE_ROWS).min(keep.len());
@@ -933,7 +918,7 @@ impl<'c> Shared<'_, 'c> {
                     Some(o) => o,
                     None => {
                         let unclassified = plan.lines.iter().filter(|(_, s)| masks[*s][j]).count();
-                        *acc.problems.entry((i, 0)).or_default() += unclassified as u64;
+                        *acc.problems.entry((i, UNCLASSIFIED)).or_default() += unclassified as u64;
                         continue;
                     }
                 };
@@ -942,7 +927,7 @@ impl<'c> Shared<'_, 'c> {
                         continue;
                     }
                     if let Err(e) = acc.states[*line][*g as usize].observe(&obs) {
-                        *acc.problems.entry((i, problem_code(&e))).or_default() += 1;
+                        *acc.problems.entry((i, problem_kind(&e))).or_default() += 1;
                     }
                 }
             }

@@ -77,6 +77,7 @@ fn prepare(
     let mut batches = Vec::new();
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let mut scanned = 0u64;
+    let schema = crate::schema::schema(shared.scan.kind);
     for unit in shared.period_units() {
         let file = &shared.scan.files[unit.file];
         let wanted = shared.wanted();
@@ -105,7 +106,12 @@ fn prepare(
                                 }
                             })?
                         }
-                        None => continue,
+                        // A file written before the field existed: NULL, as in the
+                        // columnar engine (every batch must have the same columns).
+                        None => match schema.field_with_name(name) {
+                            Ok(f) => arrow_array::new_null_array(f.data_type(), keep.len()),
+                            Err(_) => continue,
+                        },
                     },
                     _ => derived(
                         &shared.field(b, name, *source, &keep, &keep_site, &acc, start),
