@@ -445,22 +445,18 @@ fn hash_group(values: &[Value]) -> Option<u64> {
 impl Scan<'_> {
     /// Local 24:00 at the end of the period's last day at a site, in UTC milliseconds.
     fn period_end(&self, site: &str) -> i64 {
-        let tz = self
-            .tz
-            .get(site)
-            .copied()
-            .unwrap_or(chrono_tz::Asia::Shanghai);
         let next = self.period.to.succ_opt().unwrap_or(self.period.to);
-        let midnight = next.and_hms_opt(0, 0, 0).unwrap_or_default();
         // Where a clock change skips local midnight, the day starts at the first instant
         // that exists (at most a few hours later).
-        (0..4)
-            .find_map(|h| {
-                (midnight + chrono::TimeDelta::hours(h))
-                    .and_local_timezone(tz)
-                    .earliest()
-            })
-            .map_or(i64::MAX, |t| t.timestamp_millis())
+        columnar::local_midnight(self.site_tz(site), next, false).unwrap_or(i64::MAX)
+    }
+
+    /// A site's time zone (China Standard Time for a site or node without one).
+    fn site_tz(&self, site: &str) -> Tz {
+        self.tz
+            .get(site)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
     /// Local day of a row and whether it is visible (not superseded).
@@ -469,11 +465,7 @@ impl Scan<'_> {
             return None;
         };
         let t = cols.first_ts(anchor_fields(self.kind), row)?;
-        let tz = self
-            .tz
-            .get(&site)
-            .copied()
-            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let tz = self.site_tz(&site);
         let day = DateTime::from_timestamp_millis(t)?
             .with_timezone(&tz)
             .date_naive();

@@ -249,7 +249,7 @@ impl Site<'_> {
 }
 
 /// The latest (`latest`) or earliest instant at which a local day begins, in UTC ms.
-fn local_midnight(tz: Tz, day: NaiveDate, latest: bool) -> Option<i64> {
+pub(super) fn local_midnight(tz: Tz, day: NaiveDate, latest: bool) -> Option<i64> {
     let midnight = day.and_hms_opt(0, 0, 0)?;
     (0..4).find_map(|h| {
         let local = (midnight + chrono::TimeDelta::hours(h)).and_local_timezone(tz);
@@ -686,11 +686,7 @@ impl Scan<'_> {
         name: &str,
         replaced: &'c HashMap<String, HashMap<NaiveDate, i64>>,
     ) -> Site<'c> {
-        let tz = self
-            .tz
-            .get(name)
-            .copied()
-            .unwrap_or(chrono_tz::Asia::Shanghai);
+        let tz = self.site_tz(name);
         Site {
             name: name.to_string(),
             tz,
