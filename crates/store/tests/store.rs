@@ -169,3 +169,60 @@ async fn frozen_evaluations_cannot_be_modified() {
     let list = store.evaluations().await.expect("list");
     assert_eq!((list.len(), list[0].period.as_str()), (1, "2026-10"));
 }
+
+/// A data directory created by an earlier build, whose migrations were embedded with
+/// `sqlx::migrate!`, still opens: the hand-built migrator gives the same version,
+/// description and checksum, and applies only what is new. The expected checksum is
+/// the row that build wrote into `_sqlx_migrations` for `0001_init.sql` (SHA-384 of the
+/// file, as `sha384sum` prints it); a mismatch would make `open` refuse the database.
+#[tokio::test]
+async fn a_database_migrated_by_the_macro_build_still_opens() {
+    use sqlx::{Connection, Executor, Row};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("meta.sqlite");
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .expect("connect");
+    conn.execute(include_str!("../migrations/sqlite/0001_init.sql"))
+        .await
+        .expect("schema 1");
+    conn.execute(
+        "CREATE TABLE _sqlx_migrations (
+            version BIGINT PRIMARY KEY,
+            description TEXT NOT NULL,
+            installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            success BOOLEAN NOT NULL,
+            checksum BLOB NOT NULL,
+            execution_time BIGINT NOT NULL);
+         INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (1, 'init', TRUE, X'A8F19F56FC3ACC237E15CE32F3983FE2829A817A607A6E3FFDB2892A8A079082D3F1697993EB0544F7E5BFAC8D581B64', 11577668);",
+    )
+    .await
+    .expect("old migration table");
+    conn.close().await.expect("close");
+
+    let store = Store::open(&path).await.expect("opens the older database");
+    drop(store);
+    let mut conn = sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .expect("reconnect");
+    let rows =
+        sqlx::query("SELECT version, description, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&mut conn)
+            .await
+            .expect("migrations");
+    let got: Vec<(i64, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "init".to_string(), true),
+            (2, "frozen delete".to_string(), true)
+        ]
+    );
+}
