@@ -484,7 +484,9 @@ impl Scan<'_> {
         for spec in repeat_specs(self.kind) {
             out.insert(
                 spec.field,
-                flag_repeats(self.key_rows(spec, all), spec.days),
+                flag_repeats(self.key_rows(spec, all), spec.days)
+                    .into_iter()
+                    .collect(),
             );
         }
         out

@@ -5,8 +5,6 @@
 //! row position), so memory grows with 40 bytes per row, not with whole rows. A row
 //! without the grouping keys is never flagged: there is no evidence of a repeat.
 
-use std::collections::HashSet;
-
 use yardstick_core::records::RecordKind;
 
 /// How one cross-row flag is defined.
@@ -101,13 +99,17 @@ pub struct KeyRow {
     pub pos: u64,
 }
 
-/// Positions of rows that have a later row of the same group inside their window.
+/// Positions of rows that have a later row of the same group inside their window, in
+/// no particular order.
+///
+/// Rows of different groups never affect each other, so the rows may be split by group
+/// (see [`partition_of`]) and each part flagged on its own: the union is the same.
 #[must_use]
-pub fn flag_repeats(mut rows: Vec<KeyRow>, days: i64) -> HashSet<u64> {
+pub fn flag_repeats(mut rows: Vec<KeyRow>, days: i64) -> Vec<u64> {
     // Positions are unique, so the order is total and an unstable sort is deterministic.
     rows.sort_unstable_by_key(|r| (r.group, r.at, r.pos));
     let window = days * 86_400_000;
-    let mut out = HashSet::new();
+    let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let Some(from) = r.from else { continue };
         for later in rows[i + 1..]
@@ -115,12 +117,21 @@ pub fn flag_repeats(mut rows: Vec<KeyRow>, days: i64) -> HashSet<u64> {
             .take_while(|l| l.group == r.group && l.at <= from + window)
         {
             if later.at > from {
-                out.insert(r.pos);
+                out.push(r.pos);
                 break;
             }
         }
     }
     out
+}
+
+/// The part (of `parts`) a row's group belongs to when flagging is split: every row of a
+/// group lands in the same part. Uses the hash's high bits (the low bits order the sort).
+#[must_use]
+pub fn partition_of(group: u64, parts: usize) -> usize {
+    let parts = u64::try_from(parts.max(1)).unwrap_or(1);
+    // (group >> 32) * parts >> 32 is below `parts`; the cast back cannot truncate.
+    usize::try_from(((group >> 32) * parts) >> 32).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -161,7 +172,7 @@ mod tests {
             },
         ];
         let flags = flag_repeats(rows, 7);
-        assert_eq!(flags, HashSet::from([0]));
+        assert_eq!(flags, vec![0]);
     }
 
     #[test]
@@ -189,6 +200,40 @@ mod tests {
                 pos: 12,
             },
         ];
-        assert_eq!(flag_repeats(rows, 30), HashSet::from([10]));
+        assert_eq!(flag_repeats(rows, 30), vec![10]);
+    }
+
+    #[test]
+    fn flagging_split_by_group_gives_the_same_positions() {
+        // 400 rows over 37 groups (hashes spread over the whole u64 range), one row every
+        // 2 days per group, so every row but each group's last has a repeat inside 7 days:
+        // the flagged set is all positions except the last row of each group, 400 - 37.
+        let rows: Vec<KeyRow> = (0..400u64)
+            .map(|p| {
+                let g = p % 37;
+                let at = i64::try_from(p / 37).unwrap_or(0) * 2 * DAY;
+                KeyRow {
+                    group: g.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    at,
+                    from: Some(at),
+                    pos: p,
+                }
+            })
+            .collect();
+        let mut whole = flag_repeats(rows.clone(), 7);
+        whole.sort_unstable();
+        assert_eq!(whole.len(), 400 - 37);
+        for parts in [1, 2, 3, 8] {
+            let mut split: Vec<Vec<KeyRow>> = vec![Vec::new(); parts];
+            for r in &rows {
+                let p = partition_of(r.group, parts);
+                assert!(p < parts);
+                split[p].push(*r);
+            }
+            assert!(parts == 1 || split.iter().filter(|s| !s.is_empty()).count() > 1);
+            let mut union: Vec<u64> = split.into_iter().flat_map(|s| flag_repeats(s, 7)).collect();
+            union.sort_unstable();
+            assert_eq!(union, whole, "{parts} parts");
+        }
     }
 }

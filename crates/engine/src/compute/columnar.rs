@@ -13,7 +13,7 @@
 //! row-level reference (`guideline::observe`), which the tests compare against.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -34,7 +34,7 @@ use yardstick_core::vocab::AreaClass;
 use yardstick_store::FileEntry;
 
 use super::{ComputeError, Computed, Scan, UNCLASSIFIED, problem_kind, strata_of};
-use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
+use crate::derived::{KeyRow, RepeatSpec, flag_repeats, partition_of, repeat_specs};
 use crate::schema::anchor_fields;
 use crate::vector::{Cell, Column, Program};
 
@@ -297,10 +297,7 @@ pub(super) fn observe_kind(
     let kind = compile(g, scan.kind, indicators);
     let shared = Shared::new(scan, &kind)?;
     let units = shared.period_units();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(units.len())
-        .max(1);
+    let workers = workers().min(units.len()).max(1);
     let next = AtomicUsize::new(0);
     let results: Vec<Result<Acc<'_>, ComputeError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
@@ -338,13 +335,14 @@ pub(super) fn observe_kind(
 struct Bits(Vec<u64>);
 
 impl Bits {
-    fn of(set: &HashSet<u64>) -> Bits {
-        let len = set
+    /// The bitmap of a list of positions.
+    fn of(positions: &[u64]) -> Bits {
+        let len = positions
             .iter()
             .max()
             .map_or(0, |m| usize::try_from(m / 64 + 1).unwrap_or(0));
         let mut words = vec![0u64; len];
-        for p in set {
+        for p in positions {
             if let Some(w) = usize::try_from(p / 64).ok().and_then(|i| words.get_mut(i)) {
                 *w |= 1 << (p % 64);
             }
@@ -389,7 +387,8 @@ impl<'s, 'c> Shared<'s, 'c> {
                 .map(|(spec, used)| {
                     used.then(|| {
                         key_rows(scan, &replaced, spec, &units)
-                            .map(|k| Bits::of(&flag_repeats(k, spec.days)))
+                            .and_then(|k| flag_in_parts(k, spec.days))
+                            .map(|positions| Bits::of(&positions))
                     })
                     .transpose()
                 })
@@ -529,13 +528,46 @@ fn text<'b>(b: &'b RecordBatch, name: &str) -> Option<&'b arrow_array::StringArr
         .and_then(|c| c.as_string_opt::<i32>())
 }
 
-/// The keys of every visible row for one repeat flag, with scan positions.
+/// Flags repeats with one sort per part of the groups, the parts on the workers: the
+/// rows (read per unit) are split by group, so no part needs another's rows.
+fn flag_in_parts(per_unit: Vec<Vec<KeyRow>>, days: i64) -> Result<Vec<u64>, ComputeError> {
+    // More parts than workers, so that one large part does not leave a core idle.
+    let parts = 4 * workers();
+    // Exact sizes first: growing by doubling would hold up to twice the rows at once.
+    let mut sizes = vec![0usize; parts];
+    for r in per_unit.iter().flatten() {
+        sizes[partition_of(r.group, parts)] += 1;
+    }
+    let mut split: Vec<Vec<KeyRow>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    for rows in per_unit {
+        for r in rows {
+            split[partition_of(r.group, parts)].push(r);
+        }
+    }
+    let split: Vec<std::sync::Mutex<Vec<KeyRow>>> =
+        split.into_iter().map(std::sync::Mutex::new).collect();
+    let flagged = on_workers(parts, |p| {
+        let rows = split[p]
+            .lock()
+            .map(|mut g| std::mem::take(&mut *g))
+            .map_err(|_| panicked())?;
+        Ok(flag_repeats(rows, days))
+    })?;
+    Ok(flagged.into_iter().flatten().collect())
+}
+
+/// Worker threads: one per core.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// The keys of every visible row for one repeat flag, with scan positions, per unit.
 fn key_rows(
     scan: &Scan<'_>,
     replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
     spec: &RepeatSpec,
     units: &[Unit],
-) -> Result<Vec<KeyRow>, ComputeError> {
+) -> Result<Vec<Vec<KeyRow>>, ComputeError> {
     let mut wanted: Vec<&str> = vec!["site_id"];
     wanted.extend(anchor_fields(scan.kind));
     wanted.extend(spec.group);
@@ -619,7 +651,7 @@ fn key_rows(
         })?;
         Ok(rows)
     })?;
-    Ok(per_unit.into_iter().flatten().collect())
+    Ok(per_unit)
 }
 
 /// Runs `f` for every index below `n` on one worker per core; results in index order.
@@ -627,10 +659,7 @@ fn on_workers<T: Send>(
     n: usize,
     f: impl Fn(usize) -> Result<T, ComputeError> + Sync,
 ) -> Result<Vec<T>, ComputeError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(n)
-        .max(1);
+    let workers = workers().min(n).max(1);
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
