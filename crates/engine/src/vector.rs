@@ -253,10 +253,21 @@ fn map2<'a>(
     b: &Column<'a>,
     f: impl Fn(Cell<'a>, Cell<'a>) -> Cell<'a>,
 ) -> Column<'a> {
-    if a.is_same() && b.is_same() {
-        return Column::Same(f(a.at(0), b.at(0)));
+    // Straight loops over the slices for the usual shapes (a column against a literal,
+    // two columns); `at` (NULL past the end) only when a column is shorter than `n`.
+    match (a, b) {
+        (Column::Same(x), Column::Same(y)) => Column::Same(f(*x, *y)),
+        (Column::Rows(x), Column::Same(y)) if x.len() >= n => {
+            Column::Rows(x[..n].iter().map(|v| f(*v, *y)).collect())
+        }
+        (Column::Same(x), Column::Rows(y)) if y.len() >= n => {
+            Column::Rows(y[..n].iter().map(|v| f(*x, *v)).collect())
+        }
+        (Column::Rows(x), Column::Rows(y)) if x.len() >= n && y.len() >= n => {
+            Column::Rows(x[..n].iter().zip(&y[..n]).map(|(u, v)| f(*u, *v)).collect())
+        }
+        _ => Column::Rows((0..n).map(|i| f(a.at(i), b.at(i))).collect()),
     }
-    Column::Rows((0..n).map(|i| f(a.at(i), b.at(i))).collect())
 }
 
 fn map3<'a>(
@@ -356,6 +367,10 @@ fn order(l: Cell<'_>, r: Cell<'_>) -> Option<Ordering> {
 }
 
 fn compare3<'a>(op: BinOp, l: Cell<'a>, r: Cell<'a>) -> Cell<'a> {
+    // Text equality needs no ordering: lengths first, then bytes.
+    if let (Cell::Str(a), Cell::Str(b), BinOp::Eq | BinOp::Ne) = (l, r, op) {
+        return Cell::Bool((a == b) == matches!(op, BinOp::Eq));
+    }
     let Some(ord) = order(l, r) else {
         return Cell::Null;
     };
@@ -373,26 +388,38 @@ fn compare3<'a>(op: BinOp, l: Cell<'a>, r: Cell<'a>) -> Cell<'a> {
 
 /// SQL `IN`: TRUE on a match, else NULL if the value or any candidate is NULL, else FALSE.
 fn in_list<'a>(n: usize, v: &Column<'a>, items: &[&Column<'a>], negated: bool) -> Column<'a> {
-    let mut cols: Vec<&Column<'a>> = vec![v];
-    cols.extend_from_slice(items);
-    map_n(n, &cols, |cells| {
-        let (v, list) = match cells.split_first() {
-            Some((v, list)) => (*v, list),
-            None => return Cell::Null,
-        };
+    let decide = |v: Cell<'a>, list: &[Cell<'a>]| {
+        let mut saw_null = false;
         let found = if v.is_null() {
             Cell::Null
-        } else if list
-            .iter()
-            .any(|c| !c.is_null() && order(v, *c).is_some_and(Ordering::is_eq))
-        {
+        } else if list.iter().any(|c| {
+            saw_null |= c.is_null();
+            !c.is_null() && order(v, *c).is_some_and(Ordering::is_eq)
+        }) {
             Cell::Bool(true)
-        } else if list.iter().any(|c| c.is_null()) {
+        } else if saw_null {
             Cell::Null
         } else {
             Cell::Bool(false)
         };
         if negated { not3(found) } else { found }
+    };
+    // The usual case: a list of literals, the same on every row.
+    if let Some(list) = items
+        .iter()
+        .map(|c| match c {
+            Column::Same(x) => Some(*x),
+            Column::Rows(_) => None,
+        })
+        .collect::<Option<Vec<Cell<'a>>>>()
+    {
+        return map1(n, v, |x| decide(x, &list));
+    }
+    let mut cols: Vec<&Column<'a>> = vec![v];
+    cols.extend_from_slice(items);
+    map_n(n, &cols, |cells| match cells.split_first() {
+        Some((v, list)) => decide(*v, list),
+        None => Cell::Null,
     })
 }
 
@@ -544,6 +571,11 @@ mod tests {
             "s IN ('x', 'z')",
             "s NOT IN ('x', 'z')",
             "a IN (1, 3)",
+            "s IN ('x', NULL)",
+            "s NOT IN ('y', NULL)",
+            "s = s",
+            "s <> 'y'",
+            "'x' = s",
             "a BETWEEN 0 AND 2",
             "a NOT BETWEEN 0 AND 2",
             "a IS NULL",
