@@ -459,3 +459,40 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    /// Every file under `migrations/sqlite` is embedded, in order, with the version and
+    /// description its name gives (`0002_frozen_delete.sql` → 2, "frozen delete") and its
+    /// exact text; a file added without a line in `MIGRATIONS` fails here.
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<(i64, String, String)> = std::fs::read_dir(&dir)
+            .expect("migrations directory")
+            .map(|e| {
+                let path = e.expect("entry").path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .expect("UTF-8 name")
+                    .to_string();
+                let stem = name.strip_suffix(".sql").expect("a .sql file");
+                let (version, description) = stem.split_once('_').expect("NNNN_description");
+                (
+                    version.parse().expect("numeric version"),
+                    description.replace('_', " "),
+                    std::fs::read_to_string(&path).expect("readable"),
+                )
+            })
+            .collect();
+        files.sort();
+        let embedded: Vec<(i64, String, String)> = MIGRATIONS
+            .iter()
+            .map(|(v, d, sql)| (*v, (*d).to_string(), (*sql).to_string()))
+            .collect();
+        assert_eq!(embedded, files);
+    }
+}
