@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
@@ -432,14 +431,10 @@ pub fn read_id_pairs(
 }
 
 fn hash_group(values: &[Value]) -> Option<u64> {
-    let mut h = DefaultHasher::new();
-    for v in values {
-        match v {
-            Value::Str(s) => s.hash(&mut h),
-            _ => return None,
-        }
-    }
-    Some(h.finish())
+    crate::fnv::group_hash(values.iter().map(|v| match v {
+        Value::Str(s) => Some(s.as_str()),
+        _ => None,
+    }))
 }
 
 impl Scan<'_> {

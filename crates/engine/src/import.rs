@@ -256,28 +256,7 @@ impl Cells {
 /// A hash map for the short text keys looked up for every row (field names, site ids):
 /// FNV-1a is several times quicker than the default hasher on them, and the keys come
 /// from the organisation and the schema, not from the file.
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
-
-/// The FNV-1a hash (64 bits).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<crate::fnv::Fnv>>;
 
 /// Everything needed to check rows against the organisation.
 struct Checker<'a> {
@@ -1443,13 +1422,14 @@ impl<'a> Checker<'a> {
         let get = |name: &str| {
             self.field_index
                 .get(name)
-                .map_or(Value::Null, |i| values[*i].clone())
+                .and_then(|i| values.get(*i))
+                .unwrap_or(&parse::NULL)
         };
         for v in parse::violations(self.kind, &get) {
             reasons.push((v.code, v.message));
         }
         let anchor = anchor_fields(self.kind).iter().find_map(|f| match get(f) {
-            Value::Ts(t) => Some(t),
+            Value::Ts(t) => Some(*t),
             _ => None,
         });
         if anchor.is_none() && reasons.is_empty() {
@@ -1462,7 +1442,7 @@ impl<'a> Checker<'a> {
             return Checked::Invalid(reasons);
         };
         let key = id_field(self.kind).and_then(|f| match get(f) {
-            Value::Str(id) => Some(key(&site, &id)),
+            Value::Str(id) => Some(key(&site, id)),
             _ => None,
         });
         Checked::Valid(Valid {

@@ -13,6 +13,7 @@
 
 pub mod compute;
 pub mod derived;
+mod fnv;
 pub mod import;
 pub mod layout;
 pub mod parse;

@@ -197,16 +197,21 @@ impl Violation {
 
 /// Range and consistency rules beyond types: returns every violation's message.
 #[must_use]
-pub fn rules(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<String> {
+pub fn rules<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<String> {
     violations(kind, get)
         .into_iter()
         .map(|v| v.message)
         .collect()
 }
 
+/// A field's value where a row has none.
+pub static NULL: Value = Value::Null;
+
 /// Range and consistency rules beyond types: returns every violation, with its code.
+/// `get` gives a field's value by name ([`NULL`] when the row has none); values are
+/// borrowed, so checking a row copies none of its text.
 #[must_use]
-pub fn violations(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<Violation> {
+pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<Violation> {
     let mut out = Vec::new();
     for (a, b) in time_order(kind) {
         if let (Value::Ts(x), Value::Ts(y)) = (get(a), get(b))
@@ -214,14 +219,14 @@ pub fn violations(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<Violatio
         {
             out.push(Violation::new(
                 format!("time order: {b} is before {a}"),
-                format!("{b} ({}) is before {a} ({})", utc(y), utc(x)),
+                format!("{b} ({}) is before {a} ({})", utc(*y), utc(*x)),
             ));
         }
     }
     range_violations(kind, get, &mut out);
     let outcome = match get("outcome") {
-        Value::Str(s) => s,
-        _ => String::new(),
+        Value::Str(s) => s.as_str(),
+        _ => "",
     };
     let needs: &[(&str, &str)] = match kind {
         RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
@@ -254,7 +259,11 @@ pub fn violations(kind: RecordKind, get: &dyn Fn(&str) -> Value) -> Vec<Violatio
 }
 
 /// Numeric fields that must lie in a range.
-fn range_violations(kind: RecordKind, get: &dyn Fn(&str) -> Value, out: &mut Vec<Violation>) {
+fn range_violations<'v>(
+    kind: RecordKind,
+    get: &dyn Fn(&str) -> &'v Value,
+    out: &mut Vec<Violation>,
+) {
     let ranges: &[(&str, f64, Option<f64>)] = match kind {
         RecordKind::Contact => &[
             ("talk_s", 0.0, None),
@@ -275,7 +284,7 @@ fn range_violations(kind: RecordKind, get: &dyn Fn(&str) -> Value, out: &mut Vec
         RecordKind::Complaint => &[],
     };
     for (f, lo, hi) in ranges {
-        if let Value::Num(v) = get(f)
+        if let Value::Num(v) = *get(f)
             && (v < *lo || hi.is_some_and(|h| v > h))
         {
             let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
@@ -369,19 +378,20 @@ mod tests {
 
     #[test]
     fn violation_codes_name_fields_never_values() {
-        let row = |pairs: Vec<(&'static str, Value)>| {
-            move |f: &str| {
+        fn row<'p>(pairs: &'p [(&str, Value)]) -> impl Fn(&str) -> &'p Value {
+            move |f| {
                 pairs
                     .iter()
                     .find(|(k, _)| *k == f)
-                    .map_or(Value::Null, |(_, v)| v.clone())
+                    .map_or(&NULL, |(_, v)| v)
             }
-        };
-        let agent = row(vec![
+        }
+        let agent_row = [
             ("busy_s", Value::Num(4000.0)),
             ("staffed_s", Value::Num(3600.0)),
             ("scheduled_s", Value::Num(-1.0)),
-        ]);
+        ];
+        let agent = row(&agent_row);
         let v = violations(RecordKind::AgentInterval, &agent);
         let codes: Vec<&str> = v.iter().map(|v| v.code.as_str()).collect();
         assert_eq!(
@@ -390,11 +400,12 @@ mod tests {
         );
         assert_eq!(v[1].message, "busy_s (4000) exceeds staffed_s (3600)");
 
-        let ticket = row(vec![
+        let ticket_row = [
             ("issued_at", Value::Ts(1_791_422_102_000)),
             ("called_at", Value::Ts(1_791_422_000_000)),
             ("outcome", Value::Str("served".into())),
-        ]);
+        ];
+        let ticket = row(&ticket_row);
         let v = violations(RecordKind::HallTicket, &ticket);
         assert_eq!(v[0].code, "time order: called_at is before issued_at");
         assert_eq!(

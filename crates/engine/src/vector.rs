@@ -430,12 +430,17 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
         };
         return map2(n, a, b, move |from, to| match (from, to) {
             (Cell::Ts(from), Cell::Ts(to)) => {
-                // i128 keeps the difference exact for any pair of i64 instants.
+                // The exact difference, rounded once to f64 as the reference evaluator
+                // does (it subtracts in i128); i128 only when i64 would overflow, since
+                // converting an i128 is a slow library call.
                 #[allow(
                     clippy::cast_precision_loss,
                     reason = "the reference evaluator converts the same way"
                 )]
-                let elapsed_ms = (i128::from(to) - i128::from(from)) as f64;
+                let elapsed_ms = match to.checked_sub(from) {
+                    Some(d) => d as f64,
+                    None => (i128::from(to) - i128::from(from)) as f64,
+                };
                 Cell::Num(elapsed_ms / 1_000.0 / unit_s)
             }
             _ => Cell::Null,
@@ -525,6 +530,20 @@ mod tests {
             ),
             mk(Num(0.0), Num(0.0), Str("".into()), Ts(-5), Ts(-5), Null),
         ]
+        .into_iter()
+        // Instants at the ends of the range, so that differences with t0 overflow i64.
+        .zip([
+            Ts(i64::MIN),
+            Ts(i64::MAX),
+            Null,
+            Ts(i64::MIN + 3),
+            Ts(i64::MAX),
+        ])
+        .map(|(mut row, big)| {
+            row.insert("big".to_string(), big);
+            row
+        })
+        .collect()
     }
 
     fn columns<'a>(p: &Program, rows: &'a [BTreeMap<String, Value>]) -> Vec<Column<'a>> {
@@ -590,6 +609,8 @@ mod tests {
             "least(a, b)",
             "greatest(a, b, 1)",
             "coalesce(t1, t0) > t0",
+            "seconds_between(big, t0)",
+            "seconds_between(t0, big)",
         ];
         let rows = rows();
         let mut p = Program::default();

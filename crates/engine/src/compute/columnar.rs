@@ -697,16 +697,10 @@ fn panicked() -> ComputeError {
 /// The same hash of the grouping strings as the row-level reference; `None` when one is
 /// missing (no evidence of a repeat).
 fn hash_group(cols: &[Option<&arrow_array::StringArray>], r: usize) -> Option<u64> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut h = DefaultHasher::new();
-    for c in cols {
-        let c = (*c)?;
-        if c.is_null(r) {
-            return None;
-        }
-        c.value(r).hash(&mut h);
-    }
-    Some(h.finish())
+    crate::fnv::group_hash(
+        cols.iter()
+            .map(|c| c.and_then(|c| (!c.is_null(r)).then(|| c.value(r)))),
+    )
 }
 
 impl Scan<'_> {
