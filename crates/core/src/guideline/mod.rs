@@ -20,7 +20,7 @@ pub use model::{
     OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
     stratum_key,
 };
-pub use observe::{Observed, classify, in_stratum, observe};
+pub use observe::{Observed, classify, in_stratum, observe, sl_class};
 
 /// Source text of the built-in default guideline.
 pub const DEFAULT_TOML: &str = include_str!("../../data/guideline/default.toml");

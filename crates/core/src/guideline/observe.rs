@@ -89,20 +89,42 @@ fn num(v: &Value) -> Option<f64> {
 #[must_use]
 pub fn classify(spec: &ServiceLevelSpec, row: &dyn Row) -> Option<SlClass> {
     let yes = |c: &super::model::Compiled| expr::is_true(&expr::eval(&c.expr, row));
-    if yes(&spec.ivr_contained) {
+    sl_class(
+        spec.threshold_s,
+        spec.short_abandon_s,
+        yes(&spec.ivr_contained),
+        yes(&spec.answered),
+        yes(&spec.abandoned),
+        num(&expr::eval(&spec.wait_s.expr, row)),
+    )
+}
+
+/// The service-level class from a contact's evaluated parts (whether its IVR-contained,
+/// answered and abandoned conditions are TRUE, and its wait) and the spec's threshold
+/// and short-abandon limit: the one rule every engine applies. `None` for a contact
+/// that is none of the three.
+#[must_use]
+pub fn sl_class(
+    threshold_s: f64,
+    short_abandon_s: f64,
+    ivr_contained: bool,
+    answered: bool,
+    abandoned: bool,
+    wait_s: Option<f64>,
+) -> Option<SlClass> {
+    if ivr_contained {
         return Some(SlClass::IvrContained);
     }
-    let wait = num(&expr::eval(&spec.wait_s.expr, row));
-    if yes(&spec.answered) {
-        return Some(match wait {
-            Some(w) if w <= spec.threshold_s => SlClass::AnsweredWithin,
+    if answered {
+        return Some(match wait_s {
+            Some(w) if w <= threshold_s => SlClass::AnsweredWithin,
             _ => SlClass::AnsweredAfter,
         });
     }
-    if yes(&spec.abandoned) {
-        return Some(match wait {
-            Some(w) if w < spec.short_abandon_s => SlClass::AbandonedShort,
-            Some(w) if w <= spec.threshold_s => SlClass::AbandonedWithin,
+    if abandoned {
+        return Some(match wait_s {
+            Some(w) if w < short_abandon_s => SlClass::AbandonedShort,
+            Some(w) if w <= threshold_s => SlClass::AbandonedWithin,
             _ => SlClass::AbandonedAfter,
         });
     }

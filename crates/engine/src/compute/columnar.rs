@@ -24,11 +24,13 @@ use arrow_schema::DataType;
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use yardstick_core::calendar::{BusinessCalendar, clock};
 use yardstick_core::evaluate::StateKey;
-use yardstick_core::guideline::{Guideline, Indicator, Measure, ServiceLevelSpec};
-use yardstick_core::measure::{MeasureState, Row as Obs, SlClass};
+use yardstick_core::guideline::{Guideline, Indicator, Measure, ServiceLevelSpec, sl_class};
+use yardstick_core::measure::{MeasureState, Row as Obs};
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::AreaClass;
 use yardstick_store::FileEntry;
@@ -270,6 +272,8 @@ pub(super) struct Shared<'s, 'c> {
     flags: Vec<Option<Bits>>,
     /// Every row group of every file, in scan order.
     pub(super) units: Vec<Unit>,
+    /// Each file's footer, by index into the scan's files.
+    pub(super) metas: Vec<ArrowReaderMetadata>,
     days: usize,
 }
 
@@ -379,14 +383,14 @@ impl<'s, 'c> Shared<'s, 'c> {
                     .any(|s| matches!(s, Source::Flag(j) if *j == i))
             })
             .collect();
-        let units = units(scan)?;
+        let (units, metas) = units(scan)?;
         let flags = if used.iter().any(|u| *u) {
             specs
                 .iter()
                 .zip(&used)
                 .map(|(spec, used)| {
                     used.then(|| {
-                        key_rows(scan, &replaced, spec, &units)
+                        key_rows(scan, &replaced, spec, &units, &metas)
                             .and_then(|k| flag_in_parts(k, spec.days))
                             .map(|positions| Bits::of(&positions))
                     })
@@ -403,6 +407,7 @@ impl<'s, 'c> Shared<'s, 'c> {
             replaced,
             flags,
             units,
+            metas,
             days,
         })
     }
@@ -444,15 +449,18 @@ pub(super) struct Unit {
 
 /// Every row group of every file, in scan order: the units workers share out, so that
 /// a few large files still keep every core busy.
-fn units(scan: &Scan<'_>) -> Result<Vec<Unit>, ComputeError> {
+/// Also returns each file's footer (schema and row groups), read once and shared by
+/// every read of the file.
+fn units(scan: &Scan<'_>) -> Result<(Vec<Unit>, Vec<ArrowReaderMetadata>), ComputeError> {
     let mut out = Vec::new();
+    let mut metas = Vec::with_capacity(scan.files.len());
     let mut pos = 0u64;
     for (fi, f) in scan.files.iter().enumerate() {
         let path = scan.dir.abs(&f.path);
         let file = File::open(&path).map_err(|e| read_error(&path, e))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_error(&path, e))?;
-        for (group, rg) in builder.metadata().row_groups().iter().enumerate() {
+        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| read_error(&path, e))?;
+        for (group, rg) in meta.metadata().row_groups().iter().enumerate() {
             out.push(Unit {
                 file: fi,
                 group,
@@ -460,8 +468,9 @@ fn units(scan: &Scan<'_>) -> Result<Vec<Unit>, ComputeError> {
             });
             pos += u64::try_from(rg.num_rows()).unwrap_or(0);
         }
+        metas.push(meta);
     }
-    Ok(out)
+    Ok((out, metas))
 }
 
 fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError {
@@ -476,13 +485,14 @@ fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError
 pub(super) fn read_projected(
     scan: &Scan<'_>,
     file: &FileEntry,
+    meta: &ArrowReaderMetadata,
     group: usize,
     wanted: &[&str],
     each: &mut dyn FnMut(&RecordBatch) -> Result<(), ComputeError>,
 ) -> Result<(), ComputeError> {
     let path = scan.dir.abs(&file.path);
     let f = File::open(&path).map_err(|e| read_error(&path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| read_error(&path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone());
     let roots: Vec<usize> = builder
         .schema()
         .fields()
@@ -567,6 +577,7 @@ fn key_rows(
     replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
     spec: &RepeatSpec,
     units: &[Unit],
+    metas: &[ArrowReaderMetadata],
 ) -> Result<Vec<Vec<KeyRow>>, ComputeError> {
     let mut wanted: Vec<&str> = vec!["site_id"];
     wanted.extend(anchor_fields(scan.kind));
@@ -583,72 +594,79 @@ fn key_rows(
         let mut sites_seen: Vec<Site<'_>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut pos = unit.pos;
-        read_projected(scan, file, unit.group, &wanted, &mut |b| {
-            let Some(sites) = text(b, "site_id") else {
-                pos += b.num_rows() as u64;
-                return Ok(());
-            };
-            let anchors = ts_columns(b, anchor_fields(scan.kind));
-            let at = ts_columns(b, spec.at);
-            let from = ts_columns(b, spec.from);
-            let group: Vec<Option<&arrow_array::StringArray>> =
-                spec.group.iter().map(|g| text(b, g)).collect();
-            let only = spec.only.map(|(f, v)| (text(b, f), v));
-            let mut last: Option<(&str, usize)> = None;
-            for r in 0..b.num_rows() {
-                let p = pos + r as u64;
-                if sites.is_null(r) {
-                    continue;
-                }
-                let site_name = sites.value(r);
-                let Some(t) = first_ts(&anchors, r) else {
-                    continue;
+        read_projected(
+            scan,
+            file,
+            &metas[unit.file],
+            unit.group,
+            &wanted,
+            &mut |b| {
+                let Some(sites) = text(b, "site_id") else {
+                    pos += b.num_rows() as u64;
+                    return Ok(());
                 };
-                let si = match last {
-                    Some((n, i)) if n == site_name => i,
-                    _ => {
-                        let i = match index.get(site_name) {
-                            Some(i) => *i,
-                            None => {
-                                sites_seen.push(scan.site(site_name, replaced));
-                                index.insert(site_name.to_string(), sites_seen.len() - 1);
-                                sites_seen.len() - 1
-                            }
-                        };
-                        last = Some((site_name, i));
-                        i
+                let anchors = ts_columns(b, anchor_fields(scan.kind));
+                let at = ts_columns(b, spec.at);
+                let from = ts_columns(b, spec.from);
+                let group: Vec<Option<&arrow_array::StringArray>> =
+                    spec.group.iter().map(|g| text(b, g)).collect();
+                let only = spec.only.map(|(f, v)| (text(b, f), v));
+                let mut last: Option<(&str, usize)> = None;
+                for r in 0..b.num_rows() {
+                    let p = pos + r as u64;
+                    if sites.is_null(r) {
+                        continue;
                     }
-                };
-                let Some(site) = sites_seen.get_mut(si) else {
-                    continue;
-                };
-                let Some(day) = site.day(t) else { continue };
-                if site
-                    .replaced
-                    .and_then(|m| m.get(&day))
-                    .is_some_and(|w| file.batch_id < *w)
-                {
-                    continue;
+                    let site_name = sites.value(r);
+                    let Some(t) = first_ts(&anchors, r) else {
+                        continue;
+                    };
+                    let si = match last {
+                        Some((n, i)) if n == site_name => i,
+                        _ => {
+                            let i = match index.get(site_name) {
+                                Some(i) => *i,
+                                None => {
+                                    sites_seen.push(scan.site(site_name, replaced));
+                                    index.insert(site_name.to_string(), sites_seen.len() - 1);
+                                    sites_seen.len() - 1
+                                }
+                            };
+                            last = Some((site_name, i));
+                            i
+                        }
+                    };
+                    let Some(site) = sites_seen.get_mut(si) else {
+                        continue;
+                    };
+                    let Some(day) = site.day(t) else { continue };
+                    if site
+                        .replaced
+                        .and_then(|m| m.get(&day))
+                        .is_some_and(|w| file.batch_id < *w)
+                    {
+                        continue;
+                    }
+                    if let Some((col, want)) = only
+                        && !col.is_some_and(|c| !c.is_null(r) && c.value(r) == want)
+                    {
+                        continue;
+                    }
+                    let Some(group) = hash_group(&group, r) else {
+                        continue;
+                    };
+                    let Some(at) = first_ts(&at, r) else { continue };
+                    rows.push(KeyRow {
+                        group,
+                        at,
+                        from: first_ts(&from, r),
+                        pos: p,
+                    });
                 }
-                if let Some((col, want)) = only
-                    && !col.is_some_and(|c| !c.is_null(r) && c.value(r) == want)
-                {
-                    continue;
-                }
-                let Some(group) = hash_group(&group, r) else {
-                    continue;
-                };
-                let Some(at) = first_ts(&at, r) else { continue };
-                rows.push(KeyRow {
-                    group,
-                    at,
-                    from: first_ts(&from, r),
-                    pos: p,
-                });
-            }
-            pos += b.num_rows() as u64;
-            Ok(())
-        })?;
+                pos += b.num_rows() as u64;
+                Ok(())
+            },
+        )?;
         Ok(rows)
     })?;
     Ok(per_unit)
@@ -809,7 +827,8 @@ impl<'c> Shared<'_, 'c> {
         let file = &self.scan.files[unit.file];
         let wanted = self.wanted();
         let mut pos = unit.pos;
-        read_projected(self.scan, file, unit.group, &wanted, &mut |b| {
+        let meta = &self.metas[unit.file];
+        read_projected(self.scan, file, meta, unit.group, &wanted, &mut |b| {
             self.chunk(acc, b, file.batch_id, pos);
             pos += b.num_rows() as u64;
             Ok(())
@@ -1143,25 +1162,14 @@ fn observation(part: Part, cols: &[Cow<'_, Column<'_>>], j: usize) -> Option<Obs
             threshold,
             short,
         } => {
-            let class = if cols[ivr].at(j).is_true() {
-                SlClass::IvrContained
-            } else {
-                let w = num(wait);
-                if cols[answered].at(j).is_true() {
-                    match w {
-                        Some(w) if w <= threshold => SlClass::AnsweredWithin,
-                        _ => SlClass::AnsweredAfter,
-                    }
-                } else if cols[abandoned].at(j).is_true() {
-                    match w {
-                        Some(w) if w < short => SlClass::AbandonedShort,
-                        Some(w) if w <= threshold => SlClass::AbandonedWithin,
-                        _ => SlClass::AbandonedAfter,
-                    }
-                } else {
-                    return None;
-                }
-            };
+            let class = sl_class(
+                threshold,
+                short,
+                cols[ivr].at(j).is_true(),
+                cols[answered].at(j).is_true(),
+                cols[abandoned].at(j).is_true(),
+                num(wait),
+            )?;
             Obs::new().with_sl(class)
         }
     })

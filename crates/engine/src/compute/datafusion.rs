@@ -82,7 +82,8 @@ fn prepare(
         let file = &shared.scan.files[unit.file];
         let wanted = shared.wanted();
         let mut pos = unit.pos;
-        columnar::read_projected(shared.scan, file, unit.group, &wanted, &mut |b| {
+        let meta = &shared.metas[unit.file];
+        columnar::read_projected(shared.scan, file, meta, unit.group, &wanted, &mut |b| {
             let start = pos;
             pos += b.num_rows() as u64;
             let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch_id)
