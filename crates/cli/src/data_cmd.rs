@@ -54,7 +54,7 @@ pub enum EngineChoice {
 fn no_datafusion() -> InputError {
     InputError(
         "--engine datafusion: this binary was built without DataFusion; build it with \
-         `cargo build --release --features datafusion` (本程序未包含 DataFusion 引擎)"
+         `cargo build --profile datafusion --features datafusion` (本程序未包含 DataFusion 引擎)"
             .into(),
     )
 }

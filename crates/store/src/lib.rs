@@ -466,7 +466,9 @@ mod tests {
 
     /// Every file under `migrations/sqlite` is embedded, in order, with the version and
     /// description its name gives (`0002_frozen_delete.sql` → 2, "frozen delete") and its
-    /// exact text; a file added without a line in `MIGRATIONS` fails here.
+    /// exact text; a file added without a line in `MIGRATIONS` fails here. The embedded
+    /// migrations are all simple (one direction) and run in a transaction, so no file may
+    /// ask otherwise (`.up.sql` / `.down.sql`, a `-- no-transaction` first line).
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
@@ -479,12 +481,23 @@ mod tests {
                     .and_then(|n| n.to_str())
                     .expect("UTF-8 name")
                     .to_string();
-                let stem = name.strip_suffix(".sql").expect("a .sql file");
+                let stem = name
+                    .strip_suffix(".sql")
+                    .unwrap_or_else(|| panic!("{name}: only NNNN_description.sql files here"));
+                assert!(
+                    !stem.ends_with(".up") && !stem.ends_with(".down"),
+                    "{name}: reversible migrations are not embedded"
+                );
                 let (version, description) = stem.split_once('_').expect("NNNN_description");
+                let sql = std::fs::read_to_string(&path).expect("readable");
+                assert!(
+                    !sql.starts_with("-- no-transaction"),
+                    "{name}: every embedded migration runs in a transaction"
+                );
                 (
                     version.parse().expect("numeric version"),
                     description.replace('_', " "),
-                    std::fs::read_to_string(&path).expect("readable"),
+                    sql,
                 )
             })
             .collect();

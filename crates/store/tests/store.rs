@@ -170,18 +170,12 @@ async fn frozen_evaluations_cannot_be_modified() {
     assert_eq!((list.len(), list[0].period.as_str()), (1, "2026-10"));
 }
 
-/// A data directory created by an earlier build, whose migrations were embedded with
-/// `sqlx::migrate!`, still opens: the hand-built migrator gives the same version,
-/// description and checksum, and applies only what is new. The expected checksum is
-/// the row that build wrote into `_sqlx_migrations` for `0001_init.sql` (SHA-384 of the
-/// file, as `sha384sum` prints it); a mismatch would make `open` refuse the database.
-#[tokio::test]
-async fn a_database_migrated_by_the_macro_build_still_opens() {
-    use sqlx::{Connection, Executor, Row};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("meta.sqlite");
+/// A database laid out as the macro build left it: schema 1 applied and its row in
+/// `_sqlx_migrations` with the given checksum (hex).
+async fn macro_era_database(path: &std::path::Path, checksum_hex: &str) {
+    use sqlx::{Connection, Executor};
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
+        .filename(path)
         .create_if_missing(true);
     let mut conn = sqlx::SqliteConnection::connect_with(&opts)
         .await
@@ -189,7 +183,7 @@ async fn a_database_migrated_by_the_macro_build_still_opens() {
     conn.execute(include_str!("../migrations/sqlite/0001_init.sql"))
         .await
         .expect("schema 1");
-    conn.execute(
+    let table = format!(
         "CREATE TABLE _sqlx_migrations (
             version BIGINT PRIMARY KEY,
             description TEXT NOT NULL,
@@ -198,14 +192,31 @@ async fn a_database_migrated_by_the_macro_build_still_opens() {
             checksum BLOB NOT NULL,
             execution_time BIGINT NOT NULL);
          INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-         VALUES (1, 'init', TRUE, X'A8F19F56FC3ACC237E15CE32F3983FE2829A817A607A6E3FFDB2892A8A079082D3F1697993EB0544F7E5BFAC8D581B64', 11577668);",
-    )
-    .await
-    .expect("old migration table");
+         VALUES (1, 'init', TRUE, X'{checksum_hex}', 11577668);"
+    );
+    conn.execute(sqlx::AssertSqlSafe(table))
+        .await
+        .expect("old migration table");
     conn.close().await.expect("close");
+}
 
+/// A data directory created by an earlier build, whose migrations were embedded with
+/// `sqlx::migrate!`, still opens: the hand-built migrator gives the same version and
+/// checksum, and applies only what is new. The checksum below is the row that build
+/// wrote into `_sqlx_migrations` for `0001_init.sql` (SHA-384 of the file, as
+/// `sha384sum` prints it). The same database with one checksum byte changed is
+/// refused, which shows the checksum is what makes the first case pass.
+#[tokio::test]
+async fn a_database_migrated_by_the_macro_build_still_opens() {
+    use sqlx::{Connection, Row};
+    const INIT: &str = "A8F19F56FC3ACC237E15CE32F3983FE2829A817A607A6E3FFDB2892A8A079082D3F1697993EB0544F7E5BFAC8D581B64";
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    let path = dir.path().join("meta.sqlite");
+    macro_era_database(&path, INIT).await;
     let store = Store::open(&path).await.expect("opens the older database");
     drop(store);
+    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
     let mut conn = sqlx::SqliteConnection::connect_with(&opts)
         .await
         .expect("reconnect");
@@ -218,11 +229,14 @@ async fn a_database_migrated_by_the_macro_build_still_opens() {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-    assert_eq!(
-        got,
-        vec![
-            (1, "init".to_string(), true),
-            (2, "frozen delete".to_string(), true)
-        ]
+    // Row 1 is the one written above; row 2 is what opening applied.
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1], (2, "frozen delete".to_string(), true));
+
+    let tampered = dir.path().join("tampered.sqlite");
+    macro_era_database(&tampered, &format!("00{}", &INIT[2..])).await;
+    assert!(
+        Store::open(&tampered).await.is_err(),
+        "a checksum that differs from the embedded migration's must be refused"
     );
 }

@@ -147,3 +147,46 @@ pub fn in_stratum(stratum: &str, row: &dyn Row) -> bool {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The class of each kind of contact under a 20-second threshold and a 5-second
+    /// short-abandon limit, worked by hand from the guideline's definition: IVR-contained
+    /// wins over everything; answered within 20 s (20 s included) or after; abandoned
+    /// under 5 s is short, up to 20 s within, later (or unknown wait) after; answered and
+    /// abandoned without a wait count as after (never flattering); none of the three is
+    /// unclassified.
+    #[test]
+    fn service_level_classes_at_their_boundaries() {
+        use SlClass::*;
+        /// (IVR-contained, answered, abandoned, wait) → class.
+        type Case = (bool, bool, bool, Option<f64>, Option<SlClass>);
+        let cases: [Case; 12] = [
+            (true, true, false, Some(3.0), Some(IvrContained)),
+            (true, false, false, None, Some(IvrContained)),
+            (false, true, false, Some(0.0), Some(AnsweredWithin)),
+            (false, true, false, Some(20.0), Some(AnsweredWithin)),
+            (false, true, false, Some(20.001), Some(AnsweredAfter)),
+            (false, true, false, None, Some(AnsweredAfter)),
+            (false, true, true, Some(4.0), Some(AnsweredWithin)),
+            (false, false, true, Some(4.999), Some(AbandonedShort)),
+            (false, false, true, Some(5.0), Some(AbandonedWithin)),
+            (false, false, true, Some(20.0), Some(AbandonedWithin)),
+            (false, false, true, Some(21.0), Some(AbandonedAfter)),
+            (false, false, false, Some(1.0), None),
+        ];
+        for (ivr, answered, abandoned, wait, want) in cases {
+            assert_eq!(
+                sl_class(20.0, 5.0, ivr, answered, abandoned, wait),
+                want,
+                "ivr {ivr}, answered {answered}, abandoned {abandoned}, wait {wait:?}"
+            );
+        }
+        assert_eq!(
+            sl_class(20.0, 5.0, false, false, true, None),
+            Some(AbandonedAfter)
+        );
+    }
+}
