@@ -35,13 +35,12 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use yardstick_core::expr::Value;
 use yardstick_core::org::Organisation;
 use yardstick_core::records::{FieldDef, RecordKind};
 use yardstick_store::{NewBatch, Store, StoreError};
 
 use crate::layout::DataDir;
-use crate::parse;
+use crate::parse::{self, Field};
 use crate::schema::{self, anchor_fields, id_field, required_scene, stored_fields};
 
 mod keys;
@@ -214,37 +213,60 @@ struct RawRow {
     cell_errors: Vec<(usize, String)>,
     /// The row's shape is broken (wrong cell count, not a JSON object).
     shape: Option<String>,
-    /// The row exactly as it was in the file, without its line terminator.
-    original: String,
 }
 
-/// The text cells of a row, by field index, in one string (one allocation a row, not
-/// one a cell).
+impl RawRow {
+    /// The row exactly as it was in the file, without its line terminator.
+    fn original(&self) -> &str {
+        self.cells.text.get(..self.cells.original).unwrap_or("")
+    }
+}
+
+/// The original text of a row and its cells, by field index, in one string (one
+/// allocation a row, not one a cell). A cell that stands verbatim in the original (an
+/// unquoted CSV cell) is a range of it; other cells follow the original.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Cells {
     text: String,
+    /// Length of the original row at the start of `text`.
+    original: usize,
     /// Byte range of each field's cell in `text`; `None` when the row has no such cell.
     spans: Vec<Option<(usize, usize)>>,
 }
 
 impl Cells {
-    fn new(fields: usize, capacity: usize) -> Cells {
+    /// Cells of a row whose original text is `original`; `more` bytes of cells will be
+    /// added after it.
+    fn new(fields: usize, original: &str, more: usize) -> Cells {
+        let mut text = String::with_capacity(original.len() + more);
+        text.push_str(original);
         Cells {
-            text: String::with_capacity(capacity),
+            text,
+            original: original.len(),
             spans: vec![None; fields],
         }
     }
 
+    /// Adds field `i`'s cell after the text so far.
     fn set(&mut self, i: usize, cell: &str) {
         let start = self.text.len();
         self.text.push_str(cell);
+        self.set_span(i, (start, self.text.len()));
+    }
+
+    /// Field `i`'s cell is the text at `span` (a range of the original).
+    fn set_span(&mut self, i: usize, span: (usize, usize)) {
         if let Some(s) = self.spans.get_mut(i) {
-            *s = Some((start, self.text.len()));
+            *s = Some(span);
         }
     }
 
+    fn span(&self, i: usize) -> Option<(usize, usize)> {
+        self.spans.get(i).copied().flatten()
+    }
+
     fn get(&self, i: usize) -> Option<&str> {
-        let (a, b) = self.spans.get(i).copied().flatten()?;
+        let (a, b) = self.span(i)?;
         self.text.get(a..b)
     }
 
@@ -271,10 +293,34 @@ struct Checker<'a> {
     sites: FastMap<&'a str, &'a yardstick_core::org::Site>,
 }
 
+/// A typed cell of a valid row; text is a byte range of the row's [`Cells`] text.
+#[derive(Debug, Clone, Copy)]
+enum Typed {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(usize, usize),
+    Ts(i64),
+}
+
+impl Typed {
+    /// The cell read in `text`, the row's [`Cells`] text.
+    fn field(self, text: &str) -> Field<'_> {
+        match self {
+            Typed::Null => Field::Null,
+            Typed::Bool(b) => Field::Bool(b),
+            Typed::Num(x) => Field::Num(x),
+            Typed::Str(a, b) => text.get(a..b).map_or(Field::Null, Field::Str),
+            Typed::Ts(t) => Field::Ts(t),
+        }
+    }
+}
+
 /// A valid row, typed.
 struct Valid {
-    values: Vec<Value>,
-    site: String,
+    values: Vec<Typed>,
+    /// The trimmed site id: a byte range of the row's [`Cells`] text.
+    site: (usize, usize),
     /// Local day of the row's anchor time at its site.
     day: NaiveDate,
     /// The anchor time, UTC milliseconds.
@@ -785,7 +831,7 @@ impl Format {
 }
 
 /// Rows handed from the reading thread to the checking ones at once.
-const CHUNK_ROWS: usize = 1024;
+const CHUNK_ROWS: usize = 4096;
 
 /// Chunks in flight between threads (this bounds the rows they hold).
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -1065,6 +1111,17 @@ impl Lines {
     }
 
     fn count(&mut self, bytes: &[u8]) {
+        let Some(&first) = bytes.first() else {
+            return;
+        };
+        if !bytes.contains(&b'\r') {
+            // The common case, counted in bulk: only LFs, one of which may end the CR
+            // the previous text ended with.
+            let lf = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+            self.breaks += lf - u64::from(self.after_cr && first == b'\n');
+            self.after_cr = false;
+            return;
+        }
         for b in bytes {
             if *b == b'\r' || (*b == b'\n' && !self.after_cr) {
                 self.breaks += 1;
@@ -1147,6 +1204,8 @@ fn read_csv_as(
     };
     let (index, ignored) = columns(path, kind, &header)?;
     let mut n = 0u64;
+    // Byte range of each cell of the current record (reused from row to row).
+    let mut starts: Vec<(usize, usize)> = Vec::new();
     while rdr
         .read_byte_record(&mut rec)
         .map_err(|e| csv_error(&label, &e))?
@@ -1175,32 +1234,53 @@ fn read_csv_as(
             }
             continue;
         }
-        let (line, original) = lines.record(rdr.get_mut().take(end));
+        let (line, body) = lines.record_bytes(rdr.get_mut().take(end));
+        // The cells of a UTF-8 record are UTF-8 too: they are its bytes without quotes.
+        let original = std::str::from_utf8(body).map_err(|_| {
+            let column = utf8_cells(&rec)
+                .err()
+                .map(|i| header.get(i).map_or(format!("#{}", i + 1), Clone::clone));
+            not_utf8(line, column)
+        })?;
         if original.trim().is_empty() {
             // A line of spaces is as blank as an empty line (which the parser skips):
             // neither is a row.
             continue;
         }
-        let text = utf8_cells(&rec).map_err(|i| {
-            not_utf8(
-                line,
-                Some(header.get(i).map_or(format!("#{}", i + 1), Clone::clone)),
-            )
-        })?;
-        let mut cells = Cells::new(index.len(), original.len());
+        let all = std::str::from_utf8(rec.as_slice()).map_err(|_| not_utf8(line, None))?;
+        // Without quotes, the record is its cells joined by commas: each cell is a range
+        // of the original, and nothing is copied twice.
+        let verbatim =
+            !body.contains(&b'"') && all.len() + rec.len().saturating_sub(1) == body.len();
+        let mut cells = Cells::new(index.len(), original, if verbatim { 0 } else { all.len() });
+        starts.clear();
+        let mut at = 0;
+        for i in 0..rec.len() {
+            let r = rec.range(i).unwrap_or(0..0);
+            starts.push(if verbatim {
+                (at, at + r.len())
+            } else {
+                (r.start, r.end)
+            });
+            at += r.len() + 1;
+        }
         for (f, i) in index.iter().enumerate() {
-            if let Some(cell) = i.and_then(|i| text.get(i)) {
+            let Some(&(a, b)) = i.and_then(|i| starts.get(i)) else {
+                continue;
+            };
+            if verbatim {
+                cells.set_span(f, (a, b));
+            } else if let Some(cell) = all.get(a..b) {
                 cells.set(f, cell);
             }
         }
-        let shape = shape_problem(line, &original, text.len(), header.len());
+        let shape = shape_problem(line, original, rec.len(), header.len());
         if let CsvTake::Rows(take) = &mut take {
             take(RawRow {
                 line,
                 cells,
                 cell_errors: Vec::new(),
                 shape,
-                original,
             })?;
         }
         n += 1;
@@ -1218,11 +1298,14 @@ fn read_csv_as(
 fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Option<String> {
     // Line breaks: LF, CR, or CRLF (one break).
     let b = original.as_bytes();
-    let more = b
-        .iter()
-        .enumerate()
-        .filter(|&(i, c)| *c == b'\n' || (*c == b'\r' && b.get(i + 1) != Some(&b'\n')))
-        .count();
+    let more = if b.contains(&b'\n') || b.contains(&b'\r') {
+        b.iter()
+            .enumerate()
+            .filter(|&(i, c)| *c == b'\n' || (*c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+            .count()
+    } else {
+        0
+    };
     if more > 0 && original.matches('"').count() % 2 == 1 {
         return Some(format!(
             "unclosed quote: the row runs from line {line} to the end of the file ({more} more line(s))"
@@ -1314,10 +1397,9 @@ fn json_row(
 ) -> RawRow {
     let mut row = RawRow {
         line,
-        cells: Cells::new(fields.len(), text.len()),
+        cells: Cells::new(fields.len(), text, text.len()),
         cell_errors: Vec::new(),
         shape: None,
-        original: text.to_string(),
     };
     let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
         Ok(obj) => obj,
@@ -1386,50 +1468,59 @@ impl<'a> Checker<'a> {
             return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
         }
         let mut reasons: Vec<(String, String)> = Vec::new();
-        let site = row
+        let text = row.cells.text.as_str();
+        let site_span = row
             .cells
-            .get(self.site_index)
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+            .span(self.site_index)
+            .map_or((0, 0), trimmed(text));
+        let site = text.get(site_span.0..site_span.1).unwrap_or("");
         // A row of an unknown site is rejected anyway; its local times are read in the
         // default zone so that the reasons name what is wrong, not the zone.
         let tz = self
-            .site_check(&site, &mut reasons)
+            .site_check(site, &mut reasons)
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let mut values = Vec::with_capacity(self.fields.len());
         for (i, f) in self.fields.iter().enumerate().take(row.cells.len()) {
-            let cell = row.cells.get(i);
+            let span = row.cells.span(i);
+            let raw = span.and_then(|(a, b)| text.get(a..b)).unwrap_or("");
             let parsed = match row.cell_errors.iter().find(|(j, _)| *j == i) {
                 Some((_, e)) => Err(e.clone()),
-                None => parse::cell(f, cell.unwrap_or(""), Some(tz)),
+                None => parse::cell(f, raw, Some(tz)),
             };
-            match parsed {
-                Ok(Value::Null) if f.required => {
-                    reasons.push((
-                        format!("missing {}", f.name),
-                        format!("{} is required", f.name),
-                    ));
-                    values.push(Value::Null);
+            values.push(match parsed {
+                Ok(Field::Null) => {
+                    if f.required {
+                        reasons.push((
+                            format!("missing {}", f.name),
+                            format!("{} is required", f.name),
+                        ));
+                    }
+                    Typed::Null
                 }
-                Ok(v) => values.push(v),
+                Ok(Field::Str(_)) => {
+                    let (a, b) = span.map_or((0, 0), trimmed(text));
+                    Typed::Str(a, b)
+                }
+                Ok(Field::Bool(b)) => Typed::Bool(b),
+                Ok(Field::Num(x)) => Typed::Num(x),
+                Ok(Field::Ts(t)) => Typed::Ts(t),
                 Err(e) => {
                     reasons.push((format!("invalid {}", f.name), e));
-                    values.push(Value::Null);
+                    Typed::Null
                 }
-            }
+            });
         }
         let get = |name: &str| {
             self.field_index
                 .get(name)
                 .and_then(|i| values.get(*i))
-                .unwrap_or(&parse::NULL)
+                .map_or(Field::Null, |v| v.field(text))
         };
         for v in parse::violations(self.kind, &get) {
             reasons.push((v.code, v.message));
         }
         let anchor = anchor_fields(self.kind).iter().find_map(|f| match get(f) {
-            Value::Ts(t) => Some(*t),
+            Field::Ts(t) => Some(t),
             _ => None,
         });
         if anchor.is_none() && reasons.is_empty() {
@@ -1442,14 +1533,14 @@ impl<'a> Checker<'a> {
             return Checked::Invalid(reasons);
         };
         let key = id_field(self.kind).and_then(|f| match get(f) {
-            Value::Str(id) => Some(key(&site, id)),
+            Field::Str(id) => Some(key(site, id)),
             _ => None,
         });
         Checked::Valid(Valid {
             values,
             day: local_day(anchor, tz),
             anchor,
-            site,
+            site: site_span,
             key,
         })
     }
@@ -1487,6 +1578,16 @@ impl<'a> Checker<'a> {
         };
         reasons.push(("unknown site".into(), what));
         None
+    }
+}
+
+/// The byte range of a cell's text without its leading and trailing white space, from
+/// the cell's range in `text`.
+fn trimmed(text: &str) -> impl Fn((usize, usize)) -> (usize, usize) + '_ {
+    move |(a, b)| {
+        let cell = text.get(a..b).unwrap_or("");
+        let start = a + (cell.len() - cell.trim_start().len());
+        (start, start + cell.trim().len())
     }
 }
 
@@ -1555,6 +1656,8 @@ struct Run {
     reasons: BTreeMap<String, u64>,
     files: Vec<(String, String, u64)>,
     coverage: BTreeSet<(String, NaiveDate)>,
+    /// The site and day last added to `coverage`.
+    last_covered: Option<(String, NaiveDate)>,
 }
 
 impl Run {
@@ -1585,6 +1688,7 @@ impl Run {
             reasons: BTreeMap::new(),
             files: Vec::new(),
             coverage: BTreeSet::new(),
+            last_covered: None,
         }
     }
 
@@ -1628,7 +1732,7 @@ impl Run {
         match checked {
             Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
             Checked::Valid(v) => match self.fate(&v, row.line)? {
-                Fate::Store => self.store(v),
+                Fate::Store => self.store(&v, &row),
                 Fate::Duplicate(why) => self.duplicate(&row, why),
                 Fate::Defer(stored) => self.defer(row, stored),
             },
@@ -1667,7 +1771,7 @@ impl Run {
         }
     }
 
-    fn store(&mut self, v: Valid) -> Result<(), ImportError> {
+    fn store(&mut self, v: &Valid, row: &RawRow) -> Result<(), ImportError> {
         let month = (v.day.year(), v.day.month());
         let w = match self.writers.entry(month) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -1683,6 +1787,7 @@ impl Run {
                     &self.dir,
                     rel,
                     schema::schema(self.kind),
+                    &schema::unlike_values(self.kind),
                     &self.scratch_dir,
                     // Run files of each month's key index apart from the others'.
                     &format!("index-{}", month_label(month)),
@@ -1690,13 +1795,28 @@ impl Run {
                 )?)
             }
         };
-        let entry = v.key.map(|key| keys::Entry {
-            key,
-            at: v.anchor,
-            site: self.sites.number(&v.site),
-        });
-        w.push(v.values, entry)?;
-        self.coverage.insert((v.site, v.day));
+        let text = row.cells.text.as_str();
+        w.push(&v.values, text)?;
+        let site = text.get(v.site.0..v.site.1).unwrap_or("");
+        if let Some(key) = v.key {
+            let site = self.sites.number(site);
+            if let Some(w) = self.writers.get_mut(&month) {
+                w.push_key(keys::Entry {
+                    key,
+                    at: v.anchor,
+                    site,
+                })?;
+            }
+        }
+        // Rows come mostly in runs of one site and day: only a change is looked up.
+        if self
+            .last_covered
+            .as_ref()
+            .is_none_or(|(s, d)| *d != v.day || s != site)
+        {
+            self.coverage.insert((site.to_string(), v.day));
+            self.last_covered = Some((site.to_string(), v.day));
+        }
         self.stored += 1;
         self.keep_within_budget()
     }
@@ -1756,7 +1876,7 @@ impl Run {
         for pass in 1.. {
             let mut next = Deferred::create(self.pending_path(pass))?;
             for_each_deferred(&path, &mut |d| match self.superseding(checker, &d) {
-                Some(v) => self.store(v),
+                Some(v) => self.store(&v, &d.row),
                 None => next.push(&d),
             })?;
             let _ = std::fs::remove_file(&path);
@@ -1781,7 +1901,10 @@ impl Run {
             return None;
         };
         let day = NaiveDate::from_num_days_from_ce_opt(d.stored.day)?;
-        self.coverage.contains(&(v.site.clone(), day)).then_some(v)
+        let site = d.row.cells.text.get(v.site.0..v.site.1)?;
+        self.coverage
+            .contains(&(site.to_string(), day))
+            .then_some(v)
     }
 
     fn quarantine(
@@ -1805,7 +1928,7 @@ impl Run {
         }
         let text: Vec<&str> = reasons.iter().map(|(_, m)| m.as_str()).collect();
         if let Some(w) = self.quarantine.as_mut() {
-            w.write_record([&row.line.to_string(), &text.join("; "), &row.original])
+            w.write_record([&row.line.to_string(), &text.join("; "), row.original()])
                 .map_err(io_other(&self.quarantine_path))?;
         }
         Ok(())
@@ -1957,7 +2080,7 @@ area = "urban"
 
     fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
         let fields = stored_fields(RecordKind::HallTicket);
-        let mut cells = Cells::new(fields.len(), 64);
+        let mut cells = Cells::new(fields.len(), "", 64);
         for (name, value) in [
             ("site_id", "h1"),
             ("ticket_id", id),
@@ -1973,8 +2096,85 @@ area = "urban"
             cells,
             cell_errors: Vec::new(),
             shape: None,
-            original: String::new(),
         }
+    }
+
+    #[test]
+    fn csv_cells_quoted_or_not_read_as_written_and_the_original_line_is_kept() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("t.csv");
+        // Line 1 header; line 2 plain cells (with spaces kept in the cell, trimmed only
+        // when typed); line 3 blank; line 4 a quoted cell with a comma and a doubled
+        // quote; lines 5-6 one record whose quoted cell holds a line break (CRLF); line
+        // 7 after a CRLF terminator.
+        let text = "site_id,ticket_id,service_type,issued_at,outcome\n\
+                    h1, T1 ,payment,2026-10-08 09:15:02,left\n\
+                    \n\
+                    h1,\"T,2\",\"pay\"\"ment\",2026-10-08 09:16:00,left\n\
+                    h1,T3,\"a\r\nb\",2026-10-08 09:17:00,left\r\n\
+                    h1,T4,payment,2026-10-08 09:18:00,left\r\n";
+        std::fs::write(&path, text).expect("written");
+        let mut rows = Vec::new();
+        read_csv(
+            &path,
+            RecordKind::HallTicket,
+            &mut |r| {
+                rows.push(r);
+                Ok(())
+            },
+            &mut |_| {},
+        )
+        .expect("read");
+        let fields = stored_fields(RecordKind::HallTicket);
+        let at = |name: &str| fields.iter().position(|f| f.name == name).expect("field");
+        let cells = |r: &RawRow| {
+            ["site_id", "ticket_id", "service_type"].map(|f| r.cells.get(at(f)).map(str::to_string))
+        };
+        assert_eq!(rows.len(), 4);
+        assert_eq!(
+            rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 4, 5, 7]
+        );
+        assert_eq!(
+            rows[0].original(),
+            "h1, T1 ,payment,2026-10-08 09:15:02,left"
+        );
+        assert_eq!(
+            cells(&rows[0]),
+            [
+                Some("h1".into()),
+                Some(" T1 ".into()),
+                Some("payment".into())
+            ]
+        );
+        assert_eq!(
+            rows[1].original(),
+            "h1,\"T,2\",\"pay\"\"ment\",2026-10-08 09:16:00,left"
+        );
+        assert_eq!(
+            cells(&rows[1]),
+            [
+                Some("h1".into()),
+                Some("T,2".into()),
+                Some("pay\"ment".into())
+            ]
+        );
+        assert_eq!(
+            rows[2].original(),
+            "h1,T3,\"a\r\nb\",2026-10-08 09:17:00,left"
+        );
+        assert_eq!(cells(&rows[2])[2].as_deref(), Some("a\r\nb"));
+        assert!(rows.iter().all(|r| r.shape.is_none()));
+        // A typed text cell is the trimmed range of the row's text.
+        let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
+        let checker = Checker::new(RecordKind::HallTicket, &org);
+        let Checked::Valid(v) = checker.check(&rows[0]) else {
+            panic!("row 2 is valid")
+        };
+        let Typed::Str(a, b) = v.values[at("ticket_id")] else {
+            panic!("ticket_id is text")
+        };
+        assert_eq!(&rows[0].cells.text[a..b], "T1");
     }
 
     #[test]

@@ -3,24 +3,39 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use yardstick_core::expr::Value;
 use yardstick_core::records::{FieldDef, FieldType, RecordKind};
 
-/// Parses one cell. Empty text is NULL.
+/// A parsed cell. Text borrows from the row it was read from, so parsing and checking
+/// a row copy none of its text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    /// An empty cell, or a field the row has no cell for.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number; integer and real fields are both numbers.
+    Num(f64),
+    /// Text (also the value of an enum field), trimmed.
+    Str(&'a str),
+    /// An instant as epoch milliseconds, UTC.
+    Ts(i64),
+}
+
+/// Parses one cell. Empty text is NULL; text is trimmed.
 ///
 /// # Errors
 /// A message naming the field, the value and what was expected.
-pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, String> {
+pub fn cell<'a>(field: &FieldDef, text: &'a str, tz: Option<Tz>) -> Result<Field<'a>, String> {
     let t = text.trim();
     if t.is_empty() {
-        return Ok(Value::Null);
+        return Ok(Field::Null);
     }
     let name = field.name;
     match field.ty {
-        FieldType::Str => Ok(Value::Str(t.to_string())),
+        FieldType::Str => Ok(Field::Str(t)),
         FieldType::Enum(values) => {
             if values.contains(&t) {
-                Ok(Value::Str(t.to_string()))
+                Ok(Field::Str(t))
             } else {
                 Err(format!("{name}: `{t}` is not one of {}", values.join(", ")))
             }
@@ -33,25 +48,25 @@ pub fn cell(field: &FieldDef, text: &str, tz: Option<Tz>) -> Result<Value, Strin
                     reason = "record integers are small counts"
                 )]
                 let f = v as f64;
-                Value::Num(f)
+                Field::Num(f)
             })
             .map_err(|_| format!("{name}: `{t}` is not an integer")),
         FieldType::Float => match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(Value::Num(v)),
+            Ok(v) if v.is_finite() => Ok(Field::Num(v)),
             _ => Err(format!("{name}: `{t}` is not a finite number")),
         },
         FieldType::Bool => {
             let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
             if is(&["true", "1", "yes", "y"]) {
-                Ok(Value::Bool(true))
+                Ok(Field::Bool(true))
             } else if is(&["false", "0", "no", "n"]) {
-                Ok(Value::Bool(false))
+                Ok(Field::Bool(false))
             } else {
                 Err(format!("{name}: `{t}` is not a boolean (true/false)"))
             }
         }
         FieldType::Timestamp => timestamp(t, tz)
-            .map(Value::Ts)
+            .map(Field::Ts)
             .map_err(|e| format!("{name}: {e}")),
     }
 }
@@ -197,35 +212,32 @@ impl Violation {
 
 /// Range and consistency rules beyond types: returns every violation's message.
 #[must_use]
-pub fn rules<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<String> {
+pub fn rules<'v>(kind: RecordKind, get: &dyn Fn(&str) -> Field<'v>) -> Vec<String> {
     violations(kind, get)
         .into_iter()
         .map(|v| v.message)
         .collect()
 }
 
-/// A field's value where a row has none.
-pub static NULL: Value = Value::Null;
-
 /// Range and consistency rules beyond types: returns every violation, with its code.
-/// `get` gives a field's value by name ([`NULL`] when the row has none); values are
-/// borrowed, so checking a row copies none of its text.
+/// `get` gives a field's value by name ([`Field::Null`] when the row has none); values
+/// are borrowed, so checking a row copies none of its text.
 #[must_use]
-pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<Violation> {
+pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> Field<'v>) -> Vec<Violation> {
     let mut out = Vec::new();
     for (a, b) in time_order(kind) {
-        if let (Value::Ts(x), Value::Ts(y)) = (get(a), get(b))
+        if let (Field::Ts(x), Field::Ts(y)) = (get(a), get(b))
             && y < x
         {
             out.push(Violation::new(
                 format!("time order: {b} is before {a}"),
-                format!("{b} ({}) is before {a} ({})", utc(*y), utc(*x)),
+                format!("{b} ({}) is before {a} ({})", utc(y), utc(x)),
             ));
         }
     }
     range_violations(kind, get, &mut out);
     let outcome = match get("outcome") {
-        Value::Str(s) => s.as_str(),
+        Field::Str(s) => s,
         _ => "",
     };
     let needs: &[(&str, &str)] = match kind {
@@ -234,20 +246,20 @@ pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<
         _ => &[],
     };
     for (o, f) in needs {
-        if outcome == *o && matches!(get(f), Value::Null) {
+        if outcome == *o && matches!(get(f), Field::Null) {
             let m = format!("outcome `{o}` needs {f}");
             out.push(Violation::new(m.clone(), m));
         }
     }
     if kind == RecordKind::WorkOrder
-        && matches!(get("status"), Value::Str(s) if s == "completed")
-        && matches!(get("completed_at"), Value::Null)
+        && matches!(get("status"), Field::Str("completed"))
+        && matches!(get("completed_at"), Field::Null)
     {
         let m = "status `completed` needs completed_at";
         out.push(Violation::new(m, m));
     }
     if kind == RecordKind::AgentInterval
-        && let (Value::Num(b), Value::Num(s)) = (get("busy_s"), get("staffed_s"))
+        && let (Field::Num(b), Field::Num(s)) = (get("busy_s"), get("staffed_s"))
         && b > s
     {
         out.push(Violation::new(
@@ -261,7 +273,7 @@ pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> &'v Value) -> Vec<
 /// Numeric fields that must lie in a range.
 fn range_violations<'v>(
     kind: RecordKind,
-    get: &dyn Fn(&str) -> &'v Value,
+    get: &dyn Fn(&str) -> Field<'v>,
     out: &mut Vec<Violation>,
 ) {
     let ranges: &[(&str, f64, Option<f64>)] = match kind {
@@ -284,7 +296,7 @@ fn range_violations<'v>(
         RecordKind::Complaint => &[],
     };
     for (f, lo, hi) in ranges {
-        if let Value::Num(v) = *get(f)
+        if let Field::Num(v) = get(f)
             && (v < *lo || hi.is_some_and(|h| v > h))
         {
             let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
@@ -378,18 +390,18 @@ mod tests {
 
     #[test]
     fn violation_codes_name_fields_never_values() {
-        fn row<'p>(pairs: &'p [(&str, Value)]) -> impl Fn(&str) -> &'p Value {
+        fn row<'p>(pairs: &'p [(&str, Field<'p>)]) -> impl Fn(&str) -> Field<'p> {
             move |f| {
                 pairs
                     .iter()
                     .find(|(k, _)| *k == f)
-                    .map_or(&NULL, |(_, v)| v)
+                    .map_or(Field::Null, |(_, v)| *v)
             }
         }
         let agent_row = [
-            ("busy_s", Value::Num(4000.0)),
-            ("staffed_s", Value::Num(3600.0)),
-            ("scheduled_s", Value::Num(-1.0)),
+            ("busy_s", Field::Num(4000.0)),
+            ("staffed_s", Field::Num(3600.0)),
+            ("scheduled_s", Field::Num(-1.0)),
         ];
         let agent = row(&agent_row);
         let v = violations(RecordKind::AgentInterval, &agent);
@@ -401,9 +413,9 @@ mod tests {
         assert_eq!(v[1].message, "busy_s (4000) exceeds staffed_s (3600)");
 
         let ticket_row = [
-            ("issued_at", Value::Ts(1_791_422_102_000)),
-            ("called_at", Value::Ts(1_791_422_000_000)),
-            ("outcome", Value::Str("served".into())),
+            ("issued_at", Field::Ts(1_791_422_102_000)),
+            ("called_at", Field::Ts(1_791_422_000_000)),
+            ("outcome", Field::Str("served")),
         ];
         let ticket = row(&ticket_row);
         let v = violations(RecordKind::HallTicket, &ticket);

@@ -33,6 +33,24 @@ pub fn schema(kind: RecordKind) -> Arc<Schema> {
     Arc::new(Schema::new(fields))
 }
 
+/// Fields whose values are (nearly) all different: instants, the record's id, opaque
+/// keys and free text. Parquet dictionary encoding only costs time on them (the
+/// dictionary outgrows its page and is abandoned), so they are written plain.
+#[must_use]
+pub fn unlike_values(kind: RecordKind) -> Vec<&'static str> {
+    let id = id_field(kind);
+    stored_fields(kind)
+        .into_iter()
+        .filter(|f| {
+            matches!(f.ty, FieldType::Timestamp)
+                || Some(f.name) == id
+                || f.name.ends_with("_key")
+                || matches!(f.name, "bill_id" | "linked_record" | "text")
+        })
+        .map(|f| f.name)
+        .collect()
+}
+
 /// The field naming a record's id within its site.
 #[must_use]
 pub fn id_field(kind: RecordKind) -> Option<&'static str> {
@@ -75,5 +93,34 @@ pub fn required_scene(kind: RecordKind) -> Option<yardstick_core::vocab::Scene> 
         RecordKind::Contact | RecordKind::AgentInterval => Some(Scene::CallCentre),
         RecordKind::WorkOrder => Some(Scene::FieldCentre),
         RecordKind::Complaint | RecordKind::Survey | RecordKind::SubscriberBase => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_ids_and_keys_are_written_without_a_dictionary() {
+        // Contact fields (core's records): seven instants, the id and the customer key
+        // take a different value on nearly every row; site, channel, queue, agent and
+        // issue class repeat a few values, and numbers and booleans are left as they are.
+        let plain = unlike_values(RecordKind::Contact);
+        assert_eq!(
+            plain,
+            [
+                "contact_id",
+                "ivr_entry_at",
+                "ivr_exit_at",
+                "queue_entry_at",
+                "answered_at",
+                "abandoned_at",
+                "first_reply_at",
+                "end_at",
+                "customer_key",
+            ]
+        );
+        assert!(unlike_values(RecordKind::SubscriberBase).contains(&"period_start"));
+        assert!(!unlike_values(RecordKind::SubscriberBase).contains(&"site_id"));
     }
 }

@@ -356,16 +356,28 @@ fn open_index(path: &Path) -> Option<Index> {
 pub(super) struct Sites {
     names: Vec<String>,
     numbers: std::collections::HashMap<String, u32>,
+    /// The number handed out last.
+    last: Option<u32>,
 }
 
 impl Sites {
     pub(super) fn number(&mut self, site: &str) -> u32 {
-        if let Some(n) = self.numbers.get(site) {
-            return *n;
+        // Rows come mostly in runs of one site: the last one is checked first.
+        if let Some(n) = self.last
+            && self.names.get(n as usize).is_some_and(|s| s == site)
+        {
+            return n;
         }
-        let n = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(site.to_string());
-        self.numbers.insert(site.to_string(), n);
+        let n = match self.numbers.get(site) {
+            Some(n) => *n,
+            None => {
+                let n = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(site.to_string());
+                self.numbers.insert(site.to_string(), n);
+                n
+            }
+        };
+        self.last = Some(n);
         n
     }
 

@@ -16,11 +16,11 @@ use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use yardstick_core::expr::Value;
+use parquet::schema::types::ColumnPath;
 
-use super::ImportError;
 use super::keys::{Entry, index_path, write_index};
 use super::sorter::Sorter;
+use super::{ImportError, Typed};
 use crate::layout::DataDir;
 
 /// Rows buffered before a row group is written.
@@ -31,7 +31,7 @@ pub(super) struct PartitionWriter {
     rel: String,
     tmp: PathBuf,
     schema: Arc<Schema>,
-    builders: Vec<Box<dyn ArrayBuilder>>,
+    builders: Vec<Column>,
     buffered: usize,
     rows: u64,
     writer: ArrowWriter<File>,
@@ -41,15 +41,60 @@ pub(super) struct PartitionWriter {
     has_keys: bool,
 }
 
-fn builder(dt: &DataType) -> Box<dyn ArrayBuilder> {
-    match dt {
-        DataType::Timestamp(_, _) => {
-            Box::new(TimestampMillisecondBuilder::new().with_timezone("UTC"))
+/// The builder of one column, by its type.
+enum Column {
+    Ts(TimestampMillisecondBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Str(StringBuilder),
+}
+
+impl Column {
+    fn new(dt: &DataType) -> Column {
+        match dt {
+            DataType::Timestamp(_, _) => {
+                Column::Ts(TimestampMillisecondBuilder::new().with_timezone("UTC"))
+            }
+            DataType::Int64 => Column::Int(Int64Builder::new()),
+            DataType::Float64 => Column::Float(Float64Builder::new()),
+            DataType::Boolean => Column::Bool(BooleanBuilder::new()),
+            _ => Column::Str(StringBuilder::new()),
         }
-        DataType::Int64 => Box::new(Int64Builder::new()),
-        DataType::Float64 => Box::new(Float64Builder::new()),
-        DataType::Boolean => Box::new(BooleanBuilder::new()),
-        _ => Box::new(StringBuilder::new()),
+    }
+
+    /// Appends a cell; one of another type than the column's is NULL (the check typed
+    /// each cell by its field, so none is).
+    fn append(&mut self, v: Typed, text: &str) {
+        match (self, v) {
+            (Column::Ts(b), Typed::Ts(t)) => b.append_value(t),
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "integer fields were parsed from i64"
+            )]
+            (Column::Int(b), Typed::Num(x)) => b.append_value(x as i64),
+            (Column::Float(b), Typed::Num(x)) => b.append_value(x),
+            (Column::Bool(b), Typed::Bool(x)) => b.append_value(x),
+            (Column::Str(b), Typed::Str(from, to)) => match text.get(from..to) {
+                Some(s) => b.append_value(s),
+                None => b.append_null(),
+            },
+            (Column::Ts(b), _) => b.append_null(),
+            (Column::Int(b), _) => b.append_null(),
+            (Column::Float(b), _) => b.append_null(),
+            (Column::Bool(b), _) => b.append_null(),
+            (Column::Str(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Column::Ts(b) => ArrayBuilder::finish(b),
+            Column::Int(b) => ArrayBuilder::finish(b),
+            Column::Float(b) => ArrayBuilder::finish(b),
+            Column::Bool(b) => ArrayBuilder::finish(b),
+            Column::Str(b) => ArrayBuilder::finish(b),
+        }
     }
 }
 
@@ -58,6 +103,7 @@ impl PartitionWriter {
         dir: &DataDir,
         rel: String,
         schema: Arc<Schema>,
+        plain: &[&str],
         scratch: &Path,
         index_name: &str,
         budget: usize,
@@ -74,15 +120,19 @@ impl PartitionWriter {
             path: tmp.display().to_string(),
             source,
         })?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
+        let props = plain
+            .iter()
+            .fold(
+                WriterProperties::builder().set_compression(Compression::SNAPPY),
+                |p, c| p.set_column_dictionary_enabled(ColumnPath::from(*c), false),
+            )
             .build();
         let writer =
             ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(failed(&tmp))?;
         let builders = schema
             .fields()
             .iter()
-            .map(|f| builder(f.data_type()))
+            .map(|f| Column::new(f.data_type()))
             .collect();
         let keys = Sorter::new(scratch, index_name, budget);
         Ok(PartitionWriter {
@@ -98,17 +148,10 @@ impl PartitionWriter {
         })
     }
 
-    pub(super) fn push(
-        &mut self,
-        values: Vec<Value>,
-        key: Option<Entry>,
-    ) -> Result<(), ImportError> {
+    /// Adds a row: its typed cells, whose text is in `text`.
+    pub(super) fn push(&mut self, values: &[Typed], text: &str) -> Result<(), ImportError> {
         for (b, v) in self.builders.iter_mut().zip(values) {
-            append(b.as_mut(), v);
-        }
-        if let Some(e) = key {
-            self.has_keys = true;
-            self.keys.push(e)?;
+            b.append(*v, text);
         }
         self.buffered += 1;
         self.rows += 1;
@@ -116,6 +159,12 @@ impl PartitionWriter {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// Adds the key index entry of a row with an id.
+    pub(super) fn push_key(&mut self, e: Entry) -> Result<(), ImportError> {
+        self.has_keys = true;
+        self.keys.push(e)
     }
 
     /// Rows buffered, not yet written as a row group.
@@ -198,39 +247,5 @@ fn failed<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
     move |e| ImportError::Io {
         path: path.display().to_string(),
         source: std::io::Error::other(format!("writing Parquet: {e}")),
-    }
-}
-
-fn append(b: &mut dyn ArrayBuilder, v: Value) {
-    let any = b.as_any_mut();
-    if let Some(b) = any.downcast_mut::<StringBuilder>() {
-        match v {
-            Value::Str(s) => b.append_value(s),
-            _ => b.append_null(),
-        }
-    } else if let Some(b) = any.downcast_mut::<TimestampMillisecondBuilder>() {
-        match v {
-            Value::Ts(t) => b.append_value(t),
-            _ => b.append_null(),
-        }
-    } else if let Some(b) = any.downcast_mut::<Int64Builder>() {
-        match v {
-            #[allow(
-                clippy::cast_possible_truncation,
-                reason = "integer fields were parsed from i64"
-            )]
-            Value::Num(x) => b.append_value(x as i64),
-            _ => b.append_null(),
-        }
-    } else if let Some(b) = any.downcast_mut::<Float64Builder>() {
-        match v {
-            Value::Num(x) => b.append_value(x),
-            _ => b.append_null(),
-        }
-    } else if let Some(b) = any.downcast_mut::<BooleanBuilder>() {
-        match v {
-            Value::Bool(x) => b.append_value(x),
-            _ => b.append_null(),
-        }
     }
 }
