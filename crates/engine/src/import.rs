@@ -284,8 +284,12 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<crate::fnv::Fnv
 struct Checker<'a> {
     kind: RecordKind,
     fields: Vec<&'static FieldDef>,
-    /// Field positions by name, for the rules' lookups.
-    field_index: FastMap<&'static str, usize>,
+    /// The kind's rules, with field positions resolved.
+    rules: parse::Rules,
+    /// Positions of the anchor fields, in order of preference.
+    anchors: Vec<usize>,
+    /// Position of the id field (a text field), if the kind has one.
+    id_index: Option<usize>,
     site_index: usize,
     org: &'a Organisation,
     tz: FastMap<String, Tz>,
@@ -1247,11 +1251,15 @@ fn read_csv_as(
             // neither is a row.
             continue;
         }
-        let all = std::str::from_utf8(rec.as_slice()).map_err(|_| not_utf8(line, None))?;
         // Without quotes, the record is its cells joined by commas: each cell is a range
         // of the original, and nothing is copied twice.
-        let verbatim =
-            !body.contains(&b'"') && all.len() + rec.len().saturating_sub(1) == body.len();
+        let verbatim = !body.contains(&b'"')
+            && rec.as_slice().len() + rec.len().saturating_sub(1) == body.len();
+        let all = if verbatim {
+            ""
+        } else {
+            std::str::from_utf8(rec.as_slice()).map_err(|_| not_utf8(line, None))?
+        };
         let mut cells = Cells::new(index.len(), original, if verbatim { 0 } else { all.len() });
         starts.clear();
         let mut at = 0;
@@ -1448,13 +1456,15 @@ impl<'a> Checker<'a> {
             .collect();
         let fields = stored_fields(kind);
         let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);
+        let index_of = |name: &str| fields.iter().position(|f| f.name == name);
         Checker {
             kind,
-            field_index: fields
+            rules: parse::Rules::new(kind, &index_of),
+            anchors: anchor_fields(kind)
                 .iter()
-                .enumerate()
-                .map(|(i, f)| (f.name, i))
+                .filter_map(|f| index_of(f))
                 .collect(),
+            id_index: id_field(kind).and_then(index_of),
             fields,
             site_index,
             org,
@@ -1510,16 +1520,11 @@ impl<'a> Checker<'a> {
                 }
             });
         }
-        let get = |name: &str| {
-            self.field_index
-                .get(name)
-                .and_then(|i| values.get(*i))
-                .map_or(Field::Null, |v| v.field(text))
-        };
-        for v in parse::violations(self.kind, &get) {
+        let get = |i: usize| values.get(i).map_or(Field::Null, |v| v.field(text));
+        for v in self.rules.check(&get) {
             reasons.push((v.code, v.message));
         }
-        let anchor = anchor_fields(self.kind).iter().find_map(|f| match get(f) {
+        let anchor = self.anchors.iter().find_map(|i| match get(*i) {
             Field::Ts(t) => Some(t),
             _ => None,
         });
@@ -1532,7 +1537,7 @@ impl<'a> Checker<'a> {
         let Some(anchor) = anchor.filter(|_| reasons.is_empty()) else {
             return Checked::Invalid(reasons);
         };
-        let key = id_field(self.kind).and_then(|f| match get(f) {
+        let key = self.id_index.and_then(|i| match get(i) {
             Field::Str(id) => Some(key(site, id)),
             _ => None,
         });

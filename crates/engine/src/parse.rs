@@ -221,62 +221,18 @@ pub fn rules<'v>(kind: RecordKind, get: &dyn Fn(&str) -> Field<'v>) -> Vec<Strin
 
 /// Range and consistency rules beyond types: returns every violation, with its code.
 /// `get` gives a field's value by name ([`Field::Null`] when the row has none); values
-/// are borrowed, so checking a row copies none of its text.
+/// are borrowed, so checking a row copies none of its text. To check many rows, compile
+/// the rules once with [`Rules::new`].
 #[must_use]
 pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> Field<'v>) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for (a, b) in time_order(kind) {
-        if let (Field::Ts(x), Field::Ts(y)) = (get(a), get(b))
-            && y < x
-        {
-            out.push(Violation::new(
-                format!("time order: {b} is before {a}"),
-                format!("{b} ({}) is before {a} ({})", utc(y), utc(x)),
-            ));
-        }
-    }
-    range_violations(kind, get, &mut out);
-    let outcome = match get("outcome") {
-        Field::Str(s) => s,
-        _ => "",
-    };
-    let needs: &[(&str, &str)] = match kind {
-        RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
-        RecordKind::HallTicket => &[("served", "called_at"), ("no_show", "called_at")],
-        _ => &[],
-    };
-    for (o, f) in needs {
-        if outcome == *o && matches!(get(f), Field::Null) {
-            let m = format!("outcome `{o}` needs {f}");
-            out.push(Violation::new(m.clone(), m));
-        }
-    }
-    if kind == RecordKind::WorkOrder
-        && matches!(get("status"), Field::Str("completed"))
-        && matches!(get("completed_at"), Field::Null)
-    {
-        let m = "status `completed` needs completed_at";
-        out.push(Violation::new(m, m));
-    }
-    if kind == RecordKind::AgentInterval
-        && let (Field::Num(b), Field::Num(s)) = (get("busy_s"), get("staffed_s"))
-        && b > s
-    {
-        out.push(Violation::new(
-            "busy_s exceeds staffed_s",
-            format!("busy_s ({b}) exceeds staffed_s ({s})"),
-        ));
-    }
-    out
+    let fields = kind.fields();
+    let rules = Rules::new(kind, &|name| fields.iter().position(|f| f.name == name));
+    rules.check(&|i| fields.get(i).map_or(Field::Null, |f| get(f.name)))
 }
 
-/// Numeric fields that must lie in a range.
-fn range_violations<'v>(
-    kind: RecordKind,
-    get: &dyn Fn(&str) -> Field<'v>,
-    out: &mut Vec<Violation>,
-) {
-    let ranges: &[(&str, f64, Option<f64>)] = match kind {
+/// Numeric fields that must lie in a range: (field, lowest, highest).
+fn ranges(kind: RecordKind) -> &'static [(&'static str, f64, Option<f64>)] {
+    match kind {
         RecordKind::Contact => &[
             ("talk_s", 0.0, None),
             ("hold_s", 0.0, None),
@@ -294,17 +250,117 @@ fn range_violations<'v>(
         ],
         RecordKind::HallTicket => &[("call_count", 0.0, None)],
         RecordKind::Complaint => &[],
-    };
-    for (f, lo, hi) in ranges {
-        if let Field::Num(v) = get(f)
-            && (v < *lo || hi.is_some_and(|h| v > h))
+    }
+}
+
+/// Outcomes that need a timestamp: (outcome, field).
+fn needs(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
+        RecordKind::HallTicket => &[("served", "called_at"), ("no_show", "called_at")],
+        _ => &[],
+    }
+}
+
+/// The rules of a kind with their fields resolved to positions once, so that checking
+/// a row looks no name up.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Time order: (earlier, later) positions and names.
+    order: Vec<(usize, usize, &'static str, &'static str)>,
+    /// Ranges: position, name, lowest, highest.
+    ranges: Vec<(usize, &'static str, f64, Option<f64>)>,
+    /// Position of `outcome`, and the outcomes needing a field (its position, if the
+    /// kind has it: a missing field is always empty).
+    outcome: Option<usize>,
+    needs: Vec<(&'static str, Option<usize>, &'static str)>,
+    /// Work orders: positions of `status` and `completed_at`.
+    completed: Option<(usize, Option<usize>)>,
+    /// Agent intervals: positions of `busy_s` and `staffed_s`.
+    busy: Option<(usize, usize)>,
+}
+
+impl Rules {
+    /// Compiles the rules of `kind`; `index_of` gives a field's position by name, `None`
+    /// for a field rows never have (a rule on it can then never fire, or always sees
+    /// it empty).
+    #[must_use]
+    pub fn new(kind: RecordKind, index_of: &dyn Fn(&str) -> Option<usize>) -> Rules {
+        Rules {
+            order: time_order(kind)
+                .iter()
+                .filter_map(|(a, b)| Some((index_of(a)?, index_of(b)?, *a, *b)))
+                .collect(),
+            ranges: ranges(kind)
+                .iter()
+                .filter_map(|(f, lo, hi)| Some((index_of(f)?, *f, *lo, *hi)))
+                .collect(),
+            outcome: index_of("outcome"),
+            needs: needs(kind)
+                .iter()
+                .map(|(o, f)| (*o, index_of(f), *f))
+                .collect(),
+            completed: (kind == RecordKind::WorkOrder)
+                .then(|| index_of("status").map(|s| (s, index_of("completed_at"))))
+                .flatten(),
+            busy: (kind == RecordKind::AgentInterval)
+                .then(|| Some((index_of("busy_s")?, index_of("staffed_s")?)))
+                .flatten(),
+        }
+    }
+
+    /// Every violation of a row; `get` gives a field's value by position.
+    #[must_use]
+    pub fn check<'v>(&self, get: &dyn Fn(usize) -> Field<'v>) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for &(a, b, an, bn) in &self.order {
+            if let (Field::Ts(x), Field::Ts(y)) = (get(a), get(b))
+                && y < x
+            {
+                out.push(Violation::new(
+                    format!("time order: {bn} is before {an}"),
+                    format!("{bn} ({}) is before {an} ({})", utc(y), utc(x)),
+                ));
+            }
+        }
+        for &(i, f, lo, hi) in &self.ranges {
+            if let Field::Num(v) = get(i)
+                && (v < lo || hi.is_some_and(|h| v > h))
+            {
+                let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
+                out.push(Violation::new(
+                    format!("out of range: {f}"),
+                    format!("{f}: {v} is out of range (expected {range})"),
+                ));
+            }
+        }
+        let outcome = match self.outcome.map(get) {
+            Some(Field::Str(s)) => s,
+            _ => "",
+        };
+        for &(o, i, f) in &self.needs {
+            if outcome == o && matches!(i.map_or(Field::Null, get), Field::Null) {
+                let m = format!("outcome `{o}` needs {f}");
+                out.push(Violation::new(m.clone(), m));
+            }
+        }
+        if let Some((status, at)) = self.completed
+            && matches!(get(status), Field::Str("completed"))
+            && matches!(at.map_or(Field::Null, get), Field::Null)
         {
-            let range = hi.map_or_else(|| format!("≥ {lo}"), |h| format!("in {lo}..={h}"));
+            let m = "status `completed` needs completed_at";
+            out.push(Violation::new(m, m));
+        }
+        if let Some((busy, staffed)) = self.busy
+            && let (Field::Num(b), Field::Num(s)) = (get(busy), get(staffed))
+            && b > s
+        {
             out.push(Violation::new(
-                format!("out of range: {f}"),
-                format!("{f}: {v} is out of range (expected {range})"),
+                "busy_s exceeds staffed_s",
+                format!("busy_s ({b}) exceeds staffed_s ({s})"),
             ));
         }
+        out
     }
 }
 
