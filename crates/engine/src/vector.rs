@@ -447,13 +447,7 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
         });
     }
     match func {
-        Func::Coalesce => map_n(n, args, |cells| {
-            cells
-                .iter()
-                .copied()
-                .find(|c| !c.is_null())
-                .unwrap_or(Cell::Null)
-        }),
+        Func::Coalesce => coalesce(args),
         Func::Abs => match args.first() {
             Some(a) => map1(n, a, |x| match x {
                 Cell::Num(v) => Cell::Num(v.abs()),
@@ -461,23 +455,69 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
             }),
             None => Column::Same(Cell::Null),
         },
-        Func::Least => map_n(n, args, |cells| extreme(cells, Ordering::Less)),
-        Func::Greatest => map_n(n, args, |cells| extreme(cells, Ordering::Greater)),
+        Func::Least => fold_rows(n, args, |best, v| pick(best, v, Ordering::Less)),
+        Func::Greatest => fold_rows(n, args, |best, v| pick(best, v, Ordering::Greater)),
         Func::SecondsBetween | Func::MinutesBetween | Func::HoursBetween | Func::DaysBetween => {
             Column::Same(Cell::Null)
         }
     }
 }
 
-/// The least (`want = Less`) or greatest non-NULL value; NULL when all are NULL.
-fn extreme<'a>(cells: &[Cell<'a>], want: Ordering) -> Cell<'a> {
-    let mut best = Cell::Null;
-    for v in cells.iter().copied().filter(|v| !v.is_null()) {
-        if best.is_null() || order(v, best) == Some(want) {
-            best = v;
-        }
+/// The first non-NULL value of each row, NULL when all are NULL; computed a column at a
+/// time: each argument fills the rows still NULL.
+fn coalesce<'a>(args: &[&Column<'a>]) -> Column<'a> {
+    let mut acc = Column::Same(Cell::Null);
+    for c in args {
+        acc = match acc {
+            Column::Same(Cell::Null) => (*c).clone(),
+            // A value on every row: the later arguments are never reached.
+            same @ Column::Same(_) => return same,
+            Column::Rows(mut rows) => {
+                for (i, o) in rows.iter_mut().enumerate() {
+                    if o.is_null() {
+                        *o = c.at(i);
+                    }
+                }
+                Column::Rows(rows)
+            }
+        };
     }
-    best
+    acc
+}
+
+/// Folds the arguments of each row from the first, a column at a time: `f(so far, next)`.
+fn fold_rows<'a>(
+    n: usize,
+    args: &[&Column<'a>],
+    f: impl Fn(Cell<'a>, Cell<'a>) -> Cell<'a>,
+) -> Column<'a> {
+    let Some((first, rest)) = args.split_first() else {
+        return Column::Same(Cell::Null);
+    };
+    let mut acc = (*first).clone();
+    for c in rest {
+        acc = match (acc, c) {
+            (Column::Same(a), Column::Same(b)) => Column::Same(f(a, *b)),
+            (Column::Same(a), c) => Column::Rows((0..n).map(|i| f(a, c.at(i))).collect()),
+            (Column::Rows(mut rows), c) => {
+                for (i, o) in rows.iter_mut().enumerate() {
+                    *o = f(*o, c.at(i));
+                }
+                Column::Rows(rows)
+            }
+        };
+    }
+    acc
+}
+
+/// The least (`want = Less`) or greatest non-NULL value of `best` (so far) and `v`;
+/// NULL when both are NULL.
+fn pick<'a>(best: Cell<'a>, v: Cell<'a>, want: Ordering) -> Cell<'a> {
+    if !v.is_null() && (best.is_null() || order(v, best) == Some(want)) {
+        v
+    } else {
+        best
+    }
 }
 
 #[cfg(test)]
