@@ -709,13 +709,10 @@ fn hash_file(path: &Path) -> Result<String, ImportError> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// 128-bit key of (site, record id), for duplicate detection in bounded memory.
+/// 128-bit key of (site, record id), for duplicate detection in bounded memory (kept in
+/// the `.keys` index files, so its function is fixed: see `fnv`).
 fn key(site: &str, id: &str) -> u128 {
-    let mut a = DefaultHasher::new();
-    (0u8, site, id).hash(&mut a);
-    let mut b = DefaultHasher::new();
-    (1u8, id, site).hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    crate::fnv::key128(site, id)
 }
 
 /// A number that tells this import run's files apart from those of any other run, even

@@ -15,7 +15,7 @@
 //! file (temporary name, fsync, rename, before the commit); a stored file without one (a
 //! store older than the index) gets it built from its Parquet columns on first use.
 //!
-//! Index file layout (little-endian): `YSKEYS01`, then `count` entries of 28 bytes (key
+//! Index file layout (little-endian): `YSKEYS02`, then `count` entries of 28 bytes (key
 //! u128, anchor UTC milliseconds i64, site number u32) sorted by key, then the site table
 //! (for each site: length u32, UTF-8 bytes), then the footer: `count` u64, number of
 //! sites u64, `YSKEYEND`.
@@ -29,7 +29,10 @@ use yardstick_core::records::RecordKind;
 use super::sorter::{Fixed, Merge, RecordReader, RecordWriter, Sorted, Sorter};
 use super::{ImportError, io, key, scan_keys};
 
-const MAGIC: &[u8; 8] = b"YSKEYS01";
+/// Version 02: keys are FNV-1a 128 (01 used the standard library's hasher, whose
+/// algorithm may change between releases); an index of another version is rebuilt from
+/// its Parquet file.
+const MAGIC: &[u8; 8] = b"YSKEYS02";
 const END: &[u8; 8] = b"YSKEYEND";
 const FOOTER: u64 = 24;
 
