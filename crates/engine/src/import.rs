@@ -564,40 +564,100 @@ fn unchecked_keys(
                 yardstick_core::records::FieldType::Str
             )
         });
-    let mut each = |line: u64, site: &str, id: &str| {
-        *rows += 1;
-        let (site, id) = (site.trim(), id.trim());
-        if id_index.is_none() || id.is_empty() {
-            return Ok(());
-        }
-        sorter.push(KeyLine {
-            key: key(site, id),
-            line,
-        })
-    };
-    match format {
-        Format::Csv => {
-            let keys = CsvTake::Keys {
-                site: checker.site_index,
-                id: id_index.unwrap_or(checker.site_index),
-                each: &mut each,
+    let (kind, site_index) = (checker.kind, checker.site_index);
+    // One thread reads the file and hashes the keys, this one sorts them: the two
+    // halves of the pass run on both cores.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<KeysRead>(CHUNKS_IN_FLIGHT);
+    std::thread::scope(|s| {
+        let reader = s.spawn(move || -> Result<u64, ImportError> {
+            let stopped = || ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("import stopped"),
             };
-            read_csv_as(path, checker.kind, keys, &mut |b| progress(b / 2))?;
+            let mut n = 0u64;
+            let mut batch = Vec::with_capacity(CHUNK_ROWS);
+            let mut each = |line: u64, site: &str, id: &str| {
+                n += 1;
+                let (site, id) = (site.trim(), id.trim());
+                if id_index.is_none() || id.is_empty() {
+                    return Ok(());
+                }
+                batch.push(KeyLine {
+                    key: key(site, id),
+                    line,
+                });
+                if batch.len() >= CHUNK_ROWS {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK_ROWS));
+                    tx.send(KeysRead::Keys(full)).map_err(|_| stopped())?;
+                }
+                Ok(())
+            };
+            let mut half = |b: u64| {
+                let _ = tx.send(KeysRead::Progress(b / 2));
+            };
+            match format {
+                Format::Csv => {
+                    let keys = CsvTake::Keys {
+                        site: site_index,
+                        id: id_index.unwrap_or(site_index),
+                        each: &mut each,
+                    };
+                    read_csv_as(path, kind, keys, &mut half)?;
+                }
+                Format::JsonLines => {
+                    read_rows_here(
+                        path,
+                        format,
+                        kind,
+                        &mut |row| {
+                            let cell =
+                                |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
+                            each(row.line, cell(Some(site_index)), cell(id_index))
+                        },
+                        &mut half,
+                    )?;
+                }
+            }
+            if !batch.is_empty() {
+                tx.send(KeysRead::Keys(batch)).map_err(|_| stopped())?;
+            }
+            Ok(n)
+        });
+        let mut failed = None;
+        'read: for m in &rx {
+            match m {
+                KeysRead::Keys(batch) => {
+                    for k in batch {
+                        if let Err(e) = sorter.push(k) {
+                            failed = Some(e);
+                            break 'read;
+                        }
+                    }
+                }
+                KeysRead::Progress(b) => progress(b),
+            }
         }
-        Format::JsonLines => {
-            read_rows_here(
-                path,
-                format,
-                checker.kind,
-                &mut |row| {
-                    let cell = |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
-                    each(row.line, cell(Some(checker.site_index)), cell(id_index))
-                },
-                &mut |b| progress(b / 2),
-            )?;
+        // A failure here stops the reader at its next hand-over.
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the reading thread failed"),
+            })
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => read.map(|n| *rows = n),
         }
-    }
+    })?;
     sorter.finish()
+}
+
+/// What the reading thread of the first pass hands over.
+enum KeysRead {
+    /// Keys and lines of rows with an id, in file order.
+    Keys(Vec<KeyLine>),
+    Progress(u64),
 }
 
 /// Removes the temporary directories of import runs whose process is gone (killed runs),
@@ -834,6 +894,10 @@ impl Format {
 /// Rows handed from the reading thread to the checking ones at once.
 const CHUNK_ROWS: usize = 4096;
 
+/// Text a chunk holds at most: long rows make short chunks, so that the rows in flight
+/// take a few MiB whatever their length.
+const CHUNK_BYTES: usize = 1 << 20;
+
 /// Chunks in flight between threads (this bounds the rows they hold).
 const CHUNKS_IN_FLIGHT: usize = 4;
 
@@ -877,6 +941,7 @@ fn read_checked(
     std::thread::scope(|s| {
         let reader = s.spawn(move || {
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let mut chunk_bytes = 0usize;
             let seq = std::cell::Cell::new(0u64);
             let send = |p: Piece| {
                 let n = seq.get();
@@ -888,8 +953,10 @@ fn read_checked(
                 format,
                 kind,
                 &mut |row| {
+                    chunk_bytes += row.cells.text.len();
                     chunk.push(row);
-                    if chunk.len() >= CHUNK_ROWS {
+                    if chunk.len() >= CHUNK_ROWS || chunk_bytes >= CHUNK_BYTES {
+                        chunk_bytes = 0;
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
                         send(Piece::Rows(full))?;
                     }
@@ -1237,12 +1304,20 @@ fn read_csv_as(
         }
         let (line, body) = lines.record_bytes(rdr.get_mut().take(end));
         // The cells of a UTF-8 record are UTF-8 too: they are its bytes without quotes.
-        let original = std::str::from_utf8(body).map_err(|_| {
-            let column = utf8_cells(&rec)
-                .err()
-                .map(|i| header.get(i).map_or(format!("#{}", i + 1), Clone::clone));
-            not_utf8(line, column)
-        })?;
+        // The converse fails only where a quote splits a character (`"T\xC3"\xA9`): the
+        // cells are read, and the original is kept with a replacement character.
+        let lossy;
+        let original = match std::str::from_utf8(body) {
+            Ok(text) => text,
+            Err(_) => {
+                if let Err(i) = utf8_cells(&rec) {
+                    let column = header.get(i).map_or(format!("#{}", i + 1), Clone::clone);
+                    return Err(not_utf8(line, Some(column)));
+                }
+                lossy = String::from_utf8_lossy(body).into_owned();
+                lossy.as_str()
+            }
+        };
         if original.trim().is_empty() {
             // A line of spaces is as blank as an empty line (which the parser skips):
             // neither is a row.
@@ -2177,6 +2252,54 @@ area = "urban"
             panic!("ticket_id is text")
         };
         assert_eq!(&rows[0].cells.text[a..b], "T1");
+    }
+
+    #[test]
+    fn a_quote_inside_a_character_keeps_the_row_and_a_bad_cell_fails_the_file() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let read = |bytes: &[u8]| {
+            let path = tmp.path().join("t.csv");
+            std::fs::write(&path, bytes).expect("written");
+            let mut rows = Vec::new();
+            let r = read_csv(
+                &path,
+                RecordKind::HallTicket,
+                &mut |row| {
+                    rows.push(row);
+                    Ok(())
+                },
+                &mut |_| {},
+            );
+            r.map(|_| rows)
+        };
+        let header: &[u8] = b"site_id,ticket_id,service_type,issued_at,outcome\n";
+        // `"T\xC3"\xA9`: the parser drops the closing quote, so the cell is T + C3 A9,
+        // "Té" in UTF-8, while the line's bytes (with the quote between C3 and A9) are
+        // not UTF-8. The row is read; its original keeps a replacement character.
+        let split = [
+            header,
+            b"h1,\"T\xC3\"\xA9,payment,2026-10-08 09:15:02,left\n",
+        ]
+        .concat();
+        let rows = read(&split).expect("read");
+        let fields = stored_fields(RecordKind::HallTicket);
+        let id = fields
+            .iter()
+            .position(|f| f.name == "ticket_id")
+            .expect("id");
+        assert_eq!(rows[0].cells.get(id), Some("T\u{e9}"));
+        assert_eq!(
+            rows[0].original(),
+            "h1,\"T\u{fffd}\"\u{fffd},payment,2026-10-08 09:15:02,left"
+        );
+        // A cell that is not UTF-8 fails the whole file, naming line and column.
+        let bad = [header, b"h1,T\xC3,payment,2026-10-08 09:15:02,left\n"].concat();
+        match read(&bad) {
+            Err(ImportError::NotUtf8 { line, column, .. }) => {
+                assert_eq!((line, column.as_deref()), (2, Some("ticket_id")));
+            }
+            other => panic!("not UTF-8 expected, got {:?}", other.map(|r| r.len())),
+        }
     }
 
     #[test]

@@ -447,7 +447,7 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
         });
     }
     match func {
-        Func::Coalesce => coalesce(args),
+        Func::Coalesce => coalesce(n, args),
         Func::Abs => match args.first() {
             Some(a) => map1(n, a, |x| match x {
                 Cell::Num(v) => Cell::Num(v.abs()),
@@ -465,7 +465,7 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
 
 /// The first non-NULL value of each row, NULL when all are NULL; computed a column at a
 /// time: each argument fills the rows still NULL.
-fn coalesce<'a>(args: &[&Column<'a>]) -> Column<'a> {
+fn coalesce<'a>(n: usize, args: &[&Column<'a>]) -> Column<'a> {
     let mut acc = Column::Same(Cell::Null);
     for c in args {
         acc = match acc {
@@ -473,6 +473,7 @@ fn coalesce<'a>(args: &[&Column<'a>]) -> Column<'a> {
             // A value on every row: the later arguments are never reached.
             same @ Column::Same(_) => return same,
             Column::Rows(mut rows) => {
+                rows.resize(n, Cell::Null);
                 for (i, o) in rows.iter_mut().enumerate() {
                     if o.is_null() {
                         *o = c.at(i);
@@ -500,6 +501,7 @@ fn fold_rows<'a>(
             (Column::Same(a), Column::Same(b)) => Column::Same(f(a, *b)),
             (Column::Same(a), c) => Column::Rows((0..n).map(|i| f(a, c.at(i))).collect()),
             (Column::Rows(mut rows), c) => {
+                rows.resize(n, Cell::Null);
                 for (i, o) in rows.iter_mut().enumerate() {
                     *o = f(*o, c.at(i));
                 }
