@@ -570,10 +570,6 @@ fn unchecked_keys(
     let (tx, rx) = std::sync::mpsc::sync_channel::<KeysRead>(CHUNKS_IN_FLIGHT);
     std::thread::scope(|s| {
         let reader = s.spawn(move || -> Result<u64, ImportError> {
-            let stopped = || ImportError::Io {
-                path: path.display().to_string(),
-                source: std::io::Error::other("import stopped"),
-            };
             let mut n = 0u64;
             let mut batch = Vec::with_capacity(CHUNK_ROWS);
             let mut each = |line: u64, site: &str, id: &str| {
@@ -588,7 +584,7 @@ fn unchecked_keys(
                 });
                 if batch.len() >= CHUNK_ROWS {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK_ROWS));
-                    tx.send(KeysRead::Keys(full)).map_err(|_| stopped())?;
+                    tx.send(KeysRead::Keys(full)).map_err(|_| stopped(path))?;
                 }
                 Ok(())
             };
@@ -619,7 +615,7 @@ fn unchecked_keys(
                 }
             }
             if !batch.is_empty() {
-                tx.send(KeysRead::Keys(batch)).map_err(|_| stopped())?;
+                tx.send(KeysRead::Keys(batch)).map_err(|_| stopped(path))?;
             }
             Ok(n)
         });
@@ -639,16 +635,8 @@ fn unchecked_keys(
         }
         // A failure here stops the reader at its next hand-over.
         drop(rx);
-        let read = reader.join().unwrap_or_else(|_| {
-            Err(ImportError::Io {
-                path: path.display().to_string(),
-                source: std::io::Error::other("the reading thread failed"),
-            })
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => read.map(|n| *rows = n),
-        }
+        *rows = joined(path, reader, failed)?;
+        Ok::<(), ImportError>(())
     })?;
     sorter.finish()
 }
@@ -929,10 +917,6 @@ fn read_checked(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let kind = checker.kind;
-    let stopped = || ImportError::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other("import stopped"),
-    };
     let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Piece)>(CHUNKS_IN_FLIGHT);
     // Checkers share the receiver; the first to find the taker gone drops it, which
     // stops the reader.
@@ -946,7 +930,7 @@ fn read_checked(
             let send = |p: Piece| {
                 let n = seq.get();
                 seq.set(n + 1);
-                tx.send((n, p)).map_err(|_| stopped())
+                tx.send((n, p)).map_err(|_| stopped(path))
             };
             let read = read_rows_here(
                 path,
@@ -1026,17 +1010,35 @@ fn read_checked(
             }
         }
         drop(done_rx);
-        let read = reader.join().unwrap_or_else(|_| {
-            Err(ImportError::Io {
-                path: path.display().to_string(),
-                source: std::io::Error::other("the reading thread failed"),
-            })
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => read,
-        }
+        joined(path, reader, failed)
     })
+}
+
+/// The outcome of a pass whose reading thread fed this one: this side's failure first
+/// (it stopped the reader), else what the reader returned.
+fn joined<T>(
+    path: &Path,
+    reader: std::thread::ScopedJoinHandle<'_, Result<T, ImportError>>,
+    failed: Option<ImportError>,
+) -> Result<T, ImportError> {
+    let read = reader.join().unwrap_or_else(|_| {
+        Err(ImportError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("the reading thread failed"),
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => read,
+    }
+}
+
+/// The error of a reading thread whose rows are no longer taken (the pass failed).
+fn stopped(path: &Path) -> ImportError {
+    ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other("import stopped"),
+    }
 }
 
 /// Reads the file row by row on this thread, calling `take` for each.
