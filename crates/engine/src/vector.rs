@@ -4,19 +4,38 @@
 //! service-level parts) is compiled once into one [`Program`]: a list of nodes in which
 //! equal sub-expressions appear once, so `answered_at IS NOT NULL` shared by five
 //! indicators is computed once per chunk of rows. A chunk is then evaluated node by node,
-//! each node over every row of the chunk, with borrowed values ([`Cell`]): no allocation
-//! per row, no look-up of fields by name per row, no recursion per row.
+//! each node over every row of the chunk, with no allocation per row, no look-up of fields
+//! by name per row and no recursion per row.
+//!
+//! Columns are typed where the type is known ([`Column`]): truth values as bytes, numbers
+//! and instants as plain vectors with a validity vector, and text read from a Parquet
+//! dictionary as codes into that dictionary, so that `channel = 'voice'` is decided once
+//! per distinct value and then looked up per row. Predicates always give truth values and
+//! arithmetic always gives numbers, so those nodes build typed columns whatever their
+//! inputs; any other shape falls back to borrowed values per row ([`Cell`]).
 //!
 //! The meaning of every node is core's reference evaluator (`yardstick_core::expr::eval`)
 //! applied to one row: the functions below repeat its rules (SQL NULLs, three-valued
 //! logic, division by zero gives NULL, NaN compares as NULL) on borrowed values, and the
-//! engine's tests check that whole computations agree with the row-by-row reference.
+//! engine's tests check that every node, on every column shape, agrees with the row-by-row
+//! reference.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use arrow_array::{Array, StringArray};
 use yardstick_core::expr::{BinOp, Expr, ExprKind, Func, UnOp, Value};
+
+/// A truth value of a [`Column::Bools`]: FALSE.
+pub(crate) const FALSE: u8 = 0;
+/// TRUE.
+pub(crate) const TRUE: u8 = 1;
+/// NULL (unknown).
+pub(crate) const UNKNOWN: u8 = 2;
+
+/// The code of a NULL in a [`Column::Dict`].
+pub(crate) const NULL_CODE: u32 = u32::MAX;
 
 /// One value of one row, borrowed from a column or from the program's literals.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,15 +80,45 @@ impl<'a> Cell<'a> {
             _ => None,
         }
     }
+
+    /// The truth value of a predicate's result: anything but a boolean is unknown.
+    fn truth(self) -> u8 {
+        match self {
+            Cell::Bool(false) => FALSE,
+            Cell::Bool(true) => TRUE,
+            _ => UNKNOWN,
+        }
+    }
+
+    /// The cell of a truth value.
+    fn of_truth(t: u8) -> Cell<'a> {
+        match t {
+            FALSE => Cell::Bool(false),
+            TRUE => Cell::Bool(true),
+            _ => Cell::Null,
+        }
+    }
 }
 
 /// The values of one node (or field) over the rows of a chunk.
+///
+/// Every typed vector has one entry per row of the chunk; a row past the end of any
+/// column reads as NULL.
 #[derive(Debug, Clone)]
 pub(crate) enum Column<'a> {
     /// The same value on every row (literals, absent fields, and nodes of those only).
     Same(Cell<'a>),
-    /// One value per row.
+    /// One value per row, of any type (the general shape).
     Rows(Vec<Cell<'a>>),
+    /// Truth values: [`FALSE`], [`TRUE`] or [`UNKNOWN`] (NULL).
+    Bools(Vec<u8>),
+    /// Numbers; a row whose validity is `false` is NULL.
+    Nums(Vec<f64>, Vec<bool>),
+    /// Instants (epoch milliseconds); a row whose validity is `false` is NULL.
+    Times(Vec<i64>, Vec<bool>),
+    /// Text as codes into a dictionary; [`NULL_CODE`] (or any code outside the
+    /// dictionary) is NULL.
+    Dict(Vec<u32>, &'a StringArray),
 }
 
 impl<'a> Column<'a> {
@@ -79,11 +128,43 @@ impl<'a> Column<'a> {
         match self {
             Column::Same(c) => *c,
             Column::Rows(v) => v.get(i).copied().unwrap_or(Cell::Null),
+            Column::Bools(v) => v.get(i).map_or(Cell::Null, |t| Cell::of_truth(*t)),
+            Column::Nums(v, ok) => match (v.get(i), ok.get(i)) {
+                (Some(x), Some(true)) => Cell::Num(*x),
+                _ => Cell::Null,
+            },
+            Column::Times(v, ok) => match (v.get(i), ok.get(i)) {
+                (Some(x), Some(true)) => Cell::Ts(*x),
+                _ => Cell::Null,
+            },
+            Column::Dict(codes, values) => {
+                codes.get(i).map_or(Cell::Null, |c| dict_cell(values, *c))
+            }
         }
     }
 
     fn is_same(&self) -> bool {
         matches!(self, Column::Same(_))
+    }
+
+    /// The truth values of the first `n` rows, when the column holds them as such.
+    pub(crate) fn truths(&self, n: usize) -> Option<&[u8]> {
+        match self {
+            Column::Bools(v) => v.get(..n),
+            _ => None,
+        }
+    }
+}
+
+/// The cell of a dictionary code: NULL for [`NULL_CODE`], for a code outside the
+/// dictionary and for a NULL entry.
+#[inline]
+pub(crate) fn dict_cell<'a>(values: &'a StringArray, code: u32) -> Cell<'a> {
+    let k = code as usize;
+    if k < values.len() && !values.is_null(k) {
+        Cell::Str(values.value(k))
+    } else {
+        Cell::Null
     }
 }
 
@@ -208,26 +289,26 @@ impl Program {
                     continue;
                 }
                 Node::Lit(v) => Column::Same(Cell::of(v)),
-                Node::Neg(a) => map1(n, &out[*a], |x| match x {
-                    Cell::Num(v) => Cell::Num(-v),
-                    _ => Cell::Null,
-                }),
-                Node::Not(a) => map1(n, &out[*a], not3),
+                Node::Neg(a) => numeric1(n, &out[*a], |x| -x),
+                Node::Not(a) => test1(n, &out[*a], not3),
                 Node::Bin(op, l, r) => binary(n, *op, &out[*l], &out[*r]),
-                Node::IsNull(a, negated) => {
-                    let negated = *negated;
-                    map1(n, &out[*a], move |x| Cell::Bool(x.is_null() != negated))
-                }
+                Node::IsNull(a, negated) => is_null(n, &out[*a], *negated),
                 Node::InList(a, items, negated) => {
                     let cols: Vec<&Column<'a>> = items.iter().map(|i| &*out[*i]).collect();
                     in_list(n, &out[*a], &cols, *negated)
                 }
                 Node::Between(a, lo, hi, negated) => {
                     let negated = *negated;
-                    map3(n, &out[*a], &out[*lo], &out[*hi], move |v, lo, hi| {
+                    let (a, lo, hi) = (&out[*a], &out[*lo], &out[*hi]);
+                    let decide = |v, lo, hi| {
                         let within = and3(compare3(BinOp::Ge, v, lo), compare3(BinOp::Le, v, hi));
                         if negated { not3(within) } else { within }
-                    })
+                    };
+                    if a.is_same() && lo.is_same() && hi.is_same() {
+                        Column::Same(decide(a.at(0), lo.at(0), hi.at(0)))
+                    } else {
+                        truths_of(n, |i| decide(a.at(i), lo.at(i), hi.at(i)))
+                    }
                 }
                 Node::Call(func, args) => {
                     let cols: Vec<&Column<'a>> = args.iter().map(|i| &*out[*i]).collect();
@@ -240,77 +321,262 @@ impl Program {
     }
 }
 
-fn map1<'a>(n: usize, a: &Column<'a>, f: impl Fn(Cell<'a>) -> Cell<'a>) -> Column<'a> {
+/// A truth-valued column from each row's result (anything but a boolean is NULL).
+fn truths_of<'a>(n: usize, f: impl Fn(usize) -> Cell<'a>) -> Column<'a> {
+    Column::Bools((0..n).map(|i| f(i).truth()).collect())
+}
+
+/// A numeric column from each row's result (anything but a number is NULL).
+fn nums_of<'a>(n: usize, f: impl Fn(usize) -> Cell<'a>) -> Column<'a> {
+    let mut v = Vec::with_capacity(n);
+    let mut ok = Vec::with_capacity(n);
+    for i in 0..n {
+        match f(i) {
+            Cell::Num(x) => {
+                v.push(x);
+                ok.push(true);
+            }
+            _ => {
+                v.push(0.0);
+                ok.push(false);
+            }
+        }
+    }
+    Column::Nums(v, ok)
+}
+
+/// A predicate of one column (`f` gives a boolean or NULL per value): decided once per
+/// distinct value for truth values and small dictionaries, else per row.
+fn test1<'a>(n: usize, a: &Column<'a>, f: impl Fn(Cell<'a>) -> Cell<'a>) -> Column<'a> {
     match a {
         Column::Same(x) => Column::Same(f(*x)),
-        Column::Rows(v) => Column::Rows(v.iter().take(n).map(|x| f(*x)).collect()),
+        Column::Bools(v) if v.len() >= n => {
+            let table = [FALSE, TRUE, UNKNOWN].map(|t| f(Cell::of_truth(t)).truth());
+            Column::Bools(
+                v[..n]
+                    .iter()
+                    .map(|t| table[usize::from((*t).min(UNKNOWN))])
+                    .collect(),
+            )
+        }
+        // A dictionary no larger than the rows (or tiny): one decision per entry.
+        Column::Dict(codes, values) if codes.len() >= n && values.len() <= n.max(64) => {
+            let table: Vec<u8> = (0..values.len())
+                .map(|k| f(dict_cell(values, u32::try_from(k).unwrap_or(NULL_CODE))).truth())
+                .collect();
+            let null = f(Cell::Null).truth();
+            Column::Bools(
+                codes[..n]
+                    .iter()
+                    .map(|c| table.get(*c as usize).copied().unwrap_or(null))
+                    .collect(),
+            )
+        }
+        _ => truths_of(n, |i| f(a.at(i))),
     }
 }
 
-fn map2<'a>(
+/// A numeric function of one column (`f` on non-NULL numbers; anything else is NULL).
+fn numeric1<'a>(n: usize, a: &Column<'a>, f: impl Fn(f64) -> f64) -> Column<'a> {
+    match a {
+        Column::Same(Cell::Num(x)) => Column::Same(Cell::Num(f(*x))),
+        Column::Same(_) => Column::Same(Cell::Null),
+        Column::Nums(v, ok) if v.len() >= n && ok.len() >= n => {
+            Column::Nums(v[..n].iter().map(|x| f(*x)).collect(), ok[..n].to_vec())
+        }
+        _ => nums_of(n, |i| match a.at(i) {
+            Cell::Num(x) => Cell::Num(f(x)),
+            _ => Cell::Null,
+        }),
+    }
+}
+
+fn is_null<'a>(n: usize, a: &Column<'a>, negated: bool) -> Column<'a> {
+    match a {
+        Column::Nums(_, ok) | Column::Times(_, ok) if ok.len() >= n => Column::Bools(
+            ok[..n]
+                .iter()
+                .map(|valid| u8::from(*valid == negated))
+                .collect(),
+        ),
+        _ => test1(n, a, |x| Cell::Bool(x.is_null() != negated)),
+    }
+}
+
+fn binary<'a>(n: usize, op: BinOp, l: &Column<'a>, r: &Column<'a>) -> Column<'a> {
+    match op {
+        BinOp::And => logic(n, l, r, and3),
+        BinOp::Or => logic(n, l, r, or3),
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => arithmetic_cols(n, op, l, r),
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            compare_cols(n, op, l, r)
+        }
+    }
+}
+
+/// AND or OR (`f`) of two columns: a 3 × 3 table on truth values.
+fn logic<'a>(
     n: usize,
-    a: &Column<'a>,
-    b: &Column<'a>,
-    f: impl Fn(Cell<'a>, Cell<'a>) -> Cell<'a>,
+    l: &Column<'a>,
+    r: &Column<'a>,
+    f: fn(Cell<'a>, Cell<'a>) -> Cell<'a>,
 ) -> Column<'a> {
-    // Straight loops over the slices for the usual shapes (a column against a literal,
-    // two columns); `at` (NULL past the end) only when a column is shorter than `n`.
-    match (a, b) {
+    match (l, r) {
         (Column::Same(x), Column::Same(y)) => Column::Same(f(*x, *y)),
-        (Column::Rows(x), Column::Same(y)) if x.len() >= n => {
-            Column::Rows(x[..n].iter().map(|v| f(*v, *y)).collect())
+        (Column::Bools(a), Column::Bools(b)) if a.len() >= n && b.len() >= n => {
+            let mut table = [UNKNOWN; 9];
+            for x in [FALSE, TRUE, UNKNOWN] {
+                for y in [FALSE, TRUE, UNKNOWN] {
+                    table[usize::from(x * 3 + y)] = f(Cell::of_truth(x), Cell::of_truth(y)).truth();
+                }
+            }
+            Column::Bools(
+                a[..n]
+                    .iter()
+                    .zip(&b[..n])
+                    .map(|(x, y)| table[usize::from((*x).min(UNKNOWN) * 3 + (*y).min(UNKNOWN))])
+                    .collect(),
+            )
         }
-        (Column::Same(x), Column::Rows(y)) if y.len() >= n => {
-            Column::Rows(y[..n].iter().map(|v| f(*x, *v)).collect())
-        }
-        (Column::Rows(x), Column::Rows(y)) if x.len() >= n && y.len() >= n => {
-            Column::Rows(x[..n].iter().zip(&y[..n]).map(|(u, v)| f(*u, *v)).collect())
-        }
-        _ => Column::Rows((0..n).map(|i| f(a.at(i), b.at(i))).collect()),
+        (a, Column::Same(y)) => test1(n, a, |x| f(x, *y)),
+        (Column::Same(x), b) => test1(n, b, |y| f(*x, y)),
+        _ => truths_of(n, |i| f(l.at(i), r.at(i))),
     }
 }
 
-fn map3<'a>(
+/// Whether an ordering satisfies a comparison operator.
+fn holds(op: BinOp, ord: Ordering) -> bool {
+    match op {
+        BinOp::Eq => ord.is_eq(),
+        BinOp::Ne => ord.is_ne(),
+        BinOp::Lt => ord.is_lt(),
+        BinOp::Le => ord.is_le(),
+        BinOp::Gt => ord.is_gt(),
+        BinOp::Ge => ord.is_ge(),
+        _ => false,
+    }
+}
+
+/// A comparison of two non-NULL values as a truth value (NaN compares as NULL).
+#[inline]
+fn cmp_truth<T: PartialOrd>(op: BinOp, a: &T, b: &T) -> u8 {
+    a.partial_cmp(b)
+        .map_or(UNKNOWN, |ord| u8::from(holds(op, ord)))
+}
+
+/// A comparison of two typed columns, row by row, NULL where either is NULL.
+fn cmp_rows<T: PartialOrd + Copy>(
     n: usize,
-    a: &Column<'a>,
-    b: &Column<'a>,
-    c: &Column<'a>,
-    f: impl Fn(Cell<'a>, Cell<'a>, Cell<'a>) -> Cell<'a>,
-) -> Column<'a> {
-    if a.is_same() && b.is_same() && c.is_same() {
-        return Column::Same(f(a.at(0), b.at(0), c.at(0)));
-    }
-    Column::Rows((0..n).map(|i| f(a.at(i), b.at(i), c.at(i))).collect())
-}
-
-/// Applies `f` to the cells of every argument on each row (`args` reused per row).
-fn map_n<'a>(n: usize, cols: &[&Column<'a>], f: impl Fn(&[Cell<'a>]) -> Cell<'a>) -> Column<'a> {
-    let mut args: Vec<Cell<'a>> = Vec::with_capacity(cols.len());
-    if cols.iter().all(|c| c.is_same()) {
-        args.extend(cols.iter().map(|c| c.at(0)));
-        return Column::Same(f(&args));
-    }
-    Column::Rows(
+    op: BinOp,
+    (a, oka): (&[T], &[bool]),
+    (b, okb): (&[T], &[bool]),
+) -> Column<'static> {
+    Column::Bools(
         (0..n)
             .map(|i| {
-                args.clear();
-                args.extend(cols.iter().map(|c| c.at(i)));
-                f(&args)
+                if oka[i] && okb[i] {
+                    cmp_truth(op, &a[i], &b[i])
+                } else {
+                    UNKNOWN
+                }
             })
             .collect(),
     )
 }
 
-fn binary<'a>(n: usize, op: BinOp, l: &Column<'a>, r: &Column<'a>) -> Column<'a> {
+/// A comparison of a typed column with one value (`flip`: the value is on the left).
+fn cmp_value<T: PartialOrd + Copy>(
+    n: usize,
+    op: BinOp,
+    (a, ok): (&[T], &[bool]),
+    y: T,
+    flip: bool,
+) -> Column<'static> {
+    Column::Bools(
+        (0..n)
+            .map(|i| match (ok[i], flip) {
+                (false, _) => UNKNOWN,
+                (true, false) => cmp_truth(op, &a[i], &y),
+                (true, true) => cmp_truth(op, &y, &a[i]),
+            })
+            .collect(),
+    )
+}
+
+fn compare_cols<'a>(n: usize, op: BinOp, l: &Column<'a>, r: &Column<'a>) -> Column<'a> {
+    let fits = |v: usize, ok: usize| v >= n && ok >= n;
+    match (l, r) {
+        (Column::Same(x), Column::Same(y)) => Column::Same(compare3(op, *x, *y)),
+        (Column::Nums(a, oka), Column::Nums(b, okb))
+            if fits(a.len(), oka.len()) && fits(b.len(), okb.len()) =>
+        {
+            cmp_rows(n, op, (a, oka), (b, okb))
+        }
+        (Column::Times(a, oka), Column::Times(b, okb))
+            if fits(a.len(), oka.len()) && fits(b.len(), okb.len()) =>
+        {
+            cmp_rows(n, op, (a, oka), (b, okb))
+        }
+        (Column::Nums(a, ok), Column::Same(Cell::Num(y))) if fits(a.len(), ok.len()) => {
+            cmp_value(n, op, (a, ok), *y, false)
+        }
+        (Column::Same(Cell::Num(x)), Column::Nums(b, ok)) if fits(b.len(), ok.len()) => {
+            cmp_value(n, op, (b, ok), *x, true)
+        }
+        (Column::Times(a, ok), Column::Same(Cell::Ts(y))) if fits(a.len(), ok.len()) => {
+            cmp_value(n, op, (a, ok), *y, false)
+        }
+        (Column::Same(Cell::Ts(x)), Column::Times(b, ok)) if fits(b.len(), ok.len()) => {
+            cmp_value(n, op, (b, ok), *x, true)
+        }
+        (a, Column::Same(y)) => test1(n, a, |x| compare3(op, x, *y)),
+        (Column::Same(x), b) => test1(n, b, |y| compare3(op, *x, y)),
+        _ => truths_of(n, |i| compare3(op, l.at(i), r.at(i))),
+    }
+}
+
+/// `a op b` on two non-NULL numbers; `None` for a division by zero.
+#[inline]
+fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
     match op {
-        BinOp::And => map2(n, l, r, and3),
-        BinOp::Or => map2(n, l, r, or3),
-        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-            map2(n, l, r, move |a, b| arithmetic(op, a, b))
+        BinOp::Add => Some(a + b),
+        BinOp::Sub => Some(a - b),
+        BinOp::Mul => Some(a * b),
+        // Division by zero has no value (the reference evaluator's rule).
+        BinOp::Div if b == 0.0 => None,
+        BinOp::Div => Some(a / b),
+        _ => None,
+    }
+}
+
+/// A numeric column from each row's result (`None` is NULL).
+pub(crate) fn nums_by<'a>(n: usize, f: impl Fn(usize) -> Option<f64>) -> Column<'a> {
+    let mut v = Vec::with_capacity(n);
+    let mut ok = Vec::with_capacity(n);
+    for i in 0..n {
+        let r = f(i);
+        v.push(r.unwrap_or(0.0));
+        ok.push(r.is_some());
+    }
+    Column::Nums(v, ok)
+}
+
+fn arithmetic_cols<'a>(n: usize, op: BinOp, l: &Column<'a>, r: &Column<'a>) -> Column<'a> {
+    let fits = |v: &[f64], ok: &[bool]| v.len() >= n && ok.len() >= n;
+    match (l, r) {
+        (Column::Same(x), Column::Same(y)) => Column::Same(arithmetic(op, *x, *y)),
+        (Column::Nums(a, oka), Column::Nums(b, okb)) if fits(a, oka) && fits(b, okb) => {
+            nums_by(n, |i| {
+                (oka[i] && okb[i]).then(|| apply(op, a[i], b[i])).flatten()
+            })
         }
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-            map2(n, l, r, move |a, b| compare3(op, a, b))
+        (Column::Nums(a, ok), Column::Same(Cell::Num(y))) if fits(a, ok) => {
+            nums_by(n, |i| ok[i].then(|| apply(op, a[i], *y)).flatten())
         }
+        (Column::Same(Cell::Num(x)), Column::Nums(b, ok)) if fits(b, ok) => {
+            nums_by(n, |i| ok[i].then(|| apply(op, *x, b[i])).flatten())
+        }
+        _ => nums_of(n, |i| arithmetic(op, l.at(i), r.at(i))),
     }
 }
 
@@ -409,18 +675,36 @@ fn in_list<'a>(n: usize, v: &Column<'a>, items: &[&Column<'a>], negated: bool) -
         .iter()
         .map(|c| match c {
             Column::Same(x) => Some(*x),
-            Column::Rows(_) => None,
+            _ => None,
         })
         .collect::<Option<Vec<Cell<'a>>>>()
     {
-        return map1(n, v, |x| decide(x, &list));
+        return test1(n, v, |x| decide(x, &list));
     }
-    let mut cols: Vec<&Column<'a>> = vec![v];
-    cols.extend_from_slice(items);
-    map_n(n, &cols, |cells| match cells.split_first() {
-        Some((v, list)) => decide(*v, list),
-        None => Cell::Null,
-    })
+    let mut list = Vec::with_capacity(items.len());
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        list.clear();
+        list.extend(items.iter().map(|c| c.at(i)));
+        out.push(decide(v.at(i), &list).truth());
+    }
+    Column::Bools(out)
+}
+
+/// The exact difference between two instants in `unit_s` seconds, rounded once to f64 as
+/// the reference evaluator does (it subtracts in i128); i128 only when i64 would
+/// overflow, since converting an i128 is a slow library call.
+#[inline]
+fn elapsed(from: i64, to: i64, unit_s: f64) -> f64 {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "the reference evaluator converts the same way"
+    )]
+    let elapsed_ms = match to.checked_sub(from) {
+        Some(d) => d as f64,
+        None => (i128::from(to) - i128::from(from)) as f64,
+    };
+    elapsed_ms / 1_000.0 / unit_s
 }
 
 fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
@@ -428,31 +712,28 @@ fn call<'a>(n: usize, func: Func, args: &[&Column<'a>]) -> Column<'a> {
         let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
             return Column::Same(Cell::Null);
         };
-        return map2(n, a, b, move |from, to| match (from, to) {
-            (Cell::Ts(from), Cell::Ts(to)) => {
-                // The exact difference, rounded once to f64 as the reference evaluator
-                // does (it subtracts in i128); i128 only when i64 would overflow, since
-                // converting an i128 is a slow library call.
-                #[allow(
-                    clippy::cast_precision_loss,
-                    reason = "the reference evaluator converts the same way"
-                )]
-                let elapsed_ms = match to.checked_sub(from) {
-                    Some(d) => d as f64,
-                    None => (i128::from(to) - i128::from(from)) as f64,
-                };
-                Cell::Num(elapsed_ms / 1_000.0 / unit_s)
+        return match (a, b) {
+            (Column::Same(x), Column::Same(y)) => Column::Same(match (x, y) {
+                (Cell::Ts(from), Cell::Ts(to)) => Cell::Num(elapsed(*from, *to, unit_s)),
+                _ => Cell::Null,
+            }),
+            (Column::Times(f, okf), Column::Times(t, okt))
+                if f.len() >= n && t.len() >= n && okf.len() >= n && okt.len() >= n =>
+            {
+                nums_by(n, |i| {
+                    (okf[i] && okt[i]).then(|| elapsed(f[i], t[i], unit_s))
+                })
             }
-            _ => Cell::Null,
-        });
+            _ => nums_of(n, |i| match (a.at(i), b.at(i)) {
+                (Cell::Ts(from), Cell::Ts(to)) => Cell::Num(elapsed(from, to, unit_s)),
+                _ => Cell::Null,
+            }),
+        };
     }
     match func {
         Func::Coalesce => coalesce(n, args),
         Func::Abs => match args.first() {
-            Some(a) => map1(n, a, |x| match x {
-                Cell::Num(v) => Cell::Num(v.abs()),
-                _ => Cell::Null,
-            }),
+            Some(a) => numeric1(n, a, f64::abs),
             None => Column::Same(Cell::Null),
         },
         Func::Least => fold_rows(n, args, |best, v| pick(best, v, Ordering::Less)),
@@ -472,18 +753,83 @@ fn coalesce<'a>(n: usize, args: &[&Column<'a>]) -> Column<'a> {
             Column::Same(Cell::Null) => (*c).clone(),
             // A value on every row: the later arguments are never reached.
             same @ Column::Same(_) => return same,
-            Column::Rows(mut rows) => {
-                rows.resize(n, Cell::Null);
-                for (i, o) in rows.iter_mut().enumerate() {
-                    if o.is_null() {
-                        *o = c.at(i);
-                    }
-                }
-                Column::Rows(rows)
-            }
+            acc => fill(n, acc, c),
         };
     }
     acc
+}
+
+/// `acc` with its NULL rows taken from `c`, typed when both are of one type.
+fn fill<'a>(n: usize, acc: Column<'a>, c: &Column<'a>) -> Column<'a> {
+    match (acc, c) {
+        (acc, Column::Same(Cell::Null)) => acc,
+        (Column::Nums(mut v, mut ok), Column::Same(Cell::Num(y))) if v.len() >= n => {
+            ok.resize(n, false);
+            for (x, valid) in v.iter_mut().zip(ok.iter_mut()).take(n) {
+                if !*valid {
+                    (*x, *valid) = (*y, true);
+                }
+            }
+            Column::Nums(v, ok)
+        }
+        (Column::Nums(mut v, mut ok), Column::Nums(w, okw))
+            if v.len() >= n && w.len() >= n && okw.len() >= n =>
+        {
+            ok.resize(n, false);
+            for i in 0..n {
+                if !ok[i] {
+                    (v[i], ok[i]) = (w[i], okw[i]);
+                }
+            }
+            Column::Nums(v, ok)
+        }
+        (Column::Times(mut v, mut ok), Column::Same(Cell::Ts(y))) if v.len() >= n => {
+            ok.resize(n, false);
+            for (x, valid) in v.iter_mut().zip(ok.iter_mut()).take(n) {
+                if !*valid {
+                    (*x, *valid) = (*y, true);
+                }
+            }
+            Column::Times(v, ok)
+        }
+        (Column::Times(mut v, mut ok), Column::Times(w, okw))
+            if v.len() >= n && w.len() >= n && okw.len() >= n =>
+        {
+            ok.resize(n, false);
+            for i in 0..n {
+                if !ok[i] {
+                    (v[i], ok[i]) = (w[i], okw[i]);
+                }
+            }
+            Column::Times(v, ok)
+        }
+        (Column::Bools(mut v), Column::Same(Cell::Bool(y))) => {
+            v.resize(n, UNKNOWN);
+            for t in &mut v {
+                if *t == UNKNOWN {
+                    *t = u8::from(*y);
+                }
+            }
+            Column::Bools(v)
+        }
+        (Column::Bools(mut v), Column::Bools(w)) if w.len() >= n => {
+            v.resize(n, UNKNOWN);
+            for (t, u) in v.iter_mut().zip(w) {
+                if *t == UNKNOWN {
+                    *t = *u;
+                }
+            }
+            Column::Bools(v)
+        }
+        (acc, c) => Column::Rows(
+            (0..n)
+                .map(|i| match acc.at(i) {
+                    Cell::Null => c.at(i),
+                    x => x,
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// Folds the arguments of each row from the first, a column at a time: `f(so far, next)`.
@@ -507,6 +853,7 @@ fn fold_rows<'a>(
                 }
                 Column::Rows(rows)
             }
+            (acc, c) => Column::Rows((0..n).map(|i| f(acc.at(i), c.at(i))).collect()),
         };
     }
     acc
@@ -571,6 +918,15 @@ mod tests {
                 Bool(true),
             ),
             mk(Num(0.0), Num(0.0), Str("".into()), Ts(-5), Ts(-5), Null),
+            // NaN compares as NULL but is not NULL.
+            mk(
+                Num(f64::NAN),
+                Num(1.0),
+                Str("z".into()),
+                Ts(10),
+                Ts(20),
+                Bool(false),
+            ),
         ]
         .into_iter()
         // Instants at the ends of the range, so that differences with t0 overflow i64.
@@ -580,6 +936,7 @@ mod tests {
             Null,
             Ts(i64::MIN + 3),
             Ts(i64::MAX),
+            Ts(0),
         ])
         .map(|(mut row, big)| {
             row.insert("big".to_string(), big);
@@ -597,6 +954,84 @@ mod tests {
                         .map(|r| r.get(f).map_or(Cell::Null, Cell::of))
                         .collect(),
                 )
+            })
+            .collect()
+    }
+
+    /// The distinct strings of the rows' fields, plus `pad` unused ones, as a dictionary.
+    fn dictionary(rows: &[BTreeMap<String, Value>], pad: usize) -> StringArray {
+        let mut words: Vec<String> = (0..pad).map(|i| format!("unused-{i}")).collect();
+        for r in rows {
+            for v in r.values() {
+                if let Value::Str(s) = v
+                    && !words.contains(s)
+                {
+                    words.push(s.clone());
+                }
+            }
+        }
+        StringArray::from_iter_values(words)
+    }
+
+    /// The fields as typed columns where every non-NULL value has one type (text as codes
+    /// into `dict`), as rows otherwise.
+    fn typed<'a>(
+        p: &Program,
+        rows: &'a [BTreeMap<String, Value>],
+        dict: &'a StringArray,
+    ) -> Vec<Column<'a>> {
+        p.fields()
+            .iter()
+            .map(|f| {
+                let vals: Vec<Option<&Value>> = rows
+                    .iter()
+                    .map(|r| r.get(f).filter(|v| !matches!(v, Value::Null)))
+                    .collect();
+                let all = |t: fn(&Value) -> bool| vals.iter().flatten().all(|v| t(v));
+                if all(|v| matches!(v, Value::Num(_))) {
+                    let v = vals.iter().map(|v| match v {
+                        Some(Value::Num(x)) => *x,
+                        _ => -1.0,
+                    });
+                    Column::Nums(v.collect(), vals.iter().map(Option::is_some).collect())
+                } else if all(|v| matches!(v, Value::Ts(_))) {
+                    let v = vals.iter().map(|v| match v {
+                        Some(Value::Ts(x)) => *x,
+                        _ => -1,
+                    });
+                    Column::Times(v.collect(), vals.iter().map(Option::is_some).collect())
+                } else if all(|v| matches!(v, Value::Bool(_))) {
+                    Column::Bools(
+                        vals.iter()
+                            .map(|v| match v {
+                                Some(Value::Bool(b)) => u8::from(*b),
+                                _ => UNKNOWN,
+                            })
+                            .collect(),
+                    )
+                } else if all(|v| matches!(v, Value::Str(_))) {
+                    let code = |s: &str| {
+                        (0..dict.len())
+                            .find(|k| dict.value(*k) == s)
+                            .and_then(|k| u32::try_from(k).ok())
+                            .unwrap_or(NULL_CODE)
+                    };
+                    Column::Dict(
+                        vals.iter()
+                            .map(|v| match v {
+                                Some(Value::Str(s)) => code(s),
+                                _ => NULL_CODE,
+                            })
+                            .collect(),
+                        dict,
+                    )
+                } else {
+                    Column::Rows(
+                        vals.iter()
+                            .map(|v| v.map_or(Cell::Null, Cell::of))
+                            .collect(),
+                    )
+                }
             })
             .collect()
     }
@@ -653,6 +1088,35 @@ mod tests {
             "coalesce(t1, t0) > t0",
             "seconds_between(big, t0)",
             "seconds_between(t0, big)",
+            "a + 1",
+            "2 * b",
+            "a / 0",
+            "b / a",
+            "a > 1",
+            "1 < a",
+            "a <= b",
+            "t0 <= t1",
+            "t1 > t0 AND f",
+            "NOT (a > 0)",
+            "(a > 0) OR f",
+            "f OR TRUE",
+            "f AND NULL",
+            "coalesce(f, FALSE) = FALSE",
+            "coalesce(f, a > 0)",
+            "s IS NULL",
+            "t0 IS NULL",
+            "a IS NOT NULL",
+            "f IS NULL",
+            "abs(a - b)",
+            "-(a + b)",
+            "coalesce(t1, t0)",
+            "coalesce(a, t0)",
+            "coalesce(s, 'none') = 'none'",
+            "seconds_between(t0, coalesce(t1, t0))",
+            "s IN ('x', 'y') AND a >= 0",
+            "a NOT IN (1, 2, NULL)",
+            "least(t0, t1)",
+            "greatest(s, 'w')",
         ];
         let rows = rows();
         let mut p = Program::default();
@@ -661,17 +1125,36 @@ mod tests {
             let e = parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
             exprs.push((src, p.add(&e), e));
         }
-        let fields = columns(&p, &rows);
-        let out = p.run(rows.len(), &fields);
-        for (src, node, e) in &exprs {
-            for (i, row) in rows.iter().enumerate() {
-                let want = expr::eval(e, row);
-                let got = owned(out[*node].at(i));
-                assert_eq!(
-                    format!("{got:?}"),
-                    format!("{want:?}"),
-                    "`{src}` on row {i}"
-                );
+        let n = rows.len();
+        // Every field as values per row; typed, with a small dictionary (decided per
+        // entry) and with one larger than the rows (decided per row); and typed but one
+        // row short, so that the last row reads NULL in every field.
+        let small = dictionary(&rows, 0);
+        let large = dictionary(&rows, 100);
+        let shapes: Vec<(&str, Vec<Column<'_>>, usize)> = vec![
+            ("rows", columns(&p, &rows), n),
+            ("typed", typed(&p, &rows, &small), n),
+            ("typed, large dictionary", typed(&p, &rows, &large), n),
+            (
+                "typed, one row short",
+                typed(&p, &rows[..n - 1], &small),
+                n - 1,
+            ),
+        ];
+        let absent = BTreeMap::new();
+        for (shape, fields, given) in &shapes {
+            let out = p.run(n, fields);
+            for (src, node, e) in &exprs {
+                for (i, row) in rows.iter().enumerate() {
+                    let row = if i < *given { row } else { &absent };
+                    let want = expr::eval(e, row);
+                    let got = owned(out[*node].at(i));
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{want:?}"),
+                        "`{src}` on row {i}, {shape}"
+                    );
+                }
             }
         }
     }

@@ -18,9 +18,9 @@ use std::fs::File;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Schema};
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use parquet::arrow::ProjectionMask;
@@ -38,7 +38,7 @@ use yardstick_store::FileEntry;
 use super::{ComputeError, Computed, Scan, UNCLASSIFIED, problem_kind, strata_of};
 use crate::derived::{KeyRow, RepeatSpec, flag_repeats, partition_of, repeat_specs};
 use crate::schema::anchor_fields;
-use crate::vector::{Cell, Column, Program};
+use crate::vector::{self, Cell, Column, NULL_CODE, Program, TRUE, UNKNOWN};
 
 /// Rows per chunk read from a file.
 const CHUNK_ROWS: usize = 8_192;
@@ -390,8 +390,9 @@ impl<'s, 'c> Shared<'s, 'c> {
                 .zip(&used)
                 .map(|(spec, used)| {
                     used.then(|| {
-                        key_rows(scan, &replaced, spec, &units, &metas)
-                            .and_then(|k| flag_in_parts(k, spec.days))
+                        let parts = flag_parts(&metas);
+                        key_rows(scan, &replaced, spec, &units, &metas, parts)
+                            .and_then(|k| flag_in_parts(&k, parts, spec.days))
                             .map(|positions| Bits::of(&positions))
                     })
                     .transpose()
@@ -459,6 +460,7 @@ fn units(scan: &Scan<'_>) -> Result<(Vec<Unit>, Vec<ArrowReaderMetadata>), Compu
         let path = scan.dir.abs(&f.path);
         let file = File::open(&path).map_err(|e| read_error(&path, e))?;
         let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .and_then(|m| with_dictionaries(m, scan.kind))
             .map_err(|e| read_error(&path, e))?;
         for (group, rg) in meta.metadata().row_groups().iter().enumerate() {
             out.push(Unit {
@@ -471,6 +473,39 @@ fn units(scan: &Scan<'_>) -> Result<(Vec<Unit>, Vec<ArrowReaderMetadata>), Compu
         metas.push(meta);
     }
     Ok((out, metas))
+}
+
+/// The file's footer with its dictionary-encoded text fields read as Arrow dictionaries
+/// (codes into the column chunk's dictionary), not as one string per row: a predicate on
+/// them is then decided once per distinct value. Fields written without a dictionary
+/// (`schema::unlike_values`) stay plain; a page that fell back to plain encoding is
+/// packed into a dictionary by the reader.
+fn with_dictionaries(
+    meta: ArrowReaderMetadata,
+    kind: RecordKind,
+) -> Result<ArrowReaderMetadata, parquet::errors::ParquetError> {
+    let plain = crate::schema::unlike_values(kind);
+    let schema = meta.schema();
+    let fields: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if *f.data_type() == DataType::Utf8 && !plain.contains(&f.name().as_str()) {
+                f.with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(DataType::Utf8),
+                ))
+            } else {
+                f
+            }
+        })
+        .collect();
+    let schema = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        std::sync::Arc::clone(meta.metadata()),
+        ArrowReaderOptions::new().with_schema(schema),
+    )
 }
 
 fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError {
@@ -533,34 +568,109 @@ fn first_ts(
     cols.iter().find(|c| !c.is_null(r)).map(|c| c.value(r))
 }
 
-fn text<'b>(b: &'b RecordBatch, name: &str) -> Option<&'b arrow_array::StringArray> {
-    b.column_by_name(name)
-        .and_then(|c| c.as_string_opt::<i32>())
+/// A text column of a batch: plain, or codes into a dictionary.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Texts<'b> {
+    Plain(&'b StringArray),
+    Dict(&'b PrimitiveArray<Int32Type>, &'b StringArray),
 }
 
-/// Flags repeats with one sort per part of the groups, the parts on the workers: the
-/// rows (read per unit) are split by group, so no part needs another's rows.
-fn flag_in_parts(per_unit: Vec<Vec<KeyRow>>, days: i64) -> Result<Vec<u64>, ComputeError> {
-    // More parts than workers, so that one large part does not leave a core idle.
-    let parts = 4 * workers();
-    // Exact sizes first: growing by doubling would hold up to twice the rows at once.
-    let mut sizes = vec![0usize; parts];
-    for r in per_unit.iter().flatten() {
-        sizes[partition_of(r.group, parts)] += 1;
-    }
-    let mut split: Vec<Vec<KeyRow>> = sizes.into_iter().map(Vec::with_capacity).collect();
-    for rows in per_unit {
-        for r in rows {
-            split[partition_of(r.group, parts)].push(r);
+impl<'b> Texts<'b> {
+    /// The text on row `r`; `None` for NULL.
+    #[inline]
+    pub(super) fn get(self, r: usize) -> Option<&'b str> {
+        match self {
+            Texts::Plain(a) => (!a.is_null(r)).then(|| a.value(r)),
+            Texts::Dict(keys, values) => {
+                if keys.is_null(r) {
+                    return None;
+                }
+                let k = usize::try_from(keys.value(r)).ok()?;
+                (k < values.len() && !values.is_null(k)).then(|| values.value(k))
+            }
         }
     }
-    let split: Vec<std::sync::Mutex<Vec<KeyRow>>> =
-        split.into_iter().map(std::sync::Mutex::new).collect();
+}
+
+/// A text column of a batch by name, plain or dictionary-encoded.
+pub(super) fn text<'b>(b: &'b RecordBatch, name: &str) -> Option<Texts<'b>> {
+    let c = b.column_by_name(name)?;
+    if let Some(a) = c.as_string_opt::<i32>() {
+        return Some(Texts::Plain(a));
+    }
+    let d = c.as_dictionary_opt::<Int32Type>()?;
+    Some(Texts::Dict(d.keys(), d.values().as_string_opt::<i32>()?))
+}
+
+/// How many parts the rows of a repeat flag are split into (by group): enough that one
+/// part's rows (about 32 k, 1.3 MB) sort within the cores' caches, and more than the
+/// workers so that one large part does not leave a core idle.
+fn flag_parts(metas: &[ArrowReaderMetadata]) -> usize {
+    let rows: i64 = metas
+        .iter()
+        .flat_map(|m| m.metadata().row_groups())
+        .map(parquet::file::metadata::RowGroupMetaData::num_rows)
+        .sum();
+    (usize::try_from(rows).unwrap_or(0) / 32_768).clamp(4 * workers(), 1_024)
+}
+
+/// Key rows ordered by part, with where each part starts: part `p` is
+/// `rows[starts[p]..starts[p + 1]]`.
+struct Parted {
+    rows: Vec<KeyRow>,
+    starts: Vec<usize>,
+}
+
+impl Parted {
+    fn part(&self, p: usize) -> &[KeyRow] {
+        match (self.starts.get(p), self.starts.get(p + 1)) {
+            (Some(a), Some(z)) => self.rows.get(*a..*z).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// One unit's key rows placed by part (a counting sort: sizes first, then each row
+/// straight to its place).
+fn by_part(rows: &[KeyRow], parts: usize) -> Parted {
+    let mut starts = vec![0usize; parts + 1];
+    for r in rows {
+        starts[partition_of(r.group, parts) + 1] += 1;
+    }
+    for p in 0..parts {
+        starts[p + 1] += starts[p];
+    }
+    let mut next = starts.clone();
+    let mut placed = vec![
+        KeyRow {
+            group: 0,
+            at: 0,
+            from: None,
+            pos: 0,
+        };
+        rows.len()
+    ];
+    for r in rows {
+        let p = partition_of(r.group, parts);
+        placed[next[p]] = *r;
+        next[p] += 1;
+    }
+    Parted {
+        rows: placed,
+        starts,
+    }
+}
+
+/// Flags repeats with one sort per part of the groups, the parts on the workers. Every
+/// unit's rows come already split by part (`key_rows`), so each part gathers its own rows
+/// from every unit, and no part needs another's rows.
+fn flag_in_parts(per_unit: &[Parted], parts: usize, days: i64) -> Result<Vec<u64>, ComputeError> {
     let flagged = on_workers(parts, |p| {
-        let rows = split[p]
-            .lock()
-            .map(|mut g| std::mem::take(&mut *g))
-            .map_err(|_| panicked())?;
+        let size = per_unit.iter().map(|u| u.part(p).len()).sum();
+        let mut rows = Vec::with_capacity(size);
+        for unit in per_unit {
+            rows.extend_from_slice(unit.part(p));
+        }
         Ok(flag_repeats(rows, days))
     })?;
     Ok(flagged.into_iter().flatten().collect())
@@ -571,14 +681,16 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-/// The keys of every visible row for one repeat flag, with scan positions, per unit.
+/// The keys of every visible row for one repeat flag, with scan positions, per unit and
+/// within it per part of the groups (`partition_of`, `parts` parts).
 fn key_rows(
     scan: &Scan<'_>,
     replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
     spec: &RepeatSpec,
     units: &[Unit],
     metas: &[ArrowReaderMetadata],
-) -> Result<Vec<Vec<KeyRow>>, ComputeError> {
+    parts: usize,
+) -> Result<Vec<Parted>, ComputeError> {
     let mut wanted: Vec<&str> = vec!["site_id"];
     wanted.extend(anchor_fields(scan.kind));
     wanted.extend(spec.group);
@@ -590,7 +702,7 @@ fn key_rows(
     let per_unit = on_workers(units.len(), |ui| {
         let unit = units[ui];
         let file = &scan.files[unit.file];
-        let mut rows = Vec::new();
+        let mut rows: Vec<KeyRow> = Vec::new();
         let mut sites_seen: Vec<Site<'_>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut pos = unit.pos;
@@ -608,16 +720,14 @@ fn key_rows(
                 let anchors = ts_columns(b, anchor_fields(scan.kind));
                 let at = ts_columns(b, spec.at);
                 let from = ts_columns(b, spec.from);
-                let group: Vec<Option<&arrow_array::StringArray>> =
-                    spec.group.iter().map(|g| text(b, g)).collect();
+                let group: Vec<Option<Texts<'_>>> = spec.group.iter().map(|g| text(b, g)).collect();
                 let only = spec.only.map(|(f, v)| (text(b, f), v));
                 let mut last: Option<(&str, usize)> = None;
                 for r in 0..b.num_rows() {
                     let p = pos + r as u64;
-                    if sites.is_null(r) {
+                    let Some(site_name) = sites.get(r) else {
                         continue;
-                    }
-                    let site_name = sites.value(r);
+                    };
                     let Some(t) = first_ts(&anchors, r) else {
                         continue;
                     };
@@ -648,7 +758,7 @@ fn key_rows(
                         continue;
                     }
                     if let Some((col, want)) = only
-                        && !col.is_some_and(|c| !c.is_null(r) && c.value(r) == want)
+                        && col.is_none_or(|c| c.get(r) != Some(want))
                     {
                         continue;
                     }
@@ -667,7 +777,7 @@ fn key_rows(
                 Ok(())
             },
         )?;
-        Ok(rows)
+        Ok(by_part(&rows, parts))
     })?;
     Ok(per_unit)
 }
@@ -714,11 +824,8 @@ fn panicked() -> ComputeError {
 
 /// The same hash of the grouping strings as the row-level reference; `None` when one is
 /// missing (no evidence of a repeat).
-fn hash_group(cols: &[Option<&arrow_array::StringArray>], r: usize) -> Option<u64> {
-    crate::fnv::group_hash(
-        cols.iter()
-            .map(|c| c.and_then(|c| (!c.is_null(r)).then(|| c.value(r)))),
-    )
+fn hash_group(cols: &[Option<Texts<'_>>], r: usize) -> Option<u64> {
+    crate::fnv::group_hash(cols.iter().map(|c| c.and_then(|c| c.get(r))))
 }
 
 impl Scan<'_> {
@@ -876,10 +983,9 @@ impl<'c> Shared<'_, 'c> {
         let mut keep_group: Vec<u32> = Vec::with_capacity(b.num_rows());
         let mut last: Option<(&str, u32)> = None;
         for r in 0..b.num_rows() {
-            if sites.is_null(r) {
+            let Some(name) = sites.get(r) else {
                 continue;
-            }
-            let name = sites.value(r);
+            };
             let s = match last {
                 Some((n, s)) if n == name => s,
                 _ => {
@@ -948,8 +1054,30 @@ impl<'c> Shared<'_, 'c> {
             .map(|t| stratum_mask(t.as_ref(), &fields, n))
             .collect();
         for (i, plan) in self.kind.plans.iter().enumerate() {
+            let filter = plan.filter.map(|f| &*cols[f]);
+            let filter_truths = filter.and_then(|c| c.truths(n));
+            // Ratios and plain counts add only a hit: no row value to check.
+            let hits = match plan.part {
+                Part::Ratio(c) => Some(Some(&*cols[c])),
+                Part::Plain => Some(None),
+                _ => None,
+            };
             for (j, g) in keep_group.iter().enumerate() {
-                if plan.filter.is_some_and(|f| !cols[f].at(j).is_true()) {
+                let kept = match (filter_truths, filter) {
+                    (Some(t), _) => t[j] == TRUE,
+                    (None, Some(c)) => c.at(j).is_true(),
+                    (None, None) => true,
+                };
+                if !kept {
+                    continue;
+                }
+                if let Some(cond) = hits {
+                    let hit = cond.is_some_and(|c| c.at(j).is_true());
+                    for (line, s) in &plan.lines {
+                        if masks[*s][j] {
+                            acc.states[*line][*g as usize].observe_hit(hit);
+                        }
+                    }
                     continue;
                 }
                 let obs = match observation(plan.part, &cols, j) {
@@ -987,9 +1115,9 @@ impl<'c> Shared<'_, 'c> {
         match source {
             Source::Stored => stored(b.column_by_name(name), keep),
             Source::Flag(i) => match self.flags.get(i).and_then(Option::as_ref) {
-                Some(bits) => Column::Rows(
+                Some(bits) => Column::Bools(
                     keep.iter()
-                        .map(|r| Cell::Bool(bits.get(pos + *r as u64)))
+                        .map(|r| u8::from(bits.get(pos + *r as u64)))
                         .collect(),
                 ),
                 None => Column::Same(Cell::Null),
@@ -1010,111 +1138,151 @@ impl<'c> Shared<'_, 'c> {
             Source::OpenDays => {
                 let answered = ts_columns(b, &["answered_at"]);
                 let received = ts_columns(b, &["received_at"]);
-                Column::Rows(
-                    keep.iter()
-                        .zip(keep_site)
-                        .map(
-                            |(r, s)| match (first_ts(&answered, *r), first_ts(&received, *r)) {
-                                #[allow(
-                                    clippy::cast_precision_loss,
-                                    reason = "millisecond spans are far below 2^53"
-                                )]
-                                (None, Some(rec)) => Cell::Num(
-                                    acc.sites[*s as usize].period_end.saturating_sub(rec) as f64
-                                        / 86_400_000.0,
-                                ),
-                                _ => Cell::Null,
-                            },
-                        )
-                        .collect(),
-                )
+                vector::nums_by(keep.len(), |j| {
+                    let (r, s) = (keep[j], keep_site[j]);
+                    match (first_ts(&answered, r), first_ts(&received, r)) {
+                        #[allow(
+                            clippy::cast_precision_loss,
+                            reason = "millisecond spans are far below 2^53"
+                        )]
+                        (None, Some(rec)) => Some(
+                            acc.sites[s as usize].period_end.saturating_sub(rec) as f64
+                                / 86_400_000.0,
+                        ),
+                        _ => None,
+                    }
+                })
             }
             Source::ElapsedH | Source::WorkingDays => {
                 let created = ts_columns(b, &["created_at"]);
                 let completed = ts_columns(b, &["completed_at"]);
                 let pause = stored(b.column_by_name("pause_s"), keep);
-                Column::Rows(
-                    keep.iter()
-                        .zip(keep_site)
-                        .enumerate()
-                        .map(|(j, (r, s))| {
-                            let (Some(a), Some(z)) =
-                                (first_ts(&created, *r), first_ts(&completed, *r))
-                            else {
-                                return Cell::Null;
-                            };
-                            if matches!(source, Source::WorkingDays) {
-                                return working_days(acc.sites[*s as usize].calendar, a, z);
-                            }
-                            let pause_ms = pause.at(j).num().map_or(0.0, |p| p * 1000.0);
-                            #[allow(
-                                clippy::cast_precision_loss,
-                                reason = "millisecond spans are far below 2^53"
-                            )]
-                            let span = (z - a) as f64;
-                            Cell::Num(((span - pause_ms) / 3_600_000.0).max(0.0))
-                        })
-                        .collect(),
-                )
+                vector::nums_by(keep.len(), |j| {
+                    let (r, s) = (keep[j], keep_site[j]);
+                    let (Some(a), Some(z)) = (first_ts(&created, r), first_ts(&completed, r))
+                    else {
+                        return None;
+                    };
+                    if matches!(source, Source::WorkingDays) {
+                        return working_days(acc.sites[s as usize].calendar, a, z);
+                    }
+                    let pause_ms = pause.at(j).num().map_or(0.0, |p| p * 1000.0);
+                    #[allow(
+                        clippy::cast_precision_loss,
+                        reason = "millisecond spans are far below 2^53"
+                    )]
+                    let span = (z - a) as f64;
+                    Some(((span - pause_ms) / 3_600_000.0).max(0.0))
+                })
             }
         }
     }
 }
 
-fn working_days<'x>(cal: Option<&BusinessCalendar>, a: i64, z: i64) -> Cell<'x> {
+fn working_days(cal: Option<&BusinessCalendar>, a: i64, z: i64) -> Option<f64> {
     let (Some(cal), Some(start), Some(end)) = (
         cal,
         DateTime::from_timestamp_millis(a),
         DateTime::from_timestamp_millis(z),
     ) else {
-        return Cell::Null;
+        return None;
     };
-    match clock::working_days(cal, start, end, &[]) {
-        Ok(d) => Cell::Num(f64::from(d)),
-        Err(_) => Cell::Null,
-    }
+    clock::working_days(cal, start, end, &[])
+        .ok()
+        .map(f64::from)
 }
 
-/// A stored column's cells on the kept rows; NULL everywhere when the file lacks it.
-fn stored<'b>(col: Option<&'b ArrayRef>, keep: &[usize]) -> Column<'b> {
+/// A stored column's values on the kept rows, typed; NULL everywhere when the file
+/// lacks it.
+pub(super) fn stored<'b>(col: Option<&'b ArrayRef>, keep: &[usize]) -> Column<'b> {
     let Some(col) = col else {
         return Column::Same(Cell::Null);
     };
-    macro_rules! cells {
-        ($arr:expr, $f:expr) => {{
-            let a = $arr;
+    let valid = |a: &dyn Array| -> Vec<bool> {
+        if a.null_count() == 0 {
+            vec![true; keep.len()]
+        } else {
+            keep.iter().map(|r| a.is_valid(*r)).collect()
+        }
+    };
+    match col.data_type() {
+        DataType::Dictionary(_, _) => {
+            let Some(d) = col.as_dictionary_opt::<Int32Type>() else {
+                return Column::Same(Cell::Null);
+            };
+            let Some(values) = d.values().as_string_opt::<i32>() else {
+                return Column::Same(Cell::Null);
+            };
+            let keys = d.keys();
+            let raw = keys.values();
+            let code = |r: usize| u32::try_from(raw[r]).unwrap_or(NULL_CODE);
+            let codes = if keys.null_count() == 0 {
+                keep.iter().map(|r| code(*r)).collect()
+            } else {
+                keep.iter()
+                    .map(|r| {
+                        if keys.is_null(*r) {
+                            NULL_CODE
+                        } else {
+                            code(*r)
+                        }
+                    })
+                    .collect()
+            };
+            Column::Dict(codes, values)
+        }
+        DataType::Utf8 => {
+            let a = col.as_string::<i32>();
             Column::Rows(
                 keep.iter()
-                    .map(|r| if a.is_null(*r) { Cell::Null } else { $f(a, *r) })
+                    .map(|r| {
+                        if a.is_null(*r) {
+                            Cell::Null
+                        } else {
+                            Cell::Str(a.value(*r))
+                        }
+                    })
                     .collect(),
             )
-        }};
-    }
-    match col.data_type() {
-        DataType::Utf8 => cells!(
-            col.as_string::<i32>(),
-            |a: &'b arrow_array::StringArray, r| { Cell::Str(a.value(r)) }
-        ),
-        DataType::Timestamp(_, _) => cells!(
-            col.as_primitive::<TimestampMillisecondType>(),
-            |a: &arrow_array::PrimitiveArray<TimestampMillisecondType>, r| Cell::Ts(a.value(r))
-        ),
+        }
+        DataType::Timestamp(_, _) => match col.as_primitive_opt::<TimestampMillisecondType>() {
+            Some(a) => {
+                let v = a.values();
+                Column::Times(keep.iter().map(|r| v[*r]).collect(), valid(a))
+            }
+            None => Column::Same(Cell::Null),
+        },
         #[allow(clippy::cast_precision_loss, reason = "record integers are small")]
-        DataType::Int64 => cells!(
-            col.as_primitive::<Int64Type>(),
-            |a: &arrow_array::PrimitiveArray<Int64Type>, r| Cell::Num(a.value(r) as f64)
-        ),
-        DataType::Float64 => cells!(
-            col.as_primitive::<Float64Type>(),
-            |a: &arrow_array::PrimitiveArray<Float64Type>, r| Cell::Num(a.value(r))
-        ),
-        DataType::Boolean => cells!(col.as_boolean(), |a: &arrow_array::BooleanArray, r| {
-            Cell::Bool(a.value(r))
-        }),
+        DataType::Int64 => {
+            let a = col.as_primitive::<Int64Type>();
+            let v = a.values();
+            Column::Nums(keep.iter().map(|r| v[*r] as f64).collect(), valid(a))
+        }
+        DataType::Float64 => {
+            let a = col.as_primitive::<Float64Type>();
+            let v = a.values();
+            Column::Nums(keep.iter().map(|r| v[*r]).collect(), valid(a))
+        }
+        DataType::Boolean => {
+            let a = col.as_boolean();
+            Column::Bools(
+                keep.iter()
+                    .map(|r| {
+                        if a.is_null(*r) {
+                            UNKNOWN
+                        } else {
+                            u8::from(a.value(*r))
+                        }
+                    })
+                    .collect(),
+            )
+        }
         _ => Column::Same(Cell::Null),
     }
 }
 
+/// Which of `n` rows are in a stratum: every condition holds (text equal to the wanted
+/// value, or NULL where NULL counts as it); decided once per dictionary entry.
 fn stratum_mask(
     test: Option<&Vec<(usize, String, bool)>>,
     fields: &[Column<'_>],
@@ -1123,17 +1291,41 @@ fn stratum_mask(
     let Some(parts) = test else {
         return vec![false; n];
     };
-    (0..n)
-        .map(|j| {
-            parts.iter().all(|(slot, want, null_matches)| {
-                match fields.get(*slot).map_or(Cell::Null, |c| c.at(j)) {
-                    Cell::Str(s) => s == want,
-                    Cell::Null => *null_matches,
-                    _ => false,
+    let mut mask = vec![true; n];
+    for (slot, want, null_matches) in parts {
+        let holds = |c: Cell<'_>| match c {
+            Cell::Str(s) => s == want,
+            Cell::Null => *null_matches,
+            _ => false,
+        };
+        match fields.get(*slot) {
+            Some(Column::Dict(codes, values)) if codes.len() >= n && values.len() <= n.max(64) => {
+                let table: Vec<bool> = (0..values.len())
+                    .map(|k| {
+                        holds(vector::dict_cell(
+                            values,
+                            u32::try_from(k).unwrap_or(NULL_CODE),
+                        ))
+                    })
+                    .collect();
+                let null = holds(Cell::Null);
+                for (m, c) in mask.iter_mut().zip(codes) {
+                    *m &= table.get(*c as usize).copied().unwrap_or(null);
                 }
-            })
-        })
-        .collect()
+            }
+            Some(c) => {
+                for (j, m) in mask.iter_mut().enumerate() {
+                    *m &= holds(c.at(j));
+                }
+            }
+            None => {
+                if !holds(Cell::Null) {
+                    return vec![false; n];
+                }
+            }
+        }
+    }
+    mask
 }
 
 /// What one row adds to an indicator's state (core's `observe`); `None` for a contact
@@ -1173,4 +1365,64 @@ fn observation(part: Part, cols: &[Cow<'_, Column<'_>>], j: usize) -> Option<Obs
             Obs::new().with_sl(class)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::DictionaryArray;
+
+    use super::*;
+
+    fn row(group: u64, pos: u64) -> KeyRow {
+        KeyRow {
+            group,
+            at: 0,
+            from: None,
+            pos,
+        }
+    }
+
+    #[test]
+    fn rows_placed_by_part_keep_every_row_in_its_part() {
+        // Groups with high halves 0, 1 << 31 and u32::MAX over 4 parts fall in parts 0, 2
+        // and 3 (`partition_of` takes (high × 4) >> 32): 0, 2 and 3.99… → 3.
+        let rows = vec![
+            row(u64::MAX, 0),
+            row(0, 1),
+            row(1 << 63, 2),
+            row(5, 3),
+            row(u64::MAX - 1, 4),
+        ];
+        let parted = by_part(&rows, 4);
+        let positions = |p: usize| parted.part(p).iter().map(|r| r.pos).collect::<Vec<_>>();
+        assert_eq!(positions(0), [1, 3]);
+        assert!(positions(1).is_empty());
+        assert_eq!(positions(2), [2]);
+        assert_eq!(positions(3), [0, 4]);
+        assert!(parted.part(4).is_empty(), "no part past the last");
+    }
+
+    #[test]
+    fn dictionary_text_reads_as_codes_and_nulls() {
+        // Keys [1, NULL, 0, 1] into ["voice", "chat"]: chat, NULL, voice, chat.
+        let keys = PrimitiveArray::<Int32Type>::from(vec![Some(1), None, Some(0), Some(1)]);
+        let values = Arc::new(StringArray::from(vec!["voice", "chat"]));
+        let dict: ArrayRef = Arc::new(DictionaryArray::new(keys, values));
+        let batch = RecordBatch::try_from_iter([("channel", Arc::clone(&dict))]).expect("batch");
+        let texts = text(&batch, "channel").expect("a text column");
+        let got: Vec<Option<&str>> = (0..4).map(|r| texts.get(r)).collect();
+        assert_eq!(got, [Some("chat"), None, Some("voice"), Some("chat")]);
+        // Kept rows 3, 1, 2 as a column: codes 1, NULL, 0.
+        let col = stored(Some(&dict), &[3, 1, 2]);
+        assert!(matches!(&col, Column::Dict(codes, _) if codes == &[1, NULL_CODE, 0]));
+        let cells: Vec<Cell<'_>> = (0..3).map(|j| col.at(j)).collect();
+        assert_eq!(cells, [Cell::Str("chat"), Cell::Null, Cell::Str("voice")]);
+        // A stratum on it: only the rows whose text is "chat".
+        assert_eq!(
+            stratum_mask(Some(&vec![(0, "chat".to_string(), false)]), &[col], 3),
+            [true, false, false]
+        );
+    }
 }

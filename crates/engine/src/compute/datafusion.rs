@@ -96,6 +96,11 @@ fn prepare(
             for (name, source) in kind.program.fields().iter().zip(&kind.sources) {
                 let array = match source {
                     Source::Stored => match b.column_by_name(name) {
+                        // Text read as dictionary codes: plain strings here, as the
+                        // compiled SQL expects.
+                        Some(col) if matches!(col.data_type(), DataType::Dictionary(_, _)) => {
+                            derived(&columnar::stored(Some(col), &keep), *source, keep.len())
+                        }
                         Some(col) => {
                             let idx = UInt32Array::from_iter_values(
                                 keep.iter().map(|r| u32::try_from(*r).unwrap_or(u32::MAX)),

@@ -120,10 +120,13 @@ impl PartitionWriter {
             path: tmp.display().to_string(),
             source,
         })?;
+        // LZ4 (raw block format): files about as small as Snappy's and faster to read
+        // back; evaluation spends a tenth of its time decompressing. Files written with
+        // Snappy by earlier versions are still read.
         let props = plain
             .iter()
             .fold(
-                WriterProperties::builder().set_compression(Compression::SNAPPY),
+                WriterProperties::builder().set_compression(Compression::LZ4_RAW),
                 |p, c| p.set_column_dictionary_enabled(ColumnPath::from(*c), false),
             )
             .build();
