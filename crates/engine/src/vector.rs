@@ -392,14 +392,15 @@ fn numeric1<'a>(n: usize, a: &Column<'a>, f: impl Fn(f64) -> f64) -> Column<'a> 
 }
 
 fn is_null<'a>(n: usize, a: &Column<'a>, negated: bool) -> Column<'a> {
-    match a {
-        Column::Nums(_, ok) | Column::Times(_, ok) if ok.len() >= n => Column::Bools(
-            ok[..n]
-                .iter()
-                .map(|valid| u8::from(*valid == negated))
-                .collect(),
-        ),
-        _ => test1(n, a, |x| Cell::Bool(x.is_null() != negated)),
+    // Numbers and instants: straight from the validity (both vectors must cover n).
+    let validity = match a {
+        Column::Nums(v, ok) if v.len() >= n => ok.get(..n),
+        Column::Times(v, ok) if v.len() >= n => ok.get(..n),
+        _ => None,
+    };
+    match validity {
+        Some(ok) => Column::Bools(ok.iter().map(|valid| u8::from(*valid == negated)).collect()),
+        None => test1(n, a, |x| Cell::Bool(x.is_null() != negated)),
     }
 }
 

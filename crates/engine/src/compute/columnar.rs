@@ -611,7 +611,10 @@ fn flag_parts(metas: &[ArrowReaderMetadata]) -> usize {
         .flat_map(|m| m.metadata().row_groups())
         .map(parquet::file::metadata::RowGroupMetaData::num_rows)
         .sum();
-    (usize::try_from(rows).unwrap_or(0) / 32_768).clamp(4 * workers(), 1_024)
+    // The floor first, then the cap: `clamp` would panic with more than 256 cores.
+    (usize::try_from(rows).unwrap_or(0) / 32_768)
+        .max(4 * workers())
+        .min(1_024)
 }
 
 /// Key rows ordered by part, with where each part starts: part `p` is
