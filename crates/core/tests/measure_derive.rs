@@ -337,6 +337,24 @@ fn validate_rejects_impossible_states() {
 }
 
 #[test]
+fn rows_added_at_once_equal_rows_added_one_by_one() {
+    // 7 rows, 3 of them hits, one at a time: n = 7, hits = 3.
+    let mut one_by_one = MeasureState::new();
+    for hit in [true, false, false, true, false, true, false] {
+        one_by_one.observe_hit(hit);
+    }
+    let mut at_once = MeasureState::new();
+    at_once.observe_hits(4, 1);
+    at_once.observe_hits(3, 2);
+    assert_eq!((at_once.n, at_once.hits), (7, 3));
+    assert_eq!(at_once, one_by_one);
+    // More hits than rows cannot make the ratio exceed 1: hits are capped at the rows.
+    let mut capped = MeasureState::new();
+    capped.observe_hits(2, 5);
+    assert_eq!((capped.n, capped.hits), (2, 2));
+}
+
+#[test]
 fn json_is_compact_and_round_trips() {
     // Unused parts (histogram, service level) are left out, so a ratio state is small.
     let mut ratio = MeasureState::new();

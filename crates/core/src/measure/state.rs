@@ -155,6 +155,14 @@ impl MeasureState {
         }
     }
 
+    /// Adds `rows` rows of a ratio indicator of which `hits` meet the condition: the same
+    /// as `rows` calls of [`observe_hit`](MeasureState::observe_hit), `hits` of them
+    /// with `true` (so `hits` must not exceed `rows`).
+    pub fn observe_hits(&mut self, rows: u64, hits: u64) {
+        self.n = self.n.saturating_add(rows);
+        self.hits = self.hits.saturating_add(hits.min(rows));
+    }
+
     /// Adds one row of a mean indicator; `None` (a null value) counts in `n` only.
     ///
     /// # Errors

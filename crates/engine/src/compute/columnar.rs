@@ -1056,33 +1056,32 @@ impl<'c> Shared<'_, 'c> {
             .iter()
             .map(|t| stratum_mask(t.as_ref(), &fields, n))
             .collect();
+        // The rows each filter keeps, found once per filter node (indicators share them).
+        let mut kept_by_filter: Vec<(Option<usize>, Vec<u32>)> = Vec::new();
         for (i, plan) in self.kind.plans.iter().enumerate() {
-            let filter = plan.filter.map(|f| &*cols[f]);
-            let filter_truths = filter.and_then(|c| c.truths(n));
-            // Ratios and plain counts add only a hit: no row value to check.
-            let hits = match plan.part {
-                Part::Ratio(c) => Some(Some(&*cols[c])),
-                Part::Plain => Some(None),
-                _ => None,
+            let at = match kept_by_filter.iter().position(|(f, _)| *f == plan.filter) {
+                Some(at) => at,
+                None => {
+                    let rows = kept_rows(plan.filter.map(|f| &*cols[f]), n);
+                    kept_by_filter.push((plan.filter, rows));
+                    kept_by_filter.len() - 1
+                }
             };
-            for (j, g) in keep_group.iter().enumerate() {
-                let kept = match (filter_truths, filter) {
-                    (Some(t), _) => t[j] == TRUE,
-                    (None, Some(c)) => c.at(j).is_true(),
-                    (None, None) => true,
+            let rows = &kept_by_filter[at].1;
+            if let Part::Ratio(_) | Part::Plain = plan.part {
+                // Ratios and plain counts add only a hit: no row value to check.
+                let cond = match plan.part {
+                    Part::Ratio(c) => Some(&*cols[c]),
+                    _ => None,
                 };
-                if !kept {
-                    continue;
+                for (line, s) in &plan.lines {
+                    add_hits(&mut acc.states[*line], rows, &masks[*s], keep_group, cond);
                 }
-                if let Some(cond) = hits {
-                    let hit = cond.is_some_and(|c| c.at(j).is_true());
-                    for (line, s) in &plan.lines {
-                        if masks[*s][j] {
-                            acc.states[*line][*g as usize].observe_hit(hit);
-                        }
-                    }
-                    continue;
-                }
+                continue;
+            }
+            for &j in rows {
+                let j = j as usize;
+                let g = keep_group[j];
                 let obs = match observation(plan.part, &cols, j) {
                     Some(o) => o,
                     None => {
@@ -1095,7 +1094,7 @@ impl<'c> Shared<'_, 'c> {
                     if !masks[*s][j] {
                         continue;
                     }
-                    if let Err(e) = acc.states[*line][*g as usize].observe(&obs) {
+                    if let Err(e) = acc.states[*line][g as usize].observe(&obs) {
                         *acc.problems.entry((i, problem_kind(&e))).or_default() += 1;
                     }
                 }
@@ -1180,6 +1179,64 @@ impl<'c> Shared<'_, 'c> {
             }
         }
     }
+}
+
+/// The rows (of `n`) a filter keeps: those where it is TRUE; every row without one.
+fn kept_rows(filter: Option<&Column<'_>>, n: usize) -> Vec<u32> {
+    let index = |j: usize| u32::try_from(j).unwrap_or(u32::MAX);
+    match filter {
+        None => (0..n).map(index).collect(),
+        Some(c) => match c.truths(n) {
+            Some(t) => t
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| **t == TRUE)
+                .map(|(j, _)| index(j))
+                .collect(),
+            None => (0..n).filter(|j| c.at(*j).is_true()).map(index).collect(),
+        },
+    }
+}
+
+/// Adds the kept `rows` in a stratum (`mask`) to a ratio's or count's states by group: a
+/// hit where `cond` is TRUE (never without one). Consecutive rows of one group (a site's
+/// day) are added at once.
+fn add_hits(
+    states: &mut [MeasureState],
+    rows: &[u32],
+    mask: &[bool],
+    groups: &[u32],
+    cond: Option<&Column<'_>>,
+) {
+    let truths = cond.and_then(|c| c.truths(mask.len()));
+    let hit = |j: usize| match (truths, cond) {
+        (Some(t), _) => t[j] == TRUE,
+        (None, Some(c)) => c.at(j).is_true(),
+        (None, None) => false,
+    };
+    let mut flush = |run: Option<(u32, u64, u64)>| {
+        if let Some((g, rows, hits)) = run
+            && let Some(state) = states.get_mut(g as usize)
+        {
+            state.observe_hits(rows, hits);
+        }
+    };
+    let mut run: Option<(u32, u64, u64)> = None;
+    for &j in rows {
+        let j = j as usize;
+        if !mask[j] {
+            continue;
+        }
+        let (g, h) = (groups[j], u64::from(hit(j)));
+        match &mut run {
+            Some((rg, rows, hits)) if *rg == g => {
+                *rows += 1;
+                *hits += h;
+            }
+            _ => flush(run.replace((g, 1, h))),
+        }
+    }
+    flush(run);
 }
 
 fn working_days(cal: Option<&BusinessCalendar>, a: i64, z: i64) -> Option<f64> {
