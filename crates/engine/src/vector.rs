@@ -765,43 +765,23 @@ fn fill<'a>(n: usize, acc: Column<'a>, c: &Column<'a>) -> Column<'a> {
     match (acc, c) {
         (acc, Column::Same(Cell::Null)) => acc,
         (Column::Nums(mut v, mut ok), Column::Same(Cell::Num(y))) if v.len() >= n => {
-            ok.resize(n, false);
-            for (x, valid) in v.iter_mut().zip(ok.iter_mut()).take(n) {
-                if !*valid {
-                    (*x, *valid) = (*y, true);
-                }
-            }
+            fill_typed(n, &mut v, &mut ok, |_| Some(*y));
             Column::Nums(v, ok)
         }
         (Column::Nums(mut v, mut ok), Column::Nums(w, okw))
             if v.len() >= n && w.len() >= n && okw.len() >= n =>
         {
-            ok.resize(n, false);
-            for i in 0..n {
-                if !ok[i] {
-                    (v[i], ok[i]) = (w[i], okw[i]);
-                }
-            }
+            fill_typed(n, &mut v, &mut ok, |i| okw[i].then_some(w[i]));
             Column::Nums(v, ok)
         }
         (Column::Times(mut v, mut ok), Column::Same(Cell::Ts(y))) if v.len() >= n => {
-            ok.resize(n, false);
-            for (x, valid) in v.iter_mut().zip(ok.iter_mut()).take(n) {
-                if !*valid {
-                    (*x, *valid) = (*y, true);
-                }
-            }
+            fill_typed(n, &mut v, &mut ok, |_| Some(*y));
             Column::Times(v, ok)
         }
         (Column::Times(mut v, mut ok), Column::Times(w, okw))
             if v.len() >= n && w.len() >= n && okw.len() >= n =>
         {
-            ok.resize(n, false);
-            for i in 0..n {
-                if !ok[i] {
-                    (v[i], ok[i]) = (w[i], okw[i]);
-                }
-            }
+            fill_typed(n, &mut v, &mut ok, |i| okw[i].then_some(w[i]));
             Column::Times(v, ok)
         }
         (Column::Bools(mut v), Column::Same(Cell::Bool(y))) => {
@@ -830,6 +810,22 @@ fn fill<'a>(n: usize, acc: Column<'a>, c: &Column<'a>) -> Column<'a> {
                 })
                 .collect(),
         ),
+    }
+}
+
+/// Fills the NULL rows among the first `n` of typed values (`v`, at least `n` long, with
+/// validity `ok`) from `from(i)`; `None` leaves the row NULL.
+fn fill_typed<T: Copy>(
+    n: usize,
+    v: &mut [T],
+    ok: &mut Vec<bool>,
+    from: impl Fn(usize) -> Option<T>,
+) {
+    ok.resize(n, false);
+    for (i, (x, valid)) in v.iter_mut().zip(ok.iter_mut()).enumerate() {
+        if !*valid && let Some(y) = from(i) {
+            (*x, *valid) = (y, true);
+        }
     }
 }
 

@@ -1389,7 +1389,8 @@ fn stratum_mask(
 }
 
 /// What one row adds to an indicator's state (core's `observe`); `None` for a contact
-/// that is neither answered, abandoned nor IVR-contained.
+/// that is neither answered, abandoned nor IVR-contained. `slice` adds ratios and counts
+/// by runs (`add_hits`) instead; their arms here state the same rule for one row.
 fn observation(part: Part, cols: &[Cow<'_, Column<'_>>], j: usize) -> Option<Obs> {
     let num = |n: usize| cols[n].at(j).num();
     let with_value = |o: Obs, v: Option<f64>| match v {
