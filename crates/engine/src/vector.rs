@@ -445,24 +445,12 @@ fn logic<'a>(
     }
 }
 
-/// Whether an ordering satisfies a comparison operator.
-fn holds(op: BinOp, ord: Ordering) -> bool {
-    match op {
-        BinOp::Eq => ord.is_eq(),
-        BinOp::Ne => ord.is_ne(),
-        BinOp::Lt => ord.is_lt(),
-        BinOp::Le => ord.is_le(),
-        BinOp::Gt => ord.is_gt(),
-        BinOp::Ge => ord.is_ge(),
-        _ => false,
-    }
-}
-
 /// A comparison of two non-NULL values as a truth value (NaN compares as NULL).
 #[inline]
 fn cmp_truth<T: PartialOrd>(op: BinOp, a: &T, b: &T) -> u8 {
     a.partial_cmp(b)
-        .map_or(UNKNOWN, |ord| u8::from(holds(op, ord)))
+        .and_then(|ord| op.holds(ord))
+        .map_or(UNKNOWN, u8::from)
 }
 
 /// A comparison of two typed columns, row by row, NULL where either is NULL.
@@ -641,16 +629,7 @@ fn compare3<'a>(op: BinOp, l: Cell<'a>, r: Cell<'a>) -> Cell<'a> {
     let Some(ord) = order(l, r) else {
         return Cell::Null;
     };
-    let holds = match op {
-        BinOp::Eq => ord.is_eq(),
-        BinOp::Ne => ord.is_ne(),
-        BinOp::Lt => ord.is_lt(),
-        BinOp::Le => ord.is_le(),
-        BinOp::Gt => ord.is_gt(),
-        BinOp::Ge => ord.is_ge(),
-        _ => return Cell::Null,
-    };
-    Cell::Bool(holds)
+    op.holds(ord).map_or(Cell::Null, Cell::Bool)
 }
 
 /// SQL `IN`: TRUE on a match, else NULL if the value or any candidate is NULL, else FALSE.

@@ -142,6 +142,21 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Whether an ordering of two values satisfies this comparison; `None` for an
+    /// operator that is not a comparison.
+    #[must_use]
+    pub fn holds(self, ord: std::cmp::Ordering) -> Option<bool> {
+        Some(match self {
+            BinOp::Eq => ord.is_eq(),
+            BinOp::Ne => ord.is_ne(),
+            BinOp::Lt => ord.is_lt(),
+            BinOp::Le => ord.is_le(),
+            BinOp::Gt => ord.is_gt(),
+            BinOp::Ge => ord.is_ge(),
+            _ => return None,
+        })
+    }
+
     /// The canonical spelling.
     #[must_use]
     pub fn symbol(self) -> &'static str {

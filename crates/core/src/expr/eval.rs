@@ -151,14 +151,8 @@ fn compare3(op: BinOp, l: &Value, r: &Value) -> Value {
     let Some(ord) = order(l, r) else {
         return Value::Null;
     };
-    let holds = match op {
-        BinOp::Eq => ord.is_eq(),
-        BinOp::Ne => ord.is_ne(),
-        BinOp::Lt => ord.is_lt(),
-        BinOp::Le => ord.is_le(),
-        BinOp::Gt => ord.is_gt(),
-        BinOp::Ge => ord.is_ge(),
-        _ => return Value::Null,
+    let Some(holds) = op.holds(ord) else {
+        return Value::Null;
     };
     Value::Bool(holds)
 }
