@@ -9,15 +9,20 @@
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
 //! Memory stays flat in the file's size and in the store's. Month writers share a bounded
-//! row buffer. The duplicate-id check reads the file twice. The first pass sorts the key
-//! (hash of site and id) and line of every row with an id in bounded memory (sorted runs
-//! spill to the run's temporary directory, `tmp/` in the data directory, and are merged
-//! back), which finds the ids on several lines, and merges them with the sorted key index
-//! kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with it), which
-//! finds the ids already stored. The second pass checks, stores or quarantines each row
-//! knowing both, keeping the first valid line of each repeated id; a file repeating more
-//! ids than that budget has its rows checked in the first pass instead (see
-//! `import/keys.rs`). Rows set aside by `--replace` wait in a temporary file.
+//! row buffer. Most files repeat no id: the file is read once, every valid row stored,
+//! and then the key indexes just written (sorted keys of the stored rows) are merged with
+//! each other and with the stored files' indexes. When no key is on two rows or stored
+//! (and visible) already, that pass is the import: the duplicate-id check below would
+//! have had nothing to say about any line. Otherwise what the pass wrote is removed and
+//! the file is imported with the check first, which reads it twice. The first pass sorts
+//! the key (hash of site and id) and line of every row with an id in bounded memory
+//! (sorted runs spill to the run's temporary directory, `tmp/` in the data directory, and
+//! are merged back), which finds the ids on several lines, and merges them with the sorted
+//! key index kept next to every stored Parquet file (`b<batch>-<run>.keys`, written with
+//! it), which finds the ids already stored. The second pass checks, stores or quarantines
+//! each row knowing both, keeping the first valid line of each repeated id; a file
+//! repeating more ids than that budget has its rows checked in the first pass instead
+//! (see `import/keys.rs`). Rows set aside by `--replace` wait in a temporary file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -392,25 +397,39 @@ async fn import_file_within(
     let batch = store.next_batch_id().await?;
     remove_dead_scratch(dir);
     let checker = Checker::new(kind, org);
-    let mut run = Run::new(dir, kind, batch, opts.replace);
-    run.budget = limits.spill_budget.max(1);
-    let read = first_pass(to, &checker, &mut run, path, format, progress)
-        .await
-        .and_then(|()| {
-            let two_passes = run.first_pass_rows.is_some();
-            let half = run.file_size / 2;
-            let ignored = read_checked(
-                path,
-                format,
-                &checker,
-                &mut |row, checked| run.take_checked(row, checked),
-                &mut |b| progress(if two_passes { half + b / 2 } else { b }),
-            )?;
-            run.check_same_rows(path)?;
-            run.resolve_deferred(&checker)?;
-            run.finish_writers()?;
-            Ok(ignored)
-        });
+    let new_run = || {
+        let mut run = Run::new(dir, kind, batch, opts.replace);
+        run.budget = limits.spill_budget.max(1);
+        run
+    };
+    let mut run = new_run();
+    let read = match single_pass(to, &checker, &mut run, path, format, progress).await {
+        Ok(Some(ignored)) => Ok(ignored),
+        Ok(None) => {
+            // An id repeats: what the single pass wrote is dropped, and the file is read
+            // again with the duplicate-id check first.
+            run.abandon();
+            run = new_run();
+            first_pass(to, &checker, &mut run, path, format, progress)
+                .await
+                .and_then(|()| {
+                    let two_passes = run.first_pass_rows.is_some();
+                    let half = run.file_size / 2;
+                    let ignored = read_checked(
+                        path,
+                        format,
+                        &checker,
+                        &mut |row, checked| run.take_checked(row, checked),
+                        &mut |b| progress(if two_passes { half + b / 2 } else { b }),
+                    )?;
+                    run.check_same_rows(path)?;
+                    run.resolve_deferred(&checker)?;
+                    run.finish_writers()?;
+                    Ok(ignored)
+                })
+        }
+        Err(e) => Err(e),
+    };
     run.remove_scratch();
     let ignored = match read {
         Ok(ignored) => ignored,
@@ -452,6 +471,87 @@ async fn import_file_within(
     }
 }
 
+/// Reads, checks and stores the whole file once, as if no id repeated, then asks the key
+/// indexes just written whether one did (on two rows, or stored and visible already).
+/// Most files repeat none, and then this is the import: the duplicate-id check would
+/// have had nothing to say about any line, so every valid row is stored either way.
+/// `None` when an id repeats (or the kind has no ids): the caller drops what was written
+/// and imports the file with the check first.
+async fn single_pass(
+    to: &Destination<'_>,
+    checker: &Checker<'_>,
+    run: &mut Run,
+    path: &Path,
+    format: Format,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<Vec<String>>, ImportError> {
+    let kind = run.kind;
+    let Some(id) = id_field(kind) else {
+        return Ok(None);
+    };
+    let ignored = read_checked(
+        path,
+        format,
+        checker,
+        &mut |row, checked| run.take_checked(row, checked),
+        progress,
+    )?;
+    // Without notes no row is set aside, so there is nothing to resolve.
+    run.finish_writers()?;
+    let (stored, replaced) = stored_files(to, kind).await?;
+    let visible = visible_in(&checker.tz, &replaced);
+    let written: Vec<PathBuf> = run
+        .files
+        .iter()
+        .map(|(rel, _, _)| keys::index_path(&to.dir.abs(rel)))
+        // A file none of whose rows has an id has no key index.
+        .filter(|p| p.exists())
+        .collect();
+    let repeat = keys::any_repeat(&written, &stored, kind, id, &visible, &run.scratch())?;
+    Ok((!repeat).then_some(ignored))
+}
+
+/// The committed files of a kind, in manifest order, and the days later `--replace`
+/// batches took over ((site, day) → the replacing batch).
+async fn stored_files(
+    to: &Destination<'_>,
+    kind: RecordKind,
+) -> Result<(Vec<StoredFile>, BTreeMap<(String, String), i64>), ImportError> {
+    let stored: Vec<StoredFile> = to
+        .store
+        .files(kind.as_str())
+        .await?
+        .into_iter()
+        .map(|f| StoredFile {
+            batch: f.batch_id,
+            parquet: to.dir.abs(&f.path),
+        })
+        .collect();
+    let replaced = if stored.is_empty() {
+        BTreeMap::new()
+    } else {
+        to.store.replaced(kind.as_str()).await?
+    };
+    Ok((stored, replaced))
+}
+
+/// The local day (days from the common era) of a stored row at `site` anchored at `at`
+/// in batch `batch`, or `None` when a later `--replace` batch superseded that day: such
+/// rows do not count as stored.
+fn visible_in<'a>(
+    tz: &'a FastMap<String, Tz>,
+    replaced: &'a BTreeMap<(String, String), i64>,
+) -> impl Fn(&str, i64, i64) -> Option<i32> + 'a {
+    move |site: &str, at: i64, batch: i64| -> Option<i32> {
+        let day = local_day(at, site_tz(tz, site));
+        let superseded = !replaced.is_empty()
+            && replaced
+                .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
+                .is_some_and(|w| batch < *w);
+        (!superseded).then(|| day.num_days_from_ce())
+    }
+}
+
 /// The first pass over the file: the key and line of every valid row with an id, sorted
 /// in bounded memory and turned into notes for the second pass (see [`keys`]). Kinds
 /// without ids skip it.
@@ -469,31 +569,8 @@ async fn first_pass(
     };
     run.file_size = std::fs::metadata(path).map_or(0, |m| m.len());
     let scratch = run.scratch();
-    let stored: Vec<StoredFile> = to
-        .store
-        .files(kind.as_str())
-        .await?
-        .into_iter()
-        .map(|f| StoredFile {
-            batch: f.batch_id,
-            parquet: to.dir.abs(&f.path),
-        })
-        .collect();
-    let replaced = if stored.is_empty() {
-        BTreeMap::new()
-    } else {
-        to.store.replaced(kind.as_str()).await?
-    };
-    let tz = &checker.tz;
-    // Rows superseded by a later `--replace` batch do not count as stored.
-    let visible = |site: &str, at: i64, batch: i64| -> Option<i32> {
-        let day = local_day(at, site_tz(tz, site));
-        let superseded = !replaced.is_empty()
-            && replaced
-                .get(&(site.to_string(), day.format("%Y-%m-%d").to_string()))
-                .is_some_and(|w| batch < *w);
-        (!superseded).then(|| day.num_days_from_ce())
-    };
+    let (stored, replaced) = stored_files(to, kind).await?;
+    let visible = visible_in(&checker.tz, &replaced);
     // Most files repeat few ids: the first pass only reads the key of every row with an
     // id cell, and the second keeps the first valid line of each repeated id. A file
     // repeating more ids than the budget is read once more, checking every row, so

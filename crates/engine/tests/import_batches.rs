@@ -118,6 +118,67 @@ async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() 
     assert_eq!(env.import_ok(HALL, &other).await.rows_stored, 1);
 }
 
+/// Every file under `records/` is a committed Parquet file or its key index, and the
+/// quarantine directory holds one file per batch that quarantined rows.
+async fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {
+    let mut committed = Vec::new();
+    for f in env.store.files(HALL.as_str()).await.expect("files") {
+        let parquet = env.dir.abs(&f.path);
+        committed.push(parquet.with_extension("keys"));
+        committed.push(parquet);
+    }
+    committed.sort();
+    assert_eq!(env.record_files(), committed);
+    let quarantined = std::fs::read_dir(env.dir.root().join("quarantine")).map_or(0, |d| d.count());
+    assert_eq!(quarantined, quarantining_batches);
+}
+
+#[tokio::test]
+async fn a_repeated_id_is_caught_whether_in_the_file_or_stored_and_nothing_else_is_left() {
+    // A file repeating no id is stored in one pass; a repeated id makes the import drop
+    // what that pass wrote and check the ids first. Either way the outcome is the same
+    // rows, and no file of the dropped pass is left behind.
+    let env = Env::new().await;
+    // T1..T4 on 8 October, then T2 again (line 6) with a later time: a repeat in the file.
+    let mut rows = day("T", "2026-10-08", 4);
+    rows.push(("h1", "T2".into(), "2026-10-08 18:00:00".into()));
+    let a = env.write("a.csv", csv_of(&rows));
+    let r = env.import_ok(HALL, &a).await;
+    assert_accounting(&r);
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (5, 4, 1));
+    let q = quarantine(&r);
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].line, 6);
+    assert_eq!(q[0].reasons, "same id as line 3 of this file");
+    only_committed_files_remain(&env, 1).await;
+
+    // T5, T6 are new; T4 is stored already (line 2 of this file).
+    let b = env.write(
+        "b.csv",
+        tickets(&[
+            ("h1", "T4".into(), "2026-10-08 19:00:00"),
+            ("h1", "T5".into(), "2026-10-08 19:05:00"),
+            ("h1", "T6".into(), "2026-10-08 19:10:00"),
+        ]),
+    );
+    let r = env.import_ok(HALL, &b).await;
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (3, 2, 1));
+    assert_eq!(quarantine(&r)[0].line, 2);
+    only_committed_files_remain(&env, 2).await;
+
+    // Nothing repeated: stored in one pass, no quarantine file.
+    let c = env.write(
+        "c.csv",
+        tickets(&[("h1", "T7".into(), "2026-10-08 20:00:00")]),
+    );
+    let r = env.import_ok(HALL, &c).await;
+    assert_eq!((r.rows_stored, r.rows_quarantined), (1, 0));
+    assert!(r.quarantine_file.is_none());
+    only_committed_files_remain(&env, 2).await;
+    // 4 + 2 + 1 rows, each id once.
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 7);
+}
+
 #[tokio::test]
 async fn strict_stores_nothing_when_any_row_is_invalid() {
     let env = Env::new().await;

@@ -1,5 +1,9 @@
 //! The duplicate-id check in bounded memory.
 //!
+//! An import first stores every valid row as if no id repeated; [`any_repeat`] then
+//! merges the key indexes that wrote with each other and with the stored files' indexes.
+//! Only when an id does repeat is the file imported again as follows.
+//!
 //! A first pass over the file gives the key (hash of site and id) and line of every row
 //! with an id; they are sorted externally. Walking the sorted keys finds the ids on
 //! several lines, and a merge with the key index of every stored file finds the ids
@@ -592,6 +596,89 @@ impl Latest {
     }
 }
 
+/// The key index of a stored file, built from its Parquet columns first when it has
+/// none.
+fn stored_index(
+    f: &StoredFile,
+    kind: RecordKind,
+    id: &str,
+    scratch: &Scratch<'_>,
+) -> Result<Index, ImportError> {
+    if let Some(ix) = open_index(&index_path(&f.parquet)) {
+        return Ok(ix);
+    }
+    build_index(f, kind, id, scratch)?;
+    open_index(&index_path(&f.parquet)).ok_or_else(|| ImportError::ReadStored {
+        path: index_path(&f.parquet).display().to_string(),
+        message: "key index unreadable just after it was written".into(),
+    })
+}
+
+/// Whether the rows a run stored repeat any key: one key on two of them, or a key that
+/// is stored and visible already (`visible` as for [`notes`]). `written` are the key
+/// indexes of the run's files. When none is repeated, a run that stored every valid row
+/// with an id stored exactly what the two-pass check would have stored: the check
+/// would have found nothing to say about any line.
+pub(super) fn any_repeat(
+    written: &[PathBuf],
+    stored: &[StoredFile],
+    kind: RecordKind,
+    id: &str,
+    visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
+    scratch: &Scratch<'_>,
+) -> Result<bool, ImportError> {
+    let run_keys = || -> Result<Merge<Entry>, ImportError> {
+        let mut readers = Vec::with_capacity(written.len());
+        for p in written {
+            let ix = open_index(p).ok_or_else(|| ImportError::ReadStored {
+                path: p.display().to_string(),
+                message: "key index unreadable just after it was written".into(),
+            })?;
+            readers.push(ix.entries);
+        }
+        Merge::of(readers)
+    };
+    let mut run = run_keys()?;
+    let mut last = None;
+    while let Some((_, e)) = run.next_record()? {
+        if last == Some(e.key) {
+            return Ok(true);
+        }
+        last = Some(e.key);
+    }
+    if last.is_none() {
+        return Ok(false);
+    }
+    for chunk in stored.chunks(FILES_AT_ONCE) {
+        let mut readers = Vec::with_capacity(chunk.len());
+        let mut tables = Vec::with_capacity(chunk.len());
+        for f in chunk {
+            let ix = stored_index(f, kind, id, scratch)?;
+            readers.push(ix.entries);
+            tables.push(ix.sites);
+        }
+        let mut old = Merge::of(readers)?;
+        let mut new = run_keys()?;
+        let (mut a, mut b) = (new.next_record()?, old.next_record()?);
+        while let (Some((_, x)), Some((src, y))) = (a, b) {
+            match x.key.cmp(&y.key) {
+                std::cmp::Ordering::Less => a = new.next_record()?,
+                std::cmp::Ordering::Greater => b = old.next_record()?,
+                std::cmp::Ordering::Equal => {
+                    let site = tables[src]
+                        .get(usize::try_from(y.site).unwrap_or(usize::MAX))
+                        .map_or("", String::as_str);
+                    if visible(site, y.at, chunk[src].batch).is_some() {
+                        return Ok(true);
+                    }
+                    b = old.next_record()?;
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// Every visible stored copy of the keys in `firsts` (a file of `count` first lines,
 /// sorted by key), merged from the stored files' key indexes a few files at a time.
 fn stored_matches(
@@ -608,16 +695,7 @@ fn stored_matches(
         let mut readers = Vec::with_capacity(chunk.len());
         let mut tables = Vec::with_capacity(chunk.len());
         for f in chunk {
-            let ix = match open_index(&index_path(&f.parquet)) {
-                Some(ix) => ix,
-                None => {
-                    build_index(f, kind, id, scratch)?;
-                    open_index(&index_path(&f.parquet)).ok_or_else(|| ImportError::ReadStored {
-                        path: index_path(&f.parquet).display().to_string(),
-                        message: "key index unreadable just after it was written".into(),
-                    })?
-                }
-            };
+            let ix = stored_index(f, kind, id, scratch)?;
             readers.push(ix.entries);
             tables.push(ix.sites);
         }
