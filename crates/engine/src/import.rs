@@ -209,7 +209,7 @@ fn column_note(column: &Option<String>) -> String {
 
 /// One data row: text cells aligned with the kind's stored fields, or what is wrong with
 /// its shape.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct RawRow {
     /// Line the row starts on (1-based, counting the header and blank lines).
     line: u64,
@@ -230,7 +230,7 @@ impl RawRow {
 /// The original text of a row and its cells, by field index, in one string (one
 /// allocation a row, not one a cell). A cell that stands verbatim in the original (an
 /// unquoted CSV cell) is a range of it; other cells follow the original.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Cells {
     text: String,
     /// Length of the original row at the start of `text`.
@@ -250,6 +250,21 @@ impl Cells {
             original: original.len(),
             spans: vec![None; fields],
         }
+    }
+
+    /// Makes these the cells of another row, keeping the buffers (a row's buffers are
+    /// recycled from row to row) unless they grew past [`RECYCLED_TEXT`]: a long row
+    /// does not leave its buffer to every later one.
+    fn reset(&mut self, fields: usize, original: &str, more: usize) {
+        if self.text.capacity() > RECYCLED_TEXT {
+            self.text = String::new();
+        }
+        self.text.clear();
+        self.text.reserve(original.len() + more);
+        self.text.push_str(original);
+        self.original = original.len();
+        self.spans.clear();
+        self.spans.resize(fields, None);
     }
 
     /// Adds field `i`'s cell after the text so far.
@@ -279,6 +294,10 @@ impl Cells {
         self.spans.len()
     }
 }
+
+/// Text a recycled row keeps room for (see [`Cells::reset`]). Rows in flight are
+/// bounded, so recycled buffers take a few MiB at most.
+const RECYCLED_TEXT: usize = 1024;
 
 /// A hash map for the short text keys looked up for every row (field names, site ids):
 /// FNV-1a is several times quicker than the default hasher on them, and the keys come
@@ -597,7 +616,7 @@ async fn first_pass(
                 rows += 1;
                 match checked {
                     Checked::Valid(Valid { key: Some(key), .. }) => sorter.push(KeyLine {
-                        key,
+                        key: *key,
                         line: row.line,
                     }),
                     _ => Ok(()),
@@ -687,6 +706,7 @@ fn unchecked_keys(
                                 |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
                             each(row.line, cell(Some(site_index)), cell(id_index))
                         },
+                        &mut RawRow::default,
                         &mut half,
                     )?;
                 }
@@ -969,16 +989,45 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 /// Threads checking rows.
 const CHECKERS: usize = 2;
 
-/// What the reading thread hands over, numbered in file order.
+/// What the reading thread hands over, numbered in file order: rows, and spent checks
+/// whose buffers the checking thread may reuse.
 enum Piece {
-    Rows(Vec<RawRow>),
+    Rows(Vec<RawRow>, Vec<Checked>),
     Progress(u64),
 }
 
-/// What a checking thread hands back.
+/// What a checking thread hands back: rows and what the check found, aligned.
 enum Done {
-    Rows(Vec<(RawRow, Checked)>),
+    Rows(Vec<RawRow>, Vec<Checked>),
     Progress(u64),
+}
+
+/// Rows and checks the taking thread is done with, on their way back to the reading
+/// thread, which refills them: a row's buffers are allocated once, not once a row (and
+/// not freed on another thread than the one that allocated them).
+struct Recycler {
+    back: std::sync::mpsc::Receiver<(Vec<RawRow>, Vec<Checked>)>,
+    rows: Vec<RawRow>,
+    checks: Vec<Checked>,
+}
+
+impl Recycler {
+    /// A spent row to fill, or a new one.
+    fn row(&mut self) -> RawRow {
+        if self.rows.is_empty()
+            && let Ok((rows, checks)) = self.back.try_recv()
+        {
+            self.rows = rows;
+            self.checks.extend(checks);
+        }
+        self.rows.pop().unwrap_or_default()
+    }
+
+    /// Up to `n` spent checks, sent along with a chunk of `n` rows.
+    fn checks(&mut self, n: usize) -> Vec<Checked> {
+        let keep = self.checks.len().saturating_sub(n);
+        self.checks.split_off(keep)
+    }
 }
 
 /// Reads and checks the file row by row, calling `take` for each row and what the check
@@ -990,11 +1039,12 @@ fn read_checked(
     path: &Path,
     format: Format,
     checker: &Checker<'_>,
-    take: &mut dyn FnMut(RawRow, Checked) -> Result<(), ImportError>,
+    take: &mut dyn FnMut(&RawRow, &Checked) -> Result<(), ImportError>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let kind = checker.kind;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Piece)>(CHUNKS_IN_FLIGHT);
+    let (back_tx, back_rx) = std::sync::mpsc::channel();
     // Checkers share the receiver; the first to find the taker gone drops it, which
     // stops the reader.
     let rx = std::sync::Mutex::new(Some(rx));
@@ -1009,6 +1059,11 @@ fn read_checked(
                 seq.set(n + 1);
                 tx.send((n, p)).map_err(|_| stopped(path))
             };
+            let recycler = std::cell::RefCell::new(Recycler {
+                back: back_rx,
+                rows: Vec::new(),
+                checks: Vec::new(),
+            });
             let read = read_rows_here(
                 path,
                 format,
@@ -1019,16 +1074,18 @@ fn read_checked(
                     if chunk.len() >= CHUNK_ROWS || chunk_bytes >= CHUNK_BYTES {
                         chunk_bytes = 0;
                         let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                        send(Piece::Rows(full))?;
+                        let checks = recycler.borrow_mut().checks(full.len());
+                        send(Piece::Rows(full, checks))?;
                     }
                     Ok(())
                 },
+                &mut || recycler.borrow_mut().row(),
                 &mut |b| {
                     let _ = send(Piece::Progress(b));
                 },
             );
             if read.is_ok() && !chunk.is_empty() {
-                let _ = send(Piece::Rows(chunk));
+                let _ = send(Piece::Rows(chunk, Vec::new()));
             }
             read
         });
@@ -1046,14 +1103,13 @@ fn read_checked(
                     };
                     let Some((seq, piece)) = next else { break };
                     let done = match piece {
-                        Piece::Rows(rows) => Done::Rows(
-                            rows.into_iter()
-                                .map(|r| {
-                                    let c = checker.check(&r);
-                                    (r, c)
-                                })
-                                .collect(),
-                        ),
+                        Piece::Rows(rows, mut spent) => {
+                            let checks = rows
+                                .iter()
+                                .map(|r| checker.check_reusing(r, spent.pop()))
+                                .collect();
+                            Done::Rows(rows, checks)
+                        }
                         Piece::Progress(b) => Done::Progress(b),
                     };
                     if done_tx.send((seq, done)).is_err() {
@@ -1074,13 +1130,15 @@ fn read_checked(
             while let Some(done) = waiting.remove(&next) {
                 next += 1;
                 match done {
-                    Done::Rows(rows) => {
-                        for (row, checked) in rows {
+                    Done::Rows(rows, checks) => {
+                        for (row, checked) in rows.iter().zip(&checks) {
                             if let Err(e) = take(row, checked) {
                                 failed = Some(e);
                                 break 'pieces;
                             }
                         }
+                        // The reader may have finished: then they are simply dropped.
+                        let _ = back_tx.send((rows, checks));
                     }
                     Done::Progress(b) => progress(b),
                 }
@@ -1124,10 +1182,11 @@ fn read_rows_here(
     format: Format,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    fresh: &mut dyn FnMut() -> RawRow,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     match format {
-        Format::Csv => read_csv(path, kind, take, progress),
+        Format::Csv => read_csv(path, kind, take, fresh, progress),
         Format::JsonLines => read_jsonl(path, kind, take, progress),
     }
 }
@@ -1288,8 +1347,11 @@ fn utf8_cells(rec: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
 
 /// What a CSV reader hands over for each row.
 enum CsvTake<'a> {
-    /// The whole row.
-    Rows(&'a mut dyn FnMut(RawRow) -> Result<(), ImportError>),
+    /// The whole row, filled into the row `fresh` gives (a recycled one, or a new one).
+    Rows {
+        take: &'a mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+        fresh: &'a mut dyn FnMut() -> RawRow,
+    },
     /// Only the line and the site and id cells (fields `site` and `id`), when they are
     /// UTF-8: the first pass, which need not copy rows.
     Keys {
@@ -1303,9 +1365,10 @@ fn read_csv(
     path: &Path,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    fresh: &mut dyn FnMut() -> RawRow,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    read_csv_as(path, kind, CsvTake::Rows(take), progress)
+    read_csv_as(path, kind, CsvTake::Rows { take, fresh }, progress)
 }
 
 fn read_csv_as(
@@ -1411,7 +1474,12 @@ fn read_csv_as(
         } else {
             std::str::from_utf8(rec.as_slice()).map_err(|_| not_utf8(line, None))?
         };
-        let mut cells = Cells::new(index.len(), original, if verbatim { 0 } else { all.len() });
+        let mut row = match &mut take {
+            CsvTake::Rows { fresh, .. } => fresh(),
+            CsvTake::Keys { .. } => RawRow::default(),
+        };
+        let cells = &mut row.cells;
+        cells.reset(index.len(), original, if verbatim { 0 } else { all.len() });
         starts.clear();
         let mut at = 0;
         for i in 0..rec.len() {
@@ -1433,14 +1501,11 @@ fn read_csv_as(
                 cells.set(f, cell);
             }
         }
-        let shape = shape_problem(line, original, rec.len(), header.len());
-        if let CsvTake::Rows(take) = &mut take {
-            take(RawRow {
-                line,
-                cells,
-                cell_errors: Vec::new(),
-                shape,
-            })?;
+        row.line = line;
+        row.cell_errors.clear();
+        row.shape = shape_problem(line, original, rec.len(), header.len());
+        if let CsvTake::Rows { take, .. } = &mut take {
+            take(row)?;
         }
         n += 1;
         if n.is_multiple_of(65_536) {
@@ -1625,6 +1690,11 @@ impl<'a> Checker<'a> {
     }
 
     fn check(&self, row: &RawRow) -> Checked {
+        self.check_reusing(row, None)
+    }
+
+    /// Checks a row, reusing the buffers of a spent check.
+    fn check_reusing(&self, row: &RawRow, spent: Option<Checked>) -> Checked {
         if let Some(shape) = &row.shape {
             return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
         }
@@ -1640,7 +1710,11 @@ impl<'a> Checker<'a> {
         let tz = self
             .site_check(site, &mut reasons)
             .unwrap_or(chrono_tz::Asia::Shanghai);
-        let mut values = Vec::with_capacity(self.fields.len());
+        let mut values = match spent {
+            Some(Checked::Valid(v)) => v.values,
+            _ => Vec::with_capacity(self.fields.len()),
+        };
+        values.clear();
         for (i, f) in self.fields.iter().enumerate().take(row.cells.len()) {
             let span = row.cells.span(i);
             let raw = span.and_then(|(a, b)| text.get(a..b)).unwrap_or("");
@@ -1878,19 +1952,20 @@ impl Run {
     }
 
     #[cfg(test)]
-    fn take(&mut self, checker: &Checker<'_>, row: RawRow) -> Result<(), ImportError> {
-        let checked = checker.check(&row);
-        self.take_checked(row, checked)
+    fn take(&mut self, checker: &Checker<'_>, row: &RawRow) -> Result<(), ImportError> {
+        let checked = checker.check(row);
+        self.take_checked(row, &checked)
     }
 
-    fn take_checked(&mut self, row: RawRow, checked: Checked) -> Result<(), ImportError> {
+    fn take_checked(&mut self, row: &RawRow, checked: &Checked) -> Result<(), ImportError> {
         self.read += 1;
         match checked {
-            Checked::Invalid(reasons) => self.quarantine(&row, &reasons),
-            Checked::Valid(v) => match self.fate(&v, row.line)? {
-                Fate::Store => self.store(&v, &row),
-                Fate::Duplicate(why) => self.duplicate(&row, why),
-                Fate::Defer(stored) => self.defer(row, stored),
+            Checked::Invalid(reasons) => self.quarantine(row, reasons),
+            Checked::Valid(v) => match self.fate(v, row.line)? {
+                Fate::Store => self.store(v, row),
+                Fate::Duplicate(why) => self.duplicate(row, why),
+                // Rare (`--replace`, an id stored on another day): the row is copied.
+                Fate::Defer(stored) => self.defer(row.clone(), stored),
             },
         }
     }
@@ -2278,9 +2353,35 @@ area = "urban"
                 rows.push(r);
                 Ok(())
             },
+            &mut RawRow::default,
             &mut |_| {},
         )
         .expect("read");
+        // Rows read into recycled rows (each still holding another row's text, cells,
+        // errors and shape) are the same rows.
+        let dirty = RawRow {
+            line: 99,
+            cells: Cells {
+                text: "x".repeat(300),
+                original: 300,
+                spans: vec![Some((0, 300)); 30],
+            },
+            cell_errors: vec![(1, "stale".into())],
+            shape: Some("stale shape".into()),
+        };
+        let mut again = Vec::new();
+        read_csv(
+            &path,
+            RecordKind::HallTicket,
+            &mut |r| {
+                again.push(r);
+                Ok(())
+            },
+            &mut || dirty.clone(),
+            &mut |_| {},
+        )
+        .expect("read");
+        assert_eq!(format!("{again:?}"), format!("{rows:?}"));
         let fields = stored_fields(RecordKind::HallTicket);
         let at = |name: &str| fields.iter().position(|f| f.name == name).expect("field");
         let cells = |r: &RawRow| {
@@ -2347,6 +2448,7 @@ area = "urban"
                     rows.push(row);
                     Ok(())
                 },
+                &mut RawRow::default,
                 &mut |_| {},
             );
             r.map(|_| rows)
@@ -2392,7 +2494,7 @@ area = "urban"
         // Rows of twelve months interleaved: every writer stays open to the end.
         for i in 0..1_200u64 {
             let at = format!("2026-{:02}-15 10:00:00", 1 + i % 12);
-            run.take(&checker, ticket(i + 2, &format!("T{i}"), &at))
+            run.take(&checker, &ticket(i + 2, &format!("T{i}"), &at))
                 .expect("row taken");
             let total: usize = run.writers.values().map(PartitionWriter::buffered).sum();
             assert!(total <= 100, "{total} rows buffered after row {i}");
