@@ -1320,10 +1320,15 @@ impl Lines {
         let Some(&first) = bytes.first() else {
             return;
         };
-        if !bytes.contains(&b'\r') {
+        // One pass over the text counts LFs and notes CRs.
+        let (mut lf, mut cr) = (0u64, false);
+        for &b in bytes {
+            lf += u64::from(b == b'\n');
+            cr |= b == b'\r';
+        }
+        if !cr {
             // The common case, counted in bulk: only LFs, one of which may end the CR
             // the previous text ended with.
-            let lf = bytes.iter().filter(|b| **b == b'\n').count() as u64;
             self.breaks += lf - u64::from(self.after_cr && first == b'\n');
             self.after_cr = false;
             return;
@@ -1732,9 +1737,10 @@ impl<'a> Checker<'a> {
                     }
                     Typed::Null
                 }
-                Ok(Field::Str(_)) => {
-                    let (a, b) = span.map_or((0, 0), trimmed(text));
-                    Typed::Str(a, b)
+                Ok(Field::Str(t)) => {
+                    // `t` is the trimmed cell, a slice of `text`: its range is its offset.
+                    let a = (t.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+                    Typed::Str(a, a + t.len())
                 }
                 Ok(Field::Bool(b)) => Typed::Bool(b),
                 Ok(Field::Num(x)) => Typed::Num(x),
@@ -1816,8 +1822,8 @@ impl<'a> Checker<'a> {
 fn trimmed(text: &str) -> impl Fn((usize, usize)) -> (usize, usize) + '_ {
     move |(a, b)| {
         let cell = text.get(a..b).unwrap_or("");
-        let start = a + (cell.len() - cell.trim_start().len());
-        (start, start + cell.trim().len())
+        let start = a + (cell.len() - parse::trim_start(cell).len());
+        (start, start + parse::trim(cell).len())
     }
 }
 

@@ -26,7 +26,7 @@ pub enum Field<'a> {
 /// # Errors
 /// A message naming the field, the value and what was expected.
 pub fn cell<'a>(field: &FieldDef, text: &'a str, tz: Option<Tz>) -> Result<Field<'a>, String> {
-    let t = text.trim();
+    let t = trim(text);
     if t.is_empty() {
         return Ok(Field::Null);
     }
@@ -68,6 +68,32 @@ pub fn cell<'a>(field: &FieldDef, text: &'a str, tz: Option<Tz>) -> Result<Field
         FieldType::Timestamp => timestamp(t, tz)
             .map(Field::Ts)
             .map_err(|e| format!("{name}: {e}")),
+    }
+}
+
+/// Whether a byte may begin or end white space: ASCII blanks and controls, and any byte
+/// of a multi-byte character (Unicode white space outside ASCII is such a character).
+fn maybe_space(b: u8) -> bool {
+    b <= b' ' || b >= 0x80
+}
+
+/// `text.trim()`, answering at once when neither end can be white space (almost every
+/// cell).
+#[must_use]
+pub fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [] => text,
+        [first, .., last] | [first @ last] if !maybe_space(*first) && !maybe_space(*last) => text,
+        _ => text.trim(),
+    }
+}
+
+/// `text.trim_start()`, answering at once when the first byte cannot be white space.
+#[must_use]
+pub fn trim_start(text: &str) -> &str {
+    match text.as_bytes().first() {
+        Some(b) if !maybe_space(*b) => text,
+        _ => text.trim_start(),
     }
 }
 
@@ -426,6 +452,32 @@ mod tests {
             "2026-10-08T09:15:02z",
         ] {
             assert_eq!(plain_rfc3339(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn the_quick_trim_is_the_standard_trim() {
+        // U+3000 (ideographic space) and U+00A0 (no-break space) are white space; a cell
+        // starting or ending with a Chinese character is not.
+        for t in [
+            "",
+            " ",
+            "a",
+            "ab",
+            " a",
+            "a ",
+            "\ta\r",
+            "\u{3000}营业厅\u{3000}",
+            "营业厅",
+            "\u{a0}x",
+            "x\u{a0}",
+            "中",
+            " 中 ",
+            "\u{1}a\u{7f}",
+            "a\u{85}",
+        ] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+            assert_eq!(trim_start(t), t.trim_start(), "{t:?}");
         }
     }
 
