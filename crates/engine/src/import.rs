@@ -8,6 +8,12 @@
 //! one transaction: an import killed at any moment leaves no visible partial batch.
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
+//! A large CSV file without quote characters (every line break then ends a record) is cut
+//! into one segment per core while it is hashed; each segment is read, checked and
+//! stored by a thread of its own into files of its own, and the runs are joined after
+//! (counts added, quarantined rows in file order). Other files go through one reading
+//! thread, checking threads and the taking thread, with rows handed over in chunks.
+//!
 //! Memory stays flat in the file's size and in the store's. Month writers share a bounded
 //! row buffer. Most files repeat no id: the file is read once, every valid row stored,
 //! and then the key indexes just written (sorted keys of the stored rows) are merged with
@@ -384,15 +390,27 @@ struct Limits {
     /// Records a sorter of the duplicate-id check keeps in memory before it spills a
     /// sorted run to a temporary file (each record is 17 to 36 bytes).
     spill_budget: usize,
+    /// Files at least this large are cut into segments read on all cores (when they can
+    /// be: see [`Cuts`]).
+    segment_min: u64,
+    /// Segments to cut a file into; 0: one per core.
+    segments: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             spill_budget: SPILL_BUDGET,
+            segment_min: SEGMENT_MIN,
+            segments: 0,
         }
     }
 }
+
+/// Files from this size on are read in segments, one per core: below it the pipeline of
+/// one reading thread and checking threads is as quick, and the batch keeps one file per
+/// month.
+const SEGMENT_MIN: u64 = 16 << 20;
 
 /// Records a sorter keeps in memory by default (at most 48 MiB for the largest records).
 const SPILL_BUDGET: usize = 1 << 20;
@@ -409,7 +427,15 @@ async fn import_file_within(
     let Destination { dir, store, org } = *to;
     let format = Format::of(path)?;
     let file_label = path.display().to_string();
-    let hash = hash_file(path)?;
+    let parts = match limits.segments {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        n => n,
+    };
+    let (hash, cuts) = hash_file(path, parts.min(MAX_SEGMENTS))?;
+    let segments = match format {
+        Format::Csv if cuts.size >= limits.segment_min => cuts.segments(),
+        _ => None,
+    };
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
         return Ok(already_imported(store, kind, &file_label, b).await?);
     }
@@ -422,7 +448,13 @@ async fn import_file_within(
         run
     };
     let mut run = new_run();
-    let read = match single_pass(to, &checker, &mut run, path, format, progress).await {
+    let once = Once {
+        path,
+        format,
+        segments: segments.as_deref(),
+        new_run: &new_run,
+    };
+    let read = match single_pass(to, &checker, &mut run, &once, progress).await {
         Ok(Some(ignored)) => Ok(ignored),
         Ok(None) => {
             // An id repeats: what the single pass wrote is dropped, and the file is read
@@ -500,23 +532,30 @@ async fn single_pass(
     to: &Destination<'_>,
     checker: &Checker<'_>,
     run: &mut Run,
-    path: &Path,
-    format: Format,
+    once: &Once<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Option<Vec<String>>, ImportError> {
     let kind = run.kind;
-    let Some(id) = id_field(kind) else {
-        return Ok(None);
+    let ignored = match once.segments {
+        Some(segments) if segments.len() > 1 => {
+            read_segments(once.path, checker, run, once.new_run, segments, progress)?
+        }
+        _ => {
+            let ignored = read_checked(
+                once.path,
+                once.format,
+                checker,
+                &mut |row, checked| run.take_checked(row, checked),
+                progress,
+            )?;
+            // Without notes no row is set aside, so there is nothing to resolve.
+            run.finish_writers()?;
+            ignored
+        }
     };
-    let ignored = read_checked(
-        path,
-        format,
-        checker,
-        &mut |row, checked| run.take_checked(row, checked),
-        progress,
-    )?;
-    // Without notes no row is set aside, so there is nothing to resolve.
-    run.finish_writers()?;
+    let Some(id) = id_field(kind) else {
+        return Ok(Some(ignored));
+    };
     let (stored, replaced) = stored_files(to, kind).await?;
     let visible = visible_in(&checker.tz, &replaced);
     let written: Vec<PathBuf> = run
@@ -528,6 +567,125 @@ async fn single_pass(
         .collect();
     let repeat = keys::any_repeat(&written, &stored, kind, id, &visible, &run.scratch())?;
     Ok((!repeat).then_some(ignored))
+}
+
+/// What the single pass reads, and how it makes a run.
+struct Once<'a> {
+    path: &'a Path,
+    format: Format,
+    /// Segments of the file to read on all cores, when it is large and can be cut.
+    segments: Option<&'a [Segment]>,
+    new_run: &'a (dyn Fn() -> Run + Sync),
+}
+
+/// Segments a file is cut into at most.
+const MAX_SEGMENTS: usize = 16;
+
+/// Reads a CSV file's segments at once, one thread each, every thread reading, checking
+/// and storing its rows into a run of its own (its own Parquet files), with no row
+/// crossing between threads. The runs then become one (`run`): counts added, files and
+/// coverage joined, quarantine files concatenated in segment order, so the quarantine
+/// lists rows in file order as a single reading would. Only for the single pass, where
+/// every valid row is stored whatever the others hold.
+fn read_segments(
+    path: &Path,
+    checker: &Checker<'_>,
+    run: &mut Run,
+    new_run: &(dyn Fn() -> Run + Sync),
+    segments: &[Segment],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<String>, ImportError> {
+    let kind = checker.kind;
+    let n = segments.len();
+    let mut runs: Vec<Run> = (0..n).map(|_| new_run()).collect();
+    for r in &mut runs {
+        // The memory budgets are shared between the runs.
+        r.row_budget = (r.row_budget / n).max(1);
+        r.budget = (r.budget / n).max(1);
+    }
+    let read: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    let results: Vec<Result<Vec<String>, ImportError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .iter_mut()
+            .zip(segments)
+            .zip(&read)
+            .map(|((run, seg), read)| {
+                s.spawn(move || {
+                    // One row and one check, refilled from row to row.
+                    let spare = std::cell::RefCell::new((None::<RawRow>, None::<Checked>));
+                    let ignored = read_csv_as(
+                        path,
+                        kind,
+                        CsvTake::Rows {
+                            take: &mut |row| {
+                                let spent = spare.borrow_mut().1.take();
+                                let checked = checker.check_reusing(&row, spent);
+                                let took = run.take_checked(&row, &checked);
+                                *spare.borrow_mut() = (Some(row), Some(checked));
+                                took
+                            },
+                            fresh: &mut || spare.borrow_mut().0.take().unwrap_or_default(),
+                        },
+                        Some(*seg),
+                        &mut |b| read.store(b.saturating_sub(seg.start), Ordering::Relaxed),
+                    )?;
+                    run.finish_writers()?;
+                    Ok(ignored)
+                })
+            })
+            .collect();
+        while !handles
+            .iter()
+            .all(std::thread::ScopedJoinHandle::is_finished)
+        {
+            progress(read.iter().map(|r| r.load(Ordering::Relaxed)).sum());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ImportError::Io {
+                        path: path.display().to_string(),
+                        source: std::io::Error::other("a reading thread failed"),
+                    })
+                })
+            })
+            .collect()
+    });
+    progress(segments.last().map_or(0, |s| s.end));
+    // The first failure in file order is the file's, as when it is read as one.
+    let mut ignored = Vec::new();
+    let mut failed = None;
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(cols) if i == 0 => ignored = cols,
+            Ok(_) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = failed {
+        for mut r in runs {
+            r.abandon();
+        }
+        return Err(e);
+    }
+    let mut runs = runs.into_iter();
+    if let Some(first) = runs.next() {
+        *run = first;
+    }
+    while let Some(other) = runs.next() {
+        if let Err(e) = run.absorb(other) {
+            // What was taken in goes with `run`; the rest is removed here.
+            for mut r in runs {
+                r.abandon();
+            }
+            return Err(e);
+        }
+    }
+    Ok(ignored)
 }
 
 /// The committed files of a kind, in manifest order, and the days later `--replace`
@@ -694,7 +852,7 @@ fn unchecked_keys(
                         id: id_index.unwrap_or(site_index),
                         each: &mut each,
                     };
-                    read_csv_as(path, kind, keys, &mut half)?;
+                    read_csv_as(path, kind, keys, None, &mut half)?;
                 }
                 Format::JsonLines => {
                     read_rows_here(
@@ -840,9 +998,13 @@ fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
     }
 }
 
-fn hash_file(path: &Path) -> Result<String, ImportError> {
+/// The file's SHA-256 (hex), and where a CSV file without quotes can be cut into `parts`
+/// segments that read independently (see [`Cuts`]).
+fn hash_file(path: &Path, parts: usize) -> Result<(String, Cuts), ImportError> {
     let mut f = File::open(path).map_err(io(path))?;
+    let size = f.metadata().map_or(0, |m| m.len());
     let mut h = Sha256::new();
+    let mut cuts = Cuts::new(size, parts);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = f.read(&mut buf).map_err(io(path))?;
@@ -850,8 +1012,132 @@ fn hash_file(path: &Path) -> Result<String, ImportError> {
             break;
         }
         h.update(&buf[..n]);
+        cuts.feed(&buf[..n]);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((hash, cuts))
+}
+
+/// A byte range of a file whose rows can be read on their own: it starts at a line's
+/// start (`first_line`, 1-based) and ends at one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Segment {
+    start: u64,
+    end: u64,
+    first_line: u64,
+}
+
+/// Where a CSV file can be cut into segments, found while it is hashed. In a file with no
+/// quote character every line break ends a record, so a cut just after a line feed is a
+/// record boundary; the line it starts is one more than the line feeds before it, when
+/// every carriage return is part of a CR LF pair. A file with quotes (a cell may span
+/// lines) or a lone carriage return is read as one.
+struct Cuts {
+    size: u64,
+    parts: usize,
+    /// Bytes fed so far.
+    pos: u64,
+    /// Line feeds so far.
+    lf: u64,
+    /// The file must be read as one: it has a quote character, a lone carriage return,
+    /// or a line break before its header.
+    whole: bool,
+    /// The last byte fed was a carriage return.
+    after_cr: bool,
+    /// The end of the first line (the header), once found.
+    header_end: Option<u64>,
+    /// Cuts found: offset just after a line feed, and the line starting there.
+    found: Vec<(u64, u64)>,
+}
+
+impl Cuts {
+    fn new(size: u64, parts: usize) -> Cuts {
+        Cuts {
+            size,
+            parts: parts.max(1),
+            pos: 0,
+            lf: 0,
+            whole: false,
+            after_cr: false,
+            header_end: None,
+            found: Vec::new(),
+        }
+    }
+
+    /// Where the next cut should be, at or after: the next `k/parts` of the file.
+    fn target(&self) -> Option<u64> {
+        let k = self.found.len() + 1;
+        (k < self.parts).then(|| self.size / self.parts as u64 * k as u64)
+    }
+
+    fn feed(&mut self, block: &[u8]) {
+        if block.is_empty() || self.whole {
+            self.pos += block.len() as u64;
+            return;
+        }
+        self.whole = block.contains(&b'"')
+            || (self.pos == 0 && matches!(block[0], b'\n' | b'\r'))
+            || (self.after_cr && block[0] != b'\n')
+            || (block.contains(&b'\r') && block.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n'));
+        self.after_cr = block.last() == Some(&b'\r');
+        let mut from = 0usize;
+        loop {
+            // The next line feed that ends the header or makes a cut, if this block has one.
+            let want = match (self.header_end, self.target()) {
+                (None, _) => 0,
+                (Some(_), Some(t)) => {
+                    usize::try_from(t.saturating_sub(self.pos)).unwrap_or(usize::MAX)
+                }
+                (Some(_), None) => break,
+            };
+            let look = from.max(want);
+            let Some(i) = block
+                .get(look..)
+                .and_then(|b| b.iter().position(|c| *c == b'\n'))
+            else {
+                break;
+            };
+            let at = look + i;
+            let lf = self.lf + lf_count(&block[..=at]);
+            let cut = self.pos + at as u64 + 1;
+            if self.header_end.is_none() {
+                self.header_end = Some(cut);
+            } else if cut < self.size {
+                self.found.push((cut, lf + 1));
+            }
+            from = at + 1;
+        }
+        self.lf += lf_count(block);
+        self.pos += block.len() as u64;
+    }
+
+    /// The segments after the header, when the file can be cut (at least two of them).
+    fn segments(&self) -> Option<Vec<Segment>> {
+        let header_end = self.header_end?;
+        // A file ending in a carriage return has a lone one.
+        if self.whole || self.after_cr || self.found.is_empty() {
+            return None;
+        }
+        let mut starts = vec![(header_end, 2)];
+        starts.extend(self.found.iter().copied());
+        let ends = starts.iter().skip(1).map(|(at, _)| *at).chain([self.size]);
+        Some(
+            starts
+                .iter()
+                .zip(ends)
+                .map(|(&(start, first_line), end)| Segment {
+                    start,
+                    end,
+                    first_line,
+                })
+                .filter(|s| s.start < s.end)
+                .collect(),
+        )
+    }
+}
+
+fn lf_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// 128-bit key of (site, record id), for duplicate detection in bounded memory (kept in
@@ -1373,20 +1659,38 @@ fn read_csv(
     fresh: &mut dyn FnMut() -> RawRow,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    read_csv_as(path, kind, CsvTake::Rows { take, fresh }, progress)
+    read_csv_as(path, kind, CsvTake::Rows { take, fresh }, None, progress)
 }
 
+/// A CSV reader of the bytes from `start` of the file (up to `len` of them), keeping
+/// what it reads until it is taken (see [`Tee`]).
+fn csv_from(
+    path: &Path,
+    start: u64,
+    len: u64,
+) -> Result<csv::Reader<Tee<std::io::Take<File>>>, ImportError> {
+    use std::io::Seek;
+    let mut file = File::open(path).map_err(io(path))?;
+    if start > 0 {
+        file.seek(std::io::SeekFrom::Start(start))
+            .map_err(io(path))?;
+    }
+    Ok(csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(Tee::new(file.take(len))))
+}
+
+/// Reads the rows of a CSV file, or of one segment of it (the header is read from the
+/// file's start either way).
 fn read_csv_as(
     path: &Path,
     kind: RecordKind,
     mut take: CsvTake<'_>,
+    segment: Option<Segment>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    let file = File::open(path).map_err(io(path))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(Tee::new(file));
+    let mut rdr = csv_from(path, 0, u64::MAX)?;
     let label = path.display().to_string();
     let not_utf8 = |line: u64, column: Option<String>| ImportError::NotUtf8 {
         path: label.clone(),
@@ -1418,6 +1722,16 @@ fn read_csv_as(
         Vec::new()
     };
     let (index, ignored) = columns(path, kind, &header)?;
+    // A segment's records are read from its start, its lines counted from its first.
+    let mut offset = 0;
+    if let Some(seg) = segment {
+        rdr = csv_from(path, seg.start, seg.end - seg.start)?;
+        lines = Lines {
+            breaks: seg.first_line - 1,
+            after_cr: false,
+        };
+        offset = seg.start;
+    }
     let mut n = 0u64;
     // Byte range of each cell of the current record (reused from row to row).
     let mut starts: Vec<(usize, usize)> = Vec::new();
@@ -1445,7 +1759,7 @@ fn read_csv_as(
             }
             n += 1;
             if n.is_multiple_of(65_536) {
-                progress(end);
+                progress(offset + end);
             }
             continue;
         }
@@ -1514,10 +1828,10 @@ fn read_csv_as(
         }
         n += 1;
         if n.is_multiple_of(65_536) {
-            progress(end);
+            progress(offset + end);
         }
     }
-    progress(std::fs::metadata(path).map_or(0, |m| m.len()));
+    progress(segment.map_or_else(|| std::fs::metadata(path).map_or(0, |m| m.len()), |s| s.end));
     Ok(ignored)
 }
 
@@ -2187,6 +2501,41 @@ impl Run {
         Ok(())
     }
 
+    /// Takes in a run that read the next segment of the same file (both finished): its
+    /// counts, files and coverage, and its quarantined rows after this run's.
+    fn absorb(&mut self, mut other: Run) -> Result<(), ImportError> {
+        self.read += other.read;
+        self.stored += other.stored;
+        self.quarantined += other.quarantined;
+        self.duplicates += other.duplicates;
+        for (code, n) in std::mem::take(&mut other.reasons) {
+            *self.reasons.entry(code).or_default() += n;
+        }
+        self.files.append(&mut other.files);
+        self.coverage.append(&mut other.coverage);
+        other.remove_scratch();
+        if other.quarantined == 0 {
+            return Ok(());
+        }
+        let (from, to) = (&other.quarantine_path, &self.quarantine_path);
+        if !to.exists() {
+            return std::fs::rename(from, to).map_err(io(to));
+        }
+        // Append the other's rows, without its header line.
+        let mut rows = BufReader::new(File::open(from).map_err(io(from))?);
+        let mut header = Vec::new();
+        rows.read_until(b'\n', &mut header).map_err(io(from))?;
+        let mut out = std::fs::OpenOptions::new()
+            .append(true)
+            .open(to)
+            .map_err(io(to))?;
+        std::io::copy(&mut rows, &mut out).map_err(io(to))?;
+        out.sync_all().map_err(io(to))?;
+        drop(rows);
+        let _ = std::fs::remove_file(from);
+        Ok(())
+    }
+
     /// Removes the files of a batch that will not be committed (`--strict`).
     fn discard(&self) {
         for (rel, _, _) in &self.files {
@@ -2333,6 +2682,60 @@ area = "urban"
             cells,
             cell_errors: Vec::new(),
             shape: None,
+        }
+    }
+
+    /// The segments `text` is cut into in `parts`, fed in blocks of `block` bytes.
+    fn cut(text: &str, parts: usize, block: usize) -> Option<Vec<Segment>> {
+        let mut cuts = Cuts::new(text.len() as u64, parts);
+        for b in text.as_bytes().chunks(block) {
+            cuts.feed(b);
+        }
+        cuts.segments()
+    }
+
+    #[test]
+    fn a_file_without_quotes_is_cut_after_line_feeds_with_its_line_numbers() {
+        let seg = |start, end, first_line| Segment {
+            start,
+            end,
+            first_line,
+        };
+        // "h\na\nbb\nc\n": 9 bytes, header ends at 2. In two parts the cut is wanted at
+        // 9 / 2 = 4; the first line feed from there is at 6, so the cut is 7, where line
+        // 4 (`c`) starts.
+        let lf = "h\na\nbb\nc\n";
+        // CR LF: 13 bytes, header ends at 3, wanted at 6, line feed at 9: cut at 10.
+        let crlf = "h\r\na\r\nbb\r\nc\r\n";
+        for block in [1, 2, 3, 5, 64] {
+            assert_eq!(
+                cut(lf, 2, block),
+                Some(vec![seg(2, 7, 2), seg(7, 9, 4)]),
+                "{block}"
+            );
+            assert_eq!(
+                cut(crlf, 2, block),
+                Some(vec![seg(3, 10, 2), seg(10, 13, 4)]),
+                "{block}"
+            );
+            // Three parts of "h\n" and six one-letter lines (14 bytes): wanted at 4 and
+            // 8; line feeds at 5 and 9, so cuts at 6 (line 4) and 10 (line 6).
+            assert_eq!(
+                cut("h\na\nb\nc\nd\ne\nf\n", 3, block),
+                Some(vec![seg(2, 6, 2), seg(6, 10, 4), seg(10, 14, 6)]),
+                "{block}"
+            );
+            // Read whole: a quote anywhere, a lone CR, a CR at the very end, a line
+            // break before the header, a single part.
+            for whole in [
+                "h\na\n\"b\"\nc\n",
+                "h\na\rb\nc\n",
+                "h\na\nb\nc\r",
+                "\nh\na\nb\nc\n",
+            ] {
+                assert_eq!(cut(whole, 2, block), None, "{whole:?} {block}");
+            }
+            assert_eq!(cut(lf, 1, block), None);
         }
     }
 
