@@ -1001,20 +1001,43 @@ fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
 /// The file's SHA-256 (hex), and where a CSV file without quotes can be cut into `parts`
 /// segments that read independently (see [`Cuts`]).
 fn hash_file(path: &Path, parts: usize) -> Result<(String, Cuts), ImportError> {
-    let mut f = File::open(path).map_err(io(path))?;
-    let size = f.metadata().map_or(0, |m| m.len());
-    let mut h = Sha256::new();
-    let mut cuts = Cuts::new(size, parts);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
+    // Each reads the file on its own, on both cores (the second read comes from the
+    // system's cache).
+    let each_block = |f: &mut dyn FnMut(&[u8])| -> Result<u64, ImportError> {
+        let mut file = File::open(path).map_err(io(path))?;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buf).map_err(io(path))?;
+            if n == 0 {
+                return Ok(size);
+            }
+            size += n as u64;
+            f(&buf[..n]);
         }
-        h.update(&buf[..n]);
-        cuts.feed(&buf[..n]);
+    };
+    let size = std::fs::metadata(path).map_err(io(path))?.len();
+    let (hash, cuts) = std::thread::scope(|s| {
+        let cuts = s.spawn(|| {
+            let mut cuts = Cuts::new(size, parts);
+            each_block(&mut |b| cuts.feed(b)).map(|_| cuts)
+        });
+        let mut h = Sha256::new();
+        let hashed = each_block(&mut |b| h.update(b));
+        let cuts = cuts.join().unwrap_or_else(|_| {
+            Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the scanning thread failed"),
+            })
+        });
+        (hashed.map(|_| h.finalize()), cuts)
+    });
+    let hash = hash?.iter().map(|b| format!("{b:02x}")).collect();
+    let mut cuts = cuts?;
+    if cuts.pos != size {
+        // The file changed size meanwhile: read it whole.
+        cuts.whole = true;
     }
-    let hash = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((hash, cuts))
 }
 
@@ -1662,25 +1685,6 @@ fn read_csv(
     read_csv_as(path, kind, CsvTake::Rows { take, fresh }, None, progress)
 }
 
-/// A CSV reader of the bytes from `start` of the file (up to `len` of them), keeping
-/// what it reads until it is taken (see [`Tee`]).
-fn csv_from(
-    path: &Path,
-    start: u64,
-    len: u64,
-) -> Result<csv::Reader<Tee<std::io::Take<File>>>, ImportError> {
-    use std::io::Seek;
-    let mut file = File::open(path).map_err(io(path))?;
-    if start > 0 {
-        file.seek(std::io::SeekFrom::Start(start))
-            .map_err(io(path))?;
-    }
-    Ok(csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(Tee::new(file.take(len))))
-}
-
 /// Reads the rows of a CSV file, or of one segment of it (the header is read from the
 /// file's start either way).
 fn read_csv_as(
@@ -1690,7 +1694,11 @@ fn read_csv_as(
     segment: Option<Segment>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    let mut rdr = csv_from(path, 0, u64::MAX)?;
+    let file = File::open(path).map_err(io(path))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(Tee::new(file));
     let label = path.display().to_string();
     let not_utf8 = |line: u64, column: Option<String>| ImportError::NotUtf8 {
         path: label.clone(),
@@ -1722,15 +1730,9 @@ fn read_csv_as(
         Vec::new()
     };
     let (index, ignored) = columns(path, kind, &header)?;
-    // A segment's records are read from its start, its lines counted from its first.
-    let mut offset = 0;
-    if let Some(seg) = segment {
-        rdr = csv_from(path, seg.start, seg.end - seg.start)?;
-        lines = Lines {
-            breaks: seg.first_line - 1,
-            after_cr: false,
-        };
-        offset = seg.start;
+    if let (Some(seg), CsvTake::Rows { take, fresh }) = (segment, &mut take) {
+        read_plain_segment(path, seg, &header, &index, take, fresh, progress)?;
+        return Ok(ignored);
     }
     let mut n = 0u64;
     // Byte range of each cell of the current record (reused from row to row).
@@ -1759,7 +1761,7 @@ fn read_csv_as(
             }
             n += 1;
             if n.is_multiple_of(65_536) {
-                progress(offset + end);
+                progress(end);
             }
             continue;
         }
@@ -1828,11 +1830,88 @@ fn read_csv_as(
         }
         n += 1;
         if n.is_multiple_of(65_536) {
-            progress(offset + end);
+            progress(end);
         }
     }
-    progress(segment.map_or_else(|| std::fs::metadata(path).map_or(0, |m| m.len()), |s| s.end));
+    progress(std::fs::metadata(path).map_or(0, |m| m.len()));
     Ok(ignored)
+}
+
+/// Reads the rows of a segment of a CSV file without quote characters (see [`Cuts`]):
+/// every line is a record and every comma ends a cell, so lines are split directly, with
+/// the rows, line numbers and errors the CSV parser gives such a file.
+fn read_plain_segment(
+    path: &Path,
+    seg: Segment,
+    header: &[String],
+    index: &[Option<usize>],
+    take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    fresh: &mut dyn FnMut() -> RawRow,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), ImportError> {
+    use std::io::Seek;
+    let mut file = File::open(path).map_err(io(path))?;
+    file.seek(std::io::SeekFrom::Start(seg.start))
+        .map_err(io(path))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file.take(seg.end - seg.start));
+    let mut buf = Vec::new();
+    let mut line = seg.first_line - 1;
+    let mut read = 0u64;
+    // Byte range of each cell of the current line (reused from line to line).
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        read += n as u64;
+        let mut body = buf.as_slice();
+        if let Some(b) = body.strip_suffix(b"\n") {
+            body = b.strip_suffix(b"\r").unwrap_or(b);
+        }
+        starts.clear();
+        let mut at = 0;
+        for cell in body.split(|b| *b == b',') {
+            starts.push((at, at + cell.len()));
+            at += cell.len() + 1;
+        }
+        let Ok(original) = std::str::from_utf8(body) else {
+            let bad = starts
+                .iter()
+                .position(|(a, z)| std::str::from_utf8(&body[*a..*z]).is_err())
+                .unwrap_or(0);
+            let column = header
+                .get(bad)
+                .map_or(format!("#{}", bad + 1), Clone::clone);
+            return Err(ImportError::NotUtf8 {
+                path: path.display().to_string(),
+                line,
+                column: Some(column),
+            });
+        };
+        if parse::trim(original).is_empty() {
+            // Blank, as the parser skips it.
+            continue;
+        }
+        let mut row = fresh();
+        row.cells.reset(index.len(), original, 0);
+        for (f, i) in index.iter().enumerate() {
+            if let Some(&span) = i.and_then(|i| starts.get(i)) {
+                row.cells.set_span(f, span);
+            }
+        }
+        row.line = line;
+        row.cell_errors.clear();
+        row.shape = shape_problem(line, original, starts.len(), header.len());
+        take(row)?;
+        if line.is_multiple_of(65_536) {
+            progress(seg.start + read);
+        }
+    }
+    progress(seg.end);
+    Ok(())
 }
 
 /// What is wrong with a CSV record's shape, if anything. A quote left open swallows the

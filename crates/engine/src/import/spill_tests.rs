@@ -90,6 +90,24 @@ impl Env {
     }
 
     async fn import_within(&self, path: &Path, replace: bool, limits: Limits) -> ImportReport {
+        let r = self
+            .try_import_within(path, replace, limits)
+            .await
+            .expect("imported");
+        assert_eq!(r.status, ImportStatus::Committed);
+        assert_eq!(r.rows_stored + r.rows_quarantined, r.rows_read, "{r:?}");
+        let scratch = self.dir.root().join("tmp");
+        let left = std::fs::read_dir(&scratch).map_or(0, Iterator::count);
+        assert_eq!(left, 0, "temporary files are removed");
+        r
+    }
+
+    async fn try_import_within(
+        &self,
+        path: &Path,
+        replace: bool,
+        limits: Limits,
+    ) -> Result<ImportReport, super::ImportError> {
         let to = Destination {
             dir: &self.dir,
             store: &self.store,
@@ -100,7 +118,7 @@ impl Env {
             replace,
         };
         let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
-        let r = import_file_within(
+        import_file_within(
             &to,
             RecordKind::HallTicket,
             path,
@@ -110,13 +128,6 @@ impl Env {
             &mut |_| {},
         )
         .await
-        .expect("imported");
-        assert_eq!(r.status, ImportStatus::Committed);
-        assert_eq!(r.rows_stored + r.rows_quarantined, r.rows_read, "{r:?}");
-        let scratch = self.dir.root().join("tmp");
-        let left = std::fs::read_dir(&scratch).map_or(0, Iterator::count);
-        assert_eq!(left, 0, "temporary files are removed");
-        r
     }
 
     /// Key index files under `records/`.
@@ -432,21 +443,27 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     // 300 tickets on CRLF lines after a BOM and the header (line 1), with blank lines
     // before rows 50, 147 and 244, so row i is on line 2 + i + (blank lines before it).
     // Rows with i % 41 == 7 (i = 7, 48, 89, 130, 171, 212, 253, 294) have an unknown
-    // outcome: 8 quarantined, 292 stored. Read in three segments, the rows, the report
+    // outcome and row 120 a cell too many: 9 quarantined, 291 stored. Read in three segments, the rows, the report
     // and the quarantine file (rows in file order) are those of reading it whole.
+    // Of the blank lines, the one before row 147 is spaces.
     let blanks = [50u32, 147, 244];
     let mut text = format!("\u{feff}{}", HEADER.replace('\n', "\r\n"));
     for i in 0..300u32 {
         if blanks.contains(&i) {
-            text.push_str("\r\n");
+            text.push_str(if i == 147 { "   \r\n" } else { "\r\n" });
         }
         let site = if i % 2 == 0 { "h1" } else { "h2" };
         let outcome = if i % 41 == 7 { "vanished" } else { "left" };
-        text.push_str(&row(site, &format!("T{i}"), 1 + i % 28, outcome).replace('\n', "\r\n"));
+        let mut line = row(site, &format!("T{i}"), 1 + i % 28, outcome);
+        if i == 120 {
+            // One cell too many: a malformed row.
+            line = line.replace('\n', ",extra\n");
+        }
+        text.push_str(&line.replace('\n', "\r\n"));
     }
     let line = |i: u32| u64::from(2 + i) + blanks.iter().filter(|b| **b <= i).count() as u64;
-    let invalid: Vec<u32> = (0..300).filter(|i| i % 41 == 7).collect();
-    assert_eq!(invalid, [7, 48, 89, 130, 171, 212, 253, 294]);
+    let invalid: Vec<u32> = (0..300).filter(|i| i % 41 == 7 || *i == 120).collect();
+    assert_eq!(invalid, [7, 48, 89, 120, 130, 171, 212, 253, 294]);
 
     let whole = Env::new().await;
     let a = whole.write("a.csv", &text);
@@ -466,9 +483,10 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     for r in [&r1, &r2] {
         assert_eq!(
             (r.rows_read, r.rows_stored, r.rows_quarantined),
-            (300, 292, 8)
+            (300, 291, 9)
         );
-        assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+        assert_eq!(r.reasons.len(), 2, "{:?}", r.reasons);
+        assert_eq!(r.reasons.get("malformed row"), Some(&1));
         let q = quarantined(r);
         let lines: Vec<u64> = q.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, invalid.iter().map(|i| line(*i)).collect::<Vec<_>>());
@@ -482,7 +500,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
         |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
     assert_eq!(read(&r1), read(&r2));
     let rows = stored_rows(&cut, &r2);
-    assert_eq!(rows.len(), 292);
+    assert_eq!(rows.len(), 291);
     assert_eq!(rows, stored_rows(&whole, &r1));
 
     // An id repeated across segments (T5 on row 5, again as the last row): the single
@@ -506,4 +524,34 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
         r.files.len(),
         "only the committed files remain"
     );
+
+    // A cell that is not UTF-8 (row 250, its ticket id): the file fails whole, read in
+    // segments or not, naming line 252 and the column; nothing is left behind.
+    let mut bytes = HEADER.as_bytes().to_vec();
+    for i in 0..300u32 {
+        if i == 250 {
+            bytes.extend_from_slice(b"h1,T\xff250,payment,2026-10-03 10:00:00,left\n");
+        } else {
+            bytes.extend_from_slice(row("h1", &format!("T{i}"), 1 + i % 28, "left").as_bytes());
+        }
+    }
+    let bad = Env::new().await;
+    let d = bad.tmp.path().join("d.csv");
+    std::fs::write(&d, &bytes).expect("written");
+    for limits in [never, three] {
+        let e = bad
+            .try_import_within(&d, false, limits)
+            .await
+            .expect_err("not UTF-8");
+        assert_eq!(
+            e.to_string(),
+            super::ImportError::NotUtf8 {
+                path: d.display().to_string(),
+                line: 252,
+                column: Some("ticket_id".into()),
+            }
+            .to_string()
+        );
+        assert!(bad.indexes().is_empty(), "nothing is left behind");
+    }
 }
