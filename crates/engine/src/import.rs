@@ -246,18 +246,6 @@ struct Cells {
 }
 
 impl Cells {
-    /// Cells of a row whose original text is `original`; `more` bytes of cells will be
-    /// added after it.
-    fn new(fields: usize, original: &str, more: usize) -> Cells {
-        let mut text = String::with_capacity(original.len() + more);
-        text.push_str(original);
-        Cells {
-            text,
-            original: original.len(),
-            spans: vec![None; fields],
-        }
-    }
-
     /// Makes these the cells of another row, keeping the buffers (a row's buffers are
     /// recycled from row to row) unless they grew past [`RECYCLED_TEXT`]: a long row
     /// does not leave its buffer to every later one.
@@ -450,11 +438,18 @@ async fn import_file_within(
     let mut run = new_run();
     let once = Once {
         path,
+        size: cuts.size,
         format,
         segments: segments.as_deref(),
         new_run: &new_run,
     };
-    let read = match single_pass(to, &checker, &mut run, &once, progress).await {
+    // A `--replace` batch usually re-sends stored ids: it goes straight to the check.
+    let first = if opts.replace {
+        Ok(None)
+    } else {
+        single_pass(to, &checker, &mut run, &once, progress).await
+    };
+    let read = match first {
         Ok(Some(ignored)) => Ok(ignored),
         Ok(None) => {
             // An id repeats: what the single pass wrote is dropped, and the file is read
@@ -526,8 +521,8 @@ async fn import_file_within(
 /// indexes just written whether one did (on two rows, or stored and visible already).
 /// Most files repeat none, and then this is the import: the duplicate-id check would
 /// have had nothing to say about any line, so every valid row is stored either way.
-/// `None` when an id repeats (or the kind has no ids): the caller drops what was written
-/// and imports the file with the check first.
+/// `None` when an id repeats: the caller drops what was written and imports the file with
+/// the check first.
 async fn single_pass(
     to: &Destination<'_>,
     checker: &Checker<'_>,
@@ -553,6 +548,13 @@ async fn single_pass(
             ignored
         }
     };
+    let now = std::fs::metadata(once.path).map_or(0, |m| m.len());
+    if now != once.size {
+        return Err(changed(
+            once.path,
+            &format!("{} bytes, then {now}", once.size),
+        ));
+    }
     let Some(id) = id_field(kind) else {
         return Ok(Some(ignored));
     };
@@ -572,6 +574,8 @@ async fn single_pass(
 /// What the single pass reads, and how it makes a run.
 struct Once<'a> {
     path: &'a Path,
+    /// The file's size when it was hashed.
+    size: u64,
     format: Format,
     /// Segments of the file to read on all cores, when it is large and can be cut.
     segments: Option<&'a [Segment]>,
@@ -579,7 +583,7 @@ struct Once<'a> {
 }
 
 /// Segments a file is cut into at most.
-const MAX_SEGMENTS: usize = 16;
+const MAX_SEGMENTS: usize = 8;
 
 /// Reads a CSV file's segments at once, one thread each, every thread reading, checking
 /// and storing its rows into a run of its own (its own Parquet files), with no row
@@ -1353,7 +1357,8 @@ fn read_checked(
 ) -> Result<Vec<String>, ImportError> {
     let kind = checker.kind;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, Piece)>(CHUNKS_IN_FLIGHT);
-    let (back_tx, back_rx) = std::sync::mpsc::channel();
+    // Bounded: chunks the reader does not take back (it may have finished) are dropped.
+    let (back_tx, back_rx) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
     // Checkers share the receiver; the first to find the taker gone drops it, which
     // stops the reader.
     let rx = std::sync::Mutex::new(Some(rx));
@@ -1446,8 +1451,9 @@ fn read_checked(
                                 break 'pieces;
                             }
                         }
-                        // The reader may have finished: then they are simply dropped.
-                        let _ = back_tx.send((rows, checks));
+                        // When the reader has enough spares (or has finished), they are
+                        // simply dropped.
+                        let _ = back_tx.try_send((rows, checks));
                     }
                     Done::Progress(b) => progress(b),
                 }
@@ -1477,6 +1483,16 @@ fn joined<T>(
     }
 }
 
+/// The error of a file that changed while it was read (`what` says how).
+fn changed(path: &Path, what: &str) -> ImportError {
+    ImportError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(format!(
+            "the file changed while it was being imported ({what}); nothing stored: import it again"
+        )),
+    }
+}
+
 /// The error of a reading thread whose rows are no longer taken (the pass failed).
 fn stopped(path: &Path) -> ImportError {
     ImportError::Io {
@@ -1496,7 +1512,7 @@ fn read_rows_here(
 ) -> Result<Vec<String>, ImportError> {
     match format {
         Format::Csv => read_csv(path, kind, take, fresh, progress),
-        Format::JsonLines => read_jsonl(path, kind, take, progress),
+        Format::JsonLines => read_jsonl(path, kind, take, fresh, progress),
     }
 }
 
@@ -1966,6 +1982,7 @@ fn read_jsonl(
     path: &Path,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
+    fresh: &mut dyn FnMut() -> RawRow,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
     let file = File::open(path).map_err(io(path))?;
@@ -1996,7 +2013,7 @@ fn read_jsonl(
         if text.trim().is_empty() {
             continue;
         }
-        let row = json_row(text, line, &fields, &mut ignored);
+        let row = json_row(fresh(), text, line, &fields, &mut ignored);
         take(row)?;
         if line.is_multiple_of(65_536) {
             progress(bytes);
@@ -2011,18 +2028,18 @@ fn read_jsonl(
     Ok(ignored)
 }
 
+/// The row of a JSON Lines line, filled into `row` (a recycled or new one).
 fn json_row(
+    mut row: RawRow,
     text: &str,
     line: u64,
     fields: &[&'static FieldDef],
     ignored: &mut BTreeSet<String>,
 ) -> RawRow {
-    let mut row = RawRow {
-        line,
-        cells: Cells::new(fields.len(), text, text.len()),
-        cell_errors: Vec::new(),
-        shape: None,
-    };
+    row.line = line;
+    row.cells.reset(fields.len(), text, text.len());
+    row.cell_errors.clear();
+    row.shape = None;
     let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
         Ok(obj) => obj,
         Err(e) => {
@@ -2131,9 +2148,16 @@ impl<'a> Checker<'a> {
                     Typed::Null
                 }
                 Ok(Field::Str(t)) => {
-                    // `t` is the trimmed cell, a slice of `text`: its range is its offset.
+                    // `t` is the trimmed cell, a slice of `text`: its range is its offset
+                    // (should a parse ever return other text, the cell is trimmed again).
                     let a = (t.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-                    Typed::Str(a, a + t.len())
+                    match a.checked_add(t.len()).filter(|z| *z <= text.len()) {
+                        Some(z) => Typed::Str(a, z),
+                        None => {
+                            let (a, z) = span.map_or((0, 0), trimmed(text));
+                            Typed::Str(a, z)
+                        }
+                    }
                 }
                 Ok(Field::Bool(b)) => Typed::Bool(b),
                 Ok(Field::Num(x)) => Typed::Num(x),
@@ -2332,13 +2356,9 @@ impl Run {
     /// Both passes must read the same rows: the file must not change meanwhile.
     fn check_same_rows(&self, path: &Path) -> Result<(), ImportError> {
         match self.first_pass_rows {
-            Some(n) if n != self.read => Err(ImportError::Io {
-                path: path.display().to_string(),
-                source: std::io::Error::other(format!(
-                    "the file changed while it was being imported ({n} rows, then {}); nothing stored: import it again",
-                    self.read
-                )),
-            }),
+            Some(n) if n != self.read => {
+                Err(changed(path, &format!("{n} rows, then {}", self.read)))
+            }
             _ => Ok(()),
         }
     }
@@ -2601,18 +2621,19 @@ impl Run {
             return std::fs::rename(from, to).map_err(io(to));
         }
         // Append the other's rows, without its header line.
-        let mut rows = BufReader::new(File::open(from).map_err(io(from))?);
-        let mut header = Vec::new();
-        rows.read_until(b'\n', &mut header).map_err(io(from))?;
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .open(to)
-            .map_err(io(to))?;
-        std::io::copy(&mut rows, &mut out).map_err(io(to))?;
-        out.sync_all().map_err(io(to))?;
-        drop(rows);
+        let appended = (|| {
+            let mut rows = BufReader::new(File::open(from).map_err(io(from))?);
+            let mut header = Vec::new();
+            rows.read_until(b'\n', &mut header).map_err(io(from))?;
+            let mut out = std::fs::OpenOptions::new()
+                .append(true)
+                .open(to)
+                .map_err(io(to))?;
+            std::io::copy(&mut rows, &mut out).map_err(io(to))?;
+            out.sync_all().map_err(io(to))
+        })();
         let _ = std::fs::remove_file(from);
-        Ok(())
+        appended
     }
 
     /// Removes the files of a batch that will not be committed (`--strict`).
@@ -2745,7 +2766,8 @@ area = "urban"
 
     fn ticket(line: u64, id: &str, issued_at: &str) -> RawRow {
         let fields = stored_fields(RecordKind::HallTicket);
-        let mut cells = Cells::new(fields.len(), "", 64);
+        let mut cells = Cells::default();
+        cells.reset(fields.len(), "", 64);
         for (name, value) in [
             ("site_id", "h1"),
             ("ticket_id", id),

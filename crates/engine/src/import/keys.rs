@@ -627,6 +627,11 @@ pub(super) fn any_repeat(
     visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
     scratch: &Scratch<'_>,
 ) -> Result<bool, ImportError> {
+    if written.len() > FILES_AT_ONCE {
+        // Too many to merge at once (open files are limited): "maybe", and the caller
+        // runs the full check, which is always right.
+        return Ok(true);
+    }
     let run_keys = || -> Result<Merge<Entry>, ImportError> {
         let mut readers = Vec::with_capacity(written.len());
         for p in written {

@@ -555,3 +555,26 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
         assert!(bad.indexes().is_empty(), "nothing is left behind");
     }
 }
+
+#[tokio::test]
+async fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() {
+    // 40 tickets, one a month from January 2023: more month files than the 32 key
+    // indexes merged at once, so the single pass cannot vouch for them and the full
+    // check runs. No id repeats: all 40 are stored, one file a month.
+    let env = Env::new().await;
+    let mut text = String::from(HEADER);
+    for m in 0..40u32 {
+        let (year, month) = (2023 + m / 12, 1 + m % 12);
+        text.push_str(&format!(
+            "h1,T{m},payment,{year}-{month:02}-10 10:00:00,left\n"
+        ));
+    }
+    let a = env.write("a.csv", &text);
+    let r = env.import(&a, false, 1 << 20).await;
+    assert_eq!(
+        (r.rows_read, r.rows_stored, r.rows_quarantined),
+        (40, 40, 0)
+    );
+    assert_eq!(r.files.len(), 40);
+    assert_eq!(env.indexes().len(), 40, "only the committed files remain");
+}
