@@ -1870,29 +1870,24 @@ fn read_plain_segment(
     file.seek(std::io::SeekFrom::Start(seg.start))
         .map_err(io(path))?;
     let mut reader = BufReader::with_capacity(1 << 20, file.take(seg.end - seg.start));
-    let mut buf = Vec::new();
     let mut line = seg.first_line - 1;
     let mut read = 0u64;
     // Byte range of each cell of the current line (reused from line to line).
     let mut starts: Vec<(usize, usize)> = Vec::new();
-    loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
+    let mut each = |text: &[u8]| -> Result<(), ImportError> {
         line += 1;
-        read += n as u64;
-        let mut body = buf.as_slice();
+        read += text.len() as u64;
+        let mut body = text;
         if let Some(b) = body.strip_suffix(b"\n") {
             body = b.strip_suffix(b"\r").unwrap_or(b);
         }
         starts.clear();
         let mut at = 0;
-        for cell in body.split(|b| *b == b',') {
-            starts.push((at, at + cell.len()));
-            at += cell.len() + 1;
+        for comma in memchr::memchr_iter(b',', body) {
+            starts.push((at, comma));
+            at = comma + 1;
         }
+        starts.push((at, body.len()));
         let Ok(original) = std::str::from_utf8(body) else {
             let bad = starts
                 .iter()
@@ -1909,7 +1904,7 @@ fn read_plain_segment(
         };
         if parse::trim(original).is_empty() {
             // Blank, as the parser skips it.
-            continue;
+            return Ok(());
         }
         let mut row = fresh();
         row.cells.reset(index.len(), original, 0);
@@ -1925,6 +1920,33 @@ fn read_plain_segment(
         if line.is_multiple_of(65_536) {
             progress(seg.start + read);
         }
+        Ok(())
+    };
+    // Lines are found in the reader's buffer; one split between two fills is put
+    // together in `pending`.
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let available = reader.fill_buf().map_err(io(path))?;
+        if available.is_empty() {
+            if !pending.is_empty() {
+                each(&pending)?;
+            }
+            break;
+        }
+        let (used, ends) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if ends && pending.is_empty() {
+            each(&available[..used])?;
+        } else {
+            pending.extend_from_slice(&available[..used]);
+            if ends {
+                each(&pending)?;
+                pending.clear();
+            }
+        }
+        reader.consume(used);
     }
     progress(seg.end);
     Ok(())

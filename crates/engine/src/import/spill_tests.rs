@@ -578,3 +578,45 @@ async fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() 
     assert_eq!(r.files.len(), 40);
     assert_eq!(env.indexes().len(), 40, "only the committed files remain");
 }
+
+#[tokio::test]
+async fn segments_larger_than_the_read_buffer_split_no_line() {
+    // 75 000 tickets of 44 bytes (3.3 MB): each of three segments is larger than the
+    // 1 MiB read buffer, so lines straddle buffer fills. Every 9 999th row (i = 0, 9 999,
+    // …, 69 993: 8 rows) has an unknown outcome. Read whole and in segments: the same
+    // 74 992 rows stored and the same quarantine file.
+    let mut text = String::from(HEADER);
+    for i in 0..75_000u32 {
+        let outcome = if i % 9_999 == 0 { "vanished" } else { "left" };
+        text.push_str(&row("h1", &format!("T{i:06}"), 1 + i % 28, outcome));
+    }
+    assert!(text.len() > 3 << 20);
+    let never = Limits {
+        segment_min: u64::MAX,
+        ..Limits::default()
+    };
+    let three = Limits {
+        segment_min: 0,
+        segments: 3,
+        ..Limits::default()
+    };
+    let whole = Env::new().await;
+    let r1 = whole
+        .import_within(&whole.write("a.csv", &text), false, never)
+        .await;
+    let cut = Env::new().await;
+    let r2 = cut
+        .import_within(&cut.write("a.csv", &text), false, three)
+        .await;
+    for r in [&r1, &r2] {
+        assert_eq!(
+            (r.rows_read, r.rows_stored, r.rows_quarantined),
+            (75_000, 74_992, 8)
+        );
+    }
+    assert_eq!(r2.files.len(), 3);
+    let read =
+        |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
+    assert_eq!(read(&r1), read(&r2));
+    assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
+}
