@@ -8,11 +8,12 @@
 //! one transaction: an import killed at any moment leaves no visible partial batch.
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
-//! A large CSV file without quote characters (every line break then ends a record) is cut
-//! into one segment per core while it is hashed; each segment is read, checked and
-//! stored by a thread of its own into files of its own, and the runs are joined after
-//! (counts added, quarantined rows in file order). Other files go through one reading
-//! thread, checking threads and the taking thread, with rows handed over in chunks.
+//! A large JSON Lines file, or CSV file without quote characters (every line break then
+//! ends a record), is cut into one segment per core while it is hashed; each segment is
+//! read, checked and stored by a thread of its own into files of its own, and the runs
+//! are joined after (counts added, quarantined rows in file order). Other files go
+//! through one reading thread, checking threads and the taking thread, with rows handed
+//! over in chunks.
 //!
 //! Memory stays flat in the file's size and in the store's. Month writers share a bounded
 //! row buffer. Most files repeat no id: the file is read once, every valid row stored,
@@ -419,11 +420,10 @@ async fn import_file_within(
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
-    let (hash, cuts) = hash_file(path, parts.min(MAX_SEGMENTS))?;
-    let segments = match format {
-        Format::Csv if cuts.size >= limits.segment_min => cuts.segments(),
-        _ => None,
-    };
+    let (hash, cuts) = hash_file(path, parts.min(MAX_SEGMENTS), format)?;
+    let segments = (cuts.size >= limits.segment_min)
+        .then(|| cuts.segments())
+        .flatten();
     if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
         return Ok(already_imported(store, kind, &file_label, b).await?);
     }
@@ -532,9 +532,15 @@ async fn single_pass(
 ) -> Result<Option<Vec<String>>, ImportError> {
     let kind = run.kind;
     let ignored = match once.segments {
-        Some(segments) if segments.len() > 1 => {
-            read_segments(once.path, checker, run, once.new_run, segments, progress)?
-        }
+        Some(segments) if segments.len() > 1 => read_segments(
+            once.path,
+            once.format,
+            checker,
+            run,
+            once.new_run,
+            segments,
+            progress,
+        )?,
         _ => {
             let ignored = read_checked(
                 once.path,
@@ -585,7 +591,7 @@ struct Once<'a> {
 /// Segments a file is cut into at most.
 const MAX_SEGMENTS: usize = 8;
 
-/// Reads a CSV file's segments at once, one thread each, every thread reading, checking
+/// Reads a file's segments at once, one thread each, every thread reading, checking
 /// and storing its rows into a run of its own (its own Parquet files), with no row
 /// crossing between threads. The runs then become one (`run`): counts added, files and
 /// coverage joined, quarantine files concatenated in segment order, so the quarantine
@@ -593,6 +599,7 @@ const MAX_SEGMENTS: usize = 8;
 /// every valid row is stored whatever the others hold.
 fn read_segments(
     path: &Path,
+    format: Format,
     checker: &Checker<'_>,
     run: &mut Run,
     new_run: &(dyn Fn() -> Run + Sync),
@@ -617,22 +624,28 @@ fn read_segments(
                 s.spawn(move || {
                     // One row and one check, refilled from row to row.
                     let spare = std::cell::RefCell::new((None::<RawRow>, None::<Checked>));
-                    let ignored = read_csv_as(
-                        path,
-                        kind,
-                        CsvTake::Rows {
-                            take: &mut |row| {
-                                let spent = spare.borrow_mut().1.take();
-                                let checked = checker.check_reusing(&row, spent);
-                                let took = run.take_checked(&row, &checked);
-                                *spare.borrow_mut() = (Some(row), Some(checked));
-                                took
-                            },
-                            fresh: &mut || spare.borrow_mut().0.take().unwrap_or_default(),
-                        },
-                        Some(*seg),
-                        &mut |b| read.store(b.saturating_sub(seg.start), Ordering::Relaxed),
-                    )?;
+                    let take = &mut |row: RawRow| {
+                        let spent = spare.borrow_mut().1.take();
+                        let checked = checker.check_reusing(&row, spent);
+                        let took = run.take_checked(&row, &checked);
+                        *spare.borrow_mut() = (Some(row), Some(checked));
+                        took
+                    };
+                    let fresh = &mut || spare.borrow_mut().0.take().unwrap_or_default();
+                    let progress =
+                        &mut |b: u64| read.store(b.saturating_sub(seg.start), Ordering::Relaxed);
+                    let ignored = match format {
+                        Format::Csv => read_csv_as(
+                            path,
+                            kind,
+                            CsvTake::Rows { take, fresh },
+                            Some(*seg),
+                            progress,
+                        )?,
+                        Format::JsonLines => {
+                            read_jsonl(path, kind, take, fresh, Some(*seg), progress)?
+                        }
+                    };
                     run.finish_writers()?;
                     Ok(ignored)
                 })
@@ -658,17 +671,23 @@ fn read_segments(
             .collect()
     });
     progress(segments.last().map_or(0, |s| s.end));
-    // The first failure in file order is the file's, as when it is read as one.
-    let mut ignored = Vec::new();
+    // The first failure in file order is the file's, as when it is read as one. The
+    // ignored columns are the header's (CSV) or every segment's keys (JSON Lines).
+    let mut ignored = BTreeSet::new();
     let mut failed = None;
-    for (i, r) in results.into_iter().enumerate() {
+    for r in results {
         match r {
-            Ok(cols) if i == 0 => ignored = cols,
-            Ok(_) => {}
+            Ok(cols) => ignored.extend(cols),
             Err(e) => {
                 failed.get_or_insert(e);
             }
         }
+    }
+    let more = ignored.remove(MORE_IGNORED);
+    let mut ignored: Vec<String> = ignored.into_iter().collect();
+    if more || ignored.len() > MAX_IGNORED {
+        ignored.truncate(MAX_IGNORED);
+        ignored.push(MORE_IGNORED.to_string());
     }
     if let Some(e) = failed {
         for mut r in runs {
@@ -1004,7 +1023,7 @@ fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
 
 /// The file's SHA-256 (hex), and where a CSV file without quotes can be cut into `parts`
 /// segments that read independently (see [`Cuts`]).
-fn hash_file(path: &Path, parts: usize) -> Result<(String, Cuts), ImportError> {
+fn hash_file(path: &Path, parts: usize, format: Format) -> Result<(String, Cuts), ImportError> {
     // Each reads the file on its own, on both cores (the second read comes from the
     // system's cache).
     let each_block = |f: &mut dyn FnMut(&[u8])| -> Result<u64, ImportError> {
@@ -1023,7 +1042,7 @@ fn hash_file(path: &Path, parts: usize) -> Result<(String, Cuts), ImportError> {
     let size = std::fs::metadata(path).map_err(io(path))?.len();
     let (hash, cuts) = std::thread::scope(|s| {
         let cuts = s.spawn(|| {
-            let mut cuts = Cuts::new(size, parts);
+            let mut cuts = Cuts::new(size, parts, format);
             each_block(&mut |b| cuts.feed(b)).map(|_| cuts)
         });
         let mut h = Sha256::new();
@@ -1062,6 +1081,9 @@ struct Segment {
 struct Cuts {
     size: u64,
     parts: usize,
+    /// JSON Lines: every line is a record, whatever its characters, and there is no
+    /// header.
+    lines: bool,
     /// Bytes fed so far.
     pos: u64,
     /// Line feeds so far.
@@ -1078,15 +1100,17 @@ struct Cuts {
 }
 
 impl Cuts {
-    fn new(size: u64, parts: usize) -> Cuts {
+    fn new(size: u64, parts: usize, format: Format) -> Cuts {
+        let lines = matches!(format, Format::JsonLines);
         Cuts {
             size,
             parts: parts.max(1),
+            lines,
             pos: 0,
             lf: 0,
             whole: false,
             after_cr: false,
-            header_end: None,
+            header_end: lines.then_some(0),
             found: Vec::new(),
         }
     }
@@ -1102,10 +1126,12 @@ impl Cuts {
             self.pos += block.len() as u64;
             return;
         }
-        self.whole = block.contains(&b'"')
-            || (self.pos == 0 && matches!(block[0], b'\n' | b'\r'))
-            || (self.after_cr && block[0] != b'\n')
-            || (block.contains(&b'\r') && block.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n'));
+        self.whole = !self.lines
+            && (block.contains(&b'"')
+                || (self.pos == 0 && matches!(block[0], b'\n' | b'\r'))
+                || (self.after_cr && block[0] != b'\n')
+                || (block.contains(&b'\r')
+                    && block.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n')));
         self.after_cr = block.last() == Some(&b'\r');
         let mut from = 0usize;
         loop {
@@ -1141,11 +1167,11 @@ impl Cuts {
     /// The segments after the header, when the file can be cut (at least two of them).
     fn segments(&self) -> Option<Vec<Segment>> {
         let header_end = self.header_end?;
-        // A file ending in a carriage return has a lone one.
-        if self.whole || self.after_cr || self.found.is_empty() {
+        // A CSV file ending in a carriage return has a lone one.
+        if self.whole || (self.after_cr && !self.lines) || self.found.is_empty() {
             return None;
         }
-        let mut starts = vec![(header_end, 2)];
+        let mut starts = vec![(header_end, if self.lines { 1 } else { 2 })];
         starts.extend(self.found.iter().copied());
         let ends = starts.iter().skip(1).map(|(at, _)| *at).chain([self.size]);
         Some(
@@ -1512,7 +1538,7 @@ fn read_rows_here(
 ) -> Result<Vec<String>, ImportError> {
     match format {
         Format::Csv => read_csv(path, kind, take, fresh, progress),
-        Format::JsonLines => read_jsonl(path, kind, take, fresh, progress),
+        Format::JsonLines => read_jsonl(path, kind, take, fresh, None, progress),
     }
 }
 
@@ -2000,19 +2026,34 @@ fn csv_error(path: &str, e: &csv::Error) -> ImportError {
 /// At most this many unknown JSON keys are listed as ignored columns.
 const MAX_IGNORED: usize = 50;
 
+/// The last ignored column listed when there are more.
+const MORE_IGNORED: &str = "… (more not listed)";
+
+/// Reads the rows of a JSON Lines file, or of one segment of it (every line is a row).
 fn read_jsonl(
     path: &Path,
     kind: RecordKind,
     take: &mut dyn FnMut(RawRow) -> Result<(), ImportError>,
     fresh: &mut dyn FnMut() -> RawRow,
+    segment: Option<Segment>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    let file = File::open(path).map_err(io(path))?;
+    use std::io::Seek;
+    let mut file = File::open(path).map_err(io(path))?;
+    let seg = segment.unwrap_or(Segment {
+        start: 0,
+        end: u64::MAX,
+        first_line: 1,
+    });
+    if seg.start > 0 {
+        file.seek(std::io::SeekFrom::Start(seg.start))
+            .map_err(io(path))?;
+    }
     let fields = stored_fields(kind);
     let mut ignored = BTreeSet::new();
-    let mut reader = BufReader::new(file);
+    let mut reader = BufReader::new(file.take(seg.end - seg.start));
     let mut buf = Vec::new();
-    let (mut line, mut bytes) = (0u64, 0u64);
+    let (mut line, mut bytes) = (seg.first_line - 1, seg.start);
     loop {
         buf.clear();
         let n = reader.read_until(b'\n', &mut buf).map_err(io(path))?;
@@ -2045,7 +2086,7 @@ fn read_jsonl(
     let mut ignored: Vec<String> = ignored.into_iter().collect();
     if ignored.len() > MAX_IGNORED {
         ignored.truncate(MAX_IGNORED);
-        ignored.push("… (more not listed)".to_string());
+        ignored.push(MORE_IGNORED.to_string());
     }
     Ok(ignored)
 }
@@ -2810,7 +2851,11 @@ area = "urban"
 
     /// The segments `text` is cut into in `parts`, fed in blocks of `block` bytes.
     fn cut(text: &str, parts: usize, block: usize) -> Option<Vec<Segment>> {
-        let mut cuts = Cuts::new(text.len() as u64, parts);
+        cut_as(Format::Csv, text, parts, block)
+    }
+
+    fn cut_as(format: Format, text: &str, parts: usize, block: usize) -> Option<Vec<Segment>> {
+        let mut cuts = Cuts::new(text.len() as u64, parts, format);
         for b in text.as_bytes().chunks(block) {
             cuts.feed(b);
         }
@@ -2859,6 +2904,15 @@ area = "urban"
                 assert_eq!(cut(whole, 2, block), None, "{whole:?} {block}");
             }
             assert_eq!(cut(lf, 1, block), None);
+            // JSON Lines: no header, and quotes and carriage returns are only text.
+            // `{"a":1}\r\n` three times: 27 bytes, wanted at 13, line feed at 17: the
+            // cut is at 18, where line 3 starts.
+            let json = "{\"a\":1}\r\n{\"b\":2}\r\n{\"c\":3}\r\n";
+            assert_eq!(
+                cut_as(Format::JsonLines, json, 2, block),
+                Some(vec![seg(0, 18, 1), seg(18, 27, 3)]),
+                "{block}"
+            );
         }
     }
 

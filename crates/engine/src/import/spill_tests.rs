@@ -620,3 +620,66 @@ async fn segments_larger_than_the_read_buffer_split_no_line() {
     assert_eq!(read(&r1), read(&r2));
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
+
+#[tokio::test]
+async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
+    // 300 tickets as JSON Lines (CR LF, a BOM on line 1, a blank line before row 100),
+    // so row i is on line i + 1, or i + 2 from row 100 on. Rows with i % 37 == 5 (i = 5,
+    // 42, 79, 116, 153, 190, 227, 264: 8) have an unknown outcome and row 200 is not
+    // JSON: 9 quarantined, 291 stored. Rows 10, 150 and 250 carry keys that are not
+    // fields (`x10`, `x150`, `x250`): every segment's are listed as ignored.
+    let mut text = String::from("\u{feff}");
+    for i in 0..300u32 {
+        if i == 100 {
+            text.push_str("\r\n");
+        }
+        let outcome = if i % 37 == 5 { "vanished" } else { "left" };
+        let extra = if [10, 150, 250].contains(&i) {
+            format!(r#","x{i}":1"#)
+        } else {
+            String::new()
+        };
+        if i == 200 {
+            text.push_str("{\"site_id\": \r\n");
+        } else {
+            text.push_str(&format!(
+                r#"{{"site_id":"h1","ticket_id":"T{i}","service_type":"payment","issued_at":"2026-10-{:02} 10:00:00","outcome":"{outcome}"{extra}}}"#,
+                1 + i % 28
+            ));
+            text.push_str("\r\n");
+        }
+    }
+    let line = |i: u32| u64::from(i + 1 + u32::from(i >= 100));
+    let never = Limits {
+        segment_min: u64::MAX,
+        ..Limits::default()
+    };
+    let three = Limits {
+        segment_min: 0,
+        segments: 3,
+        ..Limits::default()
+    };
+    let whole = Env::new().await;
+    let r1 = whole
+        .import_within(&whole.write("a.jsonl", &text), false, never)
+        .await;
+    let cut = Env::new().await;
+    let r2 = cut
+        .import_within(&cut.write("a.jsonl", &text), false, three)
+        .await;
+    let bad: Vec<u32> = (0..300).filter(|i| i % 37 == 5 || *i == 200).collect();
+    for r in [&r1, &r2] {
+        assert_eq!(
+            (r.rows_read, r.rows_stored, r.rows_quarantined),
+            (300, 291, 9)
+        );
+        assert_eq!(r.ignored_columns, ["x10", "x150", "x250"]);
+        let lines: Vec<u64> = quarantined(r).iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, bad.iter().map(|i| line(*i)).collect::<Vec<_>>());
+    }
+    assert_eq!((r1.files.len(), r2.files.len()), (1, 3));
+    let read =
+        |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
+    assert_eq!(read(&r1), read(&r2));
+    assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
+}
