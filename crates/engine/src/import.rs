@@ -673,22 +673,29 @@ fn read_segments(
     progress(segments.last().map_or(0, |s| s.end));
     // The first failure in file order is the file's, as when it is read as one. The
     // ignored columns are the header's (CSV) or every segment's keys (JSON Lines).
-    let mut ignored = BTreeSet::new();
+    let mut header = None;
+    let mut keys = BTreeSet::new();
     let mut failed = None;
     for r in results {
         match r {
-            Ok(cols) => ignored.extend(cols),
+            Ok(cols) if matches!(format, Format::Csv) => {
+                header.get_or_insert(cols);
+            }
+            Ok(cols) => keys.extend(cols),
             Err(e) => {
                 failed.get_or_insert(e);
             }
         }
     }
-    let more = ignored.remove(MORE_IGNORED);
-    let mut ignored: Vec<String> = ignored.into_iter().collect();
-    if more || ignored.len() > MAX_IGNORED {
-        ignored.truncate(MAX_IGNORED);
-        ignored.push(MORE_IGNORED.to_string());
-    }
+    let ignored = header.unwrap_or_else(|| {
+        let more = keys.remove(MORE_IGNORED);
+        let mut keys: Vec<String> = keys.into_iter().collect();
+        if more || keys.len() > MAX_IGNORED {
+            keys.truncate(MAX_IGNORED);
+            keys.push(MORE_IGNORED.to_string());
+        }
+        keys
+    });
     if let Some(e) = failed {
         for mut r in runs {
             r.abandon();

@@ -443,23 +443,24 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     // 300 tickets on CRLF lines after a BOM and the header (line 1), with blank lines
     // before rows 50, 147 and 244, so row i is on line 2 + i + (blank lines before it).
     // Rows with i % 41 == 7 (i = 7, 48, 89, 130, 171, 212, 253, 294) have an unknown
-    // outcome and row 120 a cell too many: 9 quarantined, 291 stored. Read in three segments, the rows, the report
-    // and the quarantine file (rows in file order) are those of reading it whole.
-    // Of the blank lines, the one before row 147 is spaces.
+    // outcome and row 120 a cell too many: 9 quarantined, 291 stored. Read in three
+    // segments, the rows, the report and the quarantine file (rows in file order) are
+    // those of reading it whole. Of the blank lines, the one before row 147 is spaces.
     let blanks = [50u32, 147, 244];
-    let mut text = format!("\u{feff}{}", HEADER.replace('\n', "\r\n"));
+    // Two columns that are not fields, `zz` before `aa`: listed as ignored in header
+    // order.
+    let header = HEADER.replace('\n', ",zz,aa\r\n");
+    let mut text = format!("\u{feff}{header}");
     for i in 0..300u32 {
         if blanks.contains(&i) {
             text.push_str(if i == 147 { "   \r\n" } else { "\r\n" });
         }
         let site = if i % 2 == 0 { "h1" } else { "h2" };
         let outcome = if i % 41 == 7 { "vanished" } else { "left" };
-        let mut line = row(site, &format!("T{i}"), 1 + i % 28, outcome);
-        if i == 120 {
-            // One cell too many: a malformed row.
-            line = line.replace('\n', ",extra\n");
-        }
-        text.push_str(&line.replace('\n', "\r\n"));
+        // Empty `zz` and `aa` cells; row 120 has one cell too many: a malformed row.
+        let cells = if i == 120 { ",,,extra\r\n" } else { ",,\r\n" };
+        let line = row(site, &format!("T{i}"), 1 + i % 28, outcome).replace('\n', cells);
+        text.push_str(&line);
     }
     let line = |i: u32| u64::from(2 + i) + blanks.iter().filter(|b| **b <= i).count() as u64;
     let invalid: Vec<u32> = (0..300).filter(|i| i % 41 == 7 || *i == 120).collect();
@@ -486,6 +487,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
             (300, 291, 9)
         );
         assert_eq!(r.reasons.len(), 2, "{:?}", r.reasons);
+        assert_eq!(r.ignored_columns, ["zz", "aa"]);
         assert_eq!(r.reasons.get("malformed row"), Some(&1));
         let q = quarantined(r);
         let lines: Vec<u64> = q.iter().map(|(l, _)| *l).collect();
