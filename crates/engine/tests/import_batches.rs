@@ -4,11 +4,11 @@
 
 #[path = "import_common.rs"]
 mod common;
+#[path = "ticket_rows.rs"]
+mod ticket_rows;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::TimestampMillisecondType;
 use common::{Env, assert_accounting, quarantine};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use ticket_rows::ticket_rows;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{ImportError, ImportOptions, ImportStatus};
 
@@ -322,30 +322,8 @@ async fn replace_with_an_id_moved_to_another_day() {
 
 /// UTC milliseconds of `issued_at` for each stored ticket id.
 async fn issued_at(env: &Env) -> Vec<(String, i64)> {
-    let mut out = Vec::new();
-    for f in env.store.files("hall_ticket").await.expect("files") {
-        let file = std::fs::File::open(env.dir.abs(&f.path)).expect("parquet file");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("parquet")
-            .build()
-            .expect("reader");
-        for b in reader {
-            let b = b.expect("batch");
-            let ids = b
-                .column_by_name("ticket_id")
-                .expect("ids")
-                .as_string::<i32>();
-            let at = b
-                .column_by_name("issued_at")
-                .expect("issued_at")
-                .as_primitive::<TimestampMillisecondType>();
-            for r in 0..b.num_rows() {
-                out.push((ids.value(r).to_string(), at.value(r)));
-            }
-        }
-    }
-    out.sort();
-    out
+    let files = env.store.files("hall_ticket").await.expect("files");
+    ticket_rows(files.iter().map(|f| env.dir.abs(&f.path)))
 }
 
 #[tokio::test]

@@ -614,6 +614,32 @@ fn stored_index(
     })
 }
 
+/// The entries of some stored files' key indexes merged in key order, with each file's
+/// site table.
+fn merge_stored(
+    files: &[StoredFile],
+    kind: RecordKind,
+    id: &str,
+    scratch: &Scratch<'_>,
+) -> Result<(Merge<Entry>, Vec<Vec<String>>), ImportError> {
+    let mut readers = Vec::with_capacity(files.len());
+    let mut tables = Vec::with_capacity(files.len());
+    for f in files {
+        let ix = stored_index(f, kind, id, scratch)?;
+        readers.push(ix.entries);
+        tables.push(ix.sites);
+    }
+    Ok((Merge::of(readers)?, tables))
+}
+
+/// The name of site number `site` in the table of merged file `src`.
+fn site_name(tables: &[Vec<String>], src: usize, site: u32) -> &str {
+    tables
+        .get(src)
+        .and_then(|t| t.get(usize::try_from(site).unwrap_or(usize::MAX)))
+        .map_or("", String::as_str)
+}
+
 /// Whether the rows a run stored repeat any key: one key on two of them, or a key that
 /// is stored and visible already (`visible` as for [`notes`]). `written` are the key
 /// indexes of the run's files. When none is repeated, a run that stored every valid row
@@ -655,14 +681,7 @@ pub(super) fn any_repeat(
         return Ok(false);
     }
     for chunk in stored.chunks(FILES_AT_ONCE) {
-        let mut readers = Vec::with_capacity(chunk.len());
-        let mut tables = Vec::with_capacity(chunk.len());
-        for f in chunk {
-            let ix = stored_index(f, kind, id, scratch)?;
-            readers.push(ix.entries);
-            tables.push(ix.sites);
-        }
-        let mut old = Merge::of(readers)?;
+        let (mut old, tables) = merge_stored(chunk, kind, id, scratch)?;
         let mut new = run_keys()?;
         let (mut a, mut b) = (new.next_record()?, old.next_record()?);
         while let (Some((_, x)), Some((src, y))) = (a, b) {
@@ -670,10 +689,7 @@ pub(super) fn any_repeat(
                 std::cmp::Ordering::Less => a = new.next_record()?,
                 std::cmp::Ordering::Greater => b = old.next_record()?,
                 std::cmp::Ordering::Equal => {
-                    let site = tables[src]
-                        .get(usize::try_from(y.site).unwrap_or(usize::MAX))
-                        .map_or("", String::as_str);
-                    if visible(site, y.at, chunk[src].batch).is_some() {
+                    if visible(site_name(&tables, src, y.site), y.at, chunk[src].batch).is_some() {
                         return Ok(true);
                     }
                     b = old.next_record()?;
@@ -697,14 +713,7 @@ fn stored_matches(
 ) -> Result<Latest, ImportError> {
     let mut matches = Sorter::new(scratch.dir, "matches", scratch.budget);
     for (chunk_no, chunk) in stored.chunks(FILES_AT_ONCE).enumerate() {
-        let mut readers = Vec::with_capacity(chunk.len());
-        let mut tables = Vec::with_capacity(chunk.len());
-        for f in chunk {
-            let ix = stored_index(f, kind, id, scratch)?;
-            readers.push(ix.entries);
-            tables.push(ix.sites);
-        }
-        let mut merge = Merge::of(readers)?;
+        let (mut merge, tables) = merge_stored(chunk, kind, id, scratch)?;
         let file = File::open(firsts_path).map_err(io(firsts_path))?;
         let mut first = RecordReader::<KeyLine>::new(firsts_path, file, count);
         let mut cur = merge.next_record()?;
@@ -718,10 +727,7 @@ fn stored_matches(
                 && e.key == k.key
             {
                 let f = &chunk[src];
-                let site = tables[src]
-                    .get(usize::try_from(e.site).unwrap_or(usize::MAX))
-                    .map_or("", String::as_str);
-                if let Some(day) = visible(site, e.at, f.batch) {
+                if let Some(day) = visible(site_name(&tables, src, e.site), e.at, f.batch) {
                     let n = chunk_no * FILES_AT_ONCE + src;
                     matches.push(Match {
                         key: k.key,

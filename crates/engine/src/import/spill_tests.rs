@@ -12,6 +12,9 @@ use yardstick_store::Store;
 use super::{Destination, ImportOptions, ImportReport, ImportStatus, Limits, import_file_within};
 use crate::layout::DataDir;
 
+#[path = "../../tests/ticket_rows.rs"]
+mod ticket_rows;
+
 const ORG: &str = r#"
 [[node]]
 id = "op"
@@ -410,32 +413,37 @@ async fn key_indexes_of_several_months_spill_apart() {
 
 /// (ticket id, issued at) of every stored row of a report's files.
 fn stored_rows(env: &Env, r: &ImportReport) -> Vec<(String, i64)> {
-    use arrow_array::cast::AsArray;
-    use arrow_array::types::TimestampMillisecondType;
-    let mut out = Vec::new();
-    for f in &r.files {
-        let file = std::fs::File::open(env.dir.abs(f)).expect("parquet file");
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("parquet")
-            .build()
-            .expect("reader");
-        for b in reader {
-            let b = b.expect("batch");
-            let ids = b
-                .column_by_name("ticket_id")
-                .expect("ids")
-                .as_string::<i32>();
-            let at = b
-                .column_by_name("issued_at")
-                .expect("issued_at")
-                .as_primitive::<TimestampMillisecondType>();
-            for i in 0..b.num_rows() {
-                out.push((ids.value(i).to_string(), at.value(i)));
-            }
-        }
-    }
-    out.sort();
-    out
+    ticket_rows::ticket_rows(r.files.iter().map(|f| env.dir.abs(f)))
+}
+
+/// Limits that read a file whole, and that cut any file into three segments.
+fn whole_and_in_three() -> (Limits, Limits) {
+    let whole = Limits {
+        segment_min: u64::MAX,
+        ..Limits::default()
+    };
+    let three = Limits {
+        segment_min: 0,
+        segments: 3,
+        ..Limits::default()
+    };
+    (whole, three)
+}
+
+/// Imports `text` as file `name` twice, into two new stores: read whole, then in three
+/// segments.
+async fn whole_then_in_three(name: &str, text: &str) -> [(Env, ImportReport); 2] {
+    let (whole, three) = whole_and_in_three();
+    let a = Env::new().await;
+    let r1 = a.import_within(&a.write(name, text), false, whole).await;
+    let b = Env::new().await;
+    let r2 = b.import_within(&b.write(name, text), false, three).await;
+    [(a, r1), (b, r2)]
+}
+
+/// The bytes of a report's quarantine file.
+fn quarantine_bytes(r: &ImportReport) -> Vec<u8> {
+    std::fs::read(r.quarantine_file.as_ref().expect("quarantine file")).expect("read")
 }
 
 #[tokio::test]
@@ -466,21 +474,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     let invalid: Vec<u32> = (0..300).filter(|i| i % 41 == 7 || *i == 120).collect();
     assert_eq!(invalid, [7, 48, 89, 120, 130, 171, 212, 253, 294]);
 
-    let whole = Env::new().await;
-    let a = whole.write("a.csv", &text);
-    let never = Limits {
-        segment_min: u64::MAX,
-        ..Limits::default()
-    };
-    let r1 = whole.import_within(&a, false, never).await;
-    let cut = Env::new().await;
-    let b = cut.write("a.csv", &text);
-    let three = Limits {
-        segment_min: 0,
-        segments: 3,
-        ..Limits::default()
-    };
-    let r2 = cut.import_within(&b, false, three).await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text).await;
     for r in [&r1, &r2] {
         assert_eq!(
             (r.rows_read, r.rows_stored, r.rows_quarantined),
@@ -498,9 +492,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
         (1, 3),
         "one month, one file a segment"
     );
-    let read =
-        |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
-    assert_eq!(read(&r1), read(&r2));
+    assert_eq!(quarantine_bytes(&r1), quarantine_bytes(&r2));
     let rows = stored_rows(&cut, &r2);
     assert_eq!(rows.len(), 291);
     assert_eq!(rows, stored_rows(&whole, &r1));
@@ -513,6 +505,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
         text.push_str(&row("h1", &format!("T{i}"), 1 + i % 28, "left"));
     }
     text.push_str(&row("h1", "T5", 9, "left"));
+    let (never, three) = whole_and_in_three();
     let again = Env::new().await;
     let c = again.write("c.csv", &text);
     let r = again.import_within(&c, false, three).await;
@@ -593,23 +586,7 @@ async fn segments_larger_than_the_read_buffer_split_no_line() {
         text.push_str(&row("h1", &format!("T{i:06}"), 1 + i % 28, outcome));
     }
     assert!(text.len() > 3 << 20);
-    let never = Limits {
-        segment_min: u64::MAX,
-        ..Limits::default()
-    };
-    let three = Limits {
-        segment_min: 0,
-        segments: 3,
-        ..Limits::default()
-    };
-    let whole = Env::new().await;
-    let r1 = whole
-        .import_within(&whole.write("a.csv", &text), false, never)
-        .await;
-    let cut = Env::new().await;
-    let r2 = cut
-        .import_within(&cut.write("a.csv", &text), false, three)
-        .await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text).await;
     for r in [&r1, &r2] {
         assert_eq!(
             (r.rows_read, r.rows_stored, r.rows_quarantined),
@@ -617,9 +594,7 @@ async fn segments_larger_than_the_read_buffer_split_no_line() {
         );
     }
     assert_eq!(r2.files.len(), 3);
-    let read =
-        |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
-    assert_eq!(read(&r1), read(&r2));
+    assert_eq!(quarantine_bytes(&r1), quarantine_bytes(&r2));
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
 
@@ -652,23 +627,7 @@ async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
         }
     }
     let line = |i: u32| u64::from(i + 1 + u32::from(i >= 100));
-    let never = Limits {
-        segment_min: u64::MAX,
-        ..Limits::default()
-    };
-    let three = Limits {
-        segment_min: 0,
-        segments: 3,
-        ..Limits::default()
-    };
-    let whole = Env::new().await;
-    let r1 = whole
-        .import_within(&whole.write("a.jsonl", &text), false, never)
-        .await;
-    let cut = Env::new().await;
-    let r2 = cut
-        .import_within(&cut.write("a.jsonl", &text), false, three)
-        .await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.jsonl", &text).await;
     let bad: Vec<u32> = (0..300).filter(|i| i % 37 == 5 || *i == 200).collect();
     for r in [&r1, &r2] {
         assert_eq!(
@@ -680,8 +639,6 @@ async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
         assert_eq!(lines, bad.iter().map(|i| line(*i)).collect::<Vec<_>>());
     }
     assert_eq!((r1.files.len(), r2.files.len()), (1, 3));
-    let read =
-        |r: &ImportReport| std::fs::read(r.quarantine_file.as_ref().expect("file")).expect("read");
-    assert_eq!(read(&r1), read(&r2));
+    assert_eq!(quarantine_bytes(&r1), quarantine_bytes(&r2));
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
