@@ -1028,8 +1028,8 @@ fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
     }
 }
 
-/// The file's SHA-256 (hex), and where a CSV file without quotes can be cut into `parts`
-/// segments that read independently (see [`Cuts`]).
+/// The file's SHA-256 (hex), and where it can be cut into `parts` segments that read
+/// independently (see [`Cuts`]).
 fn hash_file(path: &Path, parts: usize, format: Format) -> Result<(String, Cuts), ImportError> {
     // Each reads the file on its own, on both cores (the second read comes from the
     // system's cache).
