@@ -1080,6 +1080,24 @@ struct Segment {
     first_line: u64,
 }
 
+impl Segment {
+    /// The segment's bytes of the file at `path`.
+    fn open(&self, path: &Path) -> Result<std::io::Take<File>, ImportError> {
+        use std::io::Seek;
+        let mut file = File::open(path).map_err(io(path))?;
+        if self.start > 0 {
+            file.seek(std::io::SeekFrom::Start(self.start))
+                .map_err(io(path))?;
+        }
+        Ok(file.take(self.end - self.start))
+    }
+}
+
+/// The name of CSV column `i`: its header, or `#n` (1-based) past the header.
+fn column_name(header: &[String], i: usize) -> String {
+    header.get(i).map_or(format!("#{}", i + 1), Clone::clone)
+}
+
 /// Where a CSV file can be cut into segments, found while it is hashed. In a file with no
 /// quote character every line break ends a record, so a cut just after a line feed is a
 /// record boundary; the line it starts is one more than the line feeds before it, when
@@ -1823,7 +1841,7 @@ fn read_csv_as(
             Ok(text) => text,
             Err(_) => {
                 if let Err(i) = utf8_cells(&rec) {
-                    let column = header.get(i).map_or(format!("#{}", i + 1), Clone::clone);
+                    let column = column_name(&header, i);
                     return Err(not_utf8(line, Some(column)));
                 }
                 lossy = String::from_utf8_lossy(body).into_owned();
@@ -1898,11 +1916,7 @@ fn read_plain_segment(
     fresh: &mut dyn FnMut() -> RawRow,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), ImportError> {
-    use std::io::Seek;
-    let mut file = File::open(path).map_err(io(path))?;
-    file.seek(std::io::SeekFrom::Start(seg.start))
-        .map_err(io(path))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file.take(seg.end - seg.start));
+    let mut reader = BufReader::with_capacity(1 << 20, seg.open(path)?);
     let mut line = seg.first_line - 1;
     let mut read = 0u64;
     // Byte range of each cell of the current line (reused from line to line).
@@ -1926,9 +1940,7 @@ fn read_plain_segment(
                 .iter()
                 .position(|(a, z)| std::str::from_utf8(&body[*a..*z]).is_err())
                 .unwrap_or(0);
-            let column = header
-                .get(bad)
-                .map_or(format!("#{}", bad + 1), Clone::clone);
+            let column = column_name(header, bad);
             return Err(ImportError::NotUtf8 {
                 path: path.display().to_string(),
                 line,
@@ -2045,20 +2057,14 @@ fn read_jsonl(
     segment: Option<Segment>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<String>, ImportError> {
-    use std::io::Seek;
-    let mut file = File::open(path).map_err(io(path))?;
     let seg = segment.unwrap_or(Segment {
         start: 0,
         end: u64::MAX,
         first_line: 1,
     });
-    if seg.start > 0 {
-        file.seek(std::io::SeekFrom::Start(seg.start))
-            .map_err(io(path))?;
-    }
     let fields = stored_fields(kind);
     let mut ignored = BTreeSet::new();
-    let mut reader = BufReader::new(file.take(seg.end - seg.start));
+    let mut reader = BufReader::new(seg.open(path)?);
     let mut buf = Vec::new();
     let (mut line, mut bytes) = (seg.first_line - 1, seg.start);
     loop {
