@@ -509,12 +509,7 @@ impl Scan<'_> {
                     else {
                         continue;
                     };
-                    rows.push(KeyRow {
-                        group,
-                        at,
-                        from: cols.first_ts(spec.from, r),
-                        pos: p,
-                    });
+                    rows.push(KeyRow::new(group, at, cols.first_ts(spec.from, r), p));
                 }
             }
         }

@@ -644,15 +644,7 @@ fn by_part(rows: &[KeyRow], parts: usize) -> Parted {
         starts[p + 1] += starts[p];
     }
     let mut next = starts.clone();
-    let mut placed = vec![
-        KeyRow {
-            group: 0,
-            at: 0,
-            from: None,
-            pos: 0,
-        };
-        rows.len()
-    ];
+    let mut placed = vec![KeyRow::new(0, 0, None, 0); rows.len()];
     for r in rows {
         let p = partition_of(r.group, parts);
         placed[next[p]] = *r;
@@ -723,6 +715,10 @@ fn key_rows(
                 let anchors = ts_columns(b, anchor_fields(scan.kind));
                 let at = ts_columns(b, spec.at);
                 let from = ts_columns(b, spec.from);
+                // Where the lists name the same fields (a contact's anchor, time and
+                // window start), the first time found once serves for all three.
+                let at_is_anchor = spec.at == anchor_fields(scan.kind);
+                let from_is_at = spec.from == spec.at;
                 let group: Vec<Option<Texts<'_>>> = spec.group.iter().map(|g| text(b, g)).collect();
                 let only = spec.only.map(|(f, v)| (text(b, f), v));
                 let mut last: Option<(&str, usize)> = None;
@@ -768,13 +764,19 @@ fn key_rows(
                     let Some(group) = hash_group(&group, r) else {
                         continue;
                     };
-                    let Some(at) = first_ts(&at, r) else { continue };
-                    rows.push(KeyRow {
-                        group,
-                        at,
-                        from: first_ts(&from, r),
-                        pos: p,
-                    });
+                    let Some(at) = (if at_is_anchor {
+                        Some(t)
+                    } else {
+                        first_ts(&at, r)
+                    }) else {
+                        continue;
+                    };
+                    let from = if from_is_at {
+                        Some(at)
+                    } else {
+                        first_ts(&from, r)
+                    };
+                    rows.push(KeyRow::new(group, at, from, p));
                 }
                 pos += b.num_rows() as u64;
                 Ok(())
@@ -1437,12 +1439,7 @@ mod tests {
     use super::*;
 
     fn row(group: u64, pos: u64) -> KeyRow {
-        KeyRow {
-            group,
-            at: 0,
-            from: None,
-            pos,
-        }
+        KeyRow::new(group, 0, None, pos)
     }
 
     #[test]
