@@ -196,6 +196,50 @@ impl Program {
         &self.fields
     }
 
+    /// Per field slot: whether the program only ever tests the field for NULL (`IS
+    /// [NOT] NULL`), given `roots`, the nodes used from outside the program (filters and
+    /// measure parts). Such a field's values never matter, only whether it has one.
+    pub(crate) fn null_tested_only(&self, roots: &[usize]) -> Vec<bool> {
+        let mut only = vec![true; self.fields.len()];
+        let used = |node: usize, only: &mut Vec<bool>| {
+            if let Some(Node::Field(slot)) = self.nodes.get(node)
+                && let Some(o) = only.get_mut(*slot)
+            {
+                *o = false;
+            }
+        };
+        for node in &self.nodes {
+            match node {
+                Node::Field(_) | Node::Lit(_) | Node::IsNull(..) => {}
+                Node::Neg(a) | Node::Not(a) => used(*a, &mut only),
+                Node::Bin(_, l, r) => {
+                    used(*l, &mut only);
+                    used(*r, &mut only);
+                }
+                Node::InList(a, items, _) => {
+                    used(*a, &mut only);
+                    for i in items {
+                        used(*i, &mut only);
+                    }
+                }
+                Node::Between(a, lo, hi, _) => {
+                    for i in [a, lo, hi] {
+                        used(*i, &mut only);
+                    }
+                }
+                Node::Call(_, args) => {
+                    for i in args {
+                        used(*i, &mut only);
+                    }
+                }
+            }
+        }
+        for r in roots {
+            used(*r, &mut only);
+        }
+        only
+    }
+
     /// The slot of a field, adding it when new.
     pub(crate) fn field_slot(&mut self, name: &str) -> usize {
         if let Some(i) = self.fields.iter().position(|f| f == name) {
@@ -1147,5 +1191,31 @@ mod tests {
         assert_eq!(p.nodes.len(), 6);
         assert!(shared < root);
         assert_eq!(p.fields(), ["answered_at", "wait"]);
+    }
+
+    #[test]
+    fn fields_only_tested_for_null_are_found() {
+        // CC-05's filter: customer_key and issue_class are only tested for NULL; outcome
+        // is compared. A second expression compares issue_class, so it is no longer
+        // only NULL-tested; a measure that is the bare field `k` uses its value.
+        let mut p = Program::default();
+        let filter = p.add(
+            &parse("outcome = 'answered' AND customer_key IS NOT NULL AND issue_class IS NOT NULL")
+                .expect("parses"),
+        );
+        assert_eq!(p.fields(), ["outcome", "customer_key", "issue_class"]);
+        assert_eq!(p.null_tested_only(&[filter]), [false, true, true]);
+        let other = p.add(&parse("issue_class IN ('billing')").expect("parses"));
+        assert_eq!(p.null_tested_only(&[filter, other]), [false, true, false]);
+        let bare = p.add(&parse("k").expect("parses"));
+        let tested = p.add(&parse("k IS NULL").expect("parses"));
+        assert_eq!(
+            p.null_tested_only(&[filter, other, tested]),
+            [false, true, false, true]
+        );
+        assert_eq!(
+            p.null_tested_only(&[filter, other, tested, bare]),
+            [false, true, false, false]
+        );
     }
 }

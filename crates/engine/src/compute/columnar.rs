@@ -9,8 +9,11 @@
 //! Workers merge at the end (state merges are exact, so the order does not matter).
 //!
 //! Cross-row flags (`repeat_7d`, …) are computed before, from a projected pass over the
-//! same files, only when an indicator uses them. The meaning of every step is core's
-//! row-level reference (`guideline::observe`), which the tests compare against.
+//! same files, only when an indicator uses them. That pass reads the grouping fields
+//! (customer keys, …); where the indicators only test one of them for NULL, it also
+//! records which rows have a value, and the main pass does not read that field again.
+//! The meaning of every step is core's row-level reference (`guideline::observe`), which
+//! the tests compare against.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -115,6 +118,10 @@ pub(super) struct Kind<'g> {
     strata: Vec<StratumTest>,
     /// Line index → (indicator position, stratum string).
     line_names: Vec<(usize, String)>,
+    /// Per field slot: a stored field the kind only tests for NULL (as CC-05 does with
+    /// `customer_key`). When the repeat-flag pass reads it anyway, it records which rows
+    /// have a value, and the main pass does not read it again (see [`Shared::present`]).
+    null_only: Vec<bool>,
 }
 
 pub(super) fn compile<'g>(
@@ -160,14 +167,32 @@ pub(super) fn compile<'g>(
             lines,
         });
     }
-    let strata = strata_src
+    let strata: Vec<StratumTest> = strata_src
         .iter()
         .map(|s| stratum_test(&mut program, s))
         .collect();
-    let sources = program
+    let sources: Vec<Source> = program
         .fields()
         .iter()
         .map(|f| source_of(kind, f))
+        .collect();
+    let roots: Vec<usize> = plans
+        .iter()
+        .flat_map(|p| p.filter.into_iter().chain(part_nodes(p.part)))
+        .collect();
+    let in_strata: Vec<usize> = strata
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|(slot, _, _)| *slot)
+        .collect();
+    let null_only = program
+        .null_tested_only(&roots)
+        .into_iter()
+        .enumerate()
+        .map(|(slot, only)| {
+            only && matches!(sources.get(slot), Some(Source::Stored)) && !in_strata.contains(&slot)
+        })
         .collect();
     Kind {
         program,
@@ -175,6 +200,23 @@ pub(super) fn compile<'g>(
         plans,
         strata,
         line_names,
+        null_only,
+    }
+}
+
+/// The program nodes a measure part reads.
+fn part_nodes(part: Part) -> Vec<usize> {
+    match part {
+        Part::Ratio(a) | Part::Mean(a) | Part::Percentile(a) | Part::ShareWithin(a, _) => vec![a],
+        Part::Plain => Vec::new(),
+        Part::RatioOfSums(a, b) => vec![a, b],
+        Part::Sl {
+            ivr,
+            wait,
+            answered,
+            abandoned,
+            ..
+        } => vec![ivr, wait, answered, abandoned],
     }
 }
 
@@ -270,6 +312,9 @@ pub(super) struct Shared<'s, 'c> {
     kind: &'s Kind<'s>,
     replaced: HashMap<String, HashMap<NaiveDate, i64>>,
     flags: Vec<Option<Bits>>,
+    /// Per field slot: for a field only tested for NULL that the repeat-flag pass read,
+    /// which scan positions have a value. The main pass does not read such a field.
+    present: Vec<Option<Bits>>,
     /// Every row group of every file, in scan order.
     pub(super) units: Vec<Unit>,
     /// Each file's footer, by index into the scan's files.
@@ -354,6 +399,27 @@ impl Bits {
         Bits(words)
     }
 
+    /// No position set, room for `n` positions.
+    fn none(n: u64) -> Bits {
+        Bits(vec![0; usize::try_from(n.div_ceil(64)).unwrap_or(0)])
+    }
+
+    /// Sets the positions from `at` on that `words` (bit i = position `at + i`) sets.
+    fn or_at(&mut self, at: u64, words: &[u64]) {
+        let shift = at % 64;
+        let first = usize::try_from(at / 64).unwrap_or(usize::MAX);
+        for (i, w) in words.iter().enumerate() {
+            if let Some(slot) = self.0.get_mut(first + i) {
+                *slot |= w << shift;
+            }
+            if shift > 0
+                && let Some(slot) = self.0.get_mut(first + i + 1)
+            {
+                *slot |= w >> (64 - shift);
+            }
+        }
+    }
+
     fn get(&self, p: u64) -> bool {
         usize::try_from(p / 64)
             .ok()
@@ -384,29 +450,46 @@ impl<'s, 'c> Shared<'s, 'c> {
             })
             .collect();
         let (units, metas) = units(scan)?;
-        let flags = if used.iter().any(|u| *u) {
-            specs
-                .iter()
-                .zip(&used)
-                .map(|(spec, used)| {
-                    used.then(|| {
-                        let parts = flag_parts(&metas);
-                        key_rows(scan, &replaced, spec, &units, &metas, parts)
-                            .and_then(|k| flag_in_parts(&k, parts, spec.days))
-                            .map(|positions| Bits::of(&positions))
-                    })
-                    .transpose()
+        let total: u64 = units.last().map_or(0, |u| {
+            let rows = metas[u.file].metadata().row_group(u.group).num_rows();
+            u.pos + u64::try_from(rows).unwrap_or(0)
+        });
+        let fields = kind.program.fields();
+        let mut present: Vec<Option<Bits>> = fields.iter().map(|_| None).collect();
+        let mut flags = Vec::new();
+        for (spec, used) in specs.iter().zip(&used) {
+            if !used {
+                flags.push(None);
+                continue;
+            }
+            // The grouping fields only tested for NULL and not yet recorded by a flag.
+            let record: Vec<usize> = (0..fields.len())
+                .filter(|s| {
+                    kind.null_only[*s]
+                        && present[*s].is_none()
+                        && spec.group.contains(&fields[*s].as_str())
                 })
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            specs.iter().map(|_| None).collect()
-        };
+                .collect();
+            let names: Vec<&str> = record.iter().map(|s| fields[*s].as_str()).collect();
+            let parts = flag_parts(&metas);
+            let keys = key_rows(scan, &replaced, spec, &units, &metas, parts, &names)?;
+            for (k, slot) in record.iter().enumerate() {
+                let mut bits = Bits::none(total);
+                for (unit, (_, valid)) in units.iter().zip(&keys) {
+                    bits.or_at(unit.pos, &valid[k]);
+                }
+                present[*slot] = Some(bits);
+            }
+            let parted: Vec<Parted> = keys.into_iter().map(|(p, _)| p).collect();
+            flags.push(Some(Bits::of(&flag_in_parts(&parted, parts, spec.days)?)));
+        }
         let days = usize::try_from((scan.period.to - scan.period.from).num_days() + 1).unwrap_or(0);
         Ok(Shared {
             scan,
             kind,
             replaced,
             flags,
+            present,
             units,
             metas,
             days,
@@ -677,7 +760,13 @@ fn workers() -> usize {
 }
 
 /// The keys of every visible row for one repeat flag, with scan positions, per unit and
-/// within it per part of the groups (`partition_of`, `parts` parts).
+/// within it per part of the groups (`partition_of`, `parts` parts). Also, per unit and
+/// per field of `record` (grouping fields, read anyway), which of the unit's rows have a
+/// value: bit i of the words is the unit's row i.
+#[allow(
+    clippy::type_complexity,
+    reason = "per unit: its key rows and one bitmap per field"
+)]
 fn key_rows(
     scan: &Scan<'_>,
     replaced: &HashMap<String, HashMap<NaiveDate, i64>>,
@@ -685,7 +774,8 @@ fn key_rows(
     units: &[Unit],
     metas: &[ArrowReaderMetadata],
     parts: usize,
-) -> Result<Vec<Parted>, ComputeError> {
+    record: &[&str],
+) -> Result<Vec<(Parted, Vec<Vec<u64>>)>, ComputeError> {
     let mut wanted: Vec<&str> = vec!["site_id"];
     wanted.extend(anchor_fields(scan.kind));
     wanted.extend(spec.group);
@@ -701,6 +791,9 @@ fn key_rows(
         let mut sites_seen: Vec<Site<'_>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut pos = unit.pos;
+        let unit_rows = metas[unit.file].metadata().row_group(unit.group).num_rows();
+        let words = usize::try_from(unit_rows).unwrap_or(0).div_ceil(64);
+        let mut valid: Vec<Vec<u64>> = record.iter().map(|_| vec![0; words]).collect();
         read_projected(
             scan,
             file,
@@ -708,6 +801,10 @@ fn key_rows(
             unit.group,
             &wanted,
             &mut |b| {
+                let first = usize::try_from(pos - unit.pos).unwrap_or(usize::MAX);
+                for (name, bits) in record.iter().zip(&mut valid) {
+                    mark_present(b, name, first, bits);
+                }
                 let Some(sites) = text(b, "site_id") else {
                     pos += b.num_rows() as u64;
                     return Ok(());
@@ -782,9 +879,27 @@ fn key_rows(
                 Ok(())
             },
         )?;
-        Ok(by_part(&rows, parts))
+        Ok((by_part(&rows, parts), valid))
     })?;
     Ok(per_unit)
+}
+
+/// Sets bit `first + r` of `bits` for every row r of the batch where field `name` has a
+/// value, as the main pass would read it (`stored`): a text by `Texts::get`, any other
+/// column by its validity; no row when the batch lacks the column.
+fn mark_present(b: &RecordBatch, name: &str, first: usize, bits: &mut [u64]) {
+    let texts = text(b, name);
+    let col = b.column_by_name(name);
+    for r in 0..b.num_rows() {
+        let has = match (texts, col) {
+            (Some(t), _) => t.get(r).is_some(),
+            (None, Some(c)) => c.is_valid(r),
+            (None, None) => false,
+        };
+        if has && let Some(w) = bits.get_mut((first + r) / 64) {
+            *w |= 1 << ((first + r) % 64);
+        }
+    }
 }
 
 /// Runs `f` for every index below `n` on one worker per core; results in index order.
@@ -919,11 +1034,28 @@ impl<'c> Acc<'c> {
 }
 
 impl<'c> Shared<'_, 'c> {
+    /// The columns every field needs.
+    #[cfg(feature = "datafusion")]
     pub(super) fn wanted(&self) -> Vec<&str> {
+        self.columns(false)
+    }
+
+    /// The columns the fields need, but (with `skip_present`) not those of fields whose
+    /// presence the repeat-flag pass recorded.
+    fn columns(&self, skip_present: bool) -> Vec<&str> {
         let mut w: Vec<&str> = vec!["site_id"];
         w.extend(anchor_fields(self.scan.kind));
-        for (f, s) in self.kind.program.fields().iter().zip(&self.kind.sources) {
+        for (slot, (f, s)) in self
+            .kind
+            .program
+            .fields()
+            .iter()
+            .zip(&self.kind.sources)
+            .enumerate()
+        {
             match s {
+                Source::Stored
+                    if skip_present && matches!(self.present.get(slot), Some(Some(_))) => {}
                 Source::Stored | Source::AreaClass => w.push(f),
                 Source::OpenDays => w.extend(["answered_at", "received_at"]),
                 Source::WorkingDays | Source::ElapsedH => {
@@ -937,7 +1069,7 @@ impl<'c> Shared<'_, 'c> {
 
     fn unit(&'c self, acc: &mut Acc<'c>, unit: Unit) -> Result<(), ComputeError> {
         let file = &self.scan.files[unit.file];
-        let wanted = self.wanted();
+        let wanted = self.columns(true);
         let mut pos = unit.pos;
         let meta = &self.metas[unit.file];
         read_projected(self.scan, file, meta, unit.group, &wanted, &mut |b| {
@@ -1049,7 +1181,14 @@ impl<'c> Shared<'_, 'c> {
             .fields()
             .iter()
             .zip(&self.kind.sources)
-            .map(|(name, source)| self.field(b, name, *source, keep, keep_site, acc, pos))
+            .zip(&self.present)
+            .map(|((name, source), present)| match present {
+                // Not read: only whether it has a value is ever tested.
+                Some(bits) => vector::nums_by(keep.len(), |j| {
+                    bits.get(pos + keep[j] as u64).then_some(0.0)
+                }),
+                None => self.field(b, name, *source, keep, keep_site, acc, pos),
+            })
             .collect();
         let cols = self.kind.program.run(n, &fields);
         let masks: Vec<Vec<bool>> = self
@@ -1437,6 +1576,21 @@ mod tests {
     use arrow_array::DictionaryArray;
 
     use super::*;
+
+    #[test]
+    fn unit_bitmaps_land_at_their_scan_positions() {
+        // Two units' presence bits put into one bitmap of 200 positions: a unit of 70
+        // rows at 0 with rows 0, 63, 64 and 69 present; a unit of 130 rows at 70 (not
+        // on a word boundary) with its rows 0, 57, 58 and 129 present, i.e. positions
+        // 70, 127, 128 and 199. The two words of the second unit straddle the global
+        // words: bit 58 of its first word lands at 128, the next global word.
+        let mut bits = Bits::none(200);
+        assert_eq!(bits.0.len(), 4);
+        bits.or_at(0, &[1 | 1 << 63, 1 | 1 << 5]);
+        bits.or_at(70, &[1 | 1 << 57 | 1 << 58, 0, 1 << 1]);
+        let set: Vec<u64> = (0..200).filter(|p| bits.get(*p)).collect();
+        assert_eq!(set, [0, 63, 64, 69, 70, 127, 128, 199]);
+    }
 
     fn row(group: u64, pos: u64) -> KeyRow {
         KeyRow::new(group, 0, None, pos)
