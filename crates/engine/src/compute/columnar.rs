@@ -1119,6 +1119,7 @@ impl<'c> Shared<'_, 'c> {
         let mut keep_site: Vec<u32> = Vec::with_capacity(b.num_rows());
         let mut keep_group: Vec<u32> = Vec::with_capacity(b.num_rows());
         let mut last: Option<(&str, u32)> = None;
+        let mut memo: Option<(u32, NaiveDate, Option<u32>)> = None;
         for r in 0..b.num_rows() {
             let Some(name) = sites.get(r) else {
                 continue;
@@ -1145,23 +1146,44 @@ impl<'c> Shared<'_, 'c> {
             };
             let site = &mut acc.sites[s as usize];
             let Some(day) = site.day(t) else { continue };
-            if !self.scan.period.contains(day) {
-                continue;
-            }
-            if site
-                .replaced
-                .and_then(|m| m.get(&day))
-                .is_some_and(|w| batch_id < *w)
-            {
-                continue;
-            }
-            let offset = usize::try_from((day - self.scan.period.from).num_days()).unwrap_or(0);
-            let g = acc.group(s, day, offset, self.days);
+            // Rows come in runs of one site and day: the previous row's answer holds.
+            let g = match memo {
+                Some((ms, md, g)) if ms == s && md == day => g,
+                _ => {
+                    let g = self.visible_group(acc, s, day, batch_id);
+                    memo = Some((s, day, g));
+                    g
+                }
+            };
+            let Some(g) = g else { continue };
             keep.push(r);
             keep_site.push(s);
             keep_group.push(g);
         }
         (!keep.is_empty()).then_some((keep, keep_site, keep_group))
+    }
+
+    /// The group of a site's day, when the day is in the period and rows of batch
+    /// `batch_id` on it are not superseded.
+    fn visible_group(
+        &self,
+        acc: &mut Acc<'c>,
+        s: u32,
+        day: NaiveDate,
+        batch_id: i64,
+    ) -> Option<u32> {
+        if !self.scan.period.contains(day) {
+            return None;
+        }
+        if acc.sites[s as usize]
+            .replaced
+            .and_then(|m| m.get(&day))
+            .is_some_and(|w| batch_id < *w)
+        {
+            return None;
+        }
+        let offset = usize::try_from((day - self.scan.period.from).num_days()).unwrap_or(0);
+        Some(acc.group(s, day, offset, self.days))
     }
 
     /// Adds the kept rows `keep` of a chunk (with their sites and groups).
