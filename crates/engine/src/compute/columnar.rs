@@ -120,7 +120,7 @@ pub(super) struct Kind<'g> {
     line_names: Vec<(usize, String)>,
     /// Per field slot: a stored field the kind only tests for NULL (as CC-05 does with
     /// `customer_key`). When the repeat-flag pass reads it anyway, it records which rows
-    /// have a value, and the main pass does not read it again (see [`Shared::present`]).
+    /// have a value, and the main pass does not read it again (see `Shared::present`).
     null_only: Vec<bool>,
 }
 
