@@ -372,21 +372,10 @@ fn truths_of<'a>(n: usize, f: impl Fn(usize) -> Cell<'a>) -> Column<'a> {
 
 /// A numeric column from each row's result (anything but a number is NULL).
 fn nums_of<'a>(n: usize, f: impl Fn(usize) -> Cell<'a>) -> Column<'a> {
-    let mut v = Vec::with_capacity(n);
-    let mut ok = Vec::with_capacity(n);
-    for i in 0..n {
-        match f(i) {
-            Cell::Num(x) => {
-                v.push(x);
-                ok.push(true);
-            }
-            _ => {
-                v.push(0.0);
-                ok.push(false);
-            }
-        }
-    }
-    Column::Nums(v, ok)
+    nums_by(n, |i| match f(i) {
+        Cell::Num(x) => Some(x),
+        _ => None,
+    })
 }
 
 /// A predicate of one column (`f` gives a boolean or NULL per value): decided once per
@@ -584,12 +573,13 @@ fn apply(op: BinOp, a: f64, b: f64) -> Option<f64> {
 
 /// A numeric column from each row's result (`None` is NULL).
 pub(crate) fn nums_by<'a>(n: usize, f: impl Fn(usize) -> Option<f64>) -> Column<'a> {
-    let mut v = Vec::with_capacity(n);
-    let mut ok = Vec::with_capacity(n);
-    for i in 0..n {
+    // Written in place (no capacity check per row), both vectors in one loop.
+    let mut v = vec![0.0; n];
+    let mut ok = vec![false; n];
+    for (i, (x, o)) in v.iter_mut().zip(&mut ok).enumerate() {
         let r = f(i);
-        v.push(r.unwrap_or(0.0));
-        ok.push(r.is_some());
+        *x = r.unwrap_or(0.0);
+        *o = r.is_some();
     }
     Column::Nums(v, ok)
 }
