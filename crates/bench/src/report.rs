@@ -65,6 +65,20 @@ fn u(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
+/// "; median of N runs (a, b, c s)" when the evaluation ran more than once, else "".
+fn runs_note(e: &Value) -> String {
+    let walls: Vec<f64> = e
+        .get("runs_wall_s")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    if walls.len() < 2 {
+        return String::new();
+    }
+    let list: Vec<String> = walls.iter().map(|w| format!("{w:.2}")).collect();
+    format!("; median of {} runs ({} s)", walls.len(), list.join(", "))
+}
+
 /// Integer with thousands separators.
 fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -272,12 +286,13 @@ impl Report {
             "≤ 3 s at 10 M + 2 M + 1 M rows",
             met,
             format!(
-                "compute {:.2} s (CPU {:.1} s), evaluate {:.2} s; {} sites, {} with a total",
+                "compute {:.2} s (CPU {:.1} s), evaluate {:.2} s; {} sites, {} with a total{}",
                 f(e, "compute_s"),
                 f(e, "cpu_compute_s"),
                 f(e, "evaluate_s"),
                 u(e, "sites"),
-                u(e, "sites_with_total")
+                u(e, "sites_with_total"),
+                runs_note(e)
             ),
         );
         let problems: u64 = e
@@ -624,4 +639,17 @@ pub fn compare(sums: &BTreeMap<String, f64>, totals: &Value) -> Check {
         }
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_evaluation_runs_are_listed_and_one_is_not() {
+        let e = json!({"runs_wall_s": [4.318, 3.9, 5.004]});
+        assert_eq!(runs_note(&e), "; median of 3 runs (4.32, 3.90, 5.00 s)");
+        assert_eq!(runs_note(&json!({"runs_wall_s": [4.3]})), "");
+        assert_eq!(runs_note(&json!({})), "");
+    }
 }
