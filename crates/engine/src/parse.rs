@@ -107,16 +107,21 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
     if let Some(ms) = plain_rfc3339(t) {
         return Ok(ms);
     }
-    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.timestamp_millis());
-    }
-    let local = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
-        .map_err(|_| {
-            format!(
-                "`{t}` is not RFC 3339 (2026-10-08T09:15:02+08:00) or local YYYY-MM-DD HH:MM:SS"
-            )
-        })?;
+    // What `plain_local` reads has no offset, which RFC 3339 requires: the general
+    // RFC 3339 parser would refuse it, so it need not be tried first.
+    let local = match plain_local(t) {
+        Some(local) => local,
+        None if let Ok(dt) = DateTime::parse_from_rfc3339(t) => {
+            return Ok(dt.timestamp_millis());
+        }
+        None => NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
+            .map_err(|_| {
+                format!(
+                    "`{t}` is not RFC 3339 (2026-10-08T09:15:02+08:00) or local YYYY-MM-DD HH:MM:SS"
+                )
+            })?,
+    };
     let Some(tz) = tz else {
         return Err(format!(
             "`{t}` has no offset and the site's time zone is unknown"
@@ -131,13 +136,12 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
     }
 }
 
-/// The common shape of an RFC 3339 instant, read without the general parser:
-/// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of up to nine digits, then `Z` or
-/// `±HH:MM`. Anything else (other shapes, out-of-range fields, leap seconds) is `None`
-/// and left to the general parser, which gives the same instant for what this accepts.
-fn plain_rfc3339(t: &str) -> Option<i64> {
-    let b = t.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+/// The date and time at the head of `b` in the fixed shape
+/// `YYYY-MM-DD?HH:MM:SS[.f…]` (`?` is any byte `sep` accepts, the fraction one to nine
+/// digits), with where the rest starts; `None` for any other shape and for an
+/// impossible date or time (leap seconds included).
+fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(NaiveDateTime, usize)> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !sep(b[10]) {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
@@ -153,7 +157,7 @@ fn plain_rfc3339(t: &str) -> Option<i64> {
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     let mut at = 19;
     let mut nanos = 0u32;
-    if b[at] == b'.' {
+    if b.get(at) == Some(&b'.') {
         let digits = b[at + 1..]
             .iter()
             .take_while(|c| c.is_ascii_digit())
@@ -164,6 +168,21 @@ fn plain_rfc3339(t: &str) -> Option<i64> {
         nanos = num(at + 1, at + 1 + digits)? * 10u32.pow(u32::try_from(9 - digits).ok()?);
         at += 1 + digits;
     }
+    if second > 59 {
+        return None;
+    }
+    let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    Some((local, at))
+}
+
+/// The common shape of an RFC 3339 instant, read without the general parser:
+/// `YYYY-MM-DDTHH:MM:SS`, an optional fraction of up to nine digits, then `Z` or
+/// `±HH:MM`. Anything else (other shapes, out-of-range fields, leap seconds) is `None`
+/// and left to the general parser, which gives the same instant for what this accepts.
+fn plain_rfc3339(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let (local, at) = plain_date_time(b, |c| c == b'T')?;
     let offset_s: i32 = match &b[at..] {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
@@ -177,12 +196,17 @@ fn plain_rfc3339(t: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    if second > 59 {
-        return None;
-    }
-    let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?
-        .and_hms_nano_opt(hour, minute, second, nanos)?;
     Some(local.and_utc().timestamp_millis() - i64::from(offset_s) * 1000)
+}
+
+/// The common shape of a local time, read without the general parser:
+/// `YYYY-MM-DD HH:MM:SS` (or `T` between date and time), an optional fraction of up to
+/// nine digits, and nothing after. Anything else is `None` and left to the general
+/// parser, which gives the same local time for what this accepts.
+fn plain_local(t: &str) -> Option<NaiveDateTime> {
+    let b = t.as_bytes();
+    let (local, at) = plain_date_time(b, |c| c == b' ' || c == b'T')?;
+    (at == b.len()).then_some(local)
 }
 
 /// Pairs of timestamp fields that must be in order (`earlier` ≤ `later`) when both are set.
@@ -453,6 +477,55 @@ mod tests {
         ] {
             assert_eq!(plain_rfc3339(t), None, "{t}");
         }
+    }
+
+    #[test]
+    fn the_quick_local_reading_agrees_with_the_general_parser() {
+        for t in [
+            "2026-10-08 09:15:02",
+            "2026-10-08T09:15:02",
+            "2026-10-08 09:15:02.5",
+            "2026-10-08 09:15:02.123456789",
+            "2024-02-29 23:59:59.999",
+            "1999-12-31 00:00:00",
+        ] {
+            let general = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f"))
+                .expect("valid");
+            assert_eq!(plain_local(t), Some(general), "{t}");
+        }
+        // 2026-10-08 09:15:02.5 local: day 20 734 after 1970-01-01 (2026-10-08), at
+        // 9 h 15 min 2.5 s = 33 302.5 s into it.
+        let ms = plain_local("2026-10-08 09:15:02.5")
+            .expect("local")
+            .and_utc()
+            .timestamp_millis();
+        assert_eq!(ms, 20_734 * 86_400_000 + 33_302_500);
+        // Left to the general parser (which rejects or reads each as it always did):
+        // offsets, other shapes, impossible dates and times, a trailing byte.
+        for t in [
+            "2026-10-08 09:15:02+08:00",
+            "2026-10-08T09:15:02Z",
+            "2026/10/08 09:15:02",
+            "2026-10-8 09:15:02",
+            "2026-10-08 9:15:02",
+            "2026-02-30 09:15:02",
+            "2026-10-08 24:00:00",
+            "2026-10-08 09:15:60",
+            "2026-10-08 09:15:02.",
+            "2026-10-08 09:15:02.1234567890",
+            "2026-10-08 09:15:02 ",
+            "2026-10-08_09:15:02",
+        ] {
+            assert_eq!(plain_local(t), None, "{t}");
+        }
+        // Through `timestamp`: the site's zone applies (09:15:02.5 in Shanghai is
+        // 01:15:02.5 UTC), and a local time without a zone is still an error.
+        assert_eq!(
+            timestamp("2026-10-08 09:15:02.5", Some(chrono_tz::Asia::Shanghai)),
+            Ok(20_734 * 86_400_000 + 33_302_500 - 8 * 3_600_000)
+        );
+        assert!(timestamp("2026-10-08 09:15:02", None).is_err());
     }
 
     #[test]
