@@ -127,6 +127,9 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
             "`{t}` has no offset and the site's time zone is unknown"
         ));
     };
+    if let Some(offset_s) = steady_offset(tz, local.date()) {
+        return Ok(local.and_utc().timestamp_millis() - offset_s * 1000);
+    }
     match tz.from_local_datetime(&local) {
         chrono::LocalResult::Single(dt) => Ok(dt.timestamp_millis()),
         chrono::LocalResult::Ambiguous(..) => Err(format!(
@@ -134,6 +137,40 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
         )),
         chrono::LocalResult::None => Err(format!("`{t}` does not exist in {tz} (clock change)")),
     }
+}
+
+thread_local! {
+    /// The last day `steady_offset` looked up, per thread: rows of a file come in runs of
+    /// one zone and day.
+    static STEADY: std::cell::Cell<Option<(Tz, chrono::NaiveDate, Option<i64>)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The zone's UTC offset (seconds) through the whole local `day`, when it has one: its
+/// first and last second each exist once, at the same offset. Zones change offset at
+/// most a few times a year, never twice in a day, so such a day has no change inside
+/// it. `None` for a day with a change: such times take the general conversion, which
+/// names a time that is ambiguous or does not exist.
+fn steady_offset(tz: Tz, day: chrono::NaiveDate) -> Option<i64> {
+    if let Some((z, d, offset)) = STEADY.get()
+        && z == tz
+        && d == day
+    {
+        return offset;
+    }
+    let at = |h, m, s| {
+        let local = day.and_hms_opt(h, m, s)?;
+        match tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(dt) => Some(local.and_utc().timestamp() - dt.timestamp()),
+            _ => None,
+        }
+    };
+    let offset = match (at(0, 0, 0), at(23, 59, 59)) {
+        (Some(a), Some(z)) if a == z => Some(a),
+        _ => None,
+    };
+    STEADY.set(Some((tz, day, offset)));
+    offset
 }
 
 /// The date and time at the head of `b` in the fixed shape
@@ -526,6 +563,77 @@ mod tests {
             Ok(20_734 * 86_400_000 + 33_302_500 - 8 * 3_600_000)
         );
         assert!(timestamp("2026-10-08 09:15:02", None).is_err());
+    }
+
+    #[test]
+    fn local_times_convert_as_the_zone_says_on_every_kind_of_day() {
+        use chrono::{Duration, NaiveDate};
+        // Every 15 minutes from 2026-03-06 to 2026-03-10 in New York (clocks forward
+        // 02:00 → 03:00 on 8 March, so 02:00–02:59 does not exist) and from 2026-10-30
+        // to 2026-11-03 (back 02:00 → 01:00 on 1 November, so 01:00–01:59 happens
+        // twice), and in Shanghai (no change), in every order of days: the day memo
+        // must give what the general conversion gives, and the same errors.
+        let zones = [
+            (chrono_tz::America::New_York, (2026, 3, 6)),
+            (chrono_tz::America::New_York, (2026, 10, 30)),
+            (chrono_tz::Asia::Shanghai, (2026, 3, 6)),
+        ];
+        let mut checked = 0;
+        for (tz, (y, m, d)) in zones {
+            let start = NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("start");
+            let mut times: Vec<_> = (0..4 * 24 * 4)
+                .map(|q| start + Duration::minutes(15 * q))
+                .collect();
+            for pass in 0..2 {
+                if pass == 1 {
+                    times.reverse();
+                }
+                for local in &times {
+                    let text = local.format("%Y-%m-%d %H:%M:%S").to_string();
+                    let general = match tz.from_local_datetime(local) {
+                        chrono::LocalResult::Single(dt) => Some(dt.timestamp_millis()),
+                        _ => None,
+                    };
+                    assert_eq!(timestamp(&text, Some(tz)).ok(), general, "{tz} {text}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 3 * 2 * 384);
+        // By hand: 2026-03-08 01:30 in New York is EST (UTC-5), 06:30 UTC; 03:30 the
+        // same day is EDT (UTC-4), 07:30 UTC; 02:30 does not exist.
+        let ny = Some(chrono_tz::America::New_York);
+        let utc = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .expect("utc")
+                .timestamp_millis()
+        };
+        assert_eq!(
+            timestamp("2026-03-08 01:30:00", ny),
+            Ok(utc("2026-03-08T06:30:00Z"))
+        );
+        assert_eq!(
+            timestamp("2026-03-08 03:30:00", ny),
+            Ok(utc("2026-03-08T07:30:00Z"))
+        );
+        assert!(
+            timestamp("2026-03-08 02:30:00", ny)
+                .expect_err("gap")
+                .contains("does not exist")
+        );
+        assert!(
+            timestamp("2026-11-01 01:30:00", ny)
+                .expect_err("twice")
+                .contains("ambiguous")
+        );
+        // The day memo does not outlive a change of zone: the same local time in
+        // Shanghai (UTC+8) right after.
+        assert_eq!(
+            timestamp("2026-03-08 01:30:00", Some(chrono_tz::Asia::Shanghai)),
+            Ok(utc("2026-03-07T17:30:00Z"))
+        );
     }
 
     #[test]
