@@ -147,10 +147,10 @@ thread_local! {
 }
 
 /// The zone's UTC offset (seconds) through the whole local `day`, when it has one: its
-/// first and last second each exist once, at the same offset. Zones change offset at
-/// most a few times a year, never twice in a day, so such a day has no change inside
-/// it. `None` for a day with a change: such times take the general conversion, which
-/// names a time that is ambiguous or does not exist.
+/// first and last second each exist once, at the same offset. Only a change and its
+/// reversal on the same day would hide from this; zones change offset a few times a
+/// year at most, months apart. `None` for a day with a change: such times take the
+/// general conversion, which names a time that is ambiguous or does not exist.
 fn steady_offset(tz: Tz, day: chrono::NaiveDate) -> Option<i64> {
     if let Some((z, d, offset)) = STEADY.get()
         && z == tz
