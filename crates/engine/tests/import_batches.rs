@@ -118,6 +118,54 @@ async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() 
     assert_eq!(env.import_ok(HALL, &other).await.rows_stored, 1);
 }
 
+#[tokio::test]
+async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
+    // 40 tickets in October and 40 in November: two stored files (one per month), 80
+    // keys. A new file's keys meet them one stored file at a time when its keys, once
+    // per file, are no more than the stored keys (3 × 2 = 6 ≤ 80), else all merged
+    // (60 × 2 = 120 > 80). Either way the one stored id is a duplicate.
+    let env = Env::new().await;
+    let mut rows = day("O", "2026-10-08", 40);
+    rows.extend(day("N", "2026-11-08", 40));
+    let r = env
+        .import_ok(HALL, &env.write("base.csv", csv_of(&rows)))
+        .await;
+    assert_eq!(r.rows_stored, 80);
+    assert_eq!(r.files.len(), 2);
+
+    let small = env.write(
+        "small.csv",
+        tickets(&[
+            ("h1", "A1".into(), "2026-11-09 09:00:00"),
+            ("h1", "N7".into(), "2026-11-09 09:01:00"),
+            ("h1", "A2".into(), "2026-11-09 09:02:00"),
+        ]),
+    );
+    let r = env.import_ok(HALL, &small).await;
+    assert_accounting(&r);
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (3, 2, 1));
+    assert_eq!(quarantine(&r)[0].line, 3);
+
+    let mut large = day("B", "2026-10-09", 59);
+    large.push(("h1", "O5".into(), "2026-10-09 18:00:00".into()));
+    let r = env
+        .import_ok(HALL, &env.write("large.csv", csv_of(&large)))
+        .await;
+    assert_accounting(&r);
+    assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (60, 59, 1));
+    assert_eq!(quarantine(&r)[0].line, 61);
+
+    // And with no stored id, nothing is held back on either path: 2 + 59 more rows.
+    let r = env
+        .import_ok(
+            HALL,
+            &env.write("fresh.csv", csv_of(&day("F", "2026-11-10", 3))),
+        )
+        .await;
+    assert_eq!((r.rows_stored, r.duplicates), (3, 0));
+    assert_eq!(env.stored_ids(HALL).await.len(), 80 + 2 + 59 + 3);
+}
+
 /// Every file under `records/` is a committed Parquet file or its key index, and the
 /// quarantine directory holds one file per batch that quarantined rows.
 async fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {

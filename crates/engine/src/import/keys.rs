@@ -1,8 +1,10 @@
 //! The duplicate-id check in bounded memory.
 //!
 //! An import first stores every valid row as if no id repeated; [`any_repeat`] then
-//! merges the key indexes that wrote with each other and with the stored files' indexes.
-//! Only when an id does repeat is the file imported again as follows.
+//! merges the key indexes that wrote with each other and meets them with the stored
+//! files' indexes (one stored file at a time for a small import into a large store, the
+//! stored files merged otherwise). Only when an id does repeat is the file imported
+//! again as follows.
 //!
 //! A first pass over the file gives the key (hash of site and id) and line of every row
 //! with an id; they are sorted externally. Walking the sorted keys finds the ids on
@@ -671,33 +673,81 @@ pub(super) fn any_repeat(
     };
     let mut run = run_keys()?;
     let mut last = None;
+    let mut new_keys = 0u64;
     while let Some((_, e)) = run.next_record()? {
         if last == Some(e.key) {
             return Ok(true);
         }
         last = Some(e.key);
+        new_keys += 1;
     }
     if last.is_none() {
         return Ok(false);
     }
+    let mut stored_keys = 0u64;
+    for f in stored {
+        stored_keys += stored_index(f, kind, id, scratch)?.entries.remaining();
+    }
+    let seen = |tables: &[Vec<String>], src: usize, y: &Entry, batch: i64| {
+        visible(site_name(tables, src, y.site), y.at, batch).is_some()
+    };
+    if one_file_at_a_time(new_keys, stored.len(), stored_keys) {
+        for f in stored {
+            let ix = stored_index(f, kind, id, scratch)?;
+            let (mut old, tables) = (ix.entries, [ix.sites]);
+            let mut next_old = || Ok(old.next_record()?.map(|e| (0, e)));
+            let found = meets_stored(&mut run_keys()?, &mut next_old, &|src, y| {
+                seen(&tables, src, y, f.batch)
+            })?;
+            if found {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
     for chunk in stored.chunks(FILES_AT_ONCE) {
         let (mut old, tables) = merge_stored(chunk, kind, id, scratch)?;
-        let mut new = run_keys()?;
-        let (mut a, mut b) = (new.next_record()?, old.next_record()?);
-        while let (Some((_, x)), Some((src, y))) = (a, b) {
-            match x.key.cmp(&y.key) {
-                std::cmp::Ordering::Less => a = new.next_record()?,
-                std::cmp::Ordering::Greater => b = old.next_record()?,
-                std::cmp::Ordering::Equal => {
-                    if visible(site_name(&tables, src, y.site), y.at, chunk[src].batch).is_some() {
-                        return Ok(true);
-                    }
-                    b = old.next_record()?;
+        let found = meets_stored(&mut run_keys()?, &mut || old.next_record(), &|src, y| {
+            seen(&tables, src, y, chunk[src].batch)
+        })?;
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether the run's keys (`new`, in key order) meet a stored key (`old`, in key order,
+/// with the number of the file it is from) that `seen` says is visible.
+fn meets_stored(
+    new: &mut Merge<Entry>,
+    old: &mut dyn FnMut() -> Result<Option<(usize, Entry)>, ImportError>,
+    seen: &dyn Fn(usize, &Entry) -> bool,
+) -> Result<bool, ImportError> {
+    let (mut a, mut b) = (new.next_record()?, old()?);
+    while let (Some((_, x)), Some((src, y))) = (a, b) {
+        match x.key.cmp(&y.key) {
+            std::cmp::Ordering::Less => a = new.next_record()?,
+            std::cmp::Ordering::Greater => b = old()?,
+            std::cmp::Ordering::Equal => {
+                if seen(src, &y) {
+                    return Ok(true);
                 }
+                b = old()?;
             }
         }
     }
     Ok(false)
+}
+
+/// Whether the run's `new` keys meet the `stored` keys of `files` key indexes one file
+/// at a time rather than all files merged. Either way every stored key is read once.
+/// One at a time reads the run's keys again for each file, but takes each stored key
+/// straight from its file; merged, each stored key passes through a heap, which costs
+/// several plain reads. So one at a time when the run's keys, once per file, are no
+/// more than the stored keys: a day's file into a large store.
+fn one_file_at_a_time(new: u64, files: usize, stored: u64) -> bool {
+    new.saturating_mul(u64::try_from(files).unwrap_or(u64::MAX)) <= stored
 }
 
 /// Every visible stored copy of the keys in `firsts` (a file of `count` first lines,
@@ -788,5 +838,22 @@ impl Notes {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_file_at_a_time;
+
+    #[test]
+    fn small_runs_meet_stored_files_one_at_a_time() {
+        // 100 000 new keys against 7 files of 10 M keys: 700 000 ≤ 10 M.
+        assert!(one_file_at_a_time(100_000, 7, 10_000_000));
+        // 10 M new keys against the same: 70 M > 10 M, merged.
+        assert!(!one_file_at_a_time(10_000_000, 7, 10_000_000));
+        // The bound itself, one at a time; no overflow for absurd counts.
+        assert!(one_file_at_a_time(40, 2, 80));
+        assert!(!one_file_at_a_time(41, 2, 80));
+        assert!(!one_file_at_a_time(u64::MAX, 2, u64::MAX - 1));
     }
 }

@@ -84,6 +84,11 @@ impl<T: Fixed> RecordReader<T> {
         }
     }
 
+    /// Records not read yet.
+    pub(super) fn remaining(&self) -> u64 {
+        self.left
+    }
+
     pub(super) fn next_record(&mut self) -> Result<Option<T>, ImportError> {
         if self.left == 0 {
             return Ok(None);
