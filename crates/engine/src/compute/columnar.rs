@@ -675,6 +675,24 @@ impl<'b> Texts<'b> {
     }
 }
 
+impl Texts<'_> {
+    /// Whether rows `a` and `b` hold the same text, when that is known without reading
+    /// the text: both the same dictionary code (neither NULL). `false` means "look".
+    #[inline]
+    pub(super) fn same_code(self, a: usize, b: usize) -> bool {
+        match self {
+            Texts::Plain(_) => false,
+            Texts::Dict(keys, _) => {
+                a < keys.len()
+                    && b < keys.len()
+                    && keys.is_valid(a)
+                    && keys.is_valid(b)
+                    && keys.value(a) == keys.value(b)
+            }
+        }
+    }
+}
+
 /// A text column of a batch by name, plain or dictionary-encoded.
 pub(super) fn text<'b>(b: &'b RecordBatch, name: &str) -> Option<Texts<'b>> {
     let c = b.column_by_name(name)?;
@@ -818,27 +836,34 @@ fn key_rows(
                 let from_is_at = spec.from == spec.at;
                 let group: Vec<Option<Texts<'_>>> = spec.group.iter().map(|g| text(b, g)).collect();
                 let only = spec.only.map(|(f, v)| (text(b, f), v));
-                let mut last: Option<(&str, usize)> = None;
+                let mut last: Option<(usize, &str, usize)> = None;
                 for r in 0..b.num_rows() {
                     let p = pos + r as u64;
-                    let Some(site_name) = sites.get(r) else {
-                        continue;
-                    };
                     let Some(t) = first_ts(&anchors, r) else {
                         continue;
                     };
+                    // A run of one site: the previous row's dictionary code says so unread.
                     let si = match last {
-                        Some((n, i)) if n == site_name => i,
+                        Some((row, n, i)) if sites.same_code(row, r) => {
+                            last = Some((r, n, i));
+                            i
+                        }
                         _ => {
-                            let i = match index.get(site_name) {
-                                Some(i) => *i,
-                                None => {
-                                    sites_seen.push(scan.site(site_name, replaced));
-                                    index.insert(site_name.to_string(), sites_seen.len() - 1);
-                                    sites_seen.len() - 1
-                                }
+                            let Some(site_name) = sites.get(r) else {
+                                continue;
                             };
-                            last = Some((site_name, i));
+                            let i = match last {
+                                Some((_, n, i)) if n == site_name => i,
+                                _ => match index.get(site_name) {
+                                    Some(i) => *i,
+                                    None => {
+                                        sites_seen.push(scan.site(site_name, replaced));
+                                        index.insert(site_name.to_string(), sites_seen.len() - 1);
+                                        sites_seen.len() - 1
+                                    }
+                                },
+                            };
+                            last = Some((r, site_name, i));
                             i
                         }
                     };
@@ -1118,26 +1143,33 @@ impl<'c> Shared<'_, 'c> {
         let mut keep: Vec<usize> = Vec::with_capacity(b.num_rows());
         let mut keep_site: Vec<u32> = Vec::with_capacity(b.num_rows());
         let mut keep_group: Vec<u32> = Vec::with_capacity(b.num_rows());
-        let mut last: Option<(&str, u32)> = None;
+        let mut last: Option<(usize, &str, u32)> = None;
         let mut memo: Option<(u32, NaiveDate, Option<u32>)> = None;
         for r in 0..b.num_rows() {
-            let Some(name) = sites.get(r) else {
-                continue;
-            };
+            // A run of one site: the previous row's dictionary code says so unread.
             let s = match last {
-                Some((n, s)) if n == name => s,
+                Some((row, n, s)) if sites.same_code(row, r) => {
+                    last = Some((r, n, s));
+                    s
+                }
                 _ => {
-                    let s = match acc.site_index.get(name) {
-                        Some(s) => *s,
-                        None => {
-                            let s = u32::try_from(acc.sites.len()).unwrap_or(u32::MAX);
-                            acc.sites.push(self.scan.site(name, &self.replaced));
-                            acc.group_of.push(Vec::new());
-                            acc.site_index.insert(name.to_string(), s);
-                            s
-                        }
+                    let Some(name) = sites.get(r) else {
+                        continue;
                     };
-                    last = Some((name, s));
+                    let s = match last {
+                        Some((_, n, s)) if n == name => s,
+                        _ => match acc.site_index.get(name) {
+                            Some(s) => *s,
+                            None => {
+                                let s = u32::try_from(acc.sites.len()).unwrap_or(u32::MAX);
+                                acc.sites.push(self.scan.site(name, &self.replaced));
+                                acc.group_of.push(Vec::new());
+                                acc.site_index.insert(name.to_string(), s);
+                                s
+                            }
+                        },
+                    };
+                    last = Some((r, name, s));
                     s
                 }
             };
@@ -1666,5 +1698,14 @@ mod tests {
             stratum_mask(Some(&vec![(0, "chat".to_string(), false)]), &[col], 3),
             [true, false, false]
         );
+        // Rows 0 and 3 share code 1; row 1 is NULL, so it matches nothing, itself
+        // included; past the end nothing matches. A plain column never says "same".
+        assert!(texts.same_code(0, 3));
+        assert!(!texts.same_code(0, 2));
+        assert!(!texts.same_code(1, 1));
+        assert!(!texts.same_code(0, 1));
+        assert!(!texts.same_code(3, 4));
+        let plain = StringArray::from(vec!["chat", "chat"]);
+        assert!(!Texts::Plain(&plain).same_code(0, 1));
     }
 }
