@@ -695,12 +695,26 @@ pub(super) fn any_repeat(
         for f in stored {
             let ix = stored_index(f, kind, id, scratch)?;
             let (mut old, tables) = (ix.entries, [ix.sites]);
-            let mut next_old = || Ok(old.next_record()?.map(|e| (0, e)));
-            let found = meets_stored(&mut run_keys()?, &mut next_old, &|src, y| {
-                seen(&tables, src, y, f.batch)
-            })?;
-            if found {
-                return Ok(true);
+            let mut new = run_keys()?;
+            let mut cur = old.next_record()?;
+            // The run's keys are distinct (checked above): each meets the stored keys
+            // equal to it, and stored keys below it meet no later one, so they are
+            // passed over undecoded.
+            while let Some((_, x)) = new.next_record()? {
+                if cur.is_some_and(|e| e.key < x.key) {
+                    cur = old.next_not(|b| u128_at(b, 0) < x.key)?;
+                }
+                while let Some(e) = cur
+                    && e.key == x.key
+                {
+                    if seen(&tables, 0, &e, f.batch) {
+                        return Ok(true);
+                    }
+                    cur = old.next_record()?;
+                }
+                if cur.is_none() {
+                    break;
+                }
             }
         }
         return Ok(false);

@@ -89,6 +89,43 @@ impl<T: Fixed> RecordReader<T> {
         self.left
     }
 
+    /// The next record whose bytes `below` does not hold for, passing over the others
+    /// without decoding them; `None` at the end.
+    pub(super) fn next_not(
+        &mut self,
+        below: impl Fn(&[u8]) -> bool,
+    ) -> Result<Option<T>, ImportError> {
+        while self.left > 0 {
+            let buf = self.input.buffer();
+            let whole = (buf.len() / T::SIZE).min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            if whole == 0 {
+                // An empty buffer, or a record straddling a refill: read it whole.
+                self.input
+                    .read_exact(&mut self.buf)
+                    .map_err(io(&self.path))?;
+                self.left -= 1;
+                if !below(&self.buf) {
+                    return Ok(Some(T::get(&self.buf)));
+                }
+                continue;
+            }
+            let found = buf
+                .chunks_exact(T::SIZE)
+                .take(whole)
+                .position(|r| !below(r));
+            let (used, t) = match found {
+                Some(i) => (i + 1, Some(T::get(&buf[i * T::SIZE..(i + 1) * T::SIZE]))),
+                None => (whole, None),
+            };
+            self.input.consume(used * T::SIZE);
+            self.left -= used as u64;
+            if t.is_some() {
+                return Ok(t);
+            }
+        }
+        Ok(None)
+    }
+
     pub(super) fn next_record(&mut self) -> Result<Option<T>, ImportError> {
         if self.left == 0 {
             return Ok(None);
@@ -381,6 +418,40 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 20_000);
+        assert_eq!(r.remaining(), 0);
+    }
+
+    #[test]
+    fn records_passed_over_undecoded_end_where_the_test_first_fails() {
+        // Records 0..20 000 with first field 3·i; targets ascending, some between
+        // records, some past the end. Each call passes over what is below its target.
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let path = tmp.path().join("odd");
+        let mut w = RecordWriter::create(&path).expect("create");
+        for i in 0..20_000u32 {
+            w.write(&Odd(u64::from(i) * 3, i)).expect("write");
+        }
+        drop(w.finish().expect("finish"));
+        let mut r = RecordReader::<Odd>::new(&path, File::open(&path).expect("open"), 20_000);
+        let first = |b: &[u8]| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[..8]);
+            u64::from_le_bytes(a)
+        };
+        // 0 is record 0 itself (read whole: the buffer starts empty). 16 383 = 3·5 461
+        // is record 5 461, the one straddling the first 64 KiB refill (65 536 =
+        // 5 461 × 12 + 4). 16 385 is past it, so record 5 462 (16 386). 30 000 is
+        // record 10 000; 59 998 is past the last (59 997), so the end.
+        for (target, want) in [
+            (0, Some(0)),
+            (16_383, Some(5_461)),
+            (16_385, Some(5_462)),
+            (30_000, Some(10_000)),
+            (59_998, None),
+        ] {
+            let got = r.next_not(|b| first(b) < target).expect("read");
+            assert_eq!(got.map(|o| o.1), want, "target {target}");
+        }
         assert_eq!(r.remaining(), 0);
     }
 }
