@@ -42,7 +42,8 @@ usage: cargo xtask bench [--scale F] [--period P] [--seed N] [--staffing N] [--o
   --out DIR      output directory (default <workspace>/target/bench)
   --no-pg        skip the PostgreSQL comparison
   --pg-runs N    times the SQL runs; the last run is reported (default 1)
-  --eval-runs N  times the evaluation runs; the run of median time is reported (default 3)
+  --eval-runs N  times the evaluation runs (at least 1); the run of median time is
+                 reported (default 3)
   --no-double    skip the import of a file twice as large (memory flatness)
   --keep         keep the generated files and data directories";
 

@@ -139,11 +139,19 @@ pub fn timestamp(t: &str, tz: Option<Tz>) -> Result<i64, String> {
     }
 }
 
+/// Days `steady_offset` remembers per thread.
+const STEADY_DAYS: usize = 4;
+
+/// A remembered day: zone, day and its offset (or `None`, a day with a change).
+type SteadyDay = Option<(Tz, chrono::NaiveDate, Option<i64>)>;
+
 thread_local! {
-    /// The last day `steady_offset` looked up, per thread: rows of a file come in runs of
-    /// one zone and day.
-    static STEADY: std::cell::Cell<Option<(Tz, chrono::NaiveDate, Option<i64>)>> =
-        const { std::cell::Cell::new(None) };
+    /// The last days `steady_offset` looked up, per thread, and the slot the next one
+    /// replaces: rows of a file come in runs of one zone and day, and a few days
+    /// remembered keep rows around midnight or of sites in two zones from looking the
+    /// same days up again and again.
+    static STEADY: std::cell::Cell<([SteadyDay; STEADY_DAYS], usize)> =
+        const { std::cell::Cell::new(([None; STEADY_DAYS], 0)) };
 }
 
 /// The zone's UTC offset (seconds) through the whole local `day`, when it has one: its
@@ -152,11 +160,13 @@ thread_local! {
 /// year at most, months apart. `None` for a day with a change: such times take the
 /// general conversion, which names a time that is ambiguous or does not exist.
 fn steady_offset(tz: Tz, day: chrono::NaiveDate) -> Option<i64> {
-    if let Some((z, d, offset)) = STEADY.get()
-        && z == tz
-        && d == day
+    let (mut days, next) = STEADY.get();
+    if let Some((_, _, offset)) = days
+        .iter()
+        .flatten()
+        .find(|(z, d, _)| *z == tz && *d == day)
     {
-        return offset;
+        return *offset;
     }
     let at = |h, m, s| {
         let local = day.and_hms_opt(h, m, s)?;
@@ -169,7 +179,8 @@ fn steady_offset(tz: Tz, day: chrono::NaiveDate) -> Option<i64> {
         (Some(a), Some(z)) if a == z => Some(a),
         _ => None,
     };
-    STEADY.set(Some((tz, day, offset)));
+    days[next % STEADY_DAYS] = Some((tz, day, offset));
+    STEADY.set((days, (next + 1) % STEADY_DAYS));
     offset
 }
 

@@ -122,8 +122,9 @@ async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() 
 async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
     // 40 tickets in October and 40 in November: two stored files (one per month), 80
     // keys. A new file's keys meet them one stored file at a time when its keys, once
-    // per file, are no more than the stored keys (3 × 2 = 6 ≤ 80), else all merged
-    // (60 × 2 = 120 > 80). Either way the one stored id is a duplicate.
+    // per file, are no more than the stored keys: the small file's 3 × 2 = 6 ≤ 80. The
+    // large file comes after it, so against 3 files and 82 keys: 60 × 3 = 180 > 82,
+    // all merged. Either way the one stored id is a duplicate.
     let env = Env::new().await;
     let mut rows = day("O", "2026-10-08", 40);
     rows.extend(day("N", "2026-11-08", 40));
@@ -155,7 +156,7 @@ async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (60, 59, 1));
     assert_eq!(quarantine(&r)[0].line, 61);
 
-    // And with no stored id, nothing is held back on either path: 2 + 59 more rows.
+    // And with no stored id, nothing is held back (3 × 4 = 12 ≤ 141: one file at a time).
     let r = env
         .import_ok(
             HALL,

@@ -236,13 +236,13 @@ impl PartitionWriter {
     }
 }
 
-/// A write failure, with the file it concerns.
 /// How each column is written. Light encodings in place of block compression wherever
 /// they do as well: reading back is what evaluation spends its time on, and an LZ4 page
 /// must be decompressed whole before a value is decoded.
 /// - Instants: delta-encoded (successive records are close in time), uncompressed;
 ///   smaller than LZ4 over plain values, and decoded without a decompression pass.
-/// - Ids, keys and free text (`plain`, nearly all values different): plain, LZ4.
+/// - The other columns of `plain` (ids, keys and free text: nearly all values
+///   different): plain, LZ4.
 /// - Everything else (site, enumerations, small numbers, booleans): dictionary or plain
 ///   as the writer finds best, uncompressed.
 ///
@@ -267,6 +267,7 @@ fn column_encodings(schema: &Schema, plain: &[&str]) -> WriterPropertiesBuilder 
     )
 }
 
+/// A write failure, with the file it concerns.
 fn failed<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
     move |e| ImportError::Io {
         path: path.display().to_string(),
