@@ -68,3 +68,90 @@ async fn the_demo_organisation_gives_identical_states() {
     assert_same(&l, "2026-10").await;
     assert_same(&l, "2026-09").await;
 }
+
+#[tokio::test]
+async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
+    // Contacts at cc-1 (UTC+8), all answered, with a customer and an issue class.
+    // October: A (customer r1, billing) on 31 October and B (r2, billing) on 10 October.
+    // November: 65 536 contacts of other customers on 1 November fill the file's first
+    // row group, then C (r1, billing) on 5 November starts the second. That row group
+    // cannot hold a row of October (its earliest instant is past 3 November), so the
+    // October scan skips it; but C is inside A's 7-day window, so the repeat flags must
+    // still read it.
+    // CC-05 for October: 2 answered contacts with keys, A repeated within 7 days, B not
+    // → 1 of 2 without a repeat.
+    let l = compare_common::load(&compare_common::fixtures().join("org.toml")).await;
+    let row = |id: &str, at: &str, customer: &str| {
+        format!(
+            "cc-1,{id},voice,general,,,{at}:00+08:00,{at}:15+08:00,,,{at}:30+08:00,answered,a1,15,0,0,{customer},billing,\n"
+        )
+    };
+    let mut csv = String::from(
+        "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n",
+    );
+    csv.push_str(&row("b", "2025-10-10T10:00", "r2"));
+    csv.push_str(&row("a", "2025-10-31T10:00", "r1"));
+    for i in 0..65_536 {
+        let at = format!("2025-11-01T{:02}:{:02}", 8 + i / 6_000, i / 100 % 60);
+        csv.push_str(&row(&format!("f{i}"), &at, &format!("x{i}")));
+    }
+    csv.push_str(&row("c", "2025-11-05T10:00", "r1"));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("contact.csv");
+    std::fs::write(&file, csv).expect("written");
+    compare_common::ingest(
+        &l,
+        yardstick_core::records::RecordKind::Contact,
+        &file,
+        yardstick_engine::import::ImportOptions::default(),
+    )
+    .await;
+    // The layout the test relies on: a November row group whose earliest queue entry
+    // is C's, 5 November 10:00 +08:00 = 02:00 UTC.
+    let c_ms = chrono::DateTime::parse_from_rfc3339("2025-11-05T10:00:00+08:00")
+        .expect("instant")
+        .timestamp_millis();
+    let files = l.store.files("contact").await.expect("files");
+    let november = files
+        .iter()
+        .find(|f| f.month == "2025-11")
+        .expect("a November file");
+    let meta = parquet::file::reader::SerializedFileReader::new(
+        std::fs::File::open(l.dir.abs(&november.path)).expect("open"),
+    )
+    .expect("footer");
+    let firsts: Vec<Option<i64>> = parquet::file::reader::FileReader::metadata(&meta)
+        .row_groups()
+        .iter()
+        .map(|rg| {
+            let c = rg
+                .columns()
+                .iter()
+                .find(|c| c.column_path().string() == "queue_entry_at")
+                .expect("column");
+            match c.statistics() {
+                Some(parquet::file::statistics::Statistics::Int64(s)) => s.min_opt().copied(),
+                _ => None,
+            }
+        })
+        .collect();
+    assert!(firsts.contains(&Some(c_ms)), "{firsts:?}");
+
+    let g = default_guideline().expect("default guideline");
+    let p = Period::parse("2025-10").expect("valid period");
+    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
+        .await
+        .expect("columnar compute");
+    let (mut rows, mut hits) = (0, 0);
+    for (k, days) in &fast.daily {
+        if k.site == "cc-1" && k.indicator == "CC-05" && k.stratum.is_empty() {
+            for s in days.values() {
+                rows += s.n;
+                hits += s.hits;
+            }
+        }
+    }
+    assert_eq!((rows, hits), (2, 1));
+    assert_same(&l, "2025-10").await;
+    assert_same(&l, "2025-10-30..2025-11-02").await;
+}

@@ -30,6 +30,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+use parquet::file::statistics::Statistics;
 use yardstick_core::calendar::{BusinessCalendar, clock};
 use yardstick_core::evaluate::StateKey;
 use yardstick_core::guideline::{Guideline, Indicator, Measure, ServiceLevelSpec, sl_class};
@@ -454,6 +455,7 @@ impl<'s, 'c> Shared<'s, 'c> {
             let rows = metas[u.file].metadata().row_group(u.group).num_rows();
             u.pos + u64::try_from(rows).unwrap_or(0)
         });
+        let near = in_period(scan, &units, &metas, &period_files(scan));
         let fields = kind.program.fields();
         let mut present: Vec<Option<Bits>> = fields.iter().map(|_| None).collect();
         let mut flags = Vec::new();
@@ -472,10 +474,33 @@ impl<'s, 'c> Shared<'s, 'c> {
                 .collect();
             let names: Vec<&str> = record.iter().map(|s| fields[*s].as_str()).collect();
             let parts = flag_parts(&metas);
-            let keys = key_rows(scan, &replaced, spec, &units, &metas, parts, &names)?;
+            // First the row groups that can hold rows of the period, whose flags are
+            // wanted; then, of the others, those that can hold a row inside the window
+            // of one of them (a flag looks only forward, at most `days` past the
+            // latest window start seen).
+            let mut read = near.clone();
+            let mut keys = key_rows(scan, &replaced, spec, &near, &metas, parts, &names)?;
+            let latest = keys
+                .iter()
+                .flat_map(|(p, _)| &p.rows)
+                .filter_map(KeyRow::window_start)
+                .max();
+            if let Some(latest) = latest {
+                let reach = latest.saturating_add(spec.days.saturating_mul(86_400_000));
+                let far: Vec<Unit> = units
+                    .iter()
+                    .filter(|u| !near.iter().any(|n| n.pos == u.pos))
+                    .filter(|u| may_hold(&metas[u.file], u.group, spec.at, i64::MIN, reach))
+                    .copied()
+                    .collect();
+                keys.extend(key_rows(
+                    scan, &replaced, spec, &far, &metas, parts, &names,
+                )?);
+                read.extend(far);
+            }
             for (k, slot) in record.iter().enumerate() {
                 let mut bits = Bits::none(total);
-                for (unit, (_, valid)) in units.iter().zip(&keys) {
+                for (unit, (_, valid)) in read.iter().zip(&keys) {
                     bits.or_at(unit.pos, &valid[k]);
                 }
                 present[*slot] = Some(bits);
@@ -490,7 +515,7 @@ impl<'s, 'c> Shared<'s, 'c> {
             replaced,
             flags,
             present,
-            units,
+            units: near,
             metas,
             days,
         })
@@ -498,13 +523,58 @@ impl<'s, 'c> Shared<'s, 'c> {
 
     /// The units whose rows can fall in the period.
     pub(super) fn period_units(&self) -> Vec<Unit> {
-        let files = period_files(self.scan);
-        self.units
-            .iter()
-            .filter(|u| files.contains(&u.file))
-            .copied()
-            .collect()
+        self.units.clone()
     }
+}
+
+/// The units of the period's files (`files`) that can hold a row of the period: the
+/// range of at least one anchor field in the row group's statistics meets the period,
+/// widened by two days either side for any site's time zone. A file of the month after
+/// a monthly period is thus read only as far as its first days.
+fn in_period(
+    scan: &Scan<'_>,
+    units: &[Unit],
+    metas: &[ArrowReaderMetadata],
+    files: &[usize],
+) -> Vec<Unit> {
+    let ms = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis())
+    };
+    let lo = ms(scan.period.from - chrono::Days::new(2));
+    let hi = ms(scan.period.to + chrono::Days::new(3));
+    units
+        .iter()
+        .filter(|u| files.contains(&u.file))
+        .filter(|u| may_hold(&metas[u.file], u.group, anchor_fields(scan.kind), lo, hi))
+        .copied()
+        .collect()
+}
+
+/// Whether row group `group` can hold a row whose first set field of `fields` (instants,
+/// ms) lies in `lo..=hi`, by the footer's statistics: some field's range must meet it. A
+/// field the file lacks, or whose values are all NULL, holds none; a field without
+/// statistics might hold anything.
+fn may_hold(meta: &ArrowReaderMetadata, group: usize, fields: &[&str], lo: i64, hi: i64) -> bool {
+    let rg = meta.metadata().row_group(group);
+    fields.iter().any(|name| {
+        let Some(c) = rg
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == *name)
+        else {
+            return false;
+        };
+        match c.statistics() {
+            Some(Statistics::Int64(s)) => match (s.min_opt(), s.max_opt()) {
+                (Some(a), Some(z)) => *a <= hi && *z >= lo,
+                _ => s
+                    .null_count_opt()
+                    .is_none_or(|nulls| i64::try_from(nulls).ok() != Some(c.num_values())),
+            },
+            _ => true,
+        }
+    })
 }
 
 /// Indexes of the files whose rows can fall in the period (a file holds one local month
