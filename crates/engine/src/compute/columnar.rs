@@ -487,9 +487,10 @@ impl<'s, 'c> Shared<'s, 'c> {
                 .max();
             if let Some(latest) = latest {
                 let reach = latest.saturating_add(spec.days.saturating_mul(86_400_000));
+                let near_at: std::collections::HashSet<u64> = near.iter().map(|u| u.pos).collect();
                 let far: Vec<Unit> = units
                     .iter()
-                    .filter(|u| !near.iter().any(|n| n.pos == u.pos))
+                    .filter(|u| !near_at.contains(&u.pos))
                     .filter(|u| may_hold(&metas[u.file], u.group, spec.at, i64::MIN, reach))
                     .copied()
                     .collect();
