@@ -221,9 +221,15 @@ fn site_areas(org: &Organisation) -> HashMap<String, AreaClass> {
 }
 
 /// Months whose partitions can hold rows of the period or the 31 days after it (which
-/// the repeat flags look at).
+/// the repeat flags look at). Two days' margin before: a file holds one local month at
+/// import, and a site whose time zone changed since may have rows of the period's first
+/// day in the month before. The columnar engine reads of those files only the row groups
+/// whose times can fall in the period.
 fn months_needed(period: &Period) -> BTreeSet<String> {
-    months_touching(period.from, period.to + chrono::Days::new(31))
+    months_touching(
+        period.from - chrono::Days::new(2),
+        period.to + chrono::Days::new(31),
+    )
 }
 
 /// `YYYY-MM` of every month touching the days `from..=to`.

@@ -155,3 +155,59 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
     assert_same(&l, "2025-10").await;
     assert_same(&l, "2025-10-30..2025-11-02").await;
 }
+
+#[tokio::test]
+async fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge() {
+    // cc-1 is first in New York: a contact at 20:00 on 30 September New York time
+    // (UTC−4) is stored in the September file. The site then moves to Shanghai
+    // (UTC+8), where that instant, 00:00 UTC on 1 October, is 08:00 on 1 October: the
+    // contact belongs to October, and both engines must find it in September's file.
+    let shanghai =
+        std::fs::read_to_string(compare_common::fixtures().join("org.toml")).expect("org readable");
+    let new_york = shanghai.replacen(
+        "tz = \"Asia/Shanghai\"",
+        "tz = \"America/New_York\"",
+        usize::MAX,
+    );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let org_file = tmp.path().join("org.toml");
+    std::fs::write(&org_file, &new_york).expect("written");
+    let mut l = compare_common::load(&org_file).await;
+    let file = tmp.path().join("contact.csv");
+    std::fs::write(
+        &file,
+        "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n\
+         cc-1,edge,voice,general,,,2025-09-30T20:00:00-04:00,2025-09-30T20:00:15-04:00,,,2025-09-30T20:01:00-04:00,answered,a1,45,0,0,r1,billing,\n",
+    )
+    .expect("written");
+    compare_common::ingest(
+        &l,
+        yardstick_core::records::RecordKind::Contact,
+        &file,
+        yardstick_engine::import::ImportOptions::default(),
+    )
+    .await;
+    let files = l.store.files("contact").await.expect("files");
+    assert_eq!(
+        files.iter().map(|f| f.month.as_str()).collect::<Vec<_>>(),
+        ["2025-09"]
+    );
+    l.org = yardstick_core::org::Organisation::from_toml("org.toml", &shanghai).expect("org");
+    l.store
+        .put_org("org.toml", &shanghai, &l.org, compare_common::now())
+        .await
+        .expect("org stored");
+    let g = default_guideline().expect("default guideline");
+    let p = Period::parse("2025-10").expect("valid period");
+    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
+        .await
+        .expect("columnar compute");
+    assert_eq!(fast.rows_scanned.get("contact"), Some(&1));
+    assert_same(&l, "2025-10").await;
+    // And September no longer has it.
+    let p = Period::parse("2025-09").expect("valid period");
+    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
+        .await
+        .expect("columnar compute");
+    assert_eq!(fast.rows_scanned.get("contact").copied().unwrap_or(0), 0);
+}

@@ -476,22 +476,23 @@ impl<'s, 'c> Shared<'s, 'c> {
             let parts = flag_parts(&metas);
             // First the row groups that can hold rows of the period, whose flags are
             // wanted; then, of the others, those that can hold a row inside the window
-            // of one of them (a flag looks only forward, at most `days` past the
-            // latest window start seen).
+            // of one of those rows: after the earliest window start among them and at
+            // most `days` past the latest.
             let mut read = near.clone();
             let mut keys = key_rows(scan, &replaced, spec, &near, &metas, parts, &names)?;
-            let latest = keys
+            let (earliest, latest) = keys
                 .iter()
-                .flat_map(|(p, _)| &p.rows)
-                .filter_map(KeyRow::window_start)
-                .max();
-            if let Some(latest) = latest {
+                .map(|(p, _)| p.period_starts)
+                .fold((i64::MAX, i64::MIN), |(a, z), (pa, pz)| {
+                    (a.min(pa), z.max(pz))
+                });
+            if earliest <= latest {
                 let reach = latest.saturating_add(spec.days.saturating_mul(86_400_000));
                 let near_at: std::collections::HashSet<u64> = near.iter().map(|u| u.pos).collect();
                 let far: Vec<Unit> = units
                     .iter()
                     .filter(|u| !near_at.contains(&u.pos))
-                    .filter(|u| may_hold(&metas[u.file], u.group, spec.at, i64::MIN, reach))
+                    .filter(|u| may_hold(&metas[u.file], u.group, spec.at, earliest, reach))
                     .copied()
                     .collect();
                 keys.extend(key_rows(
@@ -794,6 +795,10 @@ fn flag_parts(metas: &[ArrowReaderMetadata]) -> usize {
 struct Parted {
     rows: Vec<KeyRow>,
     starts: Vec<usize>,
+    /// The earliest and latest window start of the rows of the period among them
+    /// (`(i64::MAX, i64::MIN)` when none has one): a row of another unit matters to
+    /// their flags only between the two, plus the window.
+    period_starts: (i64, i64),
 }
 
 impl Parted {
@@ -825,6 +830,7 @@ fn by_part(rows: &[KeyRow], parts: usize) -> Parted {
     Parted {
         rows: placed,
         starts,
+        period_starts: (i64::MAX, i64::MIN),
     }
 }
 
@@ -877,6 +883,7 @@ fn key_rows(
         let unit = units[ui];
         let file = &scan.files[unit.file];
         let mut rows: Vec<KeyRow> = Vec::new();
+        let mut period_starts = (i64::MAX, i64::MIN);
         let mut sites_seen: Vec<Site<'_>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut pos = unit.pos;
@@ -969,13 +976,20 @@ fn key_rows(
                     } else {
                         first_ts(&from, r)
                     };
+                    if let Some(f) = from
+                        && scan.period.contains(day)
+                    {
+                        period_starts = (period_starts.0.min(f), period_starts.1.max(f));
+                    }
                     rows.push(KeyRow::new(group, at, from, p));
                 }
                 pos += b.num_rows() as u64;
                 Ok(())
             },
         )?;
-        Ok((by_part(&rows, parts), valid))
+        let mut parted = by_part(&rows, parts);
+        parted.period_starts = period_starts;
+        Ok((parted, valid))
     })?;
     Ok(per_unit)
 }
