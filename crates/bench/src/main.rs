@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use chrono::Datelike;
 use serde_json::Value;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
@@ -207,6 +208,14 @@ fn run(o: &Options) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let eval = median_run(runs).context("no evaluation ran")?;
     rep.evaluation(&eval);
+    // The common case: one month, with records of the months around it in the store.
+    if let Some(month) = inner_month(&period) {
+        eprintln!("computing and evaluating {month}…");
+        let runs = (0..o.eval_runs.max(1))
+            .map(|_| phase::spawn(&["evaluate", &data.display().to_string(), &month]))
+            .collect::<Result<Vec<_>>>()?;
+        rep.evaluation_month(&month, &median_run(runs).context("no evaluation ran")?);
+    }
 
     if o.pg {
         postgres(&plan, &files, &period, &eval, o.pg_runs.max(1), &mut rep)?;
@@ -233,6 +242,19 @@ fn run(o: &Options) -> Result<()> {
             .with_context(|| format!("cannot remove {}", work.display()))?;
     }
     Ok(())
+}
+
+/// The whole month after the period's first month (`YYYY-MM`), when the period ends
+/// after that month: the records then cover days before and after it.
+fn inner_month(period: &Period) -> Option<String> {
+    let first = period
+        .from
+        .with_day(1)?
+        .checked_add_months(chrono::Months::new(1))?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))?
+        .pred_opt()?;
+    (period.from < first && last < period.to).then(|| first.format("%Y-%m").to_string())
 }
 
 /// Writes the three files, two at a time (the machine has two cores).
@@ -435,6 +457,18 @@ mod tests {
             "only"
         );
         assert!(median_run(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn the_inner_month_has_days_of_the_period_on_both_sides() {
+        let month = |p: &str| inner_month(&Period::parse(p).expect("period"));
+        // October to December: November has October before it and December after.
+        assert_eq!(month("2025-Q4").as_deref(), Some("2025-11"));
+        // 15 January to 10 March: February, whole, with days either side.
+        assert_eq!(month("2026-01-15..2026-03-10").as_deref(), Some("2026-02"));
+        // One month, or two, leave no month with days after it.
+        assert_eq!(month("2025-10"), None);
+        assert_eq!(month("2025-10-01..2025-11-30"), None);
     }
 
     /// Generated rows are valid: a small data set imports with nothing quarantined and

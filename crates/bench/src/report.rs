@@ -325,6 +325,29 @@ impl Report {
         self.set("evaluation", e);
     }
 
+    /// Records the evaluation of one month inside the period.
+    pub fn evaluation_month(&mut self, month: &str, e: &Value) {
+        let scanned: u64 = e
+            .get("rows_scanned")
+            .and_then(Value::as_object)
+            .map_or(0, |m| m.values().filter_map(Value::as_u64).sum());
+        self.line(
+            format!("evaluation, one month ({month})"),
+            format!("{:.2} s", f(e, "wall_s")),
+            "",
+            Met::NotApplicable,
+            format!(
+                "compute {:.2} s (CPU {:.1} s); {} rows of the month among the store's, \
+                 whose row groups outside it are skipped{}",
+                f(e, "compute_s"),
+                f(e, "cpu_compute_s"),
+                thousands(scanned),
+                runs_note(e)
+            ),
+        );
+        self.set("evaluation_month", e.clone());
+    }
+
     /// Records that the PostgreSQL comparison did not run.
     pub fn pg_skipped(&mut self, why: &str) {
         self.line(
