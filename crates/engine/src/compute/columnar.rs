@@ -1794,3 +1794,72 @@ mod tests {
         assert!(!Texts::Plain(&plain).same_code(0, 1));
     }
 }
+
+#[cfg(test)]
+mod pruning_tests {
+    use std::sync::Arc;
+
+    use arrow_array::TimestampMillisecondArray;
+    use arrow_schema::{Field, TimeUnit};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+    use parquet::schema::types::ColumnPath;
+
+    use super::*;
+
+    /// A file of one row group with three instant columns: `a` holding 1 000 and 2 000
+    /// (ms), `b` all NULL, and `c` holding 5 000 but written without statistics.
+    fn footer(dir: &std::path::Path) -> ArrowReaderMetadata {
+        let ts = || DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", ts(), true),
+            Field::new("b", ts(), true),
+            Field::new("c", ts(), true),
+        ]));
+        let column = |v: [Option<i64>; 2]| -> ArrayRef {
+            Arc::new(TimestampMillisecondArray::from(v.to_vec()).with_timezone("UTC"))
+        };
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                column([Some(1_000), Some(2_000)]),
+                column([None, None]),
+                column([Some(5_000), None]),
+            ],
+        )
+        .expect("batch");
+        let props = WriterProperties::builder()
+            .set_column_statistics_enabled(ColumnPath::from("c"), EnabledStatistics::None)
+            .build();
+        let path = dir.join("f.parquet");
+        let mut w = ArrowWriter::try_new(File::create(&path).expect("create"), schema, Some(props))
+            .expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        ArrowReaderMetadata::load(
+            &File::open(&path).expect("open"),
+            ArrowReaderOptions::default(),
+        )
+        .expect("footer")
+    }
+
+    #[test]
+    fn a_row_group_is_skipped_only_when_its_ranges_say_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let meta = footer(dir.path());
+        // `a` spans 1 000..=2 000: it meets a range touching it, at either end, and
+        // nothing wholly before or after it.
+        assert!(may_hold(&meta, 0, &["a"], 2_000, 9_000));
+        assert!(may_hold(&meta, 0, &["a"], 0, 1_000));
+        assert!(!may_hold(&meta, 0, &["a"], 2_001, 9_000));
+        assert!(!may_hold(&meta, 0, &["a"], 0, 999));
+        // All NULL: holds no instant. A column the file lacks: none either.
+        assert!(!may_hold(&meta, 0, &["b"], i64::MIN, i64::MAX));
+        assert!(!may_hold(&meta, 0, &["missing"], i64::MIN, i64::MAX));
+        // No statistics: might hold anything, so it is read.
+        assert!(may_hold(&meta, 0, &["c"], 10_000, 20_000));
+        // Several fields: one that meets the range is enough.
+        assert!(may_hold(&meta, 0, &["b", "a"], 1_500, 1_500));
+        assert!(!may_hold(&meta, 0, &["b", "a", "missing"], 3_000, 4_000));
+    }
+}
