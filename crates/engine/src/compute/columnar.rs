@@ -316,7 +316,7 @@ pub(super) struct Shared<'s, 'c> {
     /// Per field slot: for a field only tested for NULL that the repeat-flag pass read,
     /// which scan positions have a value. The main pass does not read such a field.
     present: Vec<Option<Bits>>,
-    /// Every row group of every file, in scan order.
+    /// The row groups that can hold rows of the period (`in_period`), in scan order.
     pub(super) units: Vec<Unit>,
     /// Each file's footer, by index into the scan's files.
     pub(super) metas: Vec<ArrowReaderMetadata>,
