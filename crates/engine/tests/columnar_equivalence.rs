@@ -69,6 +69,23 @@ async fn the_demo_organisation_gives_identical_states() {
     assert_same(&l, "2026-09").await;
 }
 
+/// The header of a contact file with the fixtures' columns.
+const CONTACT_HEADER: &str = "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n";
+
+/// Imports contact records (CSV text with its header), which must commit.
+async fn ingest_contacts(l: &Loaded, csv: &str) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let file = tmp.path().join("contact.csv");
+    std::fs::write(&file, csv).expect("written");
+    compare_common::ingest(
+        l,
+        yardstick_core::records::RecordKind::Contact,
+        &file,
+        yardstick_engine::import::ImportOptions::default(),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
     // Contacts at cc-1 (UTC+8), all answered, with a customer and an issue class.
@@ -86,9 +103,7 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
             "cc-1,{id},voice,general,,,{at}:00+08:00,{at}:15+08:00,,,{at}:30+08:00,answered,a1,15,0,0,{customer},billing,\n"
         )
     };
-    let mut csv = String::from(
-        "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n",
-    );
+    let mut csv = String::from(CONTACT_HEADER);
     csv.push_str(&row("b", "2025-10-10T10:00", "r2"));
     csv.push_str(&row("a", "2025-10-31T10:00", "r1"));
     for i in 0..65_536 {
@@ -96,16 +111,7 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
         csv.push_str(&row(&format!("f{i}"), &at, &format!("x{i}")));
     }
     csv.push_str(&row("c", "2025-11-05T10:00", "r1"));
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let file = tmp.path().join("contact.csv");
-    std::fs::write(&file, csv).expect("written");
-    compare_common::ingest(
-        &l,
-        yardstick_core::records::RecordKind::Contact,
-        &file,
-        yardstick_engine::import::ImportOptions::default(),
-    )
-    .await;
+    ingest_contacts(&l, &csv).await;
     // The layout the test relies on: a November row group whose earliest queue entry
     // is C's, 5 November 10:00 +08:00 = 02:00 UTC.
     let c_ms = chrono::DateTime::parse_from_rfc3339("2025-11-05T10:00:00+08:00")
@@ -173,18 +179,12 @@ async fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge
     let org_file = tmp.path().join("org.toml");
     std::fs::write(&org_file, &new_york).expect("written");
     let mut l = compare_common::load(&org_file).await;
-    let file = tmp.path().join("contact.csv");
-    std::fs::write(
-        &file,
-        "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n\
-         cc-1,edge,voice,general,,,2025-09-30T20:00:00-04:00,2025-09-30T20:00:15-04:00,,,2025-09-30T20:01:00-04:00,answered,a1,45,0,0,r1,billing,\n",
-    )
-    .expect("written");
-    compare_common::ingest(
+    ingest_contacts(
         &l,
-        yardstick_core::records::RecordKind::Contact,
-        &file,
-        yardstick_engine::import::ImportOptions::default(),
+        &format!(
+            "{CONTACT_HEADER}cc-1,edge,voice,general,,,2025-09-30T20:00:00-04:00,\
+             2025-09-30T20:00:15-04:00,,,2025-09-30T20:01:00-04:00,answered,a1,45,0,0,r1,billing,\n"
+        ),
     )
     .await;
     let files = l.store.files("contact").await.expect("files");
