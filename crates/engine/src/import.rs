@@ -9,9 +9,12 @@
 //! Accounting always holds for a committed batch: stored + quarantined = read.
 //!
 //! A large JSON Lines file, or CSV file without quote characters (every line break then
-//! ends a record), is cut into one segment per core while it is hashed; each segment is
-//! read, checked and stored by a thread of its own into files of its own, and the runs
-//! are joined after (counts added, quarantined rows in file order). Other files go
+//! ends a record), is cut into one segment per core after one quick scan of its bytes;
+//! each segment is read, checked and stored by a thread of its own into files of its
+//! own, and the runs are joined after (counts added, quarantined rows in file order).
+//! The file's SHA-256, which names its content in the manifest, is worked out on a
+//! thread of its own meanwhile: a file stored already stops the reading as soon as its
+//! hash is known, and what was written is removed. Other files go
 //! through one reading thread, checking threads and the taking thread, with rows handed
 //! over in chunks.
 //!
@@ -36,7 +39,8 @@ use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
@@ -53,7 +57,7 @@ use yardstick_store::{NewBatch, Store, StoreError};
 
 use crate::layout::DataDir;
 use crate::parse::{self, Field};
-use crate::schema::{self, anchor_fields, id_field, required_scene, stored_fields};
+use crate::schema::{anchor_fields, id_field, required_scene, stored_fields};
 
 mod keys;
 mod sorter;
@@ -384,6 +388,9 @@ struct Limits {
     segment_min: u64,
     /// Segments to cut a file into; 0: one per core.
     segments: usize,
+    /// A file found stored already stops the reading at once (see `start_hash`); when
+    /// false (tests), the reading goes on to its end and what it wrote is removed.
+    stop_early: bool,
 }
 
 impl Default for Limits {
@@ -392,6 +399,7 @@ impl Default for Limits {
             spill_budget: SPILL_BUDGET,
             segment_min: SEGMENT_MIN,
             segments: 0,
+            stop_early: true,
         }
     }
 }
@@ -420,19 +428,32 @@ async fn import_file_within(
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
-    let (hash, cuts) = hash_file(path, parts.min(MAX_SEGMENTS), format)?;
+    let known = if limits.stop_early {
+        store.content_hashes(kind.as_str()).await?
+    } else {
+        HashMap::new()
+    };
+    let batch = store.next_batch_id().await?;
+    // The hash is worked out alongside the cutting and the import, which it stops early
+    // when the file is stored already.
+    let same = Arc::new(AtomicBool::new(false));
+    let hashing = start_hash(path, known, Arc::clone(&same));
+    let cuts = match cut_file(path, parts.min(MAX_SEGMENTS), format) {
+        Ok(cuts) => cuts,
+        Err(e) => {
+            let _ = joined_hash(path, hashing);
+            return Err(e);
+        }
+    };
     let segments = (cuts.size >= limits.segment_min)
         .then(|| cuts.segments())
         .flatten();
-    if let Some(b) = store.batch_by_hash(kind.as_str(), &hash).await? {
-        return Ok(already_imported(store, kind, &file_label, b).await?);
-    }
-    let batch = store.next_batch_id().await?;
     remove_dead_scratch(dir);
     let checker = Checker::new(kind, org);
     let new_run = || {
         let mut run = Run::new(dir, kind, batch, opts.replace);
         run.budget = limits.spill_budget.max(1);
+        run.same = Some(Arc::clone(&same));
         run
     };
     let mut run = new_run();
@@ -477,6 +498,27 @@ async fn import_file_within(
         Err(e) => Err(e),
     };
     run.remove_scratch();
+    // A file stored already is reported as such, whatever its reading found (the
+    // reading stops early when the hash is known in time).
+    let stored_as = match joined_hash(path, hashing) {
+        Ok(hash) => store
+            .batch_by_hash(kind.as_str(), &hash)
+            .await
+            .map(|b| (hash, b))
+            .map_err(ImportError::from),
+        Err(e) => Err(e),
+    };
+    let hash = match stored_as {
+        Ok((_, Some(b))) => {
+            run.abandon();
+            return Ok(already_imported(store, kind, &file_label, b).await?);
+        }
+        Ok((hash, None)) => hash,
+        Err(e) => {
+            run.abandon();
+            return Err(e);
+        }
+    };
     let ignored = match read {
         Ok(ignored) => ignored,
         Err(e) => {
@@ -1028,47 +1070,67 @@ fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
     }
 }
 
-/// The file's SHA-256 (hex), and where it can be cut into `parts` segments that read
-/// independently (see [`Cuts`]).
-fn hash_file(path: &Path, parts: usize, format: Format) -> Result<(String, Cuts), ImportError> {
-    // Each reads the file on its own, on both cores (the second read comes from the
-    // system's cache).
-    let each_block = |f: &mut dyn FnMut(&[u8])| -> Result<u64, ImportError> {
-        let mut file = File::open(path).map_err(io(path))?;
-        let mut buf = vec![0u8; 1 << 16];
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buf).map_err(io(path))?;
-            if n == 0 {
-                return Ok(size);
-            }
-            size += n as u64;
-            f(&buf[..n]);
-        }
-    };
+/// Where the file can be cut into `parts` segments that read independently (see
+/// [`Cuts`]): one quick pass over its bytes.
+fn cut_file(path: &Path, parts: usize, format: Format) -> Result<Cuts, ImportError> {
     let size = std::fs::metadata(path).map_err(io(path))?.len();
-    let (hash, cuts) = std::thread::scope(|s| {
-        let cuts = s.spawn(|| {
-            let mut cuts = Cuts::new(size, parts, format);
-            each_block(&mut |b| cuts.feed(b)).map(|_| cuts)
-        });
-        let mut h = Sha256::new();
-        let hashed = each_block(&mut |b| h.update(b));
-        let cuts = cuts.join().unwrap_or_else(|_| {
-            Err(ImportError::Io {
-                path: path.display().to_string(),
-                source: std::io::Error::other("the scanning thread failed"),
-            })
-        });
-        (hashed.map(|_| h.finalize()), cuts)
-    });
-    let hash = hash?.iter().map(|b| format!("{b:02x}")).collect();
-    let mut cuts = cuts?;
+    let mut cuts = Cuts::new(size, parts, format);
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut buf = vec![0u8; 1 << 18];
+    loop {
+        let n = file.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        cuts.feed(&buf[..n]);
+    }
     if cuts.pos != size {
         // The file changed size meanwhile: read it whole.
         cuts.whole = true;
     }
-    Ok((hash, cuts))
+    Ok(cuts)
+}
+
+/// The file's SHA-256 (hex), worked out on a thread of its own while the file is cut and
+/// imported, so that the import does not wait for it. A hash among `known` (the kind's
+/// committed batches) raises `same`: the file is stored already, and the import stops at
+/// its next row.
+fn start_hash(
+    path: &Path,
+    known: HashMap<String, i64>,
+    same: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Result<String, ImportError>> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let mut file = File::open(&path).map_err(io(&path))?;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut h = Sha256::new();
+        loop {
+            let n = file.read(&mut buf).map_err(io(&path))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if known.contains_key(&hash) {
+            same.store(true, Ordering::Relaxed);
+        }
+        Ok(hash)
+    })
+}
+
+/// The hash the thread of [`start_hash`] worked out.
+fn joined_hash(
+    path: &Path,
+    hashing: std::thread::JoinHandle<Result<String, ImportError>>,
+) -> Result<String, ImportError> {
+    hashing.join().unwrap_or_else(|_| {
+        Err(ImportError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("the hashing thread failed"),
+        })
+    })
 }
 
 /// A byte range of a file whose rows can be read on their own: it starts at a line's
@@ -1151,12 +1213,13 @@ impl Cuts {
             self.pos += block.len() as u64;
             return;
         }
+        let (lf, quote_or_cr) = scan_block(block);
         self.whole = !self.lines
-            && (block.contains(&b'"')
-                || (self.pos == 0 && matches!(block[0], b'\n' | b'\r'))
+            && ((self.pos == 0 && matches!(block[0], b'\n' | b'\r'))
                 || (self.after_cr && block[0] != b'\n')
-                || (block.contains(&b'\r')
-                    && block.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n')));
+                || (quote_or_cr
+                    && (block.contains(&b'"')
+                        || block.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n'))));
         self.after_cr = block.last() == Some(&b'\r');
         let mut from = 0usize;
         loop {
@@ -1176,7 +1239,7 @@ impl Cuts {
                 break;
             };
             let at = look + i;
-            let lf = self.lf + lf_count(&block[..=at]);
+            let lf = self.lf + scan_block(&block[..=at]).0;
             let cut = self.pos + at as u64 + 1;
             if self.header_end.is_none() {
                 self.header_end = Some(cut);
@@ -1185,7 +1248,7 @@ impl Cuts {
             }
             from = at + 1;
         }
-        self.lf += lf_count(block);
+        self.lf += lf;
         self.pos += block.len() as u64;
     }
 
@@ -1214,8 +1277,28 @@ impl Cuts {
     }
 }
 
-fn lf_count(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|b| **b == b'\n').count() as u64
+/// The line feeds in `bytes`, and whether a quote or a carriage return is among them.
+/// Bytes go in chunks of 128 whose counts fit a byte, which the compiler keeps in vector
+/// lanes: several times quicker than counting byte by byte.
+fn scan_block(bytes: &[u8]) -> (u64, bool) {
+    let mut lf = 0u64;
+    let mut special = 0u8;
+    let mut chunks = bytes.chunks_exact(128);
+    for c in &mut chunks {
+        let n = c
+            .iter()
+            .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'\n')));
+        let q = c
+            .iter()
+            .fold(0u8, |q, &b| q | u8::from(b == b'"') | u8::from(b == b'\r'));
+        lf += u64::from(n);
+        special |= q;
+    }
+    for &b in chunks.remainder() {
+        lf += u64::from(b == b'\n');
+        special |= u8::from(b == b'"') | u8::from(b == b'\r');
+    }
+    (lf, special != 0)
 }
 
 /// 128-bit key of (site, record id), for duplicate detection in bounded memory (kept in
@@ -1960,7 +2043,8 @@ fn read_plain_segment(
         }
         row.line = line;
         row.cell_errors.clear();
-        row.shape = shape_problem(line, original, starts.len(), header.len());
+        // A line of a segment holds no line break (the segment has no quote to hold one).
+        row.shape = cell_count_problem(line, 0, starts.len(), header.len());
         take(row)?;
         if line.is_multiple_of(65_536) {
             progress(seg.start + read);
@@ -2016,6 +2100,12 @@ fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Opti
             "unclosed quote: the row runs from line {line} to the end of the file ({more} more line(s))"
         ));
     }
+    cell_count_problem(line, more, cells, header)
+}
+
+/// What is wrong with a row of `cells` cells under a header of `header`, the row running
+/// over `more` line breaks past its first line.
+fn cell_count_problem(line: u64, more: usize, cells: usize, header: usize) -> Option<String> {
     (cells != header).then(|| {
         let mut m = format!("row has {cells} cells, header has {header}");
         if more > 0 {
@@ -2387,6 +2477,9 @@ struct Run {
     coverage: BTreeSet<(String, NaiveDate)>,
     /// The site and day last added to `coverage`.
     last_covered: Option<(String, NaiveDate)>,
+    /// Raised when the file turns out to be stored already: the run stops at its next
+    /// row.
+    same: Option<Arc<AtomicBool>>,
 }
 
 impl Run {
@@ -2418,6 +2511,7 @@ impl Run {
             files: Vec::new(),
             coverage: BTreeSet::new(),
             last_covered: None,
+            same: None,
         }
     }
 
@@ -2453,6 +2547,16 @@ impl Run {
     }
 
     fn take_checked(&mut self, row: &RawRow, checked: &Checked) -> Result<(), ImportError> {
+        if self
+            .same
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
+            return Err(ImportError::Io {
+                path: String::new(),
+                source: std::io::Error::other("stopped: the file is stored already"),
+            });
+        }
         self.read += 1;
         match checked {
             Checked::Invalid(reasons) => self.quarantine(row, reasons),
@@ -2512,8 +2616,7 @@ impl Run {
                 e.insert(PartitionWriter::create(
                     &self.dir,
                     rel,
-                    schema::schema(self.kind),
-                    &schema::unlike_values(self.kind),
+                    self.kind,
                     &self.scratch_dir,
                     // Run files of each month's key index apart from the others'.
                     &format!("index-{}", month_label(month)),

@@ -7,7 +7,7 @@
 //! [`StoreError::Db`]; the schema's own checks (accounting adds up, one batch per file
 //! content, frozen evaluations) are enforced by the database itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -266,6 +266,20 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The content hashes of the committed batches of a kind, with their batch ids.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn content_hashes(&self, kind: &str) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query("SELECT content_hash, id FROM batch WHERE kind = ?")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("content_hash")?, r.try_get("id")?)))
+            .collect()
     }
 
     /// The committed batch of this kind with this content hash, if any.

@@ -112,6 +112,18 @@ async fn batches_commit_whole_and_replace_batches_win_their_days() {
         store.batch_by_hash("contact", "a").await.expect("query"),
         None
     );
+    // Batches 1 and 2 of the hall tickets have hashes "a" and "b"; contacts have none.
+    let hashes = store.content_hashes("hall_ticket").await.expect("query");
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes.get("a"), Some(&1));
+    assert_eq!(hashes.get("b"), Some(&2));
+    assert!(
+        store
+            .content_hashes("contact")
+            .await
+            .expect("query")
+            .is_empty()
+    );
     assert_eq!(store.files("hall_ticket").await.expect("files").len(), 2);
 
     // The same content hash cannot be committed twice for a kind, and a failed commit

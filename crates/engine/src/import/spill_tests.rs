@@ -642,3 +642,75 @@ async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
     assert_eq!(quarantine_bytes(&r1), quarantine_bytes(&r2));
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
+
+/// Every file under the data directory's `records/` and `quarantine/`.
+fn data_files(env: &Env) -> Vec<PathBuf> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(p).into_iter().flatten() {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&env.dir.root().join("records"), &mut out);
+    walk(&env.dir.root().join("quarantine"), &mut out);
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
+    // 300 tickets, one (row 10) with an unknown outcome: read in three segments, 299
+    // stored and 1 quarantined, in three files (one a segment) and one quarantine file.
+    // The hash is worked out while the file is read; the same bytes under another name,
+    // read whole or in segments, with `--replace` or not, the hash known early or late,
+    // are the same batch again: the earlier batch's accounting, no new file, nothing
+    // left of the reading that started before the hash was known.
+    let mut text = String::from(HEADER);
+    for i in 0..300u32 {
+        let outcome = if i == 10 { "vanished" } else { "left" };
+        text.push_str(&row("h1", &format!("T{i}"), 1 + i % 28, outcome));
+    }
+    let env = Env::new().await;
+    let (whole, three) = whole_and_in_three();
+    let first = env
+        .import_within(&env.write("a.csv", &text), false, three)
+        .await;
+    assert_eq!((first.rows_stored, first.rows_quarantined), (299, 1));
+    let batch = first.batch.expect("committed");
+    let files = data_files(&env);
+    assert_eq!(
+        files.len(),
+        3 * 2 + 1,
+        "three Parquet files, their keys, one quarantine"
+    );
+
+    let copy = env.write("copy-of-a.csv", &text);
+    let late = |l: Limits| Limits {
+        stop_early: false,
+        ..l
+    };
+    // Late: as if the hash came after the reading had stored every row.
+    for limits in [whole, three, late(whole), late(three)] {
+        for replace in [false, true] {
+            let r = env
+                .try_import_within(&copy, replace, limits)
+                .await
+                .expect("re-import");
+            assert_eq!(r.status, ImportStatus::AlreadyImported(batch), "{limits:?}");
+            assert_eq!(
+                (r.rows_read, r.rows_stored, r.rows_quarantined),
+                (300, 299, 1)
+            );
+            assert!(r.files.is_empty() && r.quarantine_file.is_none());
+            assert_eq!(data_files(&env), files, "{limits:?}, replace {replace}");
+            let scratch = env.dir.root().join("tmp");
+            assert_eq!(std::fs::read_dir(&scratch).map_or(0, Iterator::count), 0);
+        }
+    }
+    assert_eq!(env.store.batches().await.expect("batches").len(), 1);
+}
