@@ -165,6 +165,10 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Coverage rows inserted by one statement (three parameters each, well under SQLite's
+/// limit of 32,766).
+const COVERAGE_ROWS_AT_ONCE: usize = 500;
+
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
     ///
@@ -342,15 +346,16 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (site, day) in &b.coverage {
-            sqlx::query(
-                "INSERT OR IGNORE INTO batch_coverage (batch_id, site_id, day) VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(site)
-            .bind(day)
-            .execute(&mut *tx)
-            .await?;
+        // Many (site, day) rows per statement: one statement a row cost a round trip to
+        // the database thread each, most of a small import's commit.
+        for chunk in b.coverage.chunks(COVERAGE_ROWS_AT_ONCE) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT OR IGNORE INTO batch_coverage (batch_id, site_id, day) ",
+            );
+            q.push_values(chunk, |mut row, (site, day)| {
+                row.push_bind(id).push_bind(site).push_bind(day);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(id)

@@ -144,6 +144,32 @@ async fn batches_commit_whole_and_replace_batches_win_their_days() {
     drop(store);
     let store = Store::open(&path).await.expect("reopen");
     assert_eq!(store.batches().await.expect("batches").len(), 2);
+
+    // A replace batch covering 1,201 days of one site (inserted 500 at a time: three
+    // statements) plus one day twice: 1,201 (site, day) pairs, each now won by batch 3;
+    // day 2026-10-02 included, taken over from batch 2.
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    let mut days: Vec<String> = (0..1_201)
+        .map(|i| {
+            (start + chrono::Days::new(i))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    days.push("2026-10-05".into());
+    let day_refs: Vec<&str> = days.iter().map(String::as_str).collect();
+    store
+        .commit_batch(3, &batch("hall_ticket", "d", true, &day_refs), now)
+        .await
+        .expect("commit");
+    let replaced = store.replaced("hall_ticket").await.expect("query");
+    assert_eq!(replaced.len(), 1_201);
+    assert!(replaced.values().all(|b| *b == 3));
+    assert_eq!(
+        replaced.get(&("h1".to_string(), "2030-01-13".to_string())),
+        Some(&3),
+        "the last day: 2026-10-01 + 1,200 days"
+    );
 }
 
 #[tokio::test]
