@@ -1000,10 +1000,13 @@ fn key_rows(
 fn mark_present(b: &RecordBatch, name: &str, first: usize, bits: &mut [u64]) {
     let texts = text(b, name);
     let col = b.column_by_name(name);
+    // The validity bitmap, taken once: `Array::is_valid` is a call through the trait
+    // object for every row.
+    let nulls = col.and_then(|c| c.nulls());
     for r in 0..b.num_rows() {
         let has = match (texts, col) {
             (Some(t), _) => t.get(r).is_some(),
-            (None, Some(c)) => c.is_valid(r),
+            (None, Some(_)) => nulls.is_none_or(|n| n.is_valid(r)),
             (None, None) => false,
         };
         if has && let Some(w) = bits.get_mut((first + r) / 64) {
@@ -1547,10 +1550,10 @@ pub(super) fn stored<'b>(col: Option<&'b ArrayRef>, keep: &[usize]) -> Column<'b
         return Column::Same(Cell::Null);
     };
     let valid = |a: &dyn Array| -> Vec<bool> {
-        if a.null_count() == 0 {
-            vec![true; keep.len()]
-        } else {
-            keep.iter().map(|r| a.is_valid(*r)).collect()
+        // The validity bitmap, taken once (see `mark_present`).
+        match a.nulls().filter(|n| n.null_count() > 0) {
+            None => vec![true; keep.len()],
+            Some(n) => keep.iter().map(|r| n.is_valid(*r)).collect(),
         }
     };
     match col.data_type() {
