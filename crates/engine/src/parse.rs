@@ -184,11 +184,69 @@ fn steady_offset(tz: Tz, day: chrono::NaiveDate) -> Option<i64> {
     offset
 }
 
+/// A date and time read by `plain_date_time`.
+struct Plain {
+    date: chrono::NaiveDate,
+    /// Days from 1970-01-01 to `date`.
+    days: i64,
+    /// Seconds into the day.
+    secs: u32,
+    nanos: u32,
+}
+
+impl Plain {
+    fn naive(&self) -> Option<NaiveDateTime> {
+        self.date.and_hms_nano_opt(
+            self.secs / 3600,
+            self.secs / 60 % 60,
+            self.secs % 60,
+            self.nanos,
+        )
+    }
+
+    /// Milliseconds since 1970-01-01 00:00, as if the time were UTC (as chrono's
+    /// `timestamp_millis`: the fraction is cut to whole milliseconds, never rounded).
+    fn utc_ms(&self) -> i64 {
+        self.days * 86_400_000 + i64::from(self.secs) * 1000 + i64::from(self.nanos / 1_000_000)
+    }
+}
+
+/// Days from 0001-01-01 (day 1 in chrono's count) to 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i64 = 719_163;
+
+thread_local! {
+    /// The last date `date_of` read, per thread: its ten bytes, the date and its day
+    /// number. Rows come in runs of one day and hold several instants each, so most
+    /// dates are the one before.
+    static LAST_DATE: std::cell::Cell<Option<([u8; 10], chrono::NaiveDate, i64)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The date of the ten bytes `YYYY-MM-DD` (separators already checked) and its day
+/// number from 1970-01-01; `None` for an impossible date.
+fn date_of(b: [u8; 10]) -> Option<(chrono::NaiveDate, i64)> {
+    if let Some((bytes, date, days)) = LAST_DATE.get()
+        && bytes == b
+    {
+        return Some((date, days));
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0, 4)?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, num(5, 7)?, num(8, 10)?)?;
+    let days = i64::from(chrono::Datelike::num_days_from_ce(&date)) - EPOCH_DAYS_FROM_CE;
+    LAST_DATE.set(Some((b, date, days)));
+    Some((date, days))
+}
+
 /// The date and time at the head of `b` in the fixed shape
 /// `YYYY-MM-DD?HH:MM:SS[.f…]` (`?` is any byte `sep` accepts, the fraction one to nine
 /// digits), with where the rest starts; `None` for any other shape and for an
 /// impossible date or time (leap seconds included).
-fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(NaiveDateTime, usize)> {
+fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(Plain, usize)> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !sep(b[10]) {
         return None;
     }
@@ -200,8 +258,6 @@ fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(NaiveDateTime,
             c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
         })
     };
-    let year = i32::try_from(num(0, 4)?).ok()?;
-    let (month, day) = (num(5, 7)?, num(8, 10)?);
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     let mut at = 19;
     let mut nanos = 0u32;
@@ -216,12 +272,19 @@ fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(NaiveDateTime,
         nanos = num(at + 1, at + 1 + digits)? * 10u32.pow(u32::try_from(9 - digits).ok()?);
         at += 1 + digits;
     }
-    if second > 59 {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?
-        .and_hms_nano_opt(hour, minute, second, nanos)?;
-    Some((local, at))
+    let mut ymd = [0u8; 10];
+    ymd.copy_from_slice(&b[..10]);
+    let (date, days) = date_of(ymd)?;
+    let plain = Plain {
+        date,
+        days,
+        secs: hour * 3600 + minute * 60 + second,
+        nanos,
+    };
+    Some((plain, at))
 }
 
 /// The common shape of an RFC 3339 instant, read without the general parser:
@@ -230,7 +293,7 @@ fn plain_date_time(b: &[u8], sep: impl Fn(u8) -> bool) -> Option<(NaiveDateTime,
 /// and left to the general parser, which gives the same instant for what this accepts.
 fn plain_rfc3339(t: &str) -> Option<i64> {
     let b = t.as_bytes();
-    let (local, at) = plain_date_time(b, |c| c == b'T')?;
+    let (plain, at) = plain_date_time(b, |c| c == b'T')?;
     let offset_s: i32 = match &b[at..] {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
@@ -244,7 +307,7 @@ fn plain_rfc3339(t: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(local.and_utc().timestamp_millis() - i64::from(offset_s) * 1000)
+    Some(plain.utc_ms() - i64::from(offset_s) * 1000)
 }
 
 /// The common shape of a local time, read without the general parser:
@@ -253,8 +316,8 @@ fn plain_rfc3339(t: &str) -> Option<i64> {
 /// parser, which gives the same local time for what this accepts.
 fn plain_local(t: &str) -> Option<NaiveDateTime> {
     let b = t.as_bytes();
-    let (local, at) = plain_date_time(b, |c| c == b' ' || c == b'T')?;
-    (at == b.len()).then_some(local)
+    let (plain, at) = plain_date_time(b, |c| c == b' ' || c == b'T')?;
+    if at == b.len() { plain.naive() } else { None }
 }
 
 /// Pairs of timestamp fields that must be in order (`earlier` ≤ `later`) when both are set.
@@ -524,6 +587,40 @@ mod tests {
             "2026-10-08T09:15:02z",
         ] {
             assert_eq!(plain_rfc3339(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn the_quick_reading_agrees_with_the_general_parser_on_every_day_and_date() {
+        // Every day from 1960-01-01 to 2100-12-31 (before and after 1970, leap years,
+        // 2000 a leap year and 2100 not), read one after another and then each between
+        // two readings of another day, so that the remembered last date never answers
+        // for a different one.
+        let mut day = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("date");
+        let last = chrono::NaiveDate::from_ymd_opt(2100, 12, 31).expect("date");
+        let other = "1999-07-15T00:00:00Z";
+        while day <= last {
+            let t = format!("{}T12:34:56.789-03:30", day.format("%Y-%m-%d"));
+            let general = DateTime::parse_from_rfc3339(&t)
+                .expect("valid")
+                .timestamp_millis();
+            assert_eq!(plain_rfc3339(&t), Some(general), "{t}");
+            // 1970 to 1999: 29 × 365 + 7 leap days = 10 592 days; to 15 July: 181 + 14.
+            assert_eq!(plain_rfc3339(other), Some((10_592 + 195) * 86_400_000));
+            assert_eq!(plain_rfc3339(&t), Some(general), "{t} again");
+            day = day.succ_opt().expect("next day");
+        }
+        // Month 0 to 13 and day 0 to 32 of four years: the quick reading takes exactly
+        // the dates that exist (30 February, 31 April, 29 February 1900 and 2023 do not).
+        for year in [1900, 2000, 2023, 2024] {
+            for month in 0..=13u32 {
+                for d in 0..=32u32 {
+                    let t = format!("{year:04}-{month:02}-{d:02}T00:00:00Z");
+                    let exists = chrono::NaiveDate::from_ymd_opt(year, month, d).is_some();
+                    assert_eq!(plain_rfc3339(&t).is_some(), exists, "{t}");
+                    assert_eq!(plain_local(&t[..19]).is_some(), exists, "{t}");
+                }
+            }
         }
     }
 
