@@ -316,8 +316,9 @@ struct Checker<'a> {
     site_index: usize,
     org: &'a Organisation,
     tz: FastMap<String, Tz>,
-    /// Sites by id, so each row's lookup does not scan the organisation.
-    sites: FastMap<&'a str, &'a yardstick_core::org::Site>,
+    /// Sites by id with their time zones, so each row's lookup does not scan the
+    /// organisation.
+    sites: FastMap<&'a str, (&'a yardstick_core::org::Site, Tz)>,
 }
 
 /// A typed cell of a valid row; text is a byte range of the row's [`Cells`] text.
@@ -2294,8 +2295,12 @@ impl<'a> Checker<'a> {
             fields,
             site_index,
             org,
+            sites: org
+                .sites
+                .iter()
+                .map(|s| (s.id.as_str(), (s, site_tz(&tz, &s.id))))
+                .collect(),
             tz,
-            sites: org.sites.iter().map(|s| (s.id.as_str(), s)).collect(),
         }
     }
 
@@ -2398,7 +2403,7 @@ impl<'a> Checker<'a> {
         if site.is_empty() {
             return None;
         }
-        if let Some(s) = self.sites.get(site) {
+        if let Some((s, tz)) = self.sites.get(site) {
             if let Some(want) = required_scene(self.kind)
                 && s.scene != want
             {
@@ -2412,7 +2417,7 @@ impl<'a> Checker<'a> {
                     ),
                 ));
             }
-            return Some(site_tz(&self.tz, site));
+            return Some(*tz);
         }
         if required_scene(self.kind).is_none() && self.org.node(site).is_some() {
             return Some(chrono_tz::Asia::Shanghai);

@@ -52,18 +52,6 @@ pub fn unlike_values(kind: RecordKind) -> Vec<&'static str> {
         .collect()
 }
 
-/// Fields holding one of a fixed list of words (`FieldType::Enum`). Every row group
-/// holds most of the words, so their ranges prune nothing; the import writes them
-/// without one.
-#[must_use]
-pub fn enumerations(kind: RecordKind) -> Vec<&'static str> {
-    stored_fields(kind)
-        .into_iter()
-        .filter(|f| matches!(f.ty, FieldType::Enum(_)))
-        .map(|f| f.name)
-        .collect()
-}
-
 /// The field naming a record's id within its site.
 #[must_use]
 pub fn id_field(kind: RecordKind) -> Option<&'static str> {
