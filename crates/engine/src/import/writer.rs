@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+    ArrayBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMillisecondBuilder,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
@@ -87,36 +88,16 @@ impl Column {
         }
     }
 
-    /// The column's array, the builder left empty with room for as many rows (and text
-    /// bytes) as it held: a finished builder keeps no capacity, and growing it again
-    /// from nothing copied every row group's values about once more.
+    /// The column's array; the builder is left empty. It keeps no capacity: a writer
+    /// with room for a row group kept would hold it while idle, and a file spanning
+    /// many months has as many writers, so its memory would grow with the months.
     fn finish(&mut self) -> ArrayRef {
         match self {
-            Column::Ts(b) => {
-                let a = b.finish();
-                *b = TimestampMillisecondBuilder::with_capacity(a.len()).with_timezone("UTC");
-                Arc::new(a)
-            }
-            Column::Int(b) => {
-                let a = b.finish();
-                *b = Int64Builder::with_capacity(a.len());
-                Arc::new(a)
-            }
-            Column::Float(b) => {
-                let a = b.finish();
-                *b = Float64Builder::with_capacity(a.len());
-                Arc::new(a)
-            }
-            Column::Bool(b) => {
-                let a = b.finish();
-                *b = BooleanBuilder::with_capacity(a.len());
-                Arc::new(a)
-            }
-            Column::Str(b) => {
-                let a = b.finish();
-                *b = StringBuilder::with_capacity(a.len(), a.value_data().len());
-                Arc::new(a)
-            }
+            Column::Ts(b) => ArrayBuilder::finish(b),
+            Column::Int(b) => ArrayBuilder::finish(b),
+            Column::Float(b) => ArrayBuilder::finish(b),
+            Column::Bool(b) => ArrayBuilder::finish(b),
+            Column::Str(b) => ArrayBuilder::finish(b),
         }
     }
 }
