@@ -2076,9 +2076,6 @@ fn read_plain_segment(
     Ok(())
 }
 
-/// What is wrong with a CSV record's shape, if anything. A quote left open swallows the
-/// rest of the file into one cell; the record then ends inside quotes (an odd number of
-/// quote characters), which no well-formed record does.
 /// The byte range of each comma-separated cell of `body` (a line without quotes), into
 /// `spans`. The commas are found eight bytes at a time: in a word xor-ed with commas, a
 /// comma is a zero byte, and `((x & 0x7f…) + 0x7f…) | x` has the high bit of exactly
@@ -2114,6 +2111,9 @@ fn comma_spans(body: &[u8], spans: &mut Vec<(usize, usize)>) {
     spans.push((at, body.len()));
 }
 
+/// What is wrong with a CSV record's shape, if anything. A quote left open swallows the
+/// rest of the file into one cell; the record then ends inside quotes (an odd number of
+/// quote characters), which no well-formed record does.
 fn shape_problem(line: u64, original: &str, cells: usize, header: usize) -> Option<String> {
     // Line breaks: LF, CR, or CRLF (one break).
     let b = original.as_bytes();
