@@ -674,12 +674,22 @@ pub(super) fn any_repeat(
     let mut run = run_keys()?;
     let mut last = None;
     let mut new_keys = 0u64;
+    // The run's keys in memory when they are no more than a sorter holds, so that
+    // meeting each stored file does not merge the run's indexes again.
+    let mut held: Option<Vec<u128>> = Some(Vec::new());
     while let Some((_, e)) = run.next_record()? {
         if last == Some(e.key) {
             return Ok(true);
         }
         last = Some(e.key);
         new_keys += 1;
+        if let Some(h) = &mut held {
+            if h.len() < scratch.budget {
+                h.push(e.key);
+            } else {
+                held = None;
+            }
+        }
     }
     if last.is_none() {
         return Ok(false);
@@ -695,17 +705,20 @@ pub(super) fn any_repeat(
         for f in stored {
             let ix = stored_index(f, kind, id, scratch)?;
             let (mut old, tables) = (ix.entries, [ix.sites]);
-            let mut new = run_keys()?;
+            let mut new = match &held {
+                Some(keys) => RunKeys::Held(keys.iter()),
+                None => RunKeys::Merged(run_keys()?),
+            };
             let mut cur = old.next_record()?;
             // The run's keys are distinct (checked above): each meets the stored keys
             // equal to it, and stored keys below it meet no later one, so they are
             // passed over undecoded.
-            while let Some((_, x)) = new.next_record()? {
-                if cur.is_some_and(|e| e.key < x.key) {
-                    cur = old.next_not(|b| u128_at(b, 0) < x.key)?;
+            while let Some(x) = new.next_key()? {
+                if cur.is_some_and(|e| e.key < x) {
+                    cur = old.next_not(|b| u128_at(b, 0) < x)?;
                 }
                 while let Some(e) = cur
-                    && e.key == x.key
+                    && e.key == x
                 {
                     if seen(&tables, 0, &e, f.batch) {
                         return Ok(true);
@@ -729,6 +742,21 @@ pub(super) fn any_repeat(
         }
     }
     Ok(false)
+}
+
+/// The run's keys in order: held in memory, or merged from its indexes again.
+enum RunKeys<'a> {
+    Held(std::slice::Iter<'a, u128>),
+    Merged(Merge<Entry>),
+}
+
+impl RunKeys<'_> {
+    fn next_key(&mut self) -> Result<Option<u128>, ImportError> {
+        match self {
+            RunKeys::Held(keys) => Ok(keys.next().copied()),
+            RunKeys::Merged(m) => Ok(m.next_record()?.map(|(_, e)| e.key)),
+        }
+    }
 }
 
 /// Whether the run's keys (`new`, in key order) meet a stored key (`old`, in key order,

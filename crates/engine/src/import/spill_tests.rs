@@ -714,3 +714,39 @@ async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
     }
     assert_eq!(env.store.batches().await.expect("batches").len(), 1);
 }
+
+#[tokio::test]
+async fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again() {
+    // 60 tickets stored (T0..T59, October); then 5 tickets of which T7 is stored: 5 keys
+    // × 1 stored file ≤ 60, so the stored file is met one file at a time. With the
+    // default budget the 5 keys are held in memory; with a budget of 2 they are merged
+    // from the run's index again. Either way T7 is a duplicate: 5 read, 4 stored.
+    for budget in [super::SPILL_BUDGET, 2] {
+        let env = Env::new().await;
+        let mut base = String::from(HEADER);
+        for i in 0..60u32 {
+            base.push_str(&row("h1", &format!("T{i}"), 1 + i % 28, "left"));
+        }
+        let r = env
+            .import(&env.write("base.csv", &base), false, budget)
+            .await;
+        assert_eq!(r.rows_stored, 60);
+        let mut small = String::from(HEADER);
+        for id in ["N1", "N2", "T7", "N3", "N4"] {
+            small.push_str(&row("h1", id, 9, "left"));
+        }
+        let r = env
+            .import(&env.write("small.csv", &small), false, budget)
+            .await;
+        assert_eq!(
+            (r.rows_read, r.rows_stored, r.duplicates),
+            (5, 4, 1),
+            "{budget}"
+        );
+        assert_eq!(
+            quarantined(&r),
+            [(4, format!("already stored in batch 1"))],
+            "{budget}"
+        );
+    }
+}
