@@ -745,7 +745,7 @@ async fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again(
         );
         assert_eq!(
             quarantined(&r),
-            [(4, format!("already stored in batch 1"))],
+            [(4, "already stored in batch 1".to_string())],
             "{budget}"
         );
     }
