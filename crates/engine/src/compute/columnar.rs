@@ -834,7 +834,7 @@ fn by_part(rows: &[KeyRow], parts: usize) -> Parted {
     }
 }
 
-/// Flags repeats with one sort per part of the groups, the parts on the workers. Every
+/// Flags repeats part by part of the groups (`flag_repeats` on each), the parts on the workers. Every
 /// unit's rows come already split by part (`key_rows`), so each part gathers its own rows
 /// from every unit, and no part needs another's rows.
 fn flag_in_parts(per_unit: &[Parted], parts: usize, days: i64) -> Result<Vec<u64>, ComputeError> {
