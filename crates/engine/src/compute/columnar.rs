@@ -834,9 +834,9 @@ fn by_part(rows: &[KeyRow], parts: usize) -> Parted {
     }
 }
 
-/// Flags repeats part by part of the groups (`flag_repeats` on each), the parts on the workers. Every
-/// unit's rows come already split by part (`key_rows`), so each part gathers its own rows
-/// from every unit, and no part needs another's rows.
+/// Flags repeats part by part of the groups (`flag_repeats` on each), the parts on the
+/// workers. Every unit's rows come already split by part (`key_rows`), so each part
+/// gathers its own rows from every unit, and no part needs another's rows.
 fn flag_in_parts(per_unit: &[Parted], parts: usize, days: i64) -> Result<Vec<u64>, ComputeError> {
     let flagged = on_workers(parts, |p| {
         let size = per_unit.iter().map(|u| u.part(p).len()).sum();
