@@ -442,7 +442,7 @@ async fn import_file_within(
     let cuts = match cut_file(path, parts.min(MAX_SEGMENTS), format) {
         Ok(cuts) => cuts,
         Err(e) => {
-            let _ = joined_hash(path, hashing);
+            let _ = joined_hash(path, hashing, 0);
             return Err(e);
         }
     };
@@ -501,7 +501,7 @@ async fn import_file_within(
     run.remove_scratch();
     // A file stored already is reported as such, whatever its reading found (the
     // reading stops early when the hash is known in time).
-    let stored_as = match joined_hash(path, hashing) {
+    let stored_as = match joined_hash(path, hashing, cuts.size) {
         Ok(hash) => store
             .batch_by_hash(kind.as_str(), &hash)
             .await
@@ -1092,46 +1092,58 @@ fn cut_file(path: &Path, parts: usize, format: Format) -> Result<Cuts, ImportErr
     Ok(cuts)
 }
 
-/// The file's SHA-256 (hex), worked out on a thread of its own while the file is cut and
-/// imported, so that the import does not wait for it. A hash among `known` (the kind's
-/// committed batches) raises `same`: the file is stored already, and the import stops at
-/// its next row.
+/// The file's SHA-256 (hex) and the bytes it covers, worked out on a thread of its own
+/// while the file is cut and imported, so that the import does not wait for it. A hash
+/// among `known` (the kind's committed batches) raises `same`: the file is stored
+/// already, and the import stops at its next row.
 fn start_hash(
     path: &Path,
     known: HashMap<String, i64>,
     same: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<Result<String, ImportError>> {
+) -> std::thread::JoinHandle<Result<(String, u64), ImportError>> {
     let path = path.to_path_buf();
     std::thread::spawn(move || {
         let mut file = File::open(&path).map_err(io(&path))?;
         let mut buf = vec![0u8; 1 << 16];
         let mut h = Sha256::new();
+        let mut size = 0u64;
         loop {
             let n = file.read(&mut buf).map_err(io(&path))?;
             if n == 0 {
                 break;
             }
+            size += n as u64;
             h.update(&buf[..n]);
         }
         let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         if known.contains_key(&hash) {
             same.store(true, Ordering::Relaxed);
         }
-        Ok(hash)
+        Ok((hash, size))
     })
 }
 
-/// The hash the thread of [`start_hash`] worked out.
+/// The hash the thread of [`start_hash`] worked out, when it covers the `size` bytes
+/// the import read: a file that grew or shrank meanwhile is refused, so that a batch's
+/// hash always names the content it stored.
 fn joined_hash(
     path: &Path,
-    hashing: std::thread::JoinHandle<Result<String, ImportError>>,
+    hashing: std::thread::JoinHandle<Result<(String, u64), ImportError>>,
+    size: u64,
 ) -> Result<String, ImportError> {
-    hashing.join().unwrap_or_else(|_| {
+    let (hash, hashed) = hashing.join().unwrap_or_else(|_| {
         Err(ImportError::Io {
             path: path.display().to_string(),
             source: std::io::Error::other("the hashing thread failed"),
         })
-    })
+    })?;
+    if hashed != size {
+        return Err(changed(
+            path,
+            &format!("{size} bytes read, {hashed} bytes hashed"),
+        ));
+    }
+    Ok(hash)
 }
 
 /// A byte range of a file whose rows can be read on their own: it starts at a line's
@@ -3010,6 +3022,21 @@ area = "urban"
             cuts.feed(b);
         }
         cuts.segments()
+    }
+
+    #[test]
+    fn a_hash_of_more_or_fewer_bytes_than_were_read_is_refused() {
+        // The file grew (or shrank) between the reading and the hashing: 5 bytes hashed
+        // against 6 or 4 read is an error naming both; 5 against 5 gives the hash.
+        let path = Path::new("day.csv");
+        let hashing = || std::thread::spawn(|| Ok(("abc".to_string(), 5u64)));
+        for read in [6, 4] {
+            let e = joined_hash(path, hashing(), read).expect_err("changed");
+            let message = e.to_string();
+            assert!(message.contains("the file changed"), "{message}");
+            assert!(message.contains(&format!("{read} bytes read, 5 bytes hashed")));
+        }
+        assert_eq!(joined_hash(path, hashing(), 5).expect("same size"), "abc");
     }
 
     #[test]
