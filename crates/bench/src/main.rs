@@ -369,8 +369,6 @@ fn incremental_import(
     Ok(())
 }
 
-/// The run of median wall time (the lower of the two middle ones for an even count),
-/// with `runs_wall_s` added: every run's wall time, in the order they ran.
 /// Imports a generated file `--import-runs` times: into throwaway data directories, then
 /// into `data`. Import times on a shared machine vary by a fifth from run to run, like
 /// evaluation times: the run of median time is reported with every run's time, and
@@ -411,6 +409,8 @@ fn import_runs(
     Ok(chosen)
 }
 
+/// The run of median wall time (the lower of the two middle ones for an even count),
+/// with `runs_wall_s` added: every run's wall time, in the order they ran.
 fn median_run(runs: Vec<Value>) -> Option<Value> {
     let wall = |v: &Value| v.get("wall_s").and_then(Value::as_f64).unwrap_or(f64::NAN);
     let walls: Vec<f64> = runs.iter().map(wall).collect();

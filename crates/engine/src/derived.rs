@@ -268,24 +268,26 @@ mod tests {
         }
     }
 
+    /// 400 rows over 37 groups (row p in group p % 37, its hash `hash(group)`), one row
+    /// every 2 days per group: every row but each group's last has a repeat inside 7
+    /// days.
+    fn every_two_days(hash: impl Fn(u64) -> u64) -> Vec<KeyRow> {
+        (0..400u64)
+            .map(|p| {
+                let at = i64::try_from(p / 37).unwrap_or(0) * 2 * DAY;
+                KeyRow::new(hash(p % 37), at, Some(at), p)
+            })
+            .collect()
+    }
+
     #[test]
     fn groups_whose_hashes_share_their_low_bits_stay_apart() {
-        // 400 rows over 37 groups whose hashes differ only above bit 40, so that every
-        // group wants the same slot of the table; one row every 2 days per group, as
-        // below: every row but each group's last is flagged, 400 - 37. Merged groups
-        // would flag one more row per group boundary in time.
-        let rows: Vec<KeyRow> = (0..400u64)
-            .map(|p| {
-                let g = p % 37;
-                let at = i64::try_from(p / 37).unwrap_or(0) * 2 * DAY;
-                KeyRow::new(
-                    (g + 1) << 40,
-                    at + i64::try_from(g).unwrap_or(0),
-                    Some(at),
-                    p,
-                )
-            })
-            .collect();
+        // Hashes that differ only above bit 40, so that every group wants the same slot
+        // of the table. Row p is at day 2 × (p / 37): groups 0-29 have 11 rows (the last
+        // at p = 370 + g), groups 30-36 have 10 (the last at p = 333 + g), so positions
+        // 363-399 are the last rows and all others are flagged. Merged groups would also
+        // flag the last rows of groups 30-36 (rows of other groups come 2 days later).
+        let rows = every_two_days(|g| (g + 1) << 40);
         let mut flags = flag_repeats(rows, 7);
         flags.sort_unstable();
         let last_of_group: Vec<u64> = (363..400).collect();
@@ -295,16 +297,9 @@ mod tests {
 
     #[test]
     fn flagging_split_by_group_gives_the_same_positions() {
-        // 400 rows over 37 groups (hashes spread over the whole u64 range), one row every
-        // 2 days per group, so every row but each group's last has a repeat inside 7 days:
-        // the flagged set is all positions except the last row of each group, 400 - 37.
-        let rows: Vec<KeyRow> = (0..400u64)
-            .map(|p| {
-                let g = p % 37;
-                let at = i64::try_from(p / 37).unwrap_or(0) * 2 * DAY;
-                KeyRow::new(g.wrapping_mul(0x9E37_79B9_7F4A_7C15), at, Some(at), p)
-            })
-            .collect();
+        // Hashes spread over the whole u64 range: the flagged set is all positions except
+        // the last row of each group, 400 - 37.
+        let rows = every_two_days(|g| g.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut whole = flag_repeats(rows.clone(), 7);
         whole.sort_unstable();
         assert_eq!(whole.len(), 400 - 37);
