@@ -135,18 +135,9 @@ impl Env {
 
     /// Key index files under `records/`.
     fn indexes(&self) -> Vec<PathBuf> {
-        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-            for e in std::fs::read_dir(p).into_iter().flatten() {
-                let p = e.expect("entry").path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().is_some_and(|x| x == "keys") {
-                    out.push(p);
-                }
-            }
-        }
         let mut out = Vec::new();
-        walk(&self.dir.root().join("records"), &mut out);
+        files_under(&self.dir.root().join("records"), &mut out);
+        out.retain(|p| p.extension().is_some_and(|x| x == "keys"));
         out.sort();
         out
     }
@@ -643,21 +634,23 @@ async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
 
-/// Every file under the data directory's `records/` and `quarantine/`.
-fn data_files(env: &Env) -> Vec<PathBuf> {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(p).into_iter().flatten() {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
+/// Every file under `p`, at any depth, into `out`.
+fn files_under(p: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(p).into_iter().flatten() {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
         }
     }
+}
+
+/// Every file under the data directory's `records/` and `quarantine/`.
+fn data_files(env: &Env) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    walk(&env.dir.root().join("records"), &mut out);
-    walk(&env.dir.root().join("quarantine"), &mut out);
+    files_under(&env.dir.root().join("records"), &mut out);
+    files_under(&env.dir.root().join("quarantine"), &mut out);
     out.sort();
     out
 }
