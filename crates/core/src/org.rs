@@ -66,8 +66,10 @@ pub struct Site {
     pub area: AreaClass,
     /// Tier.
     pub tier: Tier,
-    /// IANA time zone name.
-    pub tz: String,
+    /// Time zone (IANA), parsed once when the organisation is loaded: a site with an
+    /// unknown zone never exists as a value.
+    #[serde(with = "tz_name")]
+    pub tz: chrono_tz::Tz,
     /// Business calendar id (opening hours); `None` = the scene's default.
     pub calendar: Option<String>,
     /// Explicit peer group; `None` = derived from scene, tier and area class.
@@ -141,7 +143,7 @@ impl Organisation {
             .cloned()
             .unwrap_or_default();
         if site.calendar.is_none() {
-            cfg.tz.clone_from(&site.tz);
+            cfg.tz = site.tz.name().to_string();
         }
         BusinessCalendar::try_from(cfg)
     }
@@ -472,15 +474,16 @@ fn site(
             v
         }
     };
-    let tz =
+    let tz_name =
         s.tz.as_ref()
             .map_or(DEFAULT_TZ.to_string(), |t| t.get_ref().clone());
-    if tz.parse::<chrono_tz::Tz>().is_err() {
+    let tz = tz_name.parse::<chrono_tz::Tz>();
+    if tz.is_err() {
         let span = s.tz.as_ref().map_or(s.id.span(), Spanned::span);
         out.err(
             span,
             format!("{path}.tz"),
-            format!("unknown time zone `{tz}`; expected an IANA name such as Asia/Shanghai"),
+            format!("unknown time zone `{tz_name}`; expected an IANA name such as Asia/Shanghai"),
         );
     }
     Some(Site {
@@ -493,10 +496,27 @@ fn site(
         scene: scene?,
         area: area?,
         tier: tier?,
-        tz,
+        tz: tz.ok()?,
         calendar: s.calendar.as_ref().map(|c| c.get_ref().clone()),
         peer_group: s.peer_group.clone(),
     })
+}
+
+/// A time zone written as its IANA name (`Asia/Shanghai`), read back through the same
+/// parser as the organisation file, so a stored organisation cannot hold an unknown zone.
+mod tz_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(|_| {
+            serde::de::Error::custom(format!("unknown time zone `{name}`"))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -545,7 +565,7 @@ area = "minor_rural"
         assert_eq!(org.sites_under("gd").len(), 2);
         assert_eq!(org.sites_under("gz-f1").len(), 1);
         let f1 = org.site("gz-f1").expect("site");
-        assert_eq!((f1.tier, f1.tz.as_str()), (Tier::Standard, "Asia/Shanghai"));
+        assert_eq!((f1.tier, f1.tz.name()), (Tier::Standard, "Asia/Shanghai"));
         assert_eq!(f1.peer_group(), "field_centre/standard/rural");
     }
 

@@ -205,7 +205,7 @@ fn site_context(org: &Organisation) -> (HashMap<String, Tz>, HashMap<String, Bus
     let tz: HashMap<String, Tz> = org
         .sites
         .iter()
-        .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+        .map(|s| (s.id.clone(), s.tz))
         .collect();
     let calendars = org
         .sites

@@ -2291,7 +2291,7 @@ impl<'a> Checker<'a> {
         let tz = org
             .sites
             .iter()
-            .filter_map(|s| s.tz.parse::<Tz>().ok().map(|t| (s.id.clone(), t)))
+            .map(|s| (s.id.clone(), s.tz))
             .collect();
         let fields = stored_fields(kind);
         let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);

@@ -49,14 +49,6 @@ pub enum SeriesError {
     /// The site is not in the organisation.
     #[error("unknown site `{0}`")]
     UnknownSite(String),
-    /// The site's time zone is not an IANA name.
-    #[error("site `{site}` has an invalid time zone `{tz}`")]
-    BadTimeZone {
-        /// Site id.
-        site: String,
-        /// The zone given.
-        tz: String,
-    },
     /// A committed file could not be read.
     #[error("{path}: {message}")]
     Read {
@@ -109,10 +101,7 @@ pub async fn site_series(
     let s = org
         .site(site)
         .ok_or_else(|| SeriesError::UnknownSite(site.to_string()))?;
-    let tz: Tz = s.tz.parse().map_err(|_| SeriesError::BadTimeZone {
-        site: site.to_string(),
-        tz: s.tz.clone(),
-    })?;
+    let tz: Tz = s.tz;
     let kind = kind_of(s.scene);
     let months = crate::compute::months_touching(window.0, window.1);
     let files: Vec<FileEntry> = store

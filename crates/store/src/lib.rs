@@ -221,7 +221,7 @@ impl Store {
                 .bind(s.scene.as_str())
                 .bind(s.area.as_str())
                 .bind(s.tier.as_str())
-                .bind(&s.tz)
+                .bind(s.tz.name())
                 .bind(&s.name.zh)
                 .bind(&s.name.en)
                 .execute(&mut *tx)
