@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod expr;
 pub mod fingerprint;
 pub mod guideline;
+pub mod i18n;
 pub mod measure;
 pub mod org;
 pub mod period;

@@ -1,0 +1,248 @@
+//! The message catalogue: every user-facing string of the command line, the server and
+//! the reports, in Chinese (the default) and English.
+//!
+//! One TOML file per language (`crates/core/data/i18n/zh.toml`, `en.toml`), compiled
+//! into the binary. Keys are dotted paths (`ingest.report.read`); texts hold named
+//! placeholders (`{rows}`) filled by [`format`] or the [`t!`](crate::t) macro, and `{{` /
+//! `}}` for literal braces. Both files must hold the same keys with the same
+//! placeholders: [`problems`] lists every difference, and a test fails on any, so a
+//! string can never be shown untranslated.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{Display, Write as _};
+use std::sync::OnceLock;
+
+use crate::vocab::Lang;
+
+const ZH: &str = include_str!("../data/i18n/zh.toml");
+const EN: &str = include_str!("../data/i18n/en.toml");
+
+/// Both languages' texts by key.
+struct Catalogue {
+    zh: BTreeMap<String, String>,
+    en: BTreeMap<String, String>,
+    /// Problems found while reading the files (shown by [`problems`]).
+    problems: Vec<String>,
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let mut problems = Vec::new();
+        let zh = flatten_file("zh.toml", ZH, &mut problems);
+        let en = flatten_file("en.toml", EN, &mut problems);
+        Catalogue { zh, en, problems }
+    })
+}
+
+fn flatten_file(name: &str, src: &str, problems: &mut Vec<String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    match src.parse::<toml::Table>() {
+        Ok(table) => flatten("", &table, &mut out, name, problems),
+        Err(e) => problems.push(format!("{name}: {e}")),
+    }
+    out
+}
+
+fn flatten(
+    prefix: &str,
+    table: &toml::Table,
+    out: &mut BTreeMap<String, String>,
+    file: &str,
+    problems: &mut Vec<String>,
+) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            toml::Value::Table(t) => flatten(&key, t, out, file, problems),
+            _ => problems.push(format!("{file}: `{key}` is not a text")),
+        }
+    }
+}
+
+/// The text of `key` in `lang`, without placeholders filled. An unknown key gives the key
+/// itself (a test checks that every key used in the source exists).
+#[must_use]
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    let c = catalogue();
+    let map = match lang {
+        Lang::Zh => &c.zh,
+        Lang::En => &c.en,
+    };
+    map.get(key).map_or_else(|| leak_key(key), String::as_str)
+}
+
+/// An unknown key is returned as itself. Keys come from string literals in the source,
+/// so this happens only for a key the catalogue test would reject; the text is kept to
+/// return a `'static` string without allocating on every call for known keys.
+fn leak_key(key: &str) -> &'static str {
+    static UNKNOWN: OnceLock<std::sync::Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let set = UNKNOWN.get_or_init(Default::default);
+    let mut set = set
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(k) = set.get(key) {
+        return k;
+    }
+    let k: &'static str = Box::leak(key.to_string().into_boxed_str());
+    set.insert(k);
+    k
+}
+
+/// The text of `key` in `lang` with its placeholders filled from `args` (name, value).
+/// A placeholder without an argument is left as written, so a mistake shows rather than
+/// vanishes.
+#[must_use]
+pub fn format(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
+    fill(text(lang, key), args)
+}
+
+/// Fills `{name}` placeholders of `template`.
+#[must_use]
+pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") {
+            out.push('{');
+            rest = &tail[2..];
+        } else if tail.starts_with("}}") {
+            out.push('}');
+            rest = &tail[2..];
+        } else if let (true, Some(end)) = (tail.starts_with('{'), tail.find('}')) {
+            let name = &tail[1..end];
+            match args.iter().find(|(n, _)| *n == name) {
+                Some((_, v)) => {
+                    let _ = write!(out, "{v}");
+                }
+                None => out.push_str(&tail[..=end]),
+            }
+            rest = &tail[end + 1..];
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholder names of a template, sorted.
+fn placeholders(template: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+        } else if let (true, Some(end)) = (tail.starts_with('{'), tail.find('}')) {
+            out.insert(tail[1..end].to_string());
+            rest = &tail[end + 1..];
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    out
+}
+
+/// Every key of the catalogue (those of either language).
+#[must_use]
+pub fn keys() -> BTreeSet<&'static str> {
+    let c = catalogue();
+    c.zh.keys().chain(c.en.keys()).map(String::as_str).collect()
+}
+
+/// Whether `key` is in the catalogue (in both languages).
+#[must_use]
+pub fn has(key: &str) -> bool {
+    let c = catalogue();
+    c.zh.contains_key(key) && c.en.contains_key(key)
+}
+
+/// Every difference between the two languages: a key in one file only, placeholders that
+/// differ, an empty text, and errors reading the files. Empty when the catalogue is whole.
+#[must_use]
+pub fn problems() -> Vec<String> {
+    let c = catalogue();
+    let mut out = c.problems.clone();
+    for (key, zh) in &c.zh {
+        match c.en.get(key) {
+            None => out.push(format!("`{key}` has no English text")),
+            Some(en) => {
+                let (pz, pe) = (placeholders(zh), placeholders(en));
+                if pz != pe {
+                    out.push(format!(
+                        "`{key}`: placeholders differ: zh {pz:?}, en {pe:?}"
+                    ));
+                }
+                if zh.trim().is_empty() || en.trim().is_empty() {
+                    out.push(format!("`{key}`: empty text"));
+                }
+            }
+        }
+    }
+    for key in c.en.keys() {
+        if !c.zh.contains_key(key) {
+            out.push(format!("`{key}` has no Chinese text"));
+        }
+    }
+    out
+}
+
+/// A catalogue text with its placeholders filled:
+/// `t!(lang, "ingest.report.read", rows = n)`. The key must be a string literal (a test
+/// finds every key used in the source and checks it is in the catalogue).
+#[macro_export]
+macro_rules! t {
+    ($lang:expr, $key:literal) => {
+        $crate::i18n::text($lang, $key)
+    };
+    ($lang:expr, $key:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::format($lang, $key, &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),+])
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_named_placeholders_and_escapes() {
+        let n = 3;
+        assert_eq!(
+            fill("{n} rows in {{file}} {f}", &[("n", &n), ("f", &"a.csv")]),
+            "3 rows in {file} a.csv"
+        );
+        // A placeholder without an argument stays visible.
+        assert_eq!(fill("x {missing} y", &[]), "x {missing} y");
+        // A lone brace is kept.
+        assert_eq!(fill("a } b { c", &[]), "a } b { c");
+    }
+
+    #[test]
+    fn placeholders_ignore_escaped_braces() {
+        let p = placeholders("{a} {{b}} {c}");
+        assert_eq!(p.into_iter().collect::<Vec<_>>(), vec!["a", "c"]);
+    }
+
+    #[test]
+    fn the_catalogue_is_whole_in_both_languages() {
+        let problems = problems();
+        assert!(problems.is_empty(), "catalogue problems:\n{}", problems.join("\n"));
+        assert!(!keys().is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_come_back_as_themselves() {
+        assert_eq!(text(Lang::En, "no.such.key"), "no.such.key");
+    }
+}
