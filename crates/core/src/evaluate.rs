@@ -91,7 +91,7 @@ pub struct Inputs<'a> {
 }
 
 /// Why an indicator line has no achievement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     /// Rated: achievement computed.
@@ -109,7 +109,7 @@ pub enum LineStatus {
 }
 
 /// One indicator line of one site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineResult {
     /// Indicator id.
     pub indicator: String,
@@ -140,7 +140,7 @@ pub struct LineResult {
 }
 
 /// Score of one clause at one site (each part 0–1).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartScore {
     /// Clause or dimension id.
     pub id: String,
@@ -152,8 +152,61 @@ pub struct PartScore {
     pub combined: Option<f64>,
 }
 
+/// A half of the score (the management system from audits, the results from indicators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Half {
+    /// Audited clauses.
+    Management,
+    /// Indicators.
+    Results,
+}
+
+/// Why a site is not rated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum NotRated {
+    /// A half that would enter the total had evidence for too small a share of its
+    /// points: scaling it up would pass a guess off as a score.
+    Coverage {
+        /// Which half.
+        half: Half,
+        /// Share of its points with evidence (0–1).
+        coverage: f64,
+        /// The guideline's minimum (`scoring.min_coverage`).
+        min: f64,
+    },
+}
+
+impl NotRated {
+    /// The reason in a language, e.g. "coverage of the results half 6 % < 50 %".
+    #[must_use]
+    pub fn render(&self, lang: crate::vocab::Lang) -> String {
+        let pct = |x: f64| format!("{:.0}%", x * 100.0);
+        match self {
+            NotRated::Coverage {
+                half,
+                coverage,
+                min,
+            } => {
+                let half = match half {
+                    Half::Management => crate::i18n::text(lang, "evaluate.half.management"),
+                    Half::Results => crate::i18n::text(lang, "evaluate.half.results"),
+                };
+                crate::t!(
+                    lang,
+                    "evaluate.not_rated_coverage",
+                    half = half,
+                    coverage = pct(*coverage),
+                    min = pct(*min)
+                )
+            }
+        }
+    }
+}
+
 /// The evaluation of one site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteResult {
     /// Site id.
     pub site: String,
@@ -179,6 +232,10 @@ pub struct SiteResult {
     pub total: Option<f64>,
     /// Score of the cross-scene indicators alone, 0–1000.
     pub cross_scene: Option<f64>,
+    /// Why the site has no total, level or rank although it has some evidence (too
+    /// little of it); `None` when rated or when nothing at all was measured.
+    #[serde(default)]
+    pub not_rated: Option<NotRated>,
     /// Level before red-line caps (rank 1–5).
     pub level_uncapped: Option<u8>,
     /// Level after caps.
@@ -193,8 +250,33 @@ pub struct SiteResult {
     pub percentile: Option<f64>,
 }
 
+/// Achievement below which a rated line counts among a site's weak indicators.
+pub const WEAK_ACHIEVEMENT: f64 = 0.5;
+
+impl SiteResult {
+    /// The site's weakest indicator lines: rated lines whose achievement is below
+    /// [`WEAK_ACHIEVEMENT`], lowest first (ties by indicator and stratum), at most `n`.
+    /// The rule every summary (tables, pages, reports) uses to say what to look at first.
+    #[must_use]
+    pub fn weakest(&self, n: usize) -> Vec<&LineResult> {
+        let mut lines: Vec<&LineResult> = self
+            .lines
+            .iter()
+            .filter(|l| l.achievement.is_some_and(|a| a < WEAK_ACHIEVEMENT))
+            .collect();
+        lines.sort_by(|a, b| {
+            a.achievement
+                .unwrap_or(0.0)
+                .total_cmp(&b.achievement.unwrap_or(0.0))
+                .then_with(|| (&a.indicator, &a.stratum).cmp(&(&b.indicator, &b.stratum)))
+        });
+        lines.truncate(n);
+        lines
+    }
+}
+
 /// An indicator value of an organisation node from merged states.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeLine {
     /// Indicator id.
     pub indicator: String,
@@ -207,7 +289,7 @@ pub struct NodeLine {
 }
 
 /// The evaluation of one organisation node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NodeResult {
     /// Node id.
     pub node: String,
@@ -228,7 +310,7 @@ pub struct NodeResult {
 }
 
 /// A complete, reproducible evaluation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// Guideline id.
     pub guideline_id: String,
@@ -603,7 +685,18 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
     let (clause_audit, vetoes, management_coverage) = audit_scores(inputs, site);
     let (clauses, dimensions, management) =
         clause_and_dimension_scores(g, site, &lines, &clause_audit);
+    let results_coverage = if all_weight > 0.0 {
+        rated_weight / all_weight
+    } else {
+        0.0
+    };
+    let not_rated = too_little_evidence(
+        sc.min_coverage,
+        (management.is_some(), management_coverage),
+        (results.is_some(), results_coverage),
+    );
     let total = match (management, results) {
+        _ if not_rated.is_some() => None,
         (Some(m), Some(r)) => Some(m + r),
         (Some(m), None) if sc.management_points > 0.0 => {
             Some(m / sc.management_points * sc.total_points())
@@ -640,13 +733,10 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
         management,
         results,
         management_coverage,
-        results_coverage: if all_weight > 0.0 {
-            rated_weight / all_weight
-        } else {
-            0.0
-        },
+        results_coverage,
         total,
         cross_scene: cross,
+        not_rated,
         level_uncapped,
         level,
         red_lines,
@@ -654,6 +744,31 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
         peers: 0,
         percentile: None,
     }
+}
+
+/// Why a site with evidence is still not rated: a half that enters the total (it has a
+/// score) covers less than `min` of its points. The results half is checked first, as
+/// the one that usually lacks data.
+fn too_little_evidence(
+    min: f64,
+    (management_scored, management_coverage): (bool, f64),
+    (results_scored, results_coverage): (bool, f64),
+) -> Option<NotRated> {
+    if results_scored && results_coverage < min {
+        return Some(NotRated::Coverage {
+            half: Half::Results,
+            coverage: results_coverage,
+            min,
+        });
+    }
+    if management_scored && management_coverage < min {
+        return Some(NotRated::Coverage {
+            half: Half::Management,
+            coverage: management_coverage,
+            min,
+        });
+    }
+    None
 }
 
 fn is_cross(g: &Guideline, indicator: &str) -> bool {

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use yardstick_core::evaluate::{Answer, AuditAnswer, Inputs, LineStatus, StateKey, evaluate};
+use yardstick_core::evaluate::{
+    Answer, AuditAnswer, Half, Inputs, LineStatus, NotRated, StateKey, evaluate,
+};
 use yardstick_core::guideline::load;
 use yardstick_core::measure::{MeasureState, Row};
 use yardstick_core::org::Organisation;
@@ -20,6 +22,9 @@ name_en = "Mini example"
 management_points = 500
 results_points = 500
 min_sample = 10
+# The step-by-step example rates every site that has a score; the coverage rule has a
+# test of its own (`too_little_evidence_leaves_a_site_unrated`).
+min_coverage = 0.0
 scene_weights = { hall = 1.0 }
 
 [[scoring.level]]
@@ -344,6 +349,49 @@ fn full_scoring_example_step_by_step() {
     assert_eq!((city.level, city.sites_with_red_lines), (Some(4), 2));
 }
 
+/// The same example under the default `scoring.min_coverage` of 0.5 (the mini guideline
+/// with that line removed). Site C's W line is below its minimum sample, so only S
+/// (weight 1 of 3) is rated: results coverage 1/3 < 0.5 → C is not rated: no total, no
+/// level, no rank. Management coverage is not checked first: results are. A and B keep
+/// their totals and rank 1 and 2 of 2 rated peers; percentiles 100 and 0.
+#[test]
+fn too_little_evidence_leaves_a_site_unrated() {
+    let text = GUIDELINE.replace("min_coverage = 0.0\n", "");
+    assert_ne!(text, GUIDELINE, "the line was removed");
+    let g = load("mini.toml", &text).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let f = fixture();
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let site = |id: &str| ev.sites.iter().find(|s| s.site == id).expect("site");
+    let c = site("C");
+    assert_eq!((c.total, c.level, c.rank), (None, None, None));
+    match &c.not_rated {
+        Some(NotRated::Coverage {
+            half: Half::Results,
+            coverage,
+            min,
+        }) => assert!(close(*coverage, 1.0 / 3.0) && close(*min, 0.5)),
+        other => panic!("C should be not rated for results coverage, got {other:?}"),
+    }
+    assert_eq!(
+        c.not_rated.as_ref().map(|r| r.render(yardstick_core::vocab::Lang::En)),
+        Some("the results half has evidence for 33% of its points (minimum 50%)".to_string())
+    );
+    let (a, b) = (site("A"), site("B"));
+    assert!(a.not_rated.is_none() && b.not_rated.is_none());
+    assert_eq!((a.rank, b.rank, a.peers), (Some(1), Some(2), 2));
+    assert_eq!((a.percentile, b.percentile), (Some(100.0), Some(0.0)));
+}
+
 #[test]
 fn same_inputs_give_the_same_bytes_and_any_change_a_new_fingerprint() {
     let g = load("mini.toml", GUIDELINE).expect("valid guideline");
@@ -492,4 +540,56 @@ fn not_applicable_where_the_guideline_forbids_it_counts_as_a_failure() {
     // E1 = (1 × 2/3 + 2 × 0) / 3 = 2/9.
     let e1 = a.clauses.iter().find(|c| c.id == "E1").expect("E1");
     assert!(close(e1.audit.expect("audit"), 2.0 / 9.0));
+}
+
+/// A frozen evaluation is stored as JSON and read back as a typed value: reading it
+/// and writing it again gives the same bytes (every float survives the round trip).
+#[test]
+fn an_evaluation_reads_back_from_its_json_to_the_same_bytes() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let f = fixture();
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let json = serde_json::to_string(&ev).expect("json");
+    let back: yardstick_core::evaluate::Evaluation =
+        serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, ev);
+    assert_eq!(serde_json::to_string(&back).expect("json"), json);
+}
+
+/// The weakest-indicator rule of every summary: rated lines below achievement 0.5,
+/// lowest first. Site B: W achievement 0 (mean wait 25 min against floor 15, goal 5),
+/// S achievement 1 → [W]. Site A: W 0.8 and S 0.75, both ≥ 0.5 → none.
+#[test]
+fn the_weakest_lines_are_the_rated_ones_below_half_achievement() {
+    let g = load("mini.toml", GUIDELINE).expect("valid guideline");
+    let org = Organisation::from_toml("org.toml", ORG).expect("valid org");
+    let f = fixture();
+    let inputs = Inputs {
+        guideline: &g,
+        org: &org,
+        scope: "op".into(),
+        period: Period::parse("2026-10").expect("period"),
+        states: f.states,
+        users: BTreeMap::new(),
+        audits: f.audits,
+    };
+    let ev = evaluate(&inputs).expect("evaluates");
+    let site = |id: &str| ev.sites.iter().find(|s| s.site == id).expect("site");
+    let weak: Vec<&str> = site("B")
+        .weakest(3)
+        .iter()
+        .map(|l| l.indicator.as_str())
+        .collect();
+    assert_eq!(weak, ["W"]);
+    assert!(site("A").weakest(3).is_empty());
 }

@@ -974,6 +974,22 @@ impl Cx<'_> {
         } else {
             s.min_sample.get_ref().unsigned_abs()
         };
+        let min_coverage = match &s.min_coverage {
+            None => super::model::DEFAULT_MIN_COVERAGE,
+            Some(c) => {
+                let v = *c.get_ref();
+                if (0.0..=1.0).contains(&v) {
+                    v
+                } else {
+                    self.err(
+                        c.span(),
+                        "scoring.min_coverage",
+                        format!("expected a share between 0 and 1, found {v}"),
+                    );
+                    super::model::DEFAULT_MIN_COVERAGE
+                }
+            }
+        };
         let mut scene_weights = BTreeMap::new();
         for (k, w) in &s.scene_weights {
             let mut names = scene_names();
@@ -996,6 +1012,7 @@ impl Cx<'_> {
             management_points,
             results_points,
             min_sample,
+            min_coverage,
             scene_weights,
             levels,
             red_lines,

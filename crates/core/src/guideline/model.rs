@@ -401,6 +401,12 @@ pub struct ScoringModel {
     pub results_points: f64,
     /// Default minimum sample size.
     pub min_sample: u64,
+    /// Share of a half's points (0–1) that must have evidence for a site to be rated:
+    /// below it the site gets no total, level or rank ("not rated: coverage 6 %").
+    /// Left out of the fingerprint when it is the default, so guidelines that do not
+    /// set it keep theirs.
+    #[serde(skip_serializing_if = "is_default_min_coverage")]
+    pub min_coverage: f64,
     /// Weights of scenes when organisation nodes combine scenes, keyed by scene name;
     /// the key `cross` weighs the cross-scene indicators.
     pub scene_weights: BTreeMap<String, f64>,
@@ -408,6 +414,16 @@ pub struct ScoringModel {
     pub levels: Vec<Level>,
     /// Red lines.
     pub red_lines: Vec<RedLine>,
+}
+
+/// The default of `scoring.min_coverage`: half of a half's points. A site whose
+/// indicators cover less than half of the results weight is judged on too few of them to
+/// be ranked against peers judged on all.
+pub const DEFAULT_MIN_COVERAGE: f64 = 0.5;
+
+#[allow(clippy::float_cmp, reason = "the exact default, as written")]
+fn is_default_min_coverage(v: &f64) -> bool {
+    *v == DEFAULT_MIN_COVERAGE
 }
 
 impl ScoringModel {

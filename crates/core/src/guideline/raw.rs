@@ -28,6 +28,8 @@ pub(crate) struct RawScoring {
     pub results_points: S<f64>,
     pub min_sample: S<i64>,
     #[serde(default)]
+    pub min_coverage: Option<S<f64>>,
+    #[serde(default)]
     pub scene_weights: BTreeMap<String, S<f64>>,
     #[serde(default)]
     pub level: Vec<S<RawLevel>>,
