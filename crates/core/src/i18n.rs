@@ -237,7 +237,11 @@ mod tests {
     #[test]
     fn the_catalogue_is_whole_in_both_languages() {
         let problems = problems();
-        assert!(problems.is_empty(), "catalogue problems:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "catalogue problems:\n{}",
+            problems.join("\n")
+        );
         assert!(!keys().is_empty());
     }
 
