@@ -87,7 +87,7 @@ pub enum PlanCommand {
     /// needs per interval (agents, counters) or per day (technicians) and the gap to a
     /// roster.
     #[command(after_help = SITE_AFTER_HELP)]
-    Site(SiteArgs),
+    Site(Box<SiteArgs>),
 }
 
 /// Arguments of `plan staffing`.

@@ -9,6 +9,11 @@
 //! urban_limit_h 48, rural_limit_h 72. Every percentage is divided by the indicator's
 //! scale, 100: 85 % is the fraction 85 / 100 = 0.85, the double nearest 0.85, so the
 //! fractions are compared exactly.
+#![allow(
+    clippy::float_cmp,
+    reason = "the policy only divides a written value by 100 or multiplies it by a whole \
+              number of seconds, so the expected values are exact, not approximations"
+)]
 
 use yardstick_core::guideline::{
     DEFAULT_TOML, Guideline, Planning, PlanningDefaults, TimeUnit, default_guideline, diff, load,
@@ -354,7 +359,7 @@ fn field_limits_follow_the_area_class() {
 }
 
 /// The user's values win over the guideline's and say so; T in hours converts to
-/// seconds (0.01 h = 36 s) and limits in minutes to hours (2880 min = 48 h).
+/// seconds (0.25 h = 900 s) and limits in minutes to hours (2880 min = 48 h).
 #[test]
 fn flags_win_and_units_convert() {
     let g = default_guideline().expect("valid");
@@ -389,7 +394,7 @@ fn flags_win_and_units_convert() {
     ] {
         assert_eq!(*source, Source::Flag);
     }
-    assert_eq!(TimeUnit::H.seconds(0.01), 36.0);
+    assert_eq!(TimeUnit::H.seconds(0.25), 900.0);
     assert_eq!(TimeUnit::Min.hours(2880.0), 48.0);
     assert_eq!(TimeUnit::S.hours(7200.0), 2.0);
 }

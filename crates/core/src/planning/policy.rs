@@ -212,6 +212,10 @@ pub struct FieldSetup {
 /// A site's plan setup: a queue (hall, call centre) or a field crew.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per plan, built once and moved once; boxing would only add noise"
+)]
 pub enum Setup {
     /// Hall or call centre.
     Queue(QueueSetup),
