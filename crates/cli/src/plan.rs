@@ -20,21 +20,24 @@ use chrono::{Days, NaiveDate, NaiveTime, Weekday};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use yardstick_core::calendar::{DataStatus, HolidaySet};
-use yardstick_core::guideline::{Guideline, OptionValue};
+use yardstick_core::guideline::{Guideline, PlanningDefaults};
 use yardstick_core::org::Site;
 use yardstick_core::planning::{
-    DayType, FieldParams, FieldPlan, Forecast, ForecastOptions, IntervalLen, IntervalStaff, Note,
-    QueuePlan, SlBasis, field_check, field_plan, forecast, staff_interval,
+    DayType, FieldParams, FieldPlan, FieldSources, Forecast, ForecastOptions, GuidelineValue,
+    IntervalLen, IntervalStaff, Measured, Note, Overrides, PlanRequest, PolicyError, QueueSetup,
+    SlBasis, Source, TargetLevel, field_check, field_plan, forecast, staff_interval,
 };
 use yardstick_core::queueing::{Input, Performance, Queue, Shrinkage, Targets};
 use yardstick_core::vocab::Scene;
 use yardstick_engine::layout::DataDir;
 use yardstick_engine::series::{SiteSeries, site_series};
 
-/// Default answer-time threshold in seconds (the "20" in 80/20).
-pub const DEFAULT_ANSWER_WITHIN_S: f64 = 20.0;
-/// Service-level target used when no service target is given.
-pub const DEFAULT_SL_TARGET: f64 = 0.8;
+/// Default answer-time threshold in seconds (the "20" in 80/20): the built-in planning
+/// default of core.
+pub const DEFAULT_ANSWER_WITHIN_S: f64 = PlanningDefaults::BUILT_IN.answer_within_s;
+/// Service-level target used when no service target is given: the built-in planning
+/// default of core.
+pub const DEFAULT_SL_TARGET: f64 = PlanningDefaults::BUILT_IN.service_level;
 
 /// Help shown after the options of `plan staffing`.
 const STAFFING_AFTER_HELP: &str = "\
@@ -84,7 +87,7 @@ pub enum PlanCommand {
     /// needs per interval (agents, counters) or per day (technicians) and the gap to a
     /// roster.
     #[command(after_help = SITE_AFTER_HELP)]
-    Site(SiteArgs),
+    Site(Box<SiteArgs>),
 }
 
 /// Arguments of `plan staffing`.
@@ -621,7 +624,9 @@ What it does:
   by workload against the completion time limit. The forecast's accuracy is the WAPE
   of the same method on the last week of history, fitted on the weeks before it.
 
-Targets (from the built-in guideline, for the site's scene, area and tier):
+Targets (from the guideline, --guideline FILE or the built-in one, for the site's
+scene, area and tier; its [planning] section names the indicators, and a guideline
+without one is read like the built-in rules below):
   call centre  answered within CC-02's threshold (20 s), formula 4 (early abandons
                neutral), at CC-02's goal (--targets floor: its floor); abandon rate at
                most CC-04's goal (or floor).
@@ -643,16 +648,6 @@ Examples:
   yardstick plan site gz-f03 --week 2026-W45 --travel-min 40 --format json
 
 Exit codes: 0 ok; 2 invalid input (unknown site, no history, bad roster row); 1 internal error.";
-
-/// Which of a guideline target's two values to plan for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum TargetLevel {
-    /// The goal (full achievement).
-    #[default]
-    Goal,
-    /// The floor (the least acceptable value).
-    Floor,
-}
 
 /// Arguments of `plan site`.
 #[derive(Debug, Args)]
@@ -676,8 +671,11 @@ pub struct SiteArgs {
     #[arg(long, value_name = "N", default_value_t = 13)]
     pub history_weeks: u32,
     /// Plan to the guideline's goal values or its floor values.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, default_value = TargetLevel::Goal.as_str(), value_parser = target_levels())]
     pub targets: TargetLevel,
+    /// Guideline file whose targets to plan for [default: the built-in guideline].
+    #[arg(long, value_name = "FILE")]
+    pub guideline: Option<PathBuf>,
     /// Service-level target in (0, 1), instead of the guideline's.
     #[arg(long, allow_negative_numbers = true, value_name = "P")]
     pub sl_target: Option<f64>,
@@ -744,7 +742,7 @@ fn site(args: &SiteArgs, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
         Some(path) => Some(read_roster(path, &week, interval)?),
         None => None,
     };
-    let g = yardstick_core::guideline::default_guideline()?;
+    let g = crate::guideline_cmd::load(args.guideline.as_ref())?;
     let mut report = SiteReport::new(&site, &week, &series, &fc, &holidays, args, lang);
     if site.scene == Scene::FieldCentre {
         let (params, sources) = field_setup(args, &site, &series, &g)?;
@@ -920,78 +918,24 @@ fn day_orders(fc: &Forecast) -> Vec<(NaiveDate, f64)> {
     fc.days.iter().map(|d| (d.date, d.total)).collect()
 }
 
-/// A guideline target of an indicator for the site (all-records stratum), in the
-/// indicator's unit.
-fn guideline_target(
-    g: &Guideline,
-    site: &Site,
-    indicator: &str,
-    level: TargetLevel,
-) -> Option<f64> {
-    g.targets_for(indicator, site.scene, site.area, site.tier)
-        .into_iter()
-        .find(|t| t.selector.stratum().is_empty())
-        .map(|t| match level {
-            TargetLevel::Goal => t.goal,
-            TargetLevel::Floor => t.floor,
+/// The values of `--targets`, with their help.
+fn target_levels() -> impl clap::builder::TypedValueParser<Value = TargetLevel> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    PossibleValuesParser::new(TargetLevel::ALL.map(|level| {
+        PossibleValue::new(level.as_str()).help(match level {
+            TargetLevel::Goal => "The goal (full achievement)",
+            TargetLevel::Floor => "The floor (the least acceptable value)",
         })
+    }))
+    .map(|text| TargetLevel::parse(&text).unwrap_or_default())
 }
 
-/// A numeric option of a guideline indicator.
-fn guideline_option(g: &Guideline, indicator: &str, name: &str) -> Option<f64> {
-    match g.indicator(indicator)?.options.get(name)? {
-        OptionValue::Num(n) => Some(*n),
-        _ => None,
-    }
+/// How a planning input's [`Source`] reads in the report.
+trait SourceText {
+    fn text(&self, lang: Lang) -> String;
 }
 
-/// Where a planning input came from, for the report.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Source {
-    /// Given on the command line.
-    Flag,
-    /// Measured in the history.
-    History,
-    /// A guideline indicator's target or option.
-    Guideline {
-        /// Indicator id.
-        indicator: &'static str,
-        /// Which of its values.
-        value: GuidelineValue,
-    },
-    /// A built-in default.
-    Default,
-}
-
-/// Which value of a guideline indicator an input came from.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum GuidelineValue {
-    /// The target's goal.
-    Goal,
-    /// The target's floor.
-    Floor,
-    /// An option of the indicator.
-    Option(&'static str),
-}
-
-impl Source {
-    fn target(indicator: &'static str, level: TargetLevel) -> Self {
-        let value = match level {
-            TargetLevel::Goal => GuidelineValue::Goal,
-            TargetLevel::Floor => GuidelineValue::Floor,
-        };
-        Self::Guideline { indicator, value }
-    }
-
-    fn option(indicator: &'static str, name: &'static str) -> Self {
-        Self::Guideline {
-            indicator,
-            value: GuidelineValue::Option(name),
-        }
-    }
-
+impl SourceText for Source {
     fn text(&self, lang: Lang) -> String {
         match (self, lang) {
             (Self::Flag, Lang::Zh) => "命令行".into(),
@@ -1011,157 +955,73 @@ impl Source {
     }
 }
 
-/// The queue plan of a call centre or hall, with where each input came from.
-struct QueueSetup {
-    scene: Scene,
-    plan: QueuePlan,
-    aht: Source,
-    patience: Source,
-    sl: Source,
-    abandon: Source,
-    answer_within: Source,
-}
-
-/// Indicators that set the targets of a queue scene: service level, abandonment, and
-/// the service-level option holding the answer-time threshold (with its unit in s).
-fn scene_indicators(scene: Scene) -> (&'static str, &'static str, &'static str, f64) {
-    match scene {
-        Scene::Hall => ("BH-02", "BH-04", "wait_target_min", 60.0),
-        _ => ("CC-02", "CC-04", "threshold_s", 1.0),
+/// The planning policy's request from the flags and the history.
+fn plan_request<'a>(args: &SiteArgs, site: &'a Site, series: &SiteSeries) -> PlanRequest<'a> {
+    PlanRequest {
+        site,
+        level: args.targets,
+        overrides: Overrides {
+            sl_target: args.sl_target,
+            answer_within_s: args.answer_within_s,
+            max_abandon: args.max_abandon,
+            max_occupancy: args.max_occupancy,
+            aht_s: args.aht_s,
+            patience_s: args.patience_s,
+            onsite_h: args.onsite_min.map(|m| m / 60.0),
+            limit_h: args.limit_h,
+        },
+        measured: Measured {
+            handle_s: series.handle_s.mean(),
+            patience_s: series.patience.mean_patience_s(),
+            onsite_s: series.handle_s.mean(),
+        },
+        shrinkage: args.shrinkage.unwrap_or_default(),
+        travel_h: args.travel_min / 60.0,
+        productive_h: args.productive_h,
     }
 }
 
-/// Builds the queue plan from flags, history and the guideline.
+/// A policy error with the flag that fixes it.
+fn policy_error(e: &PolicyError) -> InputError {
+    let hint = match e {
+        PolicyError::NoHandlingTimes { .. } => "; give --aht-s".to_owned(),
+        PolicyError::NoOnsiteTimes { .. } => "; give --onsite-min".to_owned(),
+        PolicyError::InvalidInput {
+            error,
+            from: Some(from),
+        } if *from != Source::Flag => match error.input() {
+            Some(Input::SlTarget) => format!(" (from {}; give --sl-target)", from.text(Lang::En)),
+            Some(Input::MaxAbandon) => {
+                format!(" (from {}; give --max-abandon)", from.text(Lang::En))
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    InputError::new(format!("{e}{hint}"))
+}
+
+/// The queue plan of a call centre or hall, by the guideline's planning policy.
 fn queue_setup(
     args: &SiteArgs,
     site: &Site,
     series: &SiteSeries,
     g: &Guideline,
 ) -> anyhow::Result<QueueSetup> {
-    let (sl_id, abandon_id, threshold_option, unit_s) = scene_indicators(site.scene);
-    let (aht_s, aht) = match (args.aht_s, series.handle_s.mean()) {
-        (Some(a), _) => (a, Source::Flag),
-        (None, Some(a)) if a > 0.0 => (a, Source::History),
-        _ => {
-            return Err(InputError::new(format!(
-                "no handling times in the history of `{}` ({}); give --aht-s",
-                site.id,
-                match site.scene {
-                    Scene::Hall => "served tickets with service_end_at",
-                    _ => "answered voice contacts with talk_s",
-                }
-            ))
-            .into());
-        }
-    };
-    let (patience_s, patience) = match (args.patience_s, series.patience.mean_patience_s()) {
-        (Some(p), _) => (Some(p), Source::Flag),
-        (None, Some(p)) => (Some(p), Source::History),
-        (None, None) => (None, Source::History),
-    };
-    let (answer_within_s, answer_within) = match args.answer_within_s {
-        Some(t) => (t, Source::Flag),
-        None => guideline_option(g, sl_id, threshold_option)
-            .map_or((DEFAULT_ANSWER_WITHIN_S, Source::Default), |t| {
-                (t * unit_s, Source::option(sl_id, threshold_option))
-            }),
-    };
-    let (service_level, sl) = match args.sl_target {
-        Some(p) => (p, Source::Flag),
-        None => match guideline_target(g, site, sl_id, args.targets) {
-            Some(pct) => (pct / 100.0, Source::target(sl_id, args.targets)),
-            None => (DEFAULT_SL_TARGET, Source::Default),
-        },
-    };
-    let (max_abandon, abandon) = match (args.max_abandon, patience_s) {
-        (Some(b), _) => (Some(b), Source::Flag),
-        (None, Some(_)) => guideline_target(g, site, abandon_id, args.targets)
-            .map_or((None, Source::Default), |pct| {
-                (Some(pct / 100.0), Source::target(abandon_id, args.targets))
-            }),
-        (None, None) => (None, Source::Default),
-    };
-    let targets = Targets {
-        answer_within_s,
-        service_level: Some(service_level),
-        asa_s: None,
-        max_occupancy: args.max_occupancy,
-        max_abandon,
-    };
-    Queue::new(1.0, aht_s, patience_s)
-        .and_then(|_| targets.validate(patience_s.is_some()))
-        .map_err(|e| {
-            let hint = match e.input() {
-                Some(Input::SlTarget) if args.sl_target.is_none() => {
-                    format!(" (from {}; give --sl-target)", sl.text(Lang::En))
-                }
-                Some(Input::MaxAbandon) if args.max_abandon.is_none() => {
-                    format!(" (from {}; give --max-abandon)", abandon.text(Lang::En))
-                }
-                _ => String::new(),
-            };
-            InputError::new(format!("{e}{hint}"))
-        })?;
-    Ok(QueueSetup {
-        scene: site.scene,
-        plan: QueuePlan {
-            aht_s,
-            patience_s,
-            targets,
-            basis: SlBasis::ExclEarlyAbandons,
-            shrinkage: args.shrinkage.unwrap_or_default(),
-        },
-        aht,
-        patience,
-        sl,
-        abandon,
-        answer_within,
-    })
+    yardstick_core::planning::queue_setup(g, &plan_request(args, site, series))
+        .map_err(|e| policy_error(&e).into())
 }
 
-/// Sources of the field inputs that may come from the history or the guideline.
-struct FieldSources {
-    onsite: Source,
-    limit: Source,
-}
-
-/// Builds the technician model's parameters from flags, history and the guideline.
+/// The technician model of a field centre, by the guideline's planning policy.
 fn field_setup(
     args: &SiteArgs,
     site: &Site,
     series: &SiteSeries,
     g: &Guideline,
 ) -> anyhow::Result<(FieldParams, FieldSources)> {
-    let (onsite_h, onsite) = match (args.onsite_min, series.handle_s.mean()) {
-        (Some(m), _) => (m / 60.0, Source::Flag),
-        (None, Some(s)) => (s / 3600.0, Source::History),
-        (None, None) => {
-            return Err(InputError::new(format!(
-                "no on-site times in the history of `{}` (completed orders with arrived_at, \
-                 at most 8 h on site); give --onsite-min",
-                site.id
-            ))
-            .into());
-        }
-    };
-    let option = if site.area == yardstick_core::vocab::AreaClass::Urban {
-        "urban_limit_h"
-    } else {
-        "rural_limit_h"
-    };
-    let (limit_h, limit) = match args.limit_h {
-        Some(h) => (h, Source::Flag),
-        None => guideline_option(g, "IM-04", option).map_or((48.0, Source::Default), |h| {
-            (h, Source::option("IM-04", option))
-        }),
-    };
-    let params = FieldParams {
-        onsite_h,
-        travel_h: args.travel_min / 60.0,
-        productive_h: args.productive_h,
-        limit_h,
-    };
-    Ok((params, FieldSources { onsite, limit }))
+    let setup = yardstick_core::planning::field_setup(g, &plan_request(args, site, series))
+        .map_err(|e| policy_error(&e))?;
+    Ok((setup.params, setup.sources))
 }
 
 /// Rostered staff per (date, interval index).

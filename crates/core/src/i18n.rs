@@ -112,12 +112,12 @@ pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
     while let Some(i) = rest.find(['{', '}']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("{{") {
+        if let Some(after) = tail.strip_prefix("{{") {
             out.push('{');
-            rest = &tail[2..];
-        } else if tail.starts_with("}}") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("}}") {
             out.push('}');
-            rest = &tail[2..];
+            rest = after;
         } else if let (true, Some(end)) = (tail.starts_with('{'), tail.find('}')) {
             let name = &tail[1..end];
             match args.iter().find(|(n, _)| *n == name) {
@@ -237,7 +237,11 @@ mod tests {
     #[test]
     fn the_catalogue_is_whole_in_both_languages() {
         let problems = problems();
-        assert!(problems.is_empty(), "catalogue problems:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "catalogue problems:\n{}",
+            problems.join("\n")
+        );
         assert!(!keys().is_empty());
     }
 

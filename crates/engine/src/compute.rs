@@ -202,11 +202,7 @@ async fn compute_with(
 /// Each site's time zone, and its legal calendar for working days (weekends, public
 /// holidays, make-up days in the site's zone; opening hours do not matter there).
 fn site_context(org: &Organisation) -> (HashMap<String, Tz>, HashMap<String, BusinessCalendar>) {
-    let tz: HashMap<String, Tz> = org
-        .sites
-        .iter()
-        .map(|s| (s.id.clone(), s.tz))
-        .collect();
+    let tz: HashMap<String, Tz> = org.sites.iter().map(|s| (s.id.clone(), s.tz)).collect();
     let calendars = org
         .sites
         .iter()

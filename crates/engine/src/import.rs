@@ -2288,11 +2288,7 @@ fn json_row(
 
 impl<'a> Checker<'a> {
     fn new(kind: RecordKind, org: &'a Organisation) -> Checker<'a> {
-        let tz = org
-            .sites
-            .iter()
-            .map(|s| (s.id.clone(), s.tz))
-            .collect();
+        let tz = org.sites.iter().map(|s| (s.id.clone(), s.tz)).collect();
         let fields = stored_fields(kind);
         let site_index = fields.iter().position(|f| f.name == "site_id").unwrap_or(0);
         let index_of = |name: &str| fields.iter().position(|f| f.name == name);

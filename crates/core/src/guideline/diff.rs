@@ -11,7 +11,8 @@ use super::model::Guideline;
 pub struct Change {
     /// `added`, `removed` or `changed`.
     pub op: &'static str,
-    /// What kind of entry (`dimension`, `clause`, `item`, `indicator`, `target`, `scoring`).
+    /// What kind of entry (`dimension`, `clause`, `item`, `indicator`, `target`, `scoring`,
+    /// `planning`).
     pub entry: &'static str,
     /// Id of the entry (targets: indicator and selector).
     pub id: String,
@@ -75,6 +76,14 @@ pub fn diff(old: &Guideline, new: &Guideline) -> Vec<Change> {
         "scoring",
         &keyed(std::slice::from_ref(&old.scoring), |_| "scoring".into()),
         &keyed(std::slice::from_ref(&new.scoring), |_| "scoring".into()),
+    );
+    // The section as written: a file that gains `[planning]` shows it as added, even
+    // when it states the built-in rules.
+    section(
+        &mut out,
+        "planning",
+        &keyed(old.planning.as_slice(), |_| "planning".into()),
+        &keyed(new.planning.as_slice(), |_| "planning".into()),
     );
     out
 }

@@ -3,7 +3,8 @@
 //! A guideline version is one human-editable TOML file (format in
 //! `docs/guideline-format.md`). [`load`] turns it into a validated [`Guideline`] or
 //! reports every located error; [`default_guideline`] is the bundled bilingual default
-//! implementing DOMAIN.md §4–§6; [`diff`] compares two versions; [`Guideline::fingerprint`]
+//! implementing DOMAIN.md §4–§6; [`Planning`] says which indicators set the targets of
+//! site plans; [`diff`] compares two versions; [`Guideline::fingerprint`]
 //! identifies a version by content.
 
 mod diff;
@@ -16,9 +17,9 @@ pub use crate::diag::{Diagnostic, LoadError};
 pub use diff::{Change, diff};
 pub use load::load;
 pub use model::{
-    Clause, Compiled, Dimension, Direction, Guideline, Indicator, Item, ItemMethod, Level, Measure,
-    OptionValue, RedLine, RedLineRule, ScoringModel, Selector, ServiceLevelSpec, Target,
-    stratum_key,
+    Clause, Compiled, Dimension, Direction, FieldRule, Guideline, Indicator, Item, ItemMethod,
+    Level, Measure, OptionValue, Planning, PlanningDefaults, QueueRule, RedLine, RedLineRule,
+    ScoringModel, Selector, ServiceLevelSpec, Target, TimeUnit, stratum_key,
 };
 pub use observe::{Observed, classify, in_stratum, observe, sl_class};
 

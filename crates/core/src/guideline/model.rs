@@ -4,6 +4,7 @@
 //! invariants documented on each type (ids unique, references resolved, expressions
 //! type-checked against the record kind, weights positive, thresholds ordered).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -34,6 +35,12 @@ pub struct Guideline {
     pub targets: Vec<Target>,
     /// Scoring model.
     pub scoring: ScoringModel,
+    /// How site plans take their targets from this guideline (`[planning]`); `None`
+    /// when the file has no such section, which plans by [`Planning::built_in`]. Left
+    /// out of the serialised form when absent, so a guideline without the section keeps
+    /// the fingerprint it had before the section existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planning: Option<Planning>,
 }
 
 impl Guideline {
@@ -60,6 +67,15 @@ impl Guideline {
         self.indicators
             .iter()
             .filter(move |i| i.scenes.contains(&scene))
+    }
+
+    /// The planning rules in force: the file's `[planning]` section, or
+    /// [`Planning::built_in`] when it has none.
+    #[must_use]
+    pub fn planning(&self) -> Cow<'_, Planning> {
+        self.planning
+            .as_ref()
+            .map_or_else(|| Cow::Owned(Planning::built_in()), Cow::Borrowed)
     }
 }
 
@@ -431,5 +447,189 @@ impl ScoringModel {
     #[must_use]
     pub fn total_points(&self) -> f64 {
         self.management_points + self.results_points
+    }
+}
+
+/// How site plans (`plan site`) take their targets from the guideline: the
+/// `[planning]` section (format in `docs/guideline-format.md`).
+///
+/// Values come out of [`super::load`]: when the file has the section, every indicator
+/// it names exists, is computed from the scene's record kind
+/// ([`Planning::record_kind`]) and has the right shape, and every option it names
+/// exists and is a number > 0. [`Planning::built_in`] is the rule set of a file
+/// without the section; its names are not checked against the file, so a guideline
+/// lacking one of them plans with the defaults, as before the section existed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Planning {
+    /// Business halls; `None` = the guideline gives halls no planning targets (the
+    /// defaults apply).
+    pub hall: Option<QueueRule>,
+    /// Call centres; `None` as for halls.
+    pub call_centre: Option<QueueRule>,
+    /// Field centres; `None` = the default completion time limit applies.
+    pub field_centre: Option<FieldRule>,
+    /// Values used when the guideline gives no target.
+    pub defaults: PlanningDefaults,
+}
+
+impl Planning {
+    /// The rules of a guideline without `[planning]`: halls by BH-02 (threshold
+    /// `wait_target_min`, minutes) and BH-04, call centres by CC-02 (`threshold_s`,
+    /// seconds) and CC-04, field centres by IM-04's `urban_limit_h` / `rural_limit_h`
+    /// (hours), with [`PlanningDefaults::BUILT_IN`].
+    #[must_use]
+    pub fn built_in() -> Planning {
+        let queue = |sl: &str, option: &str, unit: TimeUnit, abandon: &str| QueueRule {
+            service_level: sl.to_owned(),
+            threshold_option: option.to_owned(),
+            threshold_unit: unit,
+            abandonment: Some(abandon.to_owned()),
+        };
+        Planning {
+            hall: Some(queue("BH-02", "wait_target_min", TimeUnit::Min, "BH-04")),
+            call_centre: Some(queue("CC-02", "threshold_s", TimeUnit::S, "CC-04")),
+            field_centre: Some(FieldRule {
+                time_limit: "IM-04".to_owned(),
+                limit_unit: TimeUnit::H,
+                limit_options: BTreeMap::from([
+                    (AreaClass::Urban, "urban_limit_h".to_owned()),
+                    (AreaClass::Rural, "rural_limit_h".to_owned()),
+                ]),
+            }),
+            defaults: PlanningDefaults::BUILT_IN,
+        }
+    }
+
+    /// The queue rule of a hall or call centre (`None` for field centres, or when the
+    /// guideline gives the scene none).
+    #[must_use]
+    pub fn queue_rule(&self, scene: Scene) -> Option<&QueueRule> {
+        match scene {
+            Scene::Hall => self.hall.as_ref(),
+            Scene::CallCentre => self.call_centre.as_ref(),
+            Scene::FieldCentre => None,
+        }
+    }
+
+    /// The record kind a scene's plan is built from, and that the indicators of its
+    /// rule must be computed from: hall tickets, contacts, work orders.
+    #[must_use]
+    pub fn record_kind(scene: Scene) -> RecordKind {
+        match scene {
+            Scene::Hall => RecordKind::HallTicket,
+            Scene::CallCentre => RecordKind::Contact,
+            Scene::FieldCentre => RecordKind::WorkOrder,
+        }
+    }
+}
+
+/// Which indicators set the targets of a queue (hall or call centre).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueRule {
+    /// Indicator whose target (goal or floor, ÷ its scale) is the service-level target:
+    /// a share, higher is better.
+    pub service_level: String,
+    /// Option of that indicator holding the answer-time threshold T.
+    pub threshold_option: String,
+    /// Unit the option is written in.
+    pub threshold_unit: TimeUnit,
+    /// Indicator whose target (÷ its scale) caps the abandonment rate: a share, lower
+    /// is better; `None` = no cap from the guideline.
+    pub abandonment: Option<String>,
+}
+
+/// Which indicator options give a field centre's completion time limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldRule {
+    /// Indicator holding the limits as options.
+    pub time_limit: String,
+    /// Unit the options are written in.
+    pub limit_unit: TimeUnit,
+    /// Option per area class; a site takes the option of its own class, else that of
+    /// `rural` for a refined rural class (as target selectors match), else the default.
+    pub limit_options: BTreeMap<AreaClass, String>,
+}
+
+impl FieldRule {
+    /// The option that gives a site of area class `area` its limit.
+    #[must_use]
+    pub fn limit_option(&self, area: AreaClass) -> Option<&str> {
+        self.limit_options
+            .get(&area)
+            .or_else(|| {
+                self.limit_options
+                    .iter()
+                    .find(|(class, _)| AreaClass::selector_matches(**class, area))
+                    .map(|(_, option)| option)
+            })
+            .map(String::as_str)
+    }
+}
+
+/// Values a plan uses when the guideline gives no target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlanningDefaults {
+    /// Service-level target, a fraction in (0, 1).
+    pub service_level: f64,
+    /// Answer-time threshold T in seconds.
+    pub answer_within_s: f64,
+    /// Field centres' completion time limit in hours.
+    pub limit_h: f64,
+}
+
+impl PlanningDefaults {
+    /// 80 % within 20 s (the industry's 80/20) and the 48 h urban repair limit (电信条例
+    /// Art. 33), the stricter of the two legal limits.
+    pub const BUILT_IN: PlanningDefaults = PlanningDefaults {
+        service_level: 0.8,
+        answer_within_s: 20.0,
+        limit_h: 48.0,
+    };
+}
+
+/// The unit of a time option named by `[planning]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// Seconds.
+    S,
+    /// Minutes.
+    Min,
+    /// Hours.
+    H,
+}
+
+impl TimeUnit {
+    /// Every unit, in the order of the file format's documentation.
+    pub const ALL: [TimeUnit; 3] = [TimeUnit::S, TimeUnit::Min, TimeUnit::H];
+
+    /// Spelling in the file.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::S => "s",
+            TimeUnit::Min => "min",
+            TimeUnit::H => "h",
+        }
+    }
+
+    /// `value` of this unit in seconds.
+    #[must_use]
+    pub fn seconds(self, value: f64) -> f64 {
+        match self {
+            TimeUnit::S => value,
+            TimeUnit::Min => value * 60.0,
+            TimeUnit::H => value * 3600.0,
+        }
+    }
+
+    /// `value` of this unit in hours.
+    #[must_use]
+    pub fn hours(self, value: f64) -> f64 {
+        match self {
+            TimeUnit::S => value / 3600.0,
+            TimeUnit::Min => value / 60.0,
+            TimeUnit::H => value,
+        }
     }
 }

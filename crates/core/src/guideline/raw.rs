@@ -184,6 +184,45 @@ pub(crate) struct RawTarget {
     pub note: Option<String>,
 }
 
+/// `[planning]`: each sub-table is deserialised on its own (see `Cx::raw_planning`), so
+/// a mistake in one does not hide the others; a missing or malformed one is `None`.
+#[derive(Debug, Default)]
+pub(crate) struct RawPlanning {
+    pub hall: Option<RawQueueRule>,
+    pub call_centre: Option<RawQueueRule>,
+    pub field_centre: Option<RawFieldRule>,
+    pub defaults: Option<RawPlanningDefaults>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQueueRule {
+    pub service_level: S<String>,
+    pub threshold_option: S<String>,
+    pub threshold_unit: S<String>,
+    #[serde(default)]
+    pub abandonment: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFieldRule {
+    pub time_limit: S<String>,
+    pub limit_unit: S<String>,
+    pub limit_options: S<BTreeMap<S<String>, S<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPlanningDefaults {
+    #[serde(default)]
+    pub service_level: Option<S<f64>>,
+    #[serde(default)]
+    pub answer_within_s: Option<S<f64>>,
+    #[serde(default)]
+    pub limit_h: Option<S<f64>>,
+}
+
 fn one() -> S<f64> {
     Spanned::new(0..0, 1.0)
 }

@@ -5,7 +5,8 @@
 //!
 //! Everything here is pure: the engine turns stored records into a [`History`] and a
 //! few samples ([`MeanSample`], [`PatienceSample`]); the caller passes the holiday set
-//! and the dates to plan. `docs/planning.md` describes the models, their assumptions
+//! and the dates to plan. Which targets a site's plan meets, and where each input came
+//! from, is the policy of [`site_setup`] (the guideline's `[planning]` section). `docs/planning.md` describes the models, their assumptions
 //! and their limits for users.
 //!
 //! # Forecast model
@@ -47,6 +48,7 @@
 mod error;
 mod field;
 mod forecast;
+mod policy;
 mod staff;
 
 pub use error::PlanningError;
@@ -56,6 +58,10 @@ pub use field::{
 pub use forecast::{
     Backtest, DayForecast, DayType, Forecast, ForecastOptions, History, IntervalLen, Model, Note,
     TypeStats, backtest, fit, forecast, wape,
+};
+pub use policy::{
+    FieldSetup, FieldSources, GuidelineValue, Measured, Overrides, PlanRequest, PolicyError,
+    QueueSetup, Setup, Source, TargetLevel, field_setup, queue_setup, site_setup,
 };
 pub use staff::{
     IntervalStaff, MeanSample, PatienceSample, QueuePlan, SlBasis, staff_days, staff_interval,

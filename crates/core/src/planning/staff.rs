@@ -112,7 +112,7 @@ pub enum SlBasis {
 }
 
 /// How to staff one queue: handling, patience, targets and shrinkage.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct QueuePlan {
     /// Mean handling time in seconds.
     pub aht_s: f64,

@@ -9,6 +9,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Serialize, Serializer};
+
 use super::error::{Input, QueueingError};
 
 /// Largest number of decimal places accepted; 10⁻⁹ is far below any planning need and
@@ -25,6 +27,14 @@ const EXPECTED: &str = "a decimal fraction in [0, 1) such as 0.3, or a percentag
 pub struct Shrinkage {
     numerator: u64,
     denominator: u64,
+}
+
+/// A shrinkage is reported as its value, a float such as 0.3; the exact fraction
+/// stays inside for scheduling.
+impl Serialize for Shrinkage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.as_f64())
+    }
 }
 
 impl Shrinkage {

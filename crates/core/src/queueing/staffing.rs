@@ -2,6 +2,8 @@
 //! for a given number of agents, and the exact search for the fewest agents that meet
 //! a set of targets.
 
+use serde::Serialize;
+
 use super::erlang::{erlang_b_step, erlang_b_unchecked, erlang_c_from_b};
 use super::erlang_a;
 use super::error::{Input, QueueingError};
@@ -26,7 +28,7 @@ pub struct Queue {
 
 /// Service targets for the staffing search. A search needs at least one of
 /// `service_level`, `asa_s` and `max_abandon`; `max_occupancy` only caps the result.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Targets {
     /// Answer-time threshold of the service level, in seconds.
     pub answer_within_s: f64,
