@@ -125,11 +125,16 @@ impl Store {
                 let opts: PgConnectOptions = text
                     .parse()
                     .map_err(|e: sqlx::Error| error::postgres_connect(url, &e))?;
-                let pool = PgPoolOptions::new()
-                    .max_connections(POSTGRES_CONNECTIONS)
-                    .connect_with(opts)
+                // One connection first, to fail at once with the server's reason: the
+                // pool would retry a refused connection until its timeout and then say
+                // only that it timed out.
+                let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
                     .await
                     .map_err(|e| error::postgres_connect(url, &e))?;
+                let _ = sqlx::Connection::close(probe).await;
+                let pool = PgPoolOptions::new()
+                    .max_connections(POSTGRES_CONNECTIONS)
+                    .connect_lazy_with(opts);
                 Pool::Postgres(pool)
             }
         };
@@ -187,7 +192,10 @@ impl BeginWrite for SqlitePool {
 
     /// `BEGIN IMMEDIATE` takes SQLite's single write lock at once (waiting up to the
     /// busy timeout): writers run one after the other, so a batch id, assigned inside
-    /// the transaction, is always above every id committed before it.
+    /// the transaction, is always above every id committed before it. A deferred
+    /// transaction would read first and then ask for the lock, and SQLite refuses that
+    /// upgrade at once ("database is locked") when another writer got in between, busy
+    /// timeout or not.
     async fn begin_write(
         &self,
     ) -> std::result::Result<Transaction<'static, sqlx::Sqlite>, sqlx::Error> {

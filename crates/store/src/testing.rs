@@ -5,11 +5,14 @@
 //! each test then gets a database of its own, `ys_t_…`, dropped when the test is done.
 //! Without the variable the PostgreSQL half is skipped, and says so on stderr.
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn example() {
 //! for db in yardstick_store::testing::databases().await {
 //!     let store = db.store();
 //!     // … the same assertions on each backend; `db.backend()` says which.
+//!     assert_eq!(store.max_batch_id().await.expect("query"), None, "{:?}", db.backend());
 //! }
+//! # }
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
