@@ -217,3 +217,31 @@ pub(crate) fn postgres_connect(url: &DatabaseUrl, e: &sqlx::Error) -> StoreError
         reason,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    use super::io_reason;
+
+    /// The system's reasons in words, once; a missing directory is named.
+    #[test]
+    fn open_failures_say_why_in_words() {
+        let path = Path::new("/srv/ys/meta.sqlite");
+        for (kind, words) in [
+            (ErrorKind::PermissionDenied, "permission denied"),
+            (
+                ErrorKind::ReadOnlyFilesystem,
+                "the file system is read-only",
+            ),
+            (
+                ErrorKind::StorageFull,
+                "no space left on the device (disk full)",
+            ),
+            (ErrorKind::NotFound, "the directory /srv/ys does not exist"),
+        ] {
+            assert_eq!(io_reason(&Error::from(kind), path), words, "{kind:?}");
+        }
+    }
+}

@@ -40,8 +40,8 @@ async fn a_batch_commits_whole_and_reads_back_field_for_field() {
             duplicates: 1,
             quarantine_path: Some("quarantine/a.csv".into()),
         };
-        assert_eq!(store.batches().await.expect("batches"), [info.clone()]);
-        assert_eq!(store.batch(1).await.expect("batch"), Some(info));
+        assert_eq!(store.batch(1).await.expect("batch"), Some(info.clone()));
+        assert_eq!(store.batches().await.expect("batches"), [info]);
         assert_eq!(store.batch(2).await.expect("batch"), None);
         assert_eq!(
             store.batch_report_json(1).await.expect("report"),
