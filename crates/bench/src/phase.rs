@@ -19,7 +19,7 @@ use yardstick_core::records::RecordKind;
 use yardstick_engine::compute::compute;
 use yardstick_engine::import::{Destination, ImportOptions, import_file};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 /// Resource use of the current process so far.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +79,8 @@ pub fn init_data_dir(dir: &Path, org_file: &Path) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
+        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
+        store.migrate().await?;
         store
             .put_org(&org_file.display().to_string(), &src, &org, Utc::now())
             .await?;
@@ -116,7 +117,8 @@ pub(crate) fn child_import(dir: &Path, kind: &str, file: &Path) -> Result<Value>
     let kind = RecordKind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
+        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
+        store.migrate().await?;
         let org = store
             .org()
             .await?
@@ -165,7 +167,8 @@ pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
     let g = default_guideline().map_err(|e| anyhow::anyhow!("{e}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
+        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
+        store.migrate().await?;
         let org = store
             .org()
             .await?

@@ -15,7 +15,7 @@ use yardstick_engine::import::{
     Destination, ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
 };
 use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, NewEvaluation, Store};
 
 use crate::InputError;
 use crate::table::{num, render};
@@ -88,9 +88,14 @@ async fn open(dir: &DataDir) -> Result<Store> {
         ))
         .into());
     }
-    Store::open(&dir.meta_db())
-        .await
-        .context("cannot open the metadata database")
+    connect(dir).await
+}
+
+/// Connects to the data directory's database and brings its schema up to date.
+async fn connect(dir: &DataDir) -> Result<Store> {
+    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db())).await?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 async fn org(store: &Store) -> Result<Organisation> {
@@ -107,7 +112,7 @@ pub fn init(dir: &DataDir) -> Result<()> {
     runtime()?.block_on(async {
         std::fs::create_dir_all(dir.root())
             .with_context(|| format!("cannot create {}", dir.root().display()))?;
-        let store = Store::open(&dir.meta_db()).await?;
+        let store = connect(dir).await?;
         let g = yardstick_core::guideline::default_guideline()?;
         store
             .put_guideline(
@@ -289,11 +294,11 @@ pub fn evaluate(
     if engine == EngineChoice::Datafusion {
         return Err(no_datafusion().into());
     }
-    let g = crate::guideline_cmd::load(guideline)?;
+    let (g, g_toml) = crate::guideline_cmd::load_with_text(guideline)?;
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let ev = run_evaluation(dir, &store, &g, &org, &period, scope, engine).await?;
+        let ev = run_evaluation(dir, &store, (&g, &g_toml), &org, &period, scope, engine).await?;
         match format {
             EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&ev)?),
             EvalFormat::Csv => print!("{}", csv(&ev)?),
@@ -313,20 +318,30 @@ pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<Stri
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let ev =
-            run_evaluation(dir, &store, &g, &org, period, None, EngineChoice::Columnar).await?;
+        let g_toml = yardstick_core::guideline::DEFAULT_TOML;
+        let ev = run_evaluation(
+            dir,
+            &store,
+            (&g, g_toml),
+            &org,
+            period,
+            None,
+            EngineChoice::Columnar,
+        )
+        .await?;
         Ok(summary(&ev, &org, &g, lang))
     })
 }
 
-/// Computes, evaluates and freezes an evaluation.
+/// Computes, evaluates and freezes an evaluation (the guideline given with its TOML
+/// text, recorded with the evaluation).
 ///
 /// # Errors
 /// On an unknown scope or a store failure.
 pub async fn run_evaluation(
     dir: &DataDir,
     store: &Store,
-    g: &Guideline,
+    (g, g_toml): (&Guideline, &str),
     org: &Organisation,
     period: &Period,
     scope: Option<&str>,
@@ -334,6 +349,8 @@ pub async fn run_evaluation(
 ) -> Result<Evaluation> {
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
+    // The latest batch committed when the computation starts.
+    let batch_watermark = store.max_batch_id().await?;
     let computed = match engine {
         EngineChoice::Columnar => {
             yardstick_engine::compute::compute(dir, store, g, org, period).await?
@@ -361,16 +378,32 @@ pub async fn run_evaluation(
     };
     let ev = evaluate::evaluate(&inputs).map_err(|e| InputError(e.to_string()))?;
     let json = serde_json::to_string(&ev)?;
+    // The database refuses an evaluation of a guideline version it has not recorded.
     store
-        .save_evaluation(
-            &ev.scope,
-            &ev.period.label,
+        .put_guideline(
             &ev.guideline_fingerprint,
-            &ev.input_fingerprint,
-            &json,
+            &g.id,
+            &g.version,
+            g_toml,
             Utc::now(),
         )
         .await?;
+    let new = NewEvaluation {
+        scope: ev.scope.clone(),
+        period: ev.period.label.clone(),
+        guideline_fingerprint: ev.guideline_fingerprint.clone(),
+        org_fingerprint: store.org_fingerprint().await?.unwrap_or_default(),
+        input_fingerprint: ev.input_fingerprint.clone(),
+        batch_watermark,
+        engine: match engine {
+            EngineChoice::Columnar => "columnar",
+            EngineChoice::Datafusion => "datafusion",
+        }
+        .to_string(),
+        frozen_by: None,
+        result_json: json,
+    };
+    store.save_evaluation(&new, Utc::now()).await?;
     Ok(ev)
 }
 

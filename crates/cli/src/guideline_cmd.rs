@@ -127,13 +127,25 @@ pub fn run(cmd: GuidelineCommand) -> Result<()> {
 /// # Errors
 /// `InputError` with every located problem, or when the file cannot be read.
 pub fn load(file: Option<&PathBuf>) -> Result<Guideline> {
+    load_with_text(file).map(|(g, _)| g)
+}
+
+/// [`load`], with the guideline's TOML text.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with_text(file: Option<&PathBuf>) -> Result<(Guideline, String)> {
     match file {
-        None => guideline::default_guideline().context("the built-in guideline is invalid"),
+        None => Ok((
+            guideline::default_guideline().context("the built-in guideline is invalid")?,
+            guideline::DEFAULT_TOML.to_string(),
+        )),
         Some(path) => {
             let src = std::fs::read_to_string(path)
                 .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-            guideline::load(&path.display().to_string(), &src)
-                .map_err(|e| InputError(e.to_string()).into())
+            let g = guideline::load(&path.display().to_string(), &src)
+                .map_err(|e| InputError(e.to_string()))?;
+            Ok((g, src))
         }
     }
 }

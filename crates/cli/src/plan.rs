@@ -831,9 +831,9 @@ fn load_series(args: &SiteArgs, dir: &DataDir, week: &Week) -> anyhow::Result<(S
         .into());
     }
     runtime()?.block_on(async {
-        let store = yardstick_store::Store::open(&dir.meta_db())
-            .await
-            .context("cannot open the metadata database")?;
+        let url = yardstick_store::DatabaseUrl::Sqlite(dir.meta_db());
+        let store = yardstick_store::Store::connect(&url).await?;
+        store.migrate().await?;
         let org = store.org().await?.ok_or_else(|| {
             InputError::new("no organisation loaded; run `yardstick org import FILE` first")
         })?;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use yardstick_core::org::Organisation;
 use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 /// Rows of the large file: enough for an import of a few seconds with the debug binary,
 /// few enough to keep the whole test well under a minute on two cores.
@@ -181,13 +181,20 @@ enum Seen {
 /// complete, and only committed files are read.
 async fn verify(data: &Path) -> Seen {
     let dir = DataDir::new(data);
-    let store = Store::open(&dir.meta_db()).await.expect("store opens");
+    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+        .await
+        .expect("store opens");
+    store.migrate().await.expect("store migrates");
     let batches = store.batches().await.expect("batches");
     assert!(
         batches.len() <= 1,
         "one file gives at most one batch: {batches:?}"
     );
-    let files = store.files("hall_ticket").await.expect("file list");
+    let files = store
+        .manifest("hall_ticket", None)
+        .await
+        .expect("file list")
+        .files;
     let mut listed = Vec::new();
     for b in &batches {
         assert_eq!(

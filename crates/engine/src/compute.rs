@@ -164,13 +164,13 @@ async fn compute_with(
         .chain([RecordKind::SubscriberBase])
         .collect::<BTreeSet<_>>()
     {
-        let files: Vec<FileEntry> = store
-            .files(kind.as_str())
-            .await?
+        let manifest = store.manifest(kind.as_str(), None).await?;
+        let files: Vec<FileEntry> = manifest
+            .files
             .into_iter()
             .filter(|f| months.contains(&f.month))
             .collect();
-        let replaced = store.replaced(kind.as_str()).await?;
+        let replaced = manifest.replaced;
         let scan = Scan {
             calendars: &calendars,
             areas: &areas,
@@ -711,13 +711,13 @@ pub async fn drill(
     };
     let months = months_needed(period);
     let (tz, calendars) = site_context(org);
-    let files: Vec<FileEntry> = store
-        .files(ind.kind.as_str())
-        .await?
+    let manifest = store.manifest(ind.kind.as_str(), None).await?;
+    let files: Vec<FileEntry> = manifest
+        .files
         .into_iter()
         .filter(|f| months.contains(&f.month))
         .collect();
-    let replaced = store.replaced(ind.kind.as_str()).await?;
+    let replaced = manifest.replaced;
     let areas = site_areas(org);
     let scan = Scan {
         calendars: &calendars,

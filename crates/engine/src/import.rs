@@ -53,7 +53,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use yardstick_core::org::Organisation;
 use yardstick_core::records::{FieldDef, RecordKind};
-use yardstick_store::{NewBatch, Store, StoreError};
+use yardstick_store::{NewBatch, NewFile, Store, StoreError};
 
 use crate::layout::DataDir;
 use crate::parse::{self, Field};
@@ -183,14 +183,14 @@ pub enum ImportError {
     /// The format is unknown.
     #[error("{0}: unknown file type; expected .csv, .jsonl or .ndjson")]
     UnknownFormat(String),
-    /// Another import committed the batch id this one was given while it ran.
+    /// Another import of the same kind committed while this one ran.
     #[error(
         "{path}: another import committed batch {batch} while this file was being imported; nothing stored from this file: import it again"
     )]
     Concurrent {
         /// Path.
         path: String,
-        /// The batch id both imports were given.
+        /// The batch the other import committed.
         batch: i64,
     },
     /// A committed file (read for the duplicate-id check) could not be read.
@@ -429,12 +429,17 @@ async fn import_file_within(
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
+    let manifest = store.manifest(kind.as_str(), None).await?;
+    // The latest batch of this kind this run's duplicate-id check will have seen.
+    let kind_latest = manifest.hashes.values().max().copied();
     let known = if limits.stop_early {
-        store.content_hashes(kind.as_str()).await?
+        manifest.hashes
     } else {
         HashMap::new()
     };
-    let batch = store.next_batch_id().await?;
+    // The id this run's files are named after; the database assigns the batch's id at
+    // commit (the manifest maps files to it), so a later one only differs in the name.
+    let batch = store.max_batch_id().await?.unwrap_or(0) + 1;
     // The hash is worked out alongside the cutting and the import, which it stops early
     // when the file is stored already.
     let same = Arc::new(AtomicBool::new(false));
@@ -503,9 +508,12 @@ async fn import_file_within(
     // reading stops early when the hash is known in time).
     let stored_as = match joined_hash(path, hashing, cuts.size) {
         Ok(hash) => store
-            .batch_by_hash(kind.as_str(), &hash)
+            .manifest(kind.as_str(), None)
             .await
-            .map(|b| (hash, b))
+            .map(|m| {
+                let b = m.hashes.get(&hash).copied();
+                (hash, b)
+            })
             .map_err(ImportError::from),
         Err(e) => Err(e),
     };
@@ -536,27 +544,70 @@ async fn import_file_within(
         report.rows_stored = 0;
         return Ok(report);
     }
+    // The batch id is the database's, known once committed: the stored report has none.
+    report.batch = None;
     let report_json = serde_json::to_string(&report).unwrap_or_default();
+    let mut files = Vec::with_capacity(run.files.len());
+    for (rel, month, rows) in &run.files {
+        let abs = dir.abs(rel);
+        let bytes = std::fs::metadata(&abs).map_err(io(&abs))?.len();
+        files.push(NewFile {
+            path: rel.clone(),
+            month: month.clone(),
+            rows: *rows,
+            bytes,
+        });
+    }
     let new = NewBatch {
         kind: kind.as_str().to_string(),
-        file_name: file_label,
+        file_name: file_label.clone(),
         content_hash: hash,
         replace: opts.replace,
         rows_read: report.rows_read,
         rows_stored: report.rows_stored,
         rows_quarantined: report.rows_quarantined,
+        rows_not_stored: 0,
+        rows_superseded: 0,
         duplicates: report.duplicates,
+        quarantine_path: report.quarantine_file.clone(),
         report_json,
-        files: run.files.clone(),
+        files,
         coverage: run
             .coverage
             .iter()
             .map(|(site, day)| (site.clone(), day.format("%Y-%m-%d").to_string()))
             .collect(),
     };
-    match store.commit_batch(batch, &new, now).await {
-        Ok(_) => Ok(report),
-        Err(e) => Err(commit_failed(store, kind, &run, path, e).await),
+    // Another import of this kind that committed while this one ran was not part of its
+    // duplicate-id check: this run's files are removed and the file can be imported
+    // again.
+    let latest = store
+        .manifest(kind.as_str(), None)
+        .await?
+        .hashes
+        .values()
+        .max()
+        .copied();
+    if latest != kind_latest {
+        run.discard();
+        return Err(ImportError::Concurrent {
+            path: path.display().to_string(),
+            batch: latest.unwrap_or(0),
+        });
+    }
+    match store.commit_batch(&new, now).await {
+        Ok(id) => {
+            report.batch = Some(id);
+            Ok(report)
+        }
+        // The same content committed by a concurrent import: this run's files go.
+        Err(StoreError::AlreadyCommitted { batch }) => {
+            run.discard();
+            Ok(already_imported(store, kind, &file_label, batch).await?)
+        }
+        // Without manifest rows the files are invisible; deleting them is only safe
+        // when the commit surely failed, so they are left alone.
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -767,22 +818,16 @@ async fn stored_files(
     to: &Destination<'_>,
     kind: RecordKind,
 ) -> Result<(Vec<StoredFile>, BTreeMap<(String, String), i64>), ImportError> {
-    let stored: Vec<StoredFile> = to
-        .store
-        .files(kind.as_str())
-        .await?
+    let manifest = to.store.manifest(kind.as_str(), None).await?;
+    let stored: Vec<StoredFile> = manifest
+        .files
         .into_iter()
         .map(|f| StoredFile {
             batch: f.batch_id,
             parquet: to.dir.abs(&f.path),
         })
         .collect();
-    let replaced = if stored.is_empty() {
-        BTreeMap::new()
-    } else {
-        to.store.replaced(kind.as_str()).await?
-    };
-    Ok((stored, replaced))
+    Ok((stored, manifest.replaced))
 }
 
 /// The local day (days from the common era) of a stored row at `site` anchored at `at`
@@ -997,37 +1042,6 @@ fn remove_dead_scratch(dir: &DataDir) {
         {
             let _ = std::fs::remove_dir_all(e.path());
         }
-    }
-}
-
-/// Explains a failed commit. When a concurrent import took the batch id first (its files
-/// have other names, so nothing of it was overwritten), this run's files are removed and
-/// the file can simply be imported again. Otherwise the files are left alone: without
-/// manifest rows they are invisible, and deleting them is only safe when the commit
-/// surely failed.
-async fn commit_failed(
-    store: &Store,
-    kind: RecordKind,
-    run: &Run,
-    path: &Path,
-    e: StoreError,
-) -> ImportError {
-    let Ok(Some(_)) = store.batch(run.batch).await else {
-        return e.into();
-    };
-    let Ok(files) = store.files(kind.as_str()).await else {
-        return e.into();
-    };
-    let ours = files
-        .iter()
-        .any(|f| f.batch_id == run.batch && run.files.iter().any(|(p, _, _)| *p == f.path));
-    if ours {
-        return e.into();
-    }
-    run.discard();
-    ImportError::Concurrent {
-        path: path.display().to_string(),
-        batch: run.batch,
     }
 }
 

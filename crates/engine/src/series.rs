@@ -104,13 +104,13 @@ pub async fn site_series(
     let tz: Tz = s.tz;
     let kind = kind_of(s.scene);
     let months = crate::compute::months_touching(window.0, window.1);
-    let files: Vec<FileEntry> = store
-        .files(kind.as_str())
-        .await?
+    let manifest = store.manifest(kind.as_str(), None).await?;
+    let files: Vec<FileEntry> = manifest
+        .files
         .into_iter()
         .filter(|f| months.contains(&f.month))
         .collect();
-    let replaced = store.replaced(kind.as_str()).await?;
+    let replaced = manifest.replaced;
     let mut acc = Accumulator {
         site,
         tz,

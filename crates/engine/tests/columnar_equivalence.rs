@@ -117,7 +117,12 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
     let c_ms = chrono::DateTime::parse_from_rfc3339("2025-11-05T10:00:00+08:00")
         .expect("instant")
         .timestamp_millis();
-    let files = l.store.files("contact").await.expect("files");
+    let files = l
+        .store
+        .manifest("contact", None)
+        .await
+        .expect("files")
+        .files;
     let november = files
         .iter()
         .find(|f| f.month == "2025-11")
@@ -187,7 +192,12 @@ async fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge
         ),
     )
     .await;
-    let files = l.store.files("contact").await.expect("files");
+    let files = l
+        .store
+        .manifest("contact", None)
+        .await
+        .expect("files")
+        .files;
     assert_eq!(
         files.iter().map(|f| f.month.as_str()).collect::<Vec<_>>(),
         ["2025-09"]

@@ -171,7 +171,13 @@ async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
 /// quarantine directory holds one file per batch that quarantined rows.
 async fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {
     let mut committed = Vec::new();
-    for f in env.store.files(HALL.as_str()).await.expect("files") {
+    for f in env
+        .store
+        .manifest(HALL.as_str(), None)
+        .await
+        .expect("files")
+        .files
+    {
         let parquet = env.dir.abs(&f.path);
         committed.push(parquet.with_extension("keys"));
         committed.push(parquet);
@@ -371,7 +377,12 @@ async fn replace_with_an_id_moved_to_another_day() {
 
 /// UTC milliseconds of `issued_at` for each stored ticket id.
 async fn issued_at(env: &Env) -> Vec<(String, i64)> {
-    let files = env.store.files("hall_ticket").await.expect("files");
+    let files = env
+        .store
+        .manifest("hall_ticket", None)
+        .await
+        .expect("files")
+        .files;
     ticket_rows(files.iter().map(|f| env.dir.abs(&f.path)))
 }
 
@@ -410,9 +421,10 @@ async fn local_times_are_read_in_the_sites_time_zone() {
     assert_eq!(env.visible(HALL, "2026-09-30..2026-09-30").await, 0);
     let months: Vec<String> = env
         .store
-        .files("hall_ticket")
+        .manifest("hall_ticket", None)
         .await
         .expect("files")
+        .files
         .into_iter()
         .map(|f| f.month)
         .collect();

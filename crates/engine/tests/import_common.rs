@@ -20,7 +20,7 @@ use yardstick_engine::import::{
 };
 use yardstick_engine::layout::DataDir;
 use yardstick_engine::schema::id_field;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 /// The organisation of every importer test: two halls (Shanghai and London time), a call
 /// centre and a field centre under one city.
@@ -86,7 +86,10 @@ impl Env {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = DataDir::new(tmp.path().join("data"));
         std::fs::create_dir_all(dir.root()).expect("data dir");
-        let store = Store::open(&dir.meta_db()).await.expect("store opens");
+        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+            .await
+            .expect("store opens");
+        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("valid organisation");
         store
             .put_org("org.toml", ORG, &org, now())
@@ -137,7 +140,13 @@ impl Env {
     pub async fn stored_ids(&self, kind: RecordKind) -> Vec<(String, String)> {
         let id = id_field(kind).expect("kind has ids");
         let mut out = Vec::new();
-        for f in self.store.files(kind.as_str()).await.expect("file list") {
+        for f in self
+            .store
+            .manifest(kind.as_str(), None)
+            .await
+            .expect("file list")
+            .files
+        {
             out.extend(
                 yardstick_engine::compute::read_id_pairs(&self.dir.abs(&f.path), id)
                     .expect("stored file reads"),

@@ -26,7 +26,7 @@ use yardstick_core::records::RecordKind;
 use yardstick_engine::compute::{Computed, compute};
 use yardstick_engine::import::{Destination, ImportOptions, ImportStatus, import_file};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -50,7 +50,10 @@ const FILES: [(RecordKind, &str, u64); 7] = [
 async fn evaluate_fixtures(g: &Guideline) -> (Evaluation, Computed) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = DataDir::new(tmp.path());
-    let store = Store::open(&dir.meta_db()).await.expect("store opens");
+    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+        .await
+        .expect("store opens");
+    store.migrate().await.expect("store migrates");
     let org_src = std::fs::read_to_string(fixture("org.toml")).expect("org.toml readable");
     let org = Organisation::from_toml("org.toml", &org_src).expect("org.toml is valid");
     let now = Utc

@@ -11,7 +11,7 @@ use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{Destination, ImportOptions, import_file};
 use yardstick_engine::layout::DataDir;
 use yardstick_engine::series::{SeriesError, SiteSeries, site_series};
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 const ORG: &str = r#"
 [[node]]
@@ -65,7 +65,10 @@ impl Fixture {
     async fn new() -> Self {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let dir = DataDir::new(tmp.path());
-        let store = Store::open(&dir.meta_db()).await.expect("store opens");
+        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+            .await
+            .expect("store opens");
+        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("valid organisation");
         store
             .put_org("org.toml", ORG, &org, Utc::now())

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{TimeZone, Utc};
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 use super::{Destination, ImportOptions, ImportReport, ImportStatus, Limits, import_file_within};
 use crate::layout::DataDir;
@@ -62,7 +62,10 @@ impl Env {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = DataDir::new(tmp.path().join("data"));
         std::fs::create_dir_all(dir.root()).expect("data dir");
-        let store = Store::open(&dir.meta_db()).await.expect("store opens");
+        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+            .await
+            .expect("store opens");
+        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
         let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
         store

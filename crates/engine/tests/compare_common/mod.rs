@@ -9,7 +9,7 @@ use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{Destination, ImportOptions, ImportStatus, import_file};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
+use yardstick_store::{DatabaseUrl, Store};
 
 /// The indicator fixtures' directory.
 pub fn fixtures() -> PathBuf {
@@ -46,7 +46,10 @@ pub fn now() -> chrono::DateTime<Utc> {
 pub async fn load(org_file: &Path) -> Loaded {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = DataDir::new(tmp.path());
-    let store = Store::open(&dir.meta_db()).await.expect("store opens");
+    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
+        .await
+        .expect("store opens");
+    store.migrate().await.expect("store migrates");
     let src = std::fs::read_to_string(org_file).expect("org readable");
     let org = Organisation::from_toml("org.toml", &src).expect("org valid");
     store

@@ -1,0 +1,247 @@
+//! The store's errors, and the one place where database failures become domain errors:
+//! a named constraint the database enforced ([`Constraint`]), a batch committed already,
+//! a database that cannot be opened (with the file and the system's reason).
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use sqlx::error::DatabaseError;
+use yardstick_core::diag::LoadError;
+
+use crate::DatabaseUrl;
+
+/// Errors of the metadata store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A SQLite database file could not be opened or created.
+    #[error("cannot open the metadata database {}: {reason}", path.display())]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why, in the system's words (permission denied, read-only file system, no space
+        /// left on the device, not a database…).
+        reason: String,
+    },
+    /// A PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to the metadata database {url}: {reason}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The same file content was committed already for this record kind (perhaps by a
+    /// concurrent import of the same file); nothing of the new batch was stored.
+    #[error("this file's content was already imported as batch {batch}; nothing new was stored")]
+    AlreadyCommitted {
+        /// The batch that holds the content.
+        batch: i64,
+    },
+    /// The database refused a write that would break one of its rules.
+    #[error("{0}")]
+    Refused(Constraint),
+    /// A number too large for the database (above 2^63 - 1).
+    #[error("{what} is too large to store: {value}")]
+    TooLarge {
+        /// Which number.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+    },
+    /// Any other database failure.
+    #[error("metadata database: {0}")]
+    Db(sqlx::Error),
+    /// A migration failed or an applied one differs from this program's.
+    #[error("migrating the metadata database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored organisation no longer validates.
+    #[error("the stored organisation is invalid: {0}")]
+    Org(#[from] LoadError),
+    /// JSON could not be written or read back.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A rule the database enforces, named the same in both schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Constraint {
+    /// `batch_accounting`: stored + quarantined + not stored = read.
+    #[error(
+        "the import's row counts do not add up (rows stored + quarantined + not stored must equal rows read); the batch was not committed"
+    )]
+    BatchAccounting,
+    /// `batch_kind_content`: one batch per record kind and file content.
+    #[error("this file's content was already imported for this record kind")]
+    BatchContent,
+    /// `evaluation_guideline`: an evaluation names a recorded guideline version.
+    #[error(
+        "the evaluation's guideline version is not recorded: store the guideline before an evaluation that uses it"
+    )]
+    EvaluationGuideline,
+    /// `evaluation_frozen`: frozen evaluations are neither updated nor deleted.
+    #[error(
+        "evaluations are frozen: they can be neither changed nor deleted; recompute to make a new one"
+    )]
+    EvaluationFrozen,
+}
+
+/// How each backend names a constraint when it refuses a write: PostgreSQL gives the
+/// constraint's name; SQLite gives a message (`CHECK constraint failed: NAME`, the
+/// columns of a UNIQUE constraint, or the text a trigger raises).
+const NAMED: [(Constraint, &str, &str); 4] = [
+    (
+        Constraint::BatchAccounting,
+        "batch_accounting",
+        "CHECK constraint failed: batch_accounting",
+    ),
+    (
+        Constraint::BatchContent,
+        "batch_kind_content",
+        "UNIQUE constraint failed: batch.kind, batch.content_hash",
+    ),
+    (
+        Constraint::EvaluationGuideline,
+        "evaluation_guideline",
+        "evaluation_guideline:",
+    ),
+    (
+        Constraint::EvaluationFrozen,
+        "evaluation_frozen",
+        "evaluation_frozen:",
+    ),
+];
+
+/// The constraint a database error reports, if it is one of ours. PostgreSQL's trigger
+/// raises its exception with the constraint name set (`USING CONSTRAINT`), so both
+/// backends' triggers are found by name too.
+pub(crate) fn constraint_of(db: &dyn DatabaseError) -> Option<Constraint> {
+    let name = db.constraint();
+    let message = db.message();
+    NAMED.iter().find_map(|(c, pg_name, sqlite_text)| {
+        let hit = match name {
+            Some(n) => n == *pg_name,
+            None => message.contains(sqlite_text),
+        };
+        hit.then_some(*c)
+    })
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e
+            && let Some(c) = constraint_of(db.as_ref())
+        {
+            return StoreError::Refused(c);
+        }
+        StoreError::Db(e)
+    }
+}
+
+/// Why SQLite could not open `path`, said once. SQLite's own message ("unable to open
+/// database file") does not say why, so the file is first opened here the way SQLite
+/// will (read and write, created when missing): the system's error names the reason.
+/// When that succeeds, SQLite's result code says it (read-only, disk full, not a
+/// database).
+pub(crate) fn sqlite_open(path: &Path, e: &sqlx::Error) -> StoreError {
+    let probe = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path);
+    let reason = match probe {
+        Err(io) => io_reason(&io, path),
+        Ok(_) => match e {
+            sqlx::Error::Database(db) => sqlite_code_reason(db.as_ref()),
+            sqlx::Error::Io(io) => io_reason(io, path),
+            other => other.to_string(),
+        },
+    };
+    StoreError::Open {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// A system error in words, once (without Rust's "(os error N)").
+fn io_reason(e: &std::io::Error, path: &Path) -> String {
+    match e.kind() {
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        ErrorKind::StorageFull => "no space left on the device (disk full)".into(),
+        ErrorKind::NotFound => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => format!("the directory {} does not exist", dir.display()),
+            None => "the file cannot be created".into(),
+        },
+        ErrorKind::IsADirectory => "it is a directory, not a file".into(),
+        ErrorKind::NotADirectory => "a part of the path is a file, not a directory".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// SQLite's primary result codes that explain a failed open (extended codes carry
+/// the primary one in their low byte).
+fn sqlite_code_reason(db: &dyn DatabaseError) -> String {
+    let code = db
+        .code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .map(|c| c & 0xff);
+    match code {
+        Some(8) => "the database is read-only (the file or its directory cannot be written)".into(),
+        Some(13) => "no space left on the device (disk full)".into(),
+        Some(14) => "the file cannot be opened (is its directory writable?)".into(),
+        Some(23) => "permission denied".into(),
+        Some(26) => "the file is not a SQLite database".into(),
+        _ => db.message().to_string(),
+    }
+}
+
+/// Why a PostgreSQL server could not be reached, with the URL redacted.
+pub(crate) fn postgres_connect(url: &DatabaseUrl, e: &sqlx::Error) -> StoreError {
+    let reason = match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => {
+                "the connection was refused (is the server running, on that host and port?)".into()
+            }
+            _ => io.to_string(),
+        },
+        sqlx::Error::PoolTimedOut => "no connection within the time allowed".into(),
+        other => other.to_string(),
+    };
+    StoreError::Connect {
+        url: url.to_string(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    use super::io_reason;
+
+    /// The system's reasons in words, once; a missing directory is named.
+    #[test]
+    fn open_failures_say_why_in_words() {
+        let path = Path::new("/srv/ys/meta.sqlite");
+        for (kind, words) in [
+            (ErrorKind::PermissionDenied, "permission denied"),
+            (
+                ErrorKind::ReadOnlyFilesystem,
+                "the file system is read-only",
+            ),
+            (
+                ErrorKind::StorageFull,
+                "no space left on the device (disk full)",
+            ),
+            (ErrorKind::NotFound, "the directory /srv/ys does not exist"),
+        ] {
+            assert_eq!(io_reason(&Error::from(kind), path), words, "{kind:?}");
+        }
+    }
+}
