@@ -556,6 +556,7 @@ async fn import_file_within(
             month: month.clone(),
             rows: *rows,
             bytes,
+            sha256: None,
         });
     }
     let new = NewBatch {

@@ -54,6 +54,9 @@ pub struct NewFile {
     pub rows: u64,
     /// Size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the file's bytes (lowercase hex), when the importer worked it out: what
+    /// `yardstick verify` checks the file against later.
+    pub sha256: Option<String>,
 }
 
 /// A committed batch.
@@ -100,6 +103,9 @@ pub struct FileEntry {
     pub rows: i64,
     /// Size in bytes (0 for files committed before sizes were recorded).
     pub bytes: i64,
+    /// SHA-256 of the file's bytes (lowercase hex); `None` when it was not recorded (files
+    /// committed without it, or before it was recorded).
+    pub sha256: Option<String>,
 }
 
 /// The manifest of one record kind, as of a batch.
@@ -119,7 +125,7 @@ const INSERT_BATCH: &str = "INSERT INTO batch (kind, file_name, content_hash, re
      committed_at, rows_read, rows_stored, rows_quarantined, rows_not_stored, rows_superseded, \
      duplicates, quarantine_path, report_json) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
-const INSERT_FILES: &str = "INSERT INTO batch_file (batch_id, path, month, rows, bytes) ";
+const INSERT_FILES: &str = "INSERT INTO batch_file (batch_id, path, month, rows, bytes, sha256) ";
 const INSERT_COVERAGE: &str = "INSERT INTO batch_coverage (batch_id, site_id, day) ";
 
 const BATCH_COLUMNS: &str = "SELECT id, kind, file_name, content_hash, replace_mode, \
@@ -127,13 +133,20 @@ const BATCH_COLUMNS: &str = "SELECT id, kind, file_name, content_hash, replace_m
      duplicates, quarantine_path FROM batch";
 
 /// The manifest of a kind as of batch `$2`: files, replace winners, content hashes.
-const MANIFEST_FILES: &str = "SELECT f.batch_id, f.path, f.month, f.rows, f.bytes \
+const MANIFEST_FILES: &str = "SELECT f.batch_id, f.path, f.month, f.rows, f.bytes, f.sha256 \
      FROM batch_file f JOIN batch b ON b.id = f.batch_id \
      WHERE b.kind = $1 AND b.id <= $2 ORDER BY f.batch_id, f.path";
 const MANIFEST_REPLACED: &str = "SELECT c.site_id, c.day, MAX(c.batch_id) AS winner \
      FROM batch_coverage c JOIN batch b ON b.id = c.batch_id \
      WHERE b.kind = $1 AND b.replace_mode = TRUE AND b.id <= $2 GROUP BY c.site_id, c.day";
 const MANIFEST_HASHES: &str = "SELECT content_hash, id FROM batch WHERE kind = $1 AND id <= $2";
+
+/// Every committed file of every kind.
+const ALL_FILES: &str = "SELECT batch_id, path, month, rows, bytes, sha256 FROM batch_file \
+     ORDER BY batch_id, path";
+/// Every quarantine file a batch names.
+const QUARANTINE_PATHS: &str =
+    "SELECT quarantine_path FROM batch WHERE quarantine_path IS NOT NULL ORDER BY id";
 
 /// PostgreSQL's `SUM` of a BIGINT is NUMERIC: cast back so both backends give an integer.
 const LIVE_ROWS: &str = "SELECT kind, CAST(SUM(rows_stored) AS BIGINT) AS stored, \
@@ -166,8 +179,8 @@ impl Counts {
     }
 }
 
-/// A file row as bound: (path, month, rows, bytes).
-type FileRow<'a> = (&'a str, &'a str, i64, i64);
+/// A file row as bound: (path, month, rows, bytes, SHA-256).
+type FileRow<'a> = (&'a str, &'a str, i64, i64, Option<&'a str>);
 
 impl Store {
     /// Commits a batch, its files and its coverage in one transaction and returns its
@@ -190,59 +203,67 @@ impl Store {
                     f.month.as_str(),
                     count("file rows", f.rows)?,
                     count("file bytes", f.bytes)?,
+                    f.sha256.as_deref(),
                 ))
             })
             .collect::<Result<Vec<FileRow<'_>>>>()?;
         let committed_at = ts(now);
-        let outcome: Result<i64> = async { with_pool!(self, p => {
-            // Writers are in one order from here to the commit: the check below sees
-            // every batch committed before, and the id is above all of theirs.
-            let mut tx = p.begin_write().await?;
-            let existing: Option<i64> = sqlx::query_scalar(BATCH_BY_CONTENT)
-                .bind(&b.kind)
-                .bind(&b.content_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(batch) = existing {
-                return Err(StoreError::AlreadyCommitted { batch });
-            }
-            let id: i64 = sqlx::query_scalar(INSERT_BATCH)
-                .bind(&b.kind)
-                .bind(&b.file_name)
-                .bind(&b.content_hash)
-                .bind(b.replace)
-                .bind(&committed_at)
-                .bind(n.read)
-                .bind(n.stored)
-                .bind(n.quarantined)
-                .bind(n.not_stored)
-                .bind(n.superseded)
-                .bind(n.duplicates)
-                .bind(b.quarantine_path.as_deref())
-                .bind(&b.report_json)
-                .fetch_one(&mut *tx)
-                .await?;
-            // Many rows per statement: one statement a row cost a round trip each, most
-            // of a small import's commit.
-            for chunk in files.chunks(ROWS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new(INSERT_FILES);
-                q.push_values(chunk, |mut row, f: &FileRow<'_>| {
-                    row.push_bind(id).push_bind(f.0).push_bind(f.1).push_bind(f.2).push_bind(f.3);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in b.coverage.chunks(ROWS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new(INSERT_COVERAGE);
-                q.push_values(chunk, |mut row, (site, day): &(String, String)| {
-                    row.push_bind(id).push_bind(site.as_str()).push_bind(day.as_str());
-                });
-                // A (site, day) pair listed twice is covered once.
-                q.push(" ON CONFLICT DO NOTHING");
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(id)
-        }) }
+        let outcome: Result<i64> = async {
+            with_pool!(self, p => {
+                // Writers are in one order from here to the commit: the check below sees
+                // every batch committed before, and the id is above all of theirs.
+                let mut tx = p.begin_write().await?;
+                let existing: Option<i64> = sqlx::query_scalar(BATCH_BY_CONTENT)
+                    .bind(&b.kind)
+                    .bind(&b.content_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(batch) = existing {
+                    return Err(StoreError::AlreadyCommitted { batch });
+                }
+                let id: i64 = sqlx::query_scalar(INSERT_BATCH)
+                    .bind(&b.kind)
+                    .bind(&b.file_name)
+                    .bind(&b.content_hash)
+                    .bind(b.replace)
+                    .bind(&committed_at)
+                    .bind(n.read)
+                    .bind(n.stored)
+                    .bind(n.quarantined)
+                    .bind(n.not_stored)
+                    .bind(n.superseded)
+                    .bind(n.duplicates)
+                    .bind(b.quarantine_path.as_deref())
+                    .bind(&b.report_json)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // Many rows per statement: one statement a row cost a round trip each, most
+                // of a small import's commit.
+                for chunk in files.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(INSERT_FILES);
+                    q.push_values(chunk, |mut row, f: &FileRow<'_>| {
+                        row.push_bind(id)
+                            .push_bind(f.0)
+                            .push_bind(f.1)
+                            .push_bind(f.2)
+                            .push_bind(f.3)
+                            .push_bind(f.4);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in b.coverage.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::new(INSERT_COVERAGE);
+                    q.push_values(chunk, |mut row, (site, day): &(String, String)| {
+                        row.push_bind(id).push_bind(site.as_str()).push_bind(day.as_str());
+                    });
+                    // A (site, day) pair listed twice is covered once.
+                    q.push(" ON CONFLICT DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(id)
+            })
+        }
         .await;
         match outcome {
             // Only a writer outside this contract can race the check above; the unique
@@ -273,13 +294,7 @@ impl Store {
         with_pool!(self, p => {
             let mut out = KindManifestRows::default();
             for r in sqlx::query(MANIFEST_FILES).bind(kind).bind(upto).fetch_all(p).await? {
-                out.files.push(FileEntry {
-                    batch_id: r.int("batch_id")?,
-                    path: r.text("path")?,
-                    month: r.text("month")?,
-                    rows: r.int("rows")?,
-                    bytes: r.int("bytes")?,
-                });
+                out.files.push(file_entry(&r)?);
             }
             for r in sqlx::query(MANIFEST_REPLACED).bind(kind).bind(upto).fetch_all(p).await? {
                 out.replaced.insert((r.text("site_id")?, r.text("day")?), r.int("winner")?);
@@ -288,6 +303,33 @@ impl Store {
                 out.hashes.insert(r.text("content_hash")?, r.int("id")?);
             }
             Ok(out)
+        })
+    }
+
+    /// Every committed file of every record kind, by batch then path (byte order): what
+    /// `yardstick verify` checks and what an interrupted import's sweep must keep.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn all_files(&self) -> Result<Vec<FileEntry>> {
+        with_pool!(self, p => {
+            sqlx::query(ALL_FILES)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(file_entry)
+                .collect()
+        })
+    }
+
+    /// The quarantine file of every batch that has one, by batch id, as the batch
+    /// recorded it: what an interrupted import's sweep must keep.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn quarantine_paths(&self) -> Result<Vec<String>> {
+        with_pool!(self, p => {
+            Ok(sqlx::query_scalar(QUARANTINE_PATHS).fetch_all(p).await?)
         })
     }
 
@@ -360,6 +402,17 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+fn file_entry(r: &impl Columns) -> Result<FileEntry> {
+    Ok(FileEntry {
+        batch_id: r.int("batch_id")?,
+        path: r.text("path")?,
+        month: r.text("month")?,
+        rows: r.int("rows")?,
+        bytes: r.int("bytes")?,
+        sha256: r.opt_text("sha256")?,
+    })
 }
 
 fn batch_info(r: &impl Columns) -> Result<BatchInfo> {

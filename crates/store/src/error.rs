@@ -1,6 +1,8 @@
 //! The store's errors, and the one place where database failures become domain errors:
-//! a named constraint the database enforced ([`Constraint`]), a batch committed already,
-//! a database that cannot be opened (with the file and the system's reason).
+//! a named constraint the database enforced ([`Constraint`]: the manifest's accounting,
+//! frozen evaluations, unique logins, known roles, the append-only activity log…), a batch
+//! committed already, a database that cannot be opened (with the file and the system's
+//! reason).
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -86,12 +88,52 @@ pub enum Constraint {
         "evaluations are frozen: they can be neither changed nor deleted; recompute to make a new one"
     )]
     EvaluationFrozen,
+    /// `app_user_login`: a login names one user, whatever its case (logins are stored
+    /// lower-cased).
+    #[error("this login is taken (logins are compared without regard to case)")]
+    UserLogin,
+    /// `app_user_login_lower`: a login is stored lower-cased (only a write past the store
+    /// can break this: the store folds case before writing).
+    #[error("a login must be stored lower-cased")]
+    UserLoginCase,
+    /// `app_user_lang`: a user's language is `zh` or `en`.
+    #[error("unknown language: a user's language is zh or en")]
+    UserLang,
+    /// `user_grant_user`, `user_session_user`, `api_token_user`: a grant, a session or a
+    /// token belongs to a user that exists.
+    #[error("the user does not exist")]
+    UserUnknown,
+    /// `user_grant_role`: a grant's role is one of the product's roles.
+    #[error(
+        "unknown role: a role is admin, quality_manager, site_manager, evaluator, viewer or regulator"
+    )]
+    GrantRole,
+    /// `user_session_id`: one session per id hash.
+    #[error("a session with this id exists already")]
+    SessionId,
+    /// `api_token_hash`: one token per hash.
+    #[error("a token with this hash exists already")]
+    TokenHash,
+    /// `user_session_id_hash`, `api_token_hash_hex`: a session id or a token is stored as
+    /// the SHA-256 of its secret in lowercase hex, never as the secret itself.
+    #[error(
+        "a session id or token must be stored as the SHA-256 of its secret (64 lowercase hex digits), never as the secret"
+    )]
+    NotAHash,
+    /// `activity_actor_kind`: an activity's actor kind is `cli`, `session`, `token` or
+    /// `system`.
+    #[error("unknown actor kind: cli, session, token or system")]
+    ActivityActorKind,
+    /// `activity_append_only`: activity entries are neither updated nor deleted.
+    #[error("the activity log is append-only: entries can be neither changed nor deleted")]
+    ActivityAppendOnly,
 }
 
 /// How each backend names a constraint when it refuses a write: PostgreSQL gives the
 /// constraint's name; SQLite gives a message (`CHECK constraint failed: NAME`, the
-/// columns of a UNIQUE constraint, or the text a trigger raises).
-const NAMED: [(Constraint, &str, &str); 4] = [
+/// columns of a UNIQUE constraint, or the text a trigger raises). No SQLite text holds
+/// another (a test checks), so a message names one constraint.
+const NAMED: [(Constraint, &str, &str); 17] = [
     (
         Constraint::BatchAccounting,
         "batch_accounting",
@@ -111,6 +153,67 @@ const NAMED: [(Constraint, &str, &str); 4] = [
         Constraint::EvaluationFrozen,
         "evaluation_frozen",
         "evaluation_frozen:",
+    ),
+    (
+        Constraint::UserLogin,
+        "app_user_login",
+        "UNIQUE constraint failed: app_user.login",
+    ),
+    (
+        Constraint::UserLoginCase,
+        "app_user_login_lower",
+        "CHECK constraint failed: app_user_login_lower",
+    ),
+    (
+        Constraint::UserLang,
+        "app_user_lang",
+        "CHECK constraint failed: app_user_lang",
+    ),
+    (
+        Constraint::UserUnknown,
+        "user_grant_user",
+        "user_grant_user:",
+    ),
+    (
+        Constraint::UserUnknown,
+        "user_session_user",
+        "user_session_user:",
+    ),
+    (Constraint::UserUnknown, "api_token_user", "api_token_user:"),
+    (
+        Constraint::GrantRole,
+        "user_grant_role",
+        "CHECK constraint failed: user_grant_role",
+    ),
+    (
+        Constraint::SessionId,
+        "user_session_id",
+        "UNIQUE constraint failed: user_session.id_hash",
+    ),
+    (
+        Constraint::TokenHash,
+        "api_token_hash",
+        "UNIQUE constraint failed: api_token.token_hash",
+    ),
+    (
+        Constraint::NotAHash,
+        "user_session_id_hash",
+        "CHECK constraint failed: user_session_id_hash",
+    ),
+    (
+        Constraint::NotAHash,
+        "api_token_hash_hex",
+        "CHECK constraint failed: api_token_hash_hex",
+    ),
+    (
+        Constraint::ActivityActorKind,
+        "activity_actor_kind",
+        "CHECK constraint failed: activity_actor_kind",
+    ),
+    (
+        Constraint::ActivityAppendOnly,
+        "activity_append_only",
+        "activity_append_only:",
     ),
 ];
 
@@ -223,7 +326,22 @@ mod tests {
     use std::io::{Error, ErrorKind};
     use std::path::Path;
 
-    use super::io_reason;
+    use super::{NAMED, io_reason};
+
+    /// A SQLite message names one constraint: no constraint's text is found inside
+    /// another's (`app_user_login` would be, in `app_user_login_lower`, were it a CHECK),
+    /// and no two constraints share a PostgreSQL name.
+    #[test]
+    fn each_message_names_one_constraint() {
+        for (i, (_, pg_a, sqlite_a)) in NAMED.iter().enumerate() {
+            for (j, (_, pg_b, sqlite_b)) in NAMED.iter().enumerate() {
+                if i != j {
+                    assert!(!sqlite_a.contains(sqlite_b), "{sqlite_a} holds {sqlite_b}");
+                    assert_ne!(pg_a, pg_b);
+                }
+            }
+        }
+    }
 
     /// The system's reasons in words, once; a missing directory is named.
     #[test]

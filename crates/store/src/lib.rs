@@ -1,5 +1,6 @@
 //! Yardstick's metadata database: organisation versions, guideline versions, the import
-//! manifest (batches, their files and the days they cover) and frozen evaluations.
+//! manifest (batches, their files and the days they cover), frozen evaluations, and
+//! access (users and their grants, browser sessions, API tokens, the activity log).
 //!
 //! One contract, two backends: SQLite (one embedded file, the default) and PostgreSQL
 //! (production). A [`Store`] holds a pool of either kind ([`Pool`]); every method runs
@@ -11,8 +12,12 @@
 //!
 //! The database itself enforces the invariants (row accounting adds up, one batch per
 //! file content, frozen evaluations are never changed, an evaluation names a recorded
-//! guideline); [`StoreError`] turns its refusals into domain errors in one place.
-//! Instants are RFC 3339 UTC text in both backends, so both give the same bytes back.
+//! guideline, one user per login whatever its case, known roles, sessions and tokens kept
+//! by hash only, the activity log is append-only); [`StoreError`] turns its refusals into
+//! domain errors in one place. The rules of access (hashing passwords, who may do what
+//! where, whether a session or a token is still good) belong to the application: the
+//! store keeps what it decides. Instants are RFC 3339 UTC text in both backends, so both
+//! give the same bytes back.
 
 use std::future::Future;
 use std::time::Duration;
@@ -33,21 +38,29 @@ macro_rules! with_pool {
     };
 }
 
+mod activity;
 mod batches;
 mod error;
 mod evaluations;
 mod migrate;
 mod org;
 mod row;
+mod sessions;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod tokens;
 mod url;
+mod users;
 
+pub use activity::{ActivityFilter, ActivityRow, NewActivity};
 pub use batches::{BatchInfo, FileEntry, KindManifestRows, NewBatch, NewFile};
 pub use error::{Constraint, Result, StoreError};
 pub use evaluations::{EvaluationInfo, NewEvaluation, StoredEvaluation};
 pub use migrate::Migration;
+pub use sessions::{NewSession, SessionRow};
+pub use tokens::{NewToken, TokenRow};
 pub use url::{DatabaseUrl, UrlError};
+pub use users::{GrantRow, NewUser, UserRow};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

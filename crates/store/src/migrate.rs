@@ -27,7 +27,7 @@ type Embedded = (i64, &'static str, &'static str);
 /// sqlx and SQLite a second time for the build host (about a minute of a fresh release
 /// build). Versions, descriptions and checksums are exactly those the macro derived
 /// from the file names and contents, so databases migrated before keep verifying.
-const SQLITE: [Embedded; 3] = [
+const SQLITE: [Embedded; 4] = [
     (
         1,
         "init",
@@ -43,15 +43,28 @@ const SQLITE: [Embedded; 3] = [
         "contract",
         include_str!("../migrations/sqlite/0003_contract.sql"),
     ),
+    (
+        4,
+        "access",
+        include_str!("../migrations/sqlite/0004_access.sql"),
+    ),
 ];
 
 /// PostgreSQL's migrations (`migrations/postgres/`), embedded the same way. The schema
-/// starts at the current contract: no PostgreSQL database predates it.
-const POSTGRES: [Embedded; 1] = [(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+/// starts at SQLite's 0003 contract (no PostgreSQL database predates it); later changes
+/// come in pairs (PostgreSQL's 0002 is SQLite's 0004).
+const POSTGRES: [Embedded; 2] = [
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../migrations/postgres/0002_access.sql"),
+    ),
+];
 
 fn embedded(backend: Backend) -> &'static [Embedded] {
     match backend {

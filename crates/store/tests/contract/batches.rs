@@ -58,6 +58,7 @@ async fn a_batch_commits_whole_and_reads_back_field_for_field() {
                     month: "2026-10".into(),
                     rows: 8,
                     bytes: 800,
+                    sha256: None,
                 }],
                 // Not a replace batch: it takes over no day.
                 replaced: BTreeMap::new(),
@@ -344,6 +345,7 @@ async fn many_files_and_days_are_committed_many_rows_a_statement() {
                 month: "2026-10".into(),
                 rows: 1,
                 bytes: 100,
+                sha256: None,
             })
             .collect();
         store.commit_batch(&b, at(0)).await.expect("commit");

@@ -31,11 +31,21 @@ async fn migrate_applies_what_is_pending_once() {
                     version: 3,
                     description: "contract",
                 },
+                Migration {
+                    version: 4,
+                    description: "access",
+                },
             ],
-            Backend::Postgres => vec![Migration {
-                version: 1,
-                description: "init",
-            }],
+            Backend::Postgres => vec![
+                Migration {
+                    version: 1,
+                    description: "init",
+                },
+                Migration {
+                    version: 2,
+                    description: "access",
+                },
+            ],
         };
         assert_eq!(store.pending().await.expect("pending"), all);
         assert_eq!(store.migrate().await.expect("migrate"), all);
@@ -50,6 +60,31 @@ async fn migrate_applies_what_is_pending_once() {
 
 /// Every table with its columns in order, as `table.column`: the same on both backends.
 const COLUMNS: &[&str] = &[
+    "activity.id",
+    "activity.at",
+    "activity.actor",
+    "activity.actor_kind",
+    "activity.client",
+    "activity.action",
+    "activity.object",
+    "activity.detail_json",
+    "api_token.id",
+    "api_token.user_id",
+    "api_token.name",
+    "api_token.prefix",
+    "api_token.token_hash",
+    "api_token.created_at",
+    "api_token.expires_at",
+    "api_token.revoked_at",
+    "api_token.last_used_at",
+    "app_user.id",
+    "app_user.login",
+    "app_user.display_name",
+    "app_user.password_hash",
+    "app_user.disabled",
+    "app_user.lang",
+    "app_user.created_at",
+    "app_user.updated_at",
     "batch.id",
     "batch.kind",
     "batch.file_name",
@@ -72,6 +107,7 @@ const COLUMNS: &[&str] = &[
     "batch_file.month",
     "batch_file.rows",
     "batch_file.bytes",
+    "batch_file.sha256",
     "evaluation.id",
     "evaluation.scope",
     "evaluation.period",
@@ -102,6 +138,18 @@ const COLUMNS: &[&str] = &[
     "site.tz",
     "site.name_zh",
     "site.name_en",
+    "user_grant.user_id",
+    "user_grant.role",
+    "user_grant.scope",
+    "user_grant.created_at",
+    "user_session.id_hash",
+    "user_session.user_id",
+    "user_session.csrf_token",
+    "user_session.created_at",
+    "user_session.last_seen_at",
+    "user_session.expires_at",
+    "user_session.revoked_at",
+    "user_session.client",
 ];
 
 #[tokio::test]
@@ -237,10 +285,16 @@ async fn a_sqlite_database_of_version_0002_migrates_with_its_rows() {
         .expect("connect");
     assert_eq!(
         store.migrate().await.expect("migrate"),
-        [Migration {
-            version: 3,
-            description: "contract"
-        }]
+        [
+            Migration {
+                version: 3,
+                description: "contract"
+            },
+            Migration {
+                version: 4,
+                description: "access"
+            },
+        ]
     );
 
     // The organisation became version `fp-old`, the current one.
@@ -304,6 +358,7 @@ async fn a_sqlite_database_of_version_0002_migrates_with_its_rows() {
                 month: "2026-09".into(),
                 rows: 8,
                 bytes: 0,
+                sha256: None,
             },
             FileEntry {
                 batch_id: 2,
@@ -311,6 +366,7 @@ async fn a_sqlite_database_of_version_0002_migrates_with_its_rows() {
                 month: "2026-09".into(),
                 rows: 5,
                 bytes: 0,
+                sha256: None,
             },
         ]
     );
@@ -401,10 +457,13 @@ async fn the_migrated_database_keeps_its_rules(store: &Store) {
     assert_eq!(
         fks,
         [
+            "api_token->app_user",
             "batch_coverage->batch",
             "batch_file->batch",
             "evaluation->guideline_version",
             "org_current->org_version",
+            "user_grant->app_user",
+            "user_session->app_user",
         ]
     );
     // A file of batch 1 can be added; one of a batch that does not exist cannot.
@@ -498,7 +557,7 @@ async fn a_database_migrated_by_the_macro_build_still_migrates() {
     let store = Store::connect(&DatabaseUrl::Sqlite(path.clone()))
         .await
         .expect("connect");
-    // Row 1 was written above; 2 and 3 are what migrating applied.
+    // Row 1 was written above; 2 to 4 are what migrating applied.
     assert_eq!(
         store.migrate().await.expect("migrates the older database"),
         [
@@ -509,6 +568,10 @@ async fn a_database_migrated_by_the_macro_build_still_migrates() {
             Migration {
                 version: 3,
                 description: "contract"
+            },
+            Migration {
+                version: 4,
+                description: "access"
             },
         ]
     );

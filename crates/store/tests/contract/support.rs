@@ -70,6 +70,7 @@ pub fn batch(kind: &str, hash: &str, replace: bool, days: &[&str]) -> NewBatch {
             month: "2026-10".into(),
             rows: 8,
             bytes: 800,
+            sha256: None,
         }],
         coverage: days
             .iter()
