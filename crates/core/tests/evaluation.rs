@@ -383,7 +383,9 @@ fn too_little_evidence_leaves_a_site_unrated() {
         other => panic!("C should be not rated for results coverage, got {other:?}"),
     }
     assert_eq!(
-        c.not_rated.as_ref().map(|r| r.render(yardstick_core::vocab::Lang::En)),
+        c.not_rated
+            .as_ref()
+            .map(|r| r.render(yardstick_core::vocab::Lang::En)),
         Some("the results half has evidence for 33% of its points (minimum 50%)".to_string())
     );
     let (a, b) = (site("A"), site("B"));
