@@ -3,6 +3,10 @@
 //! `YARDSTICK_TEST_DATABASE_URL` names a server (`.ci/pg-start` starts one). Expected
 //! values are worked out by hand in the comments.
 
+#[path = "contract/access.rs"]
+mod access;
+#[path = "contract/activity.rs"]
+mod activity;
 #[path = "contract/batches.rs"]
 mod batches;
 #[path = "contract/concurrency.rs"]

@@ -365,3 +365,113 @@ async fn many_files_and_days_are_committed_many_rows_a_statement() {
         );
     }
 }
+
+/// Three batches, ids 1 to 3 in a fresh database:
+/// 1. hall_ticket "a": two files, given 2026-10 first (with its SHA-256) and 2026-09 second
+///    (without); quarantine file `quarantine/a.csv`;
+/// 2. contact "c": one file with its SHA-256, nothing quarantined, no quarantine file;
+/// 3. hall_ticket "d": the fixture's one file, without a SHA-256; `quarantine/d.csv`.
+#[tokio::test]
+async fn every_file_and_quarantine_file_is_listed_with_its_sha256() {
+    for db in testing::databases().await {
+        let store = db.store();
+        assert!(store.all_files().await.expect("files").is_empty());
+        assert!(store.quarantine_paths().await.expect("paths").is_empty());
+        let file = |path: &str, month: &str, rows: u64, sha256: Option<String>| NewFile {
+            path: path.into(),
+            month: month.into(),
+            rows,
+            bytes: rows * 100,
+            sha256,
+        };
+        let mut a = batch("hall_ticket", "a", false, &[]);
+        a.files = vec![
+            file(
+                "records/hall_ticket/2026-10/a-1.parquet",
+                "2026-10",
+                5,
+                Some("e3".repeat(32)),
+            ),
+            file(
+                "records/hall_ticket/2026-09/a-0.parquet",
+                "2026-09",
+                3,
+                None,
+            ),
+        ];
+        let mut c = batch("contact", "c", false, &[]);
+        c.rows_read = 8;
+        c.rows_quarantined = 0;
+        c.duplicates = 0;
+        c.quarantine_path = None;
+        c.files = vec![file(
+            "records/contact/2026-10/c.parquet",
+            "2026-10",
+            8,
+            Some("0f".repeat(32)),
+        )];
+        let d = batch("hall_ticket", "d", false, &[]);
+        for (b, minute) in [(&a, 0), (&c, 1), (&d, 2)] {
+            store.commit_batch(b, at(minute)).await.expect("commit");
+        }
+        let entry = |batch_id, path: &str, month: &str, rows, sha256: Option<String>| FileEntry {
+            batch_id,
+            path: path.into(),
+            month: month.into(),
+            rows,
+            bytes: rows * 100,
+            sha256,
+        };
+        let a0 = entry(
+            1,
+            "records/hall_ticket/2026-09/a-0.parquet",
+            "2026-09",
+            3,
+            None,
+        );
+        let a1 = entry(
+            1,
+            "records/hall_ticket/2026-10/a-1.parquet",
+            "2026-10",
+            5,
+            Some("e3".repeat(32)),
+        );
+        let c0 = entry(
+            2,
+            "records/contact/2026-10/c.parquet",
+            "2026-10",
+            8,
+            Some("0f".repeat(32)),
+        );
+        // The fixture's file: 8 rows, 800 bytes.
+        let d0 = entry(
+            3,
+            "records/hall_ticket/2026-10/d.parquet",
+            "2026-10",
+            8,
+            None,
+        );
+        // By batch, then path: within batch 1, "…/2026-09/…" before "…/2026-10/…"
+        // whatever order they were given in.
+        assert_eq!(
+            store.all_files().await.expect("files"),
+            [a0.clone(), a1.clone(), c0, d0.clone()],
+            "{:?}",
+            db.backend()
+        );
+        // The manifest of a kind reads the same SHA-256s back.
+        assert_eq!(
+            store
+                .manifest("hall_ticket", None)
+                .await
+                .expect("manifest")
+                .files,
+            [a0, a1, d0]
+        );
+        // Batches 1 and 3 have quarantine files; 2 has none.
+        assert_eq!(
+            store.quarantine_paths().await.expect("paths"),
+            ["quarantine/a.csv", "quarantine/d.csv"]
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::Row;
-use yardstick_store::{NewBatch, NewFile, Pool, Store, StoreError};
+use yardstick_store::{Constraint, NewBatch, NewFile, Pool, Store, StoreError};
 
 /// An operator, a province, a city and two sites, one in London's zone.
 pub const ORG: &str = r#"
@@ -77,6 +77,11 @@ pub fn batch(kind: &str, hash: &str, replace: bool, days: &[&str]) -> NewBatch {
             .map(|d| ("h1".to_string(), (*d).to_string()))
             .collect(),
     }
+}
+
+/// Whether `err` is the database's refusal `c`.
+pub fn refused(err: &StoreError, c: Constraint) -> bool {
+    matches!(err, StoreError::Refused(got) if *got == c)
 }
 
 /// Runs a statement past the contract, straight on the pool, as the store's own errors.
