@@ -17,9 +17,13 @@ use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::compute::compute;
-use yardstick_engine::import::{Destination, ImportOptions, import_file};
+use yardstick_engine::import::{
+    ImportContext, ImportOptions, Imported, InstantWindow, import_file,
+};
 use yardstick_engine::layout::DataDir;
 use yardstick_store::Store;
+
+use crate::store_link;
 
 /// Resource use of the current process so far.
 #[derive(Debug, Clone, Copy, Default)]
@@ -121,23 +125,27 @@ pub(crate) fn child_import(dir: &Path, kind: &str, file: &Path) -> Result<Value>
             .org()
             .await?
             .context("no organisation in the data directory")?;
-        let to = Destination {
-            dir: &data,
-            store: &store,
-            org: &org,
-        };
         let before = usage();
         let started = Instant::now();
-        let report = import_file(
-            &to,
-            kind,
-            file,
-            ImportOptions::default(),
-            Utc::now(),
-            &mut |_| {},
-        )
-        .await
-        .with_context(|| format!("importing {}", file.display()))?;
+        // Timed as the command line imports: the manifest read, the import, the commit.
+        let manifest = store_link::kind_manifest(&store, kind).await?;
+        let cx = ImportContext {
+            dir: &data,
+            org: &org,
+            manifest: &manifest,
+            accept: InstantWindow::default(),
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let opts = ImportOptions::default();
+        let imported = import_file(&cx, kind, file, opts, &|_| {}, &cancel)
+            .with_context(|| format!("importing {}", file.display()))?;
+        let report = match imported {
+            Imported::Ready(p) => store_link::commit(&store, kind, false, p, Utc::now()).await?,
+            Imported::Rejected(r) => r,
+            Imported::AlreadyStored { batch } => {
+                bail!("{} is stored already as batch {batch}", file.display())
+            }
+        };
         let wall_s = started.elapsed().as_secs_f64();
         let after = usage();
         Ok(json!({
@@ -173,7 +181,8 @@ pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
         let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
         let before = usage();
         let started = Instant::now();
-        let computed = compute(&data, &store, &g, &org, &period).await?;
+        let manifest = store_link::manifest(&store).await?;
+        let computed = compute(&data, &manifest, &g, &org, &period)?;
         let compute_s = started.elapsed().as_secs_f64();
         let cpu_compute = usage().cpu_s - before.cpu_s;
         let eval_started = Instant::now();
