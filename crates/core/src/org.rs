@@ -513,9 +513,8 @@ mod tz_name {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
         let name = String::deserialize(d)?;
-        name.parse().map_err(|_| {
-            serde::de::Error::custom(format!("unknown time zone `{name}`"))
-        })
+        name.parse()
+            .map_err(|_| serde::de::Error::custom(format!("unknown time zone `{name}`")))
     }
 }
 
