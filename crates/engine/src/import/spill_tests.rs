@@ -733,3 +733,46 @@ fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again() {
         );
     }
 }
+
+#[test]
+fn a_cancelled_import_in_segments_leaves_nothing_behind() {
+    // 75 000 tickets (3.3 MB), every 9 999th with an unknown outcome, read in three
+    // segments of 25 000 rows: the callback cancels at the first progress report, after
+    // a segment's rows are all read and stored, with its quarantine file written. The
+    // segments still reading stop at their next chunk; the import removes every run's
+    // files and returns Cancelled.
+    let env = Env::new();
+    let mut text = String::from(HEADER);
+    for i in 0..75_000u32 {
+        let outcome = if i % 9_999 == 0 { "vanished" } else { "left" };
+        text.push_str(&row("h1", &format!("T{i:06}"), 1 + i % 28, outcome));
+    }
+    let path = env.write("a.csv", &text);
+    let (_, three) = whole_and_in_three();
+    let manifest = env.ledger.borrow().kind(RecordKind::HallTicket);
+    let cx = ImportContext {
+        dir: &env.dir,
+        org: &env.org,
+        manifest: &manifest,
+        accept: InstantWindow::default(),
+    };
+    let cancel = AtomicBool::new(false);
+    let progress = |b: u64| {
+        if b > 0 {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let r = import_file_within(
+        &cx,
+        RecordKind::HallTicket,
+        &path,
+        ImportOptions::default(),
+        three,
+        &progress,
+        &cancel,
+    );
+    assert!(matches!(r, Err(super::ImportError::Cancelled)), "{r:?}");
+    assert!(data_files(&env).is_empty(), "{:?}", data_files(&env));
+    let scratch = env.dir.root().join("tmp");
+    assert_eq!(std::fs::read_dir(&scratch).map_or(0, Iterator::count), 0);
+}
