@@ -47,8 +47,9 @@ pub async fn manifest(store: &Store) -> Result<Manifest, StoreError> {
     Ok(m)
 }
 
-/// Commits a prepared batch under the next batch id. When the commit fails the batch is
-/// dropped, which removes its files.
+/// Commits a prepared batch under the next batch id. When the commit surely failed the
+/// batch is dropped, which removes its files; a commit whose answer was lost but which
+/// did commit keeps them, and so does one whose outcome cannot be told.
 ///
 /// # Errors
 /// On a store failure (a concurrent import that took the id, among others).
@@ -78,7 +79,19 @@ pub async fn commit(
             .collect(),
         coverage: prepared.coverage.clone(),
     };
-    store.commit_batch(id, &new, now).await?;
+    if let Err(e) = store.commit_batch(id, &new, now).await {
+        let ours = |f: &yardstick_store::FileEntry| {
+            f.batch_id == id && prepared.files.iter().any(|p| p.path == f.path)
+        };
+        return match store.files(kind.as_str()).await {
+            Ok(files) if files.iter().any(ours) => Ok(prepared.committed(id)),
+            Ok(_) => Err(e),
+            Err(_) => {
+                prepared.leave_files();
+                Err(e)
+            }
+        };
+    }
     Ok(prepared.committed(id))
 }
 

@@ -120,6 +120,15 @@ fn a_prepared_batch_keeps_its_files_only_once_committed() {
         }
         assert!(data_files(&env).is_empty(), "{:?}", data_files(&env));
     }
+    // Left for a commit whose outcome is unknown: the files stay, unlisted, until a sweep
+    // of Yardstick's files no manifest lists removes them.
+    prepare().leave_files();
+    let left = data_files(&env);
+    assert_eq!(left.len(), 5);
+    for f in &left {
+        assert!(written(f).is_some(), "{}", f.display());
+        std::fs::remove_file(env.dir.root().join(f)).expect("swept");
+    }
     // Committed, they stay, and the report names the batch.
     let p = prepare();
     let r = env.ledger.borrow_mut().commit(HALL, false, p);

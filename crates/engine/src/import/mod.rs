@@ -233,6 +233,14 @@ impl PreparedBatch {
     pub fn discard(self) {
         drop(self);
     }
+
+    /// Leaves the files where they are without a commit: for a commit whose outcome is
+    /// unknown (its answer was lost), where removing them could break a committed batch.
+    /// Unlisted, they stay invisible, and a sweep of the files no manifest lists (see
+    /// `layout::written`) removes them once the commit is known to have failed.
+    pub fn leave_files(mut self) {
+        self.cleanup.paths.clear();
+    }
 }
 
 /// Files removed when it is dropped, unless they were handed over first.
