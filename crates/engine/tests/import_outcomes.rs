@@ -406,3 +406,59 @@ fn a_stored_file_swapped_truncated_or_missing_fails_every_reader() {
     assert_eq!((r.rows_stored, r.batch), (1, Some(2)));
     assert_eq!(env.visible(HALL, "2026-10"), 6);
 }
+
+#[test]
+fn files_named_by_an_earlier_version_are_read_and_checked() {
+    // Earlier versions named a batch's files `b<batch>-<part>.parquet` (and `.keys`).
+    // The manifest names the files, so such a data directory reads as before: the
+    // batch's 8 rows are visible, and O3 sent again is a duplicate of batch 1.
+    let (env, oct, nov) = committed_two_months();
+    let mut manifest = env.ledger.borrow().kind(HALL);
+    for (f, old, part) in manifest
+        .files
+        .iter_mut()
+        .zip([&oct, &nov])
+        .zip([1, 2])
+        .map(|((f, o), n)| (f, o, n))
+    {
+        let rel = format!("records/hall_ticket/{}/b1-{part}.parquet", f.month);
+        assert_eq!(written(Path::new(&rel)), Some(Written::Records));
+        let new = env.dir.abs(&rel);
+        std::fs::rename(old, &new).expect("renamed");
+        std::fs::rename(old.with_extension("keys"), new.with_extension("keys")).expect("renamed");
+        f.path = rel;
+    }
+    let g = default_guideline().expect("guideline");
+    let p = Period::parse("2026-Q4").expect("period");
+    let mut all = env.ledger.borrow().manifest();
+    all.kinds.insert(HALL, manifest.clone());
+    let c = compute(&env.dir, &all, &g, &env.org, &p).expect("computed");
+    assert_eq!(c.rows_scanned.get("hall_ticket"), Some(&8));
+    let again = env.write(
+        "again.csv",
+        format!("{HEADER}{}", ticket("O3", "2026-10-03 11:00:00")),
+    );
+    let cx = ImportContext {
+        dir: &env.dir,
+        org: &env.org,
+        manifest: &manifest,
+        accept: InstantWindow::default(),
+    };
+    let cancel = AtomicBool::new(false);
+    let p = match import_file(
+        &cx,
+        HALL,
+        &again,
+        ImportOptions::default(),
+        &|_| {},
+        &cancel,
+    ) {
+        Ok(Imported::Ready(p)) => p,
+        other => panic!("a prepared batch expected, got {other:?}"),
+    };
+    assert_eq!((p.report.rows_stored, p.report.duplicates), (0, 1));
+    assert_eq!(
+        quarantine(&p.report)[0].reasons,
+        "already stored in batch 1"
+    );
+}

@@ -325,10 +325,6 @@ struct Once<'a> {
     new_run: &'a (dyn Fn() -> Run + Sync),
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "import_file's arguments and the test limits"
-)]
 fn import_file_within(
     cx: &ImportContext<'_>,
     kind: RecordKind,
