@@ -2,7 +2,8 @@
 //!
 //! - `tidy` enforces the invariants a reviewer would otherwise have to remember: core
 //!   stays pure (no forbidden crates in its dependency closure, no clock, environment or
-//!   file access in its source) and every source file opens with a `//!` comment.
+//!   file access in its source), the engine depends on no store, database or runtime,
+//!   and every source file opens with a `//!` comment.
 //! - `ci` runs fmt, clippy with `-D warnings`, the tests and tidy, stopping at the first
 //!   failure.
 //! - `bench` runs the benchmark binaries and prints their tables.
@@ -109,6 +110,11 @@ const IMPURE_PATTERNS: &[&str] = &[
 /// `default-members`, until an optional engine feature brings it in.
 const FORBIDDEN_IN_DEFAULT_BUILD: &[&str] = &["datafusion", "yardstick-query"];
 
+/// Crates that must never be in the engine's dependency closure (default features): the
+/// engine is synchronous and knows no database; the application layer talks to the
+/// store. (DataFusion, behind the engine's `datafusion` feature, brings its runtime.)
+const FORBIDDEN_IN_ENGINE: &[&str] = &["yardstick-store", "sqlx", "tokio"];
+
 /// Names of the crates in the normal-dependency closure of a package.
 fn closure(root: &Path, package: &str) -> Result<Vec<String>> {
     let out = Command::new("cargo")
@@ -135,6 +141,11 @@ fn tidy(root: &Path) -> Result<()> {
     for name in closure(root, "yardstick-core")? {
         if FORBIDDEN_IN_CORE.contains(&name.as_str()) {
             problems.push(format!("core depends on `{name}`: core must stay free of runtimes, databases, HTTP and query engines"));
+        }
+    }
+    for name in closure(root, "yardstick-engine")? {
+        if FORBIDDEN_IN_ENGINE.contains(&name.as_str()) {
+            problems.push(format!("the engine depends on `{name}`: the engine is synchronous and storage-agnostic (manifests come in as values; the application commits)"));
         }
     }
     for name in closure(root, "yardstick")? {
@@ -172,7 +183,7 @@ fn tidy(root: &Path) -> Result<()> {
     }
     if problems.is_empty() {
         println!(
-            "tidy: ok ({} source files checked, core and default-build dependency closures clean)",
+            "tidy: ok ({} source files checked, core, engine and default-build dependency closures clean)",
             files.len()
         );
         Ok(())

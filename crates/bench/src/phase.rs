@@ -17,9 +17,13 @@ use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::compute::compute;
-use yardstick_engine::import::{Destination, ImportOptions, import_file};
+use yardstick_engine::import::{
+    ImportContext, ImportOptions, Imported, InstantWindow, import_file,
+};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::{DatabaseUrl, Store};
+use yardstick_store::Store;
+
+use crate::store_link;
 
 /// Resource use of the current process so far.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,8 +83,7 @@ pub fn init_data_dir(dir: &Path, org_file: &Path) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
-        store.migrate().await?;
+        let store = Store::open(&data.meta_db()).await?;
         store
             .put_org(&org_file.display().to_string(), &src, &org, Utc::now())
             .await?;
@@ -117,29 +120,32 @@ pub(crate) fn child_import(dir: &Path, kind: &str, file: &Path) -> Result<Value>
     let kind = RecordKind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
-        store.migrate().await?;
+        let store = Store::open(&data.meta_db()).await?;
         let org = store
             .org()
             .await?
             .context("no organisation in the data directory")?;
-        let to = Destination {
-            dir: &data,
-            store: &store,
-            org: &org,
-        };
         let before = usage();
         let started = Instant::now();
-        let report = import_file(
-            &to,
-            kind,
-            file,
-            ImportOptions::default(),
-            Utc::now(),
-            &mut |_| {},
-        )
-        .await
-        .with_context(|| format!("importing {}", file.display()))?;
+        // Timed as the command line imports: the manifest read, the import, the commit.
+        let manifest = store_link::kind_manifest(&store, kind).await?;
+        let cx = ImportContext {
+            dir: &data,
+            org: &org,
+            manifest: &manifest,
+            accept: InstantWindow::default(),
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let opts = ImportOptions::default();
+        let imported = import_file(&cx, kind, file, opts, &|_| {}, &cancel)
+            .with_context(|| format!("importing {}", file.display()))?;
+        let report = match imported {
+            Imported::Ready(p) => store_link::commit(&store, kind, false, p, Utc::now()).await?,
+            Imported::Rejected(r) => r,
+            Imported::AlreadyStored { batch } => {
+                bail!("{} is stored already as batch {batch}", file.display())
+            }
+        };
         let wall_s = started.elapsed().as_secs_f64();
         let after = usage();
         Ok(json!({
@@ -167,8 +173,7 @@ pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
     let g = default_guideline().map_err(|e| anyhow::anyhow!("{e}"))?;
     runtime()?.block_on(async {
         let data = DataDir::new(dir);
-        let store = Store::connect(&DatabaseUrl::Sqlite(data.meta_db())).await?;
-        store.migrate().await?;
+        let store = Store::open(&data.meta_db()).await?;
         let org = store
             .org()
             .await?
@@ -176,7 +181,8 @@ pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
         let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
         let before = usage();
         let started = Instant::now();
-        let computed = compute(&data, &store, &g, &org, &period).await?;
+        let manifest = store_link::manifest(&store).await?;
+        let computed = compute(&data, &manifest, &g, &org, &period)?;
         let compute_s = started.elapsed().as_secs_f64();
         let cpu_compute = usage().cpu_s - before.cpu_s;
         let eval_started = Instant::now();

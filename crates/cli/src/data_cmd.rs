@@ -12,12 +12,14 @@ use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::Lang;
 use yardstick_engine::import::{
-    Destination, ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
+    ImportContext, ImportError, ImportOptions, ImportReport, ImportStatus, Imported, InstantWindow,
+    import_file,
 };
 use yardstick_engine::layout::DataDir;
-use yardstick_store::{DatabaseUrl, NewEvaluation, Store};
+use yardstick_store::Store;
 
 use crate::InputError;
+use crate::store_link;
 use crate::table::{num, render};
 
 /// `org` subcommands.
@@ -88,14 +90,9 @@ async fn open(dir: &DataDir) -> Result<Store> {
         ))
         .into());
     }
-    connect(dir).await
-}
-
-/// Connects to the data directory's database and brings its schema up to date.
-async fn connect(dir: &DataDir) -> Result<Store> {
-    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db())).await?;
-    store.migrate().await?;
-    Ok(store)
+    Store::open(&dir.meta_db())
+        .await
+        .context("cannot open the metadata database")
 }
 
 async fn org(store: &Store) -> Result<Organisation> {
@@ -112,7 +109,7 @@ pub fn init(dir: &DataDir) -> Result<()> {
     runtime()?.block_on(async {
         std::fs::create_dir_all(dir.root())
             .with_context(|| format!("cannot create {}", dir.root().display()))?;
-        let store = connect(dir).await?;
+        let store = Store::open(&dir.meta_db()).await?;
         let g = yardstick_core::guideline::default_guideline()?;
         store
             .put_guideline(
@@ -191,18 +188,19 @@ pub fn ingest(
                     }
                     reports.push(r);
                 }
-                Err(
-                    e @ (ImportError::Io { .. }
-                    | ImportError::NotUtf8 { .. }
-                    | ImportError::MissingColumns { .. }
-                    | ImportError::Malformed { .. }
-                    | ImportError::UnknownFormat(_)
-                    | ImportError::Concurrent { .. }),
-                ) => {
-                    eprintln!("error: {e}; nothing stored from this file");
-                    failed.push(e.to_string());
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => match e.downcast_ref::<ImportError>() {
+                    Some(
+                        ImportError::Io { .. }
+                        | ImportError::NotUtf8 { .. }
+                        | ImportError::MissingColumns { .. }
+                        | ImportError::Malformed { .. }
+                        | ImportError::UnknownFormat(_),
+                    ) => {
+                        eprintln!("error: {e}; nothing stored from this file");
+                        failed.push(e.to_string());
+                    }
+                    _ => return Err(e),
+                },
             }
         }
         if !failed.is_empty() {
@@ -225,7 +223,7 @@ async fn ingest_one(
     file: &Path,
     opts: ImportOptions,
     quiet: bool,
-) -> Result<ImportReport, ImportError> {
+) -> Result<ImportReport> {
     let size = std::fs::metadata(file).map_or(0, |m| m.len());
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
@@ -237,13 +235,26 @@ async fn ingest_one(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(format!("{} {}", kind.as_str(), file.display()));
-    let to = Destination { dir, store, org };
-    let report = import_file(&to, kind, file, opts, Utc::now(), &mut |b| {
-        bar.set_position(b)
-    })
-    .await;
+    let manifest = store_link::kind_manifest(store, kind).await?;
+    let cx = ImportContext {
+        dir,
+        org,
+        manifest: &manifest,
+        accept: InstantWindow::default(),
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let imported = import_file(&cx, kind, file, opts, &|b| bar.set_position(b), &cancel);
     bar.finish_and_clear();
-    let report = report?;
+    let report = match imported? {
+        Imported::Ready(prepared) => {
+            store_link::commit(store, kind, opts.replace, prepared, Utc::now()).await?
+        }
+        Imported::AlreadyStored { batch } => {
+            let name = file.display().to_string();
+            store_link::already_imported(store, kind, &name, batch).await?
+        }
+        Imported::Rejected(report) => report,
+    };
     if !quiet {
         print_report(&report);
     }
@@ -255,6 +266,7 @@ fn print_report(r: &ImportReport) {
         ImportStatus::Committed => format!("batch {}", r.batch.unwrap_or(0)),
         ImportStatus::AlreadyImported(b) => format!("already imported as batch {b}: nothing to do"),
         ImportStatus::RejectedStrict => "rejected (--strict): nothing stored".to_string(),
+        ImportStatus::Prepared => "not committed".to_string(),
     };
     println!("{} {} — {status}", r.kind, r.file);
     println!(
@@ -294,11 +306,11 @@ pub fn evaluate(
     if engine == EngineChoice::Datafusion {
         return Err(no_datafusion().into());
     }
-    let (g, g_toml) = crate::guideline_cmd::load_with_text(guideline)?;
+    let g = crate::guideline_cmd::load(guideline)?;
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let ev = run_evaluation(dir, &store, (&g, &g_toml), &org, &period, scope, engine).await?;
+        let ev = run_evaluation(dir, &store, &g, &org, &period, scope, engine).await?;
         match format {
             EvalFormat::Json => println!("{}", serde_json::to_string_pretty(&ev)?),
             EvalFormat::Csv => print!("{}", csv(&ev)?),
@@ -318,30 +330,20 @@ pub fn evaluate_quiet(dir: &DataDir, period: &Period, lang: Lang) -> Result<Stri
     runtime()?.block_on(async {
         let store = open(dir).await?;
         let org = org(&store).await?;
-        let g_toml = yardstick_core::guideline::DEFAULT_TOML;
-        let ev = run_evaluation(
-            dir,
-            &store,
-            (&g, g_toml),
-            &org,
-            period,
-            None,
-            EngineChoice::Columnar,
-        )
-        .await?;
+        let ev =
+            run_evaluation(dir, &store, &g, &org, period, None, EngineChoice::Columnar).await?;
         Ok(summary(&ev, &org, &g, lang))
     })
 }
 
-/// Computes, evaluates and freezes an evaluation (the guideline given with its TOML
-/// text, recorded with the evaluation).
+/// Computes, evaluates and freezes an evaluation.
 ///
 /// # Errors
 /// On an unknown scope or a store failure.
 pub async fn run_evaluation(
     dir: &DataDir,
     store: &Store,
-    (g, g_toml): (&Guideline, &str),
+    g: &Guideline,
     org: &Organisation,
     period: &Period,
     scope: Option<&str>,
@@ -349,15 +351,17 @@ pub async fn run_evaluation(
 ) -> Result<Evaluation> {
     let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
     let scope = scope.map_or(root, str::to_string);
-    // The latest batch committed when the computation starts.
-    let batch_watermark = store.max_batch_id().await?;
+    let manifest = store_link::manifest(store).await?;
     let computed = match engine {
         EngineChoice::Columnar => {
-            yardstick_engine::compute::compute(dir, store, g, org, period).await?
+            yardstick_engine::compute::compute(dir, &manifest, g, org, period)?
         }
         #[cfg(feature = "datafusion")]
         EngineChoice::Datafusion => {
-            yardstick_engine::compute::compute_datafusion(dir, store, g, org, period).await?
+            // DataFusion starts a runtime of its own: off this one's worker threads.
+            tokio::task::block_in_place(|| {
+                yardstick_engine::compute::compute_datafusion(dir, &manifest, g, org, period)
+            })?
         }
         #[cfg(not(feature = "datafusion"))]
         EngineChoice::Datafusion => return Err(no_datafusion().into()),
@@ -378,32 +382,16 @@ pub async fn run_evaluation(
     };
     let ev = evaluate::evaluate(&inputs).map_err(|e| InputError(e.to_string()))?;
     let json = serde_json::to_string(&ev)?;
-    // The database refuses an evaluation of a guideline version it has not recorded.
     store
-        .put_guideline(
+        .save_evaluation(
+            &ev.scope,
+            &ev.period.label,
             &ev.guideline_fingerprint,
-            &g.id,
-            &g.version,
-            g_toml,
+            &ev.input_fingerprint,
+            &json,
             Utc::now(),
         )
         .await?;
-    let new = NewEvaluation {
-        scope: ev.scope.clone(),
-        period: ev.period.label.clone(),
-        guideline_fingerprint: ev.guideline_fingerprint.clone(),
-        org_fingerprint: store.org_fingerprint().await?.unwrap_or_default(),
-        input_fingerprint: ev.input_fingerprint.clone(),
-        batch_watermark,
-        engine: match engine {
-            EngineChoice::Columnar => "columnar",
-            EngineChoice::Datafusion => "datafusion",
-        }
-        .to_string(),
-        frozen_by: None,
-        result_json: json,
-    };
-    store.save_evaluation(&new, Utc::now()).await?;
     Ok(ev)
 }
 
@@ -634,8 +622,8 @@ pub fn drill(dir: &DataDir, period: &str, site: &str, indicator: &str, lang: Lan
         if org.site(site).is_none() {
             return Err(InputError(format!("unknown site `{site}`")).into());
         }
-        let d = yardstick_engine::compute::drill(dir, &store, &org, ind, site, &period)
-            .await
+        let manifest = store_link::kind_manifest(&store, ind.kind).await?;
+        let d = yardstick_engine::compute::drill(dir, &manifest, &org, ind, site, &period)
             .map_err(|e| InputError(e.to_string()))?;
         let zh = lang == Lang::Zh;
         println!(

@@ -7,6 +7,7 @@ mod data_cmd;
 mod guideline_cmd;
 mod plan;
 mod quickstart;
+mod store_link;
 mod table;
 
 use std::path::PathBuf;

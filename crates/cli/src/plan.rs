@@ -874,8 +874,9 @@ fn load_series(args: &SiteArgs, dir: &DataDir, week: &Week) -> anyhow::Result<(S
                 ))
             })?;
         let to = week.monday - Days::new(1);
-        let series = site_series(dir, &store, &org, &site.id, (from, to), interval)
-            .await
+        let kind = yardstick_engine::series::kind_of(site.scene);
+        let manifest = crate::store_link::kind_manifest(&store, kind).await?;
+        let series = site_series(dir, &manifest, &org, &site.id, (from, to), interval)
             .context("reading the site's records")?;
         check_history(&site, &series, from, to)?;
         Ok((site, series))

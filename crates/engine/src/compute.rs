@@ -9,8 +9,6 @@
 //! is tested against, and the path the exact drill-down uses.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fs::File;
-use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
@@ -28,10 +26,10 @@ use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::AreaClass;
-use yardstick_store::{FileEntry, Store, StoreError};
 
 use crate::derived::{KeyRow, RepeatSpec, flag_repeats, repeat_specs};
 use crate::layout::DataDir;
+use crate::manifest::{Damage, KindManifest, Manifest, StoredFile};
 use crate::schema::anchor_fields;
 
 mod columnar;
@@ -49,9 +47,27 @@ pub enum ComputeError {
         /// What failed.
         message: String,
     },
-    /// The metadata store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// A committed file is not what the manifest says (missing, another size, another
+    /// row count): no figure is computed from a damaged data directory.
+    #[error("stored records {path} of batch {batch} are damaged: {problem}")]
+    Damaged {
+        /// The file, relative to the data directory.
+        path: String,
+        /// Its batch.
+        batch: i64,
+        /// What differs from the manifest.
+        problem: String,
+    },
+}
+
+impl From<Damage> for ComputeError {
+    fn from(d: Damage) -> ComputeError {
+        ComputeError::Damaged {
+            path: d.path,
+            batch: d.batch,
+            problem: d.problem,
+        }
+    }
 }
 
 /// Measure states per (site, indicator, stratum) and day, plus what else evaluation needs.
@@ -91,34 +107,37 @@ impl Computed {
     }
 }
 
-/// Computes the measure states of every indicator of the guideline for the period.
+/// Computes the measure states of every indicator of the guideline for the period, from
+/// the files the manifest lists.
 ///
 /// # Errors
-/// When a committed file cannot be read or the store fails.
-pub async fn compute(
+/// When a listed file is damaged (missing, or not what its manifest row says) or cannot
+/// be read.
+pub fn compute(
     dir: &DataDir,
-    store: &Store,
+    manifest: &Manifest,
     g: &Guideline,
     org: &Organisation,
     period: &Period,
 ) -> Result<Computed, ComputeError> {
-    compute_with(dir, store, g, org, period, Engine::Columnar).await
+    compute_with(dir, manifest, g, org, period, Engine::Columnar)
 }
 
 /// The same states as [`compute`], computed by DataFusion (`yardstick-query`): the
-/// scale-out path, built only with the `datafusion` feature.
+/// scale-out path, built only with the `datafusion` feature. DataFusion runs on an
+/// asynchronous runtime, which this builds and ends within the call.
 ///
 /// # Errors
 /// As [`compute`], and when DataFusion fails (memory limit, planning).
 #[cfg(feature = "datafusion")]
-pub async fn compute_datafusion(
+pub fn compute_datafusion(
     dir: &DataDir,
-    store: &Store,
+    manifest: &Manifest,
     g: &Guideline,
     org: &Organisation,
     period: &Period,
 ) -> Result<Computed, ComputeError> {
-    compute_with(dir, store, g, org, period, Engine::DataFusion).await
+    compute_with(dir, manifest, g, org, period, Engine::DataFusion)
 }
 
 /// The same states as [`compute`], computed one row at a time by core's reference
@@ -126,14 +145,14 @@ pub async fn compute_datafusion(
 ///
 /// # Errors
 /// As [`compute`].
-pub async fn compute_reference(
+pub fn compute_reference(
     dir: &DataDir,
-    store: &Store,
+    manifest: &Manifest,
     g: &Guideline,
     org: &Organisation,
     period: &Period,
 ) -> Result<Computed, ComputeError> {
-    compute_with(dir, store, g, org, period, Engine::Reference).await
+    compute_with(dir, manifest, g, org, period, Engine::Reference)
 }
 
 /// Which engine computes the states.
@@ -145,9 +164,9 @@ enum Engine {
     DataFusion,
 }
 
-async fn compute_with(
+fn compute_with(
     dir: &DataDir,
-    store: &Store,
+    manifest: &Manifest,
     g: &Guideline,
     org: &Organisation,
     period: &Period,
@@ -158,26 +177,34 @@ async fn compute_with(
     let months = months_needed(period);
     let (tz, calendars) = site_context(org);
     let areas = site_areas(org);
+    #[cfg(feature = "datafusion")]
+    let runtime = match engine {
+        Engine::DataFusion => Some(
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| ComputeError::Read {
+                    path: String::new(),
+                    message: format!("cannot start DataFusion's runtime: {e}"),
+                })?,
+        ),
+        _ => None,
+    };
     for kind in kinds
         .iter()
         .copied()
         .chain([RecordKind::SubscriberBase])
         .collect::<BTreeSet<_>>()
     {
-        let manifest = store.manifest(kind.as_str(), None).await?;
-        let files: Vec<FileEntry> = manifest
-            .files
-            .into_iter()
-            .filter(|f| months.contains(&f.month))
-            .collect();
-        let replaced = manifest.replaced;
+        let km = manifest.kind(kind);
+        let files = files_of_months(km, &months);
         let scan = Scan {
             calendars: &calendars,
             areas: &areas,
             dir,
             kind,
             files: &files,
-            replaced: &replaced,
+            replaced: &km.replaced,
             tz: &tz,
             period,
         };
@@ -191,12 +218,23 @@ async fn compute_with(
                 Engine::Columnar => columnar::observe_kind(&scan, g, &indicators, &mut out)?,
                 #[cfg(feature = "datafusion")]
                 Engine::DataFusion => {
-                    datafusion::observe_kind(&scan, g, &indicators, &mut out).await?;
+                    if let Some(rt) = &runtime {
+                        rt.block_on(datafusion::observe_kind(&scan, g, &indicators, &mut out))?;
+                    }
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// The listed files of the months `months`, in manifest order.
+fn files_of_months(km: &KindManifest, months: &BTreeSet<String>) -> Vec<StoredFile> {
+    km.files
+        .iter()
+        .filter(|f| months.contains(&f.month))
+        .cloned()
+        .collect()
 }
 
 /// Each site's time zone, and its legal calendar for working days (weekends, public
@@ -244,7 +282,7 @@ struct Scan<'a> {
     areas: &'a HashMap<String, AreaClass>,
     dir: &'a DataDir,
     kind: RecordKind,
-    files: &'a [FileEntry],
+    files: &'a [StoredFile],
     replaced: &'a BTreeMap<(String, String), i64>,
     tz: &'a HashMap<String, Tz>,
     period: &'a Period,
@@ -389,37 +427,51 @@ impl Row for RowView<'_, '_> {
     }
 }
 
-fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, ComputeError> {
-    read_parquet(path).map_err(|message| ComputeError::Read {
-        path: path.display().to_string(),
-        message,
-    })
+/// Why a stored file could not be read.
+pub(crate) enum ReadFailure {
+    /// It is not what its manifest row says.
+    Damaged(Damage),
+    /// Reading it failed (path, message).
+    Read(String, String),
 }
 
-/// Every record batch of a committed Parquet file, or what went wrong.
-pub(crate) fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| e.to_string())?
+impl From<ReadFailure> for ComputeError {
+    fn from(f: ReadFailure) -> ComputeError {
+        match f {
+            ReadFailure::Damaged(d) => d.into(),
+            ReadFailure::Read(path, message) => ComputeError::Read { path, message },
+        }
+    }
+}
+
+/// Every record batch of a committed Parquet file, checked against its manifest row
+/// first (size, then the row count in its footer).
+pub(crate) fn read_stored(dir: &DataDir, f: &StoredFile) -> Result<Vec<RecordBatch>, ReadFailure> {
+    let path = dir.abs(&f.path);
+    let failed =
+        |e: &dyn std::fmt::Display| ReadFailure::Read(path.display().to_string(), e.to_string());
+    let file = f.open_checked(dir).map_err(ReadFailure::Damaged)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| failed(&e))?;
+    f.check_rows(builder.metadata().file_metadata().num_rows())
+        .map_err(ReadFailure::Damaged)?;
+    let reader = builder
         .with_batch_size(65_536)
         .build()
-        .map_err(|e| e.to_string())?;
-    reader.map(|b| b.map_err(|e| e.to_string())).collect()
+        .map_err(|e| failed(&e))?;
+    reader.map(|b| b.map_err(|e| failed(&e))).collect()
 }
 
-/// (site, id) pairs of a stored file, for duplicate detection on import.
+/// (site, id) pairs of a stored file, in storage order (the file is checked against its
+/// manifest row first).
 ///
 /// # Errors
-/// When the file cannot be read.
+/// When the file is damaged or cannot be read.
 pub fn read_id_pairs(
-    path: &Path,
+    dir: &DataDir,
+    file: &StoredFile,
     id_field: &str,
-) -> Result<Vec<(String, String)>, crate::import::ImportError> {
-    let batches = read_batches(path).map_err(|e| crate::import::ImportError::Malformed {
-        path: path.display().to_string(),
-        line: 0,
-        message: e.to_string(),
-    })?;
+) -> Result<Vec<(String, String)>, ComputeError> {
+    let batches = read_stored(dir, file)?;
     let mut out = Vec::new();
     for b in &batches {
         let c = Columns::new(b);
@@ -521,7 +573,7 @@ impl Scan<'_> {
     fn load(&self) -> Result<Vec<(i64, Vec<RecordBatch>)>, ComputeError> {
         self.files
             .iter()
-            .map(|f| Ok((f.batch_id, read_batches(&self.dir.abs(&f.path))?)))
+            .map(|f| Ok((f.batch, read_stored(self.dir, f)?)))
             .collect()
     }
 
@@ -690,13 +742,15 @@ impl Drill {
     }
 }
 
-/// Collects the exact per-row values of an indicator at one site for a period.
+/// Collects the exact per-row values of an indicator at one site for a period, from the
+/// files the manifest of the indicator's kind lists.
 ///
 /// # Errors
-/// When the indicator has no per-row value, or reading fails.
-pub async fn drill(
+/// When the indicator has no per-row value, or a listed file is damaged or cannot be
+/// read.
+pub fn drill(
     dir: &DataDir,
-    store: &Store,
+    manifest: &KindManifest,
     org: &Organisation,
     ind: &Indicator,
     site: &str,
@@ -711,13 +765,7 @@ pub async fn drill(
     };
     let months = months_needed(period);
     let (tz, calendars) = site_context(org);
-    let manifest = store.manifest(ind.kind.as_str(), None).await?;
-    let files: Vec<FileEntry> = manifest
-        .files
-        .into_iter()
-        .filter(|f| months.contains(&f.month))
-        .collect();
-    let replaced = manifest.replaced;
+    let files = files_of_months(manifest, &months);
     let areas = site_areas(org);
     let scan = Scan {
         calendars: &calendars,
@@ -725,7 +773,7 @@ pub async fn drill(
         dir,
         kind: ind.kind,
         files: &files,
-        replaced: &replaced,
+        replaced: &manifest.replaced,
         tz: &tz,
         period,
     };

@@ -21,7 +21,6 @@
 //! site and local day of the kind's anchor timestamp.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, TimestampMillisecondType};
@@ -33,9 +32,10 @@ use yardstick_core::org::Organisation;
 use yardstick_core::planning::{History, IntervalLen, MeanSample, PatienceSample};
 use yardstick_core::records::RecordKind;
 use yardstick_core::vocab::Scene;
-use yardstick_store::{FileEntry, Store, StoreError};
 
+use crate::compute::ReadFailure;
 use crate::layout::DataDir;
+use crate::manifest::KindManifest;
 use crate::schema::anchor_fields;
 
 /// Longest arrival-to-completion span taken as time on site, in hours. Longer spans
@@ -57,9 +57,30 @@ pub enum SeriesError {
         /// What failed.
         message: String,
     },
-    /// The metadata store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// A committed file is not what the manifest says (missing, another size, another
+    /// row count).
+    #[error("stored records {path} of batch {batch} are damaged: {problem}")]
+    Damaged {
+        /// The file, relative to the data directory.
+        path: String,
+        /// Its batch.
+        batch: i64,
+        /// What differs from the manifest.
+        problem: String,
+    },
+}
+
+impl From<ReadFailure> for SeriesError {
+    fn from(f: ReadFailure) -> SeriesError {
+        match f {
+            ReadFailure::Damaged(d) => SeriesError::Damaged {
+                path: d.path,
+                batch: d.batch,
+                problem: d.problem,
+            },
+            ReadFailure::Read(path, message) => SeriesError::Read { path, message },
+        }
+    }
 }
 
 /// The demand series of one site over a window of local days.
@@ -84,15 +105,16 @@ pub struct SiteSeries {
     pub patience: PatienceSample,
 }
 
-/// The series of `site` for arrivals on local days `from ..= to`, with `interval`.
+/// The series of `site` for arrivals on local days `from ..= to`, with `interval`, from
+/// the files `manifest` (the manifest of the site's record kind, see [`kind_of`]) lists.
 ///
 /// # Errors
 ///
-/// [`SeriesError::UnknownSite`] for a site not in the organisation; read and store
-/// failures otherwise.
-pub async fn site_series(
+/// [`SeriesError::UnknownSite`] for a site not in the organisation; damaged or
+/// unreadable files otherwise.
+pub fn site_series(
     dir: &DataDir,
-    store: &Store,
+    manifest: &KindManifest,
     org: &Organisation,
     site: &str,
     window: (NaiveDate, NaiveDate),
@@ -104,20 +126,13 @@ pub async fn site_series(
     let tz: Tz = s.tz;
     let kind = kind_of(s.scene);
     let months = crate::compute::months_touching(window.0, window.1);
-    let manifest = store.manifest(kind.as_str(), None).await?;
-    let files: Vec<FileEntry> = manifest
-        .files
-        .into_iter()
-        .filter(|f| months.contains(&f.month))
-        .collect();
-    let replaced = manifest.replaced;
     let mut acc = Accumulator {
         site,
         tz,
         kind,
         window,
         interval,
-        replaced: &replaced,
+        replaced: &manifest.replaced,
         history: History::new(interval),
         out_days: BTreeSet::new(),
         arrivals: 0,
@@ -125,9 +140,9 @@ pub async fn site_series(
         handle_s: MeanSample::default(),
         patience: PatienceSample::default(),
     };
-    for f in &files {
-        for batch in read_batches(&dir.abs(&f.path))? {
-            acc.batch(&batch, f.batch_id);
+    for f in manifest.files.iter().filter(|f| months.contains(&f.month)) {
+        for batch in crate::compute::read_stored(dir, f)? {
+            acc.batch(&batch, f.batch);
         }
     }
     Ok(acc.finish(s.scene))
@@ -141,14 +156,6 @@ pub fn kind_of(scene: Scene) -> RecordKind {
         Scene::CallCentre => RecordKind::Contact,
         Scene::FieldCentre => RecordKind::WorkOrder,
     }
-}
-
-/// Reads every record batch of a Parquet file.
-fn read_batches(path: &Path) -> Result<Vec<RecordBatch>, SeriesError> {
-    crate::compute::read_parquet(path).map_err(|message| SeriesError::Read {
-        path: path.display().to_string(),
-        message,
-    })
 }
 
 /// Typed column access to one record batch.

@@ -13,15 +13,11 @@ use yardstick_core::period::Period;
 use yardstick_engine::compute::{compute, compute_reference};
 
 /// Both engines on one period: identical states, problems and scanned rows.
-async fn assert_same(l: &Loaded, period: &str) -> usize {
+fn assert_same(l: &Loaded, period: &str) -> usize {
     let g = default_guideline().expect("default guideline");
     let p = Period::parse(period).expect("valid period");
-    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("columnar compute");
-    let slow = compute_reference(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("reference compute");
+    let fast = compute(&l.dir, &l.manifest(), &g, &l.org, &p).expect("columnar compute");
+    let slow = compute_reference(&l.dir, &l.manifest(), &g, &l.org, &p).expect("reference compute");
     assert_eq!(
         fast.rows_scanned, slow.rows_scanned,
         "{period}: rows scanned"
@@ -40,40 +36,40 @@ async fn assert_same(l: &Loaded, period: &str) -> usize {
     slow.daily_states()
 }
 
-#[tokio::test]
-async fn fixtures_give_identical_states_for_months_ranges_and_a_quarter() {
-    let l = load_fixtures().await;
+#[test]
+fn fixtures_give_identical_states_for_months_ranges_and_a_quarter() {
+    let l = load_fixtures();
     // The fixtures hold rows of every indicator in March 2026: the comparison is not
     // vacuous.
-    assert!(assert_same(&l, "2026-03").await > 50);
-    assert_same(&l, "2026-Q1").await;
-    assert_same(&l, "2026-03-02..2026-03-08").await;
-    assert_same(&l, "2026-02").await;
+    assert!(assert_same(&l, "2026-03") > 50);
+    assert_same(&l, "2026-Q1");
+    assert_same(&l, "2026-03-02..2026-03-08");
+    assert_same(&l, "2026-02");
 }
 
-#[tokio::test]
-async fn a_replacing_batch_hides_the_same_rows_in_both_engines() {
-    let l = load_fixtures().await;
-    resend_three_tickets(&l).await;
-    assert!(assert_same(&l, "2026-03").await > 50);
+#[test]
+fn a_replacing_batch_hides_the_same_rows_in_both_engines() {
+    let l = load_fixtures();
+    resend_three_tickets(&l);
+    assert!(assert_same(&l, "2026-03") > 50);
 }
 
-#[tokio::test]
-async fn the_demo_organisation_gives_identical_states() {
+#[test]
+fn the_demo_organisation_gives_identical_states() {
     let end = NaiveDate::from_ymd_opt(2026, 10, 8).expect("valid day");
-    let (_tmp, l) = load_demo(11, 12, end).await;
+    let (_tmp, l) = load_demo(11, 12, end);
     // 27 September to 8 October: a period across a month edge, the National Day
     // holidays (working days) and each whole month.
-    assert!(assert_same(&l, "2026-09-27..2026-10-08").await > 1_000);
-    assert_same(&l, "2026-10").await;
-    assert_same(&l, "2026-09").await;
+    assert!(assert_same(&l, "2026-09-27..2026-10-08") > 1_000);
+    assert_same(&l, "2026-10");
+    assert_same(&l, "2026-09");
 }
 
 /// The header of a contact file with the fixtures' columns.
 const CONTACT_HEADER: &str = "site_id,contact_id,channel,queue,ivr_entry_at,ivr_exit_at,queue_entry_at,answered_at,abandoned_at,first_reply_at,end_at,outcome,agent_id,talk_s,hold_s,acw_s,customer_key,issue_class,qa_score\n";
 
 /// Imports contact records (CSV text with its header), which must commit.
-async fn ingest_contacts(l: &Loaded, csv: &str) {
+fn ingest_contacts(l: &Loaded, csv: &str) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = tmp.path().join("contact.csv");
     std::fs::write(&file, csv).expect("written");
@@ -82,12 +78,11 @@ async fn ingest_contacts(l: &Loaded, csv: &str) {
         yardstick_core::records::RecordKind::Contact,
         &file,
         yardstick_engine::import::ImportOptions::default(),
-    )
-    .await;
+    );
 }
 
-#[tokio::test]
-async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
+#[test]
+fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
     // Contacts at cc-1 (UTC+8), all answered, with a customer and an issue class.
     // October: A (customer r1, billing) on 31 October and B (r2, billing) on 10 October.
     // November: 65 536 contacts of other customers on 1 November fill the file's first
@@ -97,7 +92,7 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
     // still read it.
     // CC-05 for October: 2 answered contacts with keys, A repeated within 7 days, B not
     // → 1 of 2 without a repeat.
-    let l = compare_common::load(&compare_common::fixtures().join("org.toml")).await;
+    let l = compare_common::load(&compare_common::fixtures().join("org.toml"));
     let row = |id: &str, at: &str, customer: &str| {
         format!(
             "cc-1,{id},voice,general,,,{at}:00+08:00,{at}:15+08:00,,,{at}:30+08:00,answered,a1,15,0,0,{customer},billing,\n"
@@ -111,17 +106,16 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
         csv.push_str(&row(&format!("f{i}"), &at, &format!("x{i}")));
     }
     csv.push_str(&row("c", "2025-11-05T10:00", "r1"));
-    ingest_contacts(&l, &csv).await;
+    ingest_contacts(&l, &csv);
     // The layout the test relies on: a November row group whose earliest queue entry
     // is C's, 5 November 10:00 +08:00 = 02:00 UTC.
     let c_ms = chrono::DateTime::parse_from_rfc3339("2025-11-05T10:00:00+08:00")
         .expect("instant")
         .timestamp_millis();
     let files = l
-        .store
-        .manifest("contact", None)
-        .await
-        .expect("files")
+        .ledger
+        .borrow()
+        .kind(yardstick_core::records::RecordKind::Contact)
         .files;
     let november = files
         .iter()
@@ -150,9 +144,7 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
 
     let g = default_guideline().expect("default guideline");
     let p = Period::parse("2025-10").expect("valid period");
-    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("columnar compute");
+    let fast = compute(&l.dir, &l.manifest(), &g, &l.org, &p).expect("columnar compute");
     let (mut rows, mut hits) = (0, 0);
     for (k, days) in &fast.daily {
         if k.site == "cc-1" && k.indicator == "CC-05" && k.stratum.is_empty() {
@@ -163,12 +155,12 @@ async fn a_repeat_in_a_later_row_group_of_the_next_month_is_still_seen() {
         }
     }
     assert_eq!((rows, hits), (2, 1));
-    assert_same(&l, "2025-10").await;
-    assert_same(&l, "2025-10-30..2025-11-02").await;
+    assert_same(&l, "2025-10");
+    assert_same(&l, "2025-10-30..2025-11-02");
 }
 
-#[tokio::test]
-async fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge() {
+#[test]
+fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge() {
     // cc-1 is first in New York: a contact at 20:00 on 30 September New York time
     // (UTC−4) is stored in the September file. The site then moves to Shanghai
     // (UTC+8), where that instant, 00:00 UTC on 1 October, is 08:00 on 1 October: the
@@ -183,41 +175,31 @@ async fn a_site_whose_zone_changed_since_import_keeps_its_rows_at_the_month_edge
     let tmp = tempfile::tempdir().expect("temp dir");
     let org_file = tmp.path().join("org.toml");
     std::fs::write(&org_file, &new_york).expect("written");
-    let mut l = compare_common::load(&org_file).await;
+    let mut l = compare_common::load(&org_file);
     ingest_contacts(
         &l,
         &format!(
             "{CONTACT_HEADER}cc-1,edge,voice,general,,,2025-09-30T20:00:00-04:00,\
              2025-09-30T20:00:15-04:00,,,2025-09-30T20:01:00-04:00,answered,a1,45,0,0,r1,billing,\n"
         ),
-    )
-    .await;
+    );
     let files = l
-        .store
-        .manifest("contact", None)
-        .await
-        .expect("files")
+        .ledger
+        .borrow()
+        .kind(yardstick_core::records::RecordKind::Contact)
         .files;
     assert_eq!(
         files.iter().map(|f| f.month.as_str()).collect::<Vec<_>>(),
         ["2025-09"]
     );
     l.org = yardstick_core::org::Organisation::from_toml("org.toml", &shanghai).expect("org");
-    l.store
-        .put_org("org.toml", &shanghai, &l.org, compare_common::now())
-        .await
-        .expect("org stored");
     let g = default_guideline().expect("default guideline");
     let p = Period::parse("2025-10").expect("valid period");
-    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("columnar compute");
+    let fast = compute(&l.dir, &l.manifest(), &g, &l.org, &p).expect("columnar compute");
     assert_eq!(fast.rows_scanned.get("contact"), Some(&1));
-    assert_same(&l, "2025-10").await;
+    assert_same(&l, "2025-10");
     // And September no longer has it.
     let p = Period::parse("2025-09").expect("valid period");
-    let fast = compute(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("columnar compute");
+    let fast = compute(&l.dir, &l.manifest(), &g, &l.org, &p).expect("columnar compute");
     assert_eq!(fast.rows_scanned.get("contact").copied().unwrap_or(0), 0);
 }

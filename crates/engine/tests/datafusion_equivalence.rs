@@ -12,15 +12,11 @@ use yardstick_core::guideline::default_guideline;
 use yardstick_core::period::Period;
 use yardstick_engine::compute::{compute, compute_datafusion};
 
-async fn assert_same(l: &Loaded, period: &str) -> usize {
+fn assert_same(l: &Loaded, period: &str) -> usize {
     let g = default_guideline().expect("default guideline");
     let p = Period::parse(period).expect("valid period");
-    let native = compute(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("columnar compute");
-    let df = compute_datafusion(&l.dir, &l.store, &g, &l.org, &p)
-        .await
-        .expect("DataFusion compute");
+    let native = compute(&l.dir, &l.manifest(), &g, &l.org, &p).expect("columnar compute");
+    let df = compute_datafusion(&l.dir, &l.manifest(), &g, &l.org, &p).expect("DataFusion compute");
     assert_eq!(
         df.rows_scanned, native.rows_scanned,
         "{period}: rows scanned"
@@ -38,18 +34,18 @@ async fn assert_same(l: &Loaded, period: &str) -> usize {
     native.daily_states()
 }
 
-#[tokio::test]
-async fn fixtures_and_a_replacing_batch_give_identical_states() {
-    let l = load_fixtures().await;
-    assert!(assert_same(&l, "2026-03").await > 50);
-    assert_same(&l, "2026-Q1").await;
-    resend_three_tickets(&l).await;
-    assert!(assert_same(&l, "2026-03-01..2026-03-20").await > 50);
+#[test]
+fn fixtures_and_a_replacing_batch_give_identical_states() {
+    let l = load_fixtures();
+    assert!(assert_same(&l, "2026-03") > 50);
+    assert_same(&l, "2026-Q1");
+    resend_three_tickets(&l);
+    assert!(assert_same(&l, "2026-03-01..2026-03-20") > 50);
 }
 
-#[tokio::test]
-async fn the_demo_organisation_gives_identical_states() {
+#[test]
+fn the_demo_organisation_gives_identical_states() {
     let end = NaiveDate::from_ymd_opt(2026, 10, 8).expect("valid day");
-    let (_tmp, l) = load_demo(5, 12, end).await;
-    assert!(assert_same(&l, "2026-09-27..2026-10-08").await > 1_000);
+    let (_tmp, l) = load_demo(5, 12, end);
+    assert!(assert_same(&l, "2026-09-27..2026-10-08") > 1_000);
 }

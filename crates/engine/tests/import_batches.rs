@@ -8,9 +8,13 @@ mod common;
 mod ticket_rows;
 
 use common::{Env, assert_accounting, quarantine};
+use std::sync::atomic::AtomicBool;
 use ticket_rows::ticket_rows;
 use yardstick_core::records::RecordKind;
-use yardstick_engine::import::{ImportError, ImportOptions, ImportStatus};
+
+use yardstick_engine::import::{
+    ImportContext, ImportError, ImportOptions, ImportStatus, Imported, InstantWindow, import_file,
+};
 
 const HEADER: &str = "site_id,ticket_id,service_type,issued_at,called_at,outcome\n";
 const HALL: RecordKind = RecordKind::HallTicket;
@@ -54,13 +58,13 @@ const STRICT: ImportOptions = ImportOptions {
     replace: false,
 };
 
-#[tokio::test]
-async fn reimporting_the_same_file_is_a_no_op_reporting_the_earlier_batch() {
-    let env = Env::new().await;
+#[test]
+fn reimporting_the_same_file_is_a_no_op_reporting_the_earlier_batch() {
+    let env = Env::new();
     let mut rows = day("T", "2026-10-08", 5);
     rows.push(("zz", "X1".into(), "2026-10-08 10:00:00".into()));
     let path = env.write("day.csv", csv_of(&rows));
-    let first = env.import_ok(HALL, &path).await;
+    let first = env.import_ok(HALL, &path);
     assert_eq!((first.rows_stored, first.rows_quarantined), (5, 1));
     let batch = first.batch.expect("committed");
 
@@ -68,7 +72,6 @@ async fn reimporting_the_same_file_is_a_no_op_reporting_the_earlier_batch() {
         let again = env.write(name, csv_of(&rows));
         let r = env
             .import(HALL, &again, ImportOptions::default())
-            .await
             .expect("re-import");
         assert_eq!(r.status, ImportStatus::AlreadyImported(batch));
         assert_eq!(r.batch, Some(batch));
@@ -79,23 +82,33 @@ async fn reimporting_the_same_file_is_a_no_op_reporting_the_earlier_batch() {
         );
         assert!(r.files.is_empty());
     }
-    assert_eq!(env.store.batches().await.expect("batches").len(), 1);
-    assert_eq!(env.stored_ids(HALL).await.len(), 5);
-    assert_eq!(env.visible(HALL, "2026-10").await, 5);
+    assert_eq!(env.batches(), 1);
+    assert_eq!(env.stored_ids(HALL).len(), 5);
+    assert_eq!(env.visible(HALL, "2026-10"), 5);
+    // The engine's own outcome: the batch holding the content, and nothing left behind
+    // (one Parquet file and its key index, one quarantine file: the first batch's).
+    let again = env.write("third-copy.csv", csv_of(&rows));
+    match env.import_raw(HALL, &again, ImportOptions::default()) {
+        Ok(Imported::AlreadyStored { batch: b }) => assert_eq!(b, batch),
+        other => panic!("stored already expected, got {other:?}"),
+    }
+    assert_eq!(env.record_files().len(), 2);
+    assert_eq!(env.quarantine_files().len(), 1);
+    assert_eq!(env.scratch_entries(), 0);
 }
 
-#[tokio::test]
-async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() {
-    let env = Env::new().await;
+#[test]
+fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() {
+    let env = Env::new();
     let a = env.write("a.csv", csv_of(&day("T", "2026-10-08", 10)));
-    let first = env.import_ok(HALL, &a).await;
+    let first = env.import_ok(HALL, &a);
     let batch = first.batch.expect("committed");
 
     // The second export overlaps the first: T6..T10 again, then T11..T15.
     let mut rows = day("T", "2026-10-08", 15);
     rows.drain(..5);
     let b = env.write("b.csv", csv_of(&rows));
-    let r = env.import_ok(HALL, &b).await;
+    let r = env.import_ok(HALL, &b);
     assert_eq!((r.rows_read, r.rows_stored, r.rows_quarantined), (10, 5, 5));
     assert_eq!(r.duplicates, 5);
     assert_eq!(r.reasons.get("duplicate id"), Some(&5));
@@ -107,30 +120,28 @@ async fn ids_already_stored_are_quarantined_as_duplicates_never_counted_twice() 
     for row in &q {
         assert_eq!(row.reasons, format!("already stored in batch {batch}"));
     }
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 15);
-    assert_eq!(env.stored_ids(HALL).await.len(), 15);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 15);
+    assert_eq!(env.stored_ids(HALL).len(), 15);
 
     // The same id at another site is another record.
     let other = env.write(
         "h2.csv",
         tickets(&[("h2", "T1".into(), "2026-10-08 09:00:00")]),
     );
-    assert_eq!(env.import_ok(HALL, &other).await.rows_stored, 1);
+    assert_eq!(env.import_ok(HALL, &other).rows_stored, 1);
 }
 
-#[tokio::test]
-async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
+#[test]
+fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
     // 40 tickets in October and 40 in November: two stored files (one per month), 80
     // keys. A new file's keys meet them one stored file at a time when its keys, once
     // per file, are no more than the stored keys: the small file's 3 × 2 = 6 ≤ 80. The
     // large file comes after it, so against 3 files and 82 keys: 60 × 3 = 180 > 82,
     // all merged. Either way the one stored id is a duplicate.
-    let env = Env::new().await;
+    let env = Env::new();
     let mut rows = day("O", "2026-10-08", 40);
     rows.extend(day("N", "2026-11-08", 40));
-    let r = env
-        .import_ok(HALL, &env.write("base.csv", csv_of(&rows)))
-        .await;
+    let r = env.import_ok(HALL, &env.write("base.csv", csv_of(&rows)));
     assert_eq!(r.rows_stored, 80);
     assert_eq!(r.files.len(), 2);
 
@@ -142,42 +153,32 @@ async fn a_stored_id_is_caught_from_a_small_file_and_from_a_large_one() {
             ("h1", "A2".into(), "2026-11-09 09:02:00"),
         ]),
     );
-    let r = env.import_ok(HALL, &small).await;
+    let r = env.import_ok(HALL, &small);
     assert_accounting(&r);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (3, 2, 1));
     assert_eq!(quarantine(&r)[0].line, 3);
 
     let mut large = day("B", "2026-10-09", 59);
     large.push(("h1", "O5".into(), "2026-10-09 18:00:00".into()));
-    let r = env
-        .import_ok(HALL, &env.write("large.csv", csv_of(&large)))
-        .await;
+    let r = env.import_ok(HALL, &env.write("large.csv", csv_of(&large)));
     assert_accounting(&r);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (60, 59, 1));
     assert_eq!(quarantine(&r)[0].line, 61);
 
     // And with no stored id, nothing is held back (3 × 4 = 12 ≤ 141: one file at a time).
-    let r = env
-        .import_ok(
-            HALL,
-            &env.write("fresh.csv", csv_of(&day("F", "2026-11-10", 3))),
-        )
-        .await;
+    let r = env.import_ok(
+        HALL,
+        &env.write("fresh.csv", csv_of(&day("F", "2026-11-10", 3))),
+    );
     assert_eq!((r.rows_stored, r.duplicates), (3, 0));
-    assert_eq!(env.stored_ids(HALL).await.len(), 80 + 2 + 59 + 3);
+    assert_eq!(env.stored_ids(HALL).len(), 80 + 2 + 59 + 3);
 }
 
 /// Every file under `records/` is a committed Parquet file or its key index, and the
 /// quarantine directory holds one file per batch that quarantined rows.
-async fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {
+fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {
     let mut committed = Vec::new();
-    for f in env
-        .store
-        .manifest(HALL.as_str(), None)
-        .await
-        .expect("files")
-        .files
-    {
+    for f in env.files(HALL) {
         let parquet = env.dir.abs(&f.path);
         committed.push(parquet.with_extension("keys"));
         committed.push(parquet);
@@ -188,24 +189,24 @@ async fn only_committed_files_remain(env: &Env, quarantining_batches: usize) {
     assert_eq!(quarantined, quarantining_batches);
 }
 
-#[tokio::test]
-async fn a_repeated_id_is_caught_whether_in_the_file_or_stored_and_nothing_else_is_left() {
+#[test]
+fn a_repeated_id_is_caught_whether_in_the_file_or_stored_and_nothing_else_is_left() {
     // A file repeating no id is stored in one pass; a repeated id makes the import drop
     // what that pass wrote and check the ids first. Either way the outcome is the same
     // rows, and no file of the dropped pass is left behind.
-    let env = Env::new().await;
+    let env = Env::new();
     // T1..T4 on 8 October, then T2 again (line 6) with a later time: a repeat in the file.
     let mut rows = day("T", "2026-10-08", 4);
     rows.push(("h1", "T2".into(), "2026-10-08 18:00:00".into()));
     let a = env.write("a.csv", csv_of(&rows));
-    let r = env.import_ok(HALL, &a).await;
+    let r = env.import_ok(HALL, &a);
     assert_accounting(&r);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (5, 4, 1));
     let q = quarantine(&r);
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].line, 6);
     assert_eq!(q[0].reasons, "same id as line 3 of this file");
-    only_committed_files_remain(&env, 1).await;
+    only_committed_files_remain(&env, 1);
 
     // T5, T6 are new; T4 is stored already (line 2 of this file).
     let b = env.write(
@@ -216,44 +217,63 @@ async fn a_repeated_id_is_caught_whether_in_the_file_or_stored_and_nothing_else_
             ("h1", "T6".into(), "2026-10-08 19:10:00"),
         ]),
     );
-    let r = env.import_ok(HALL, &b).await;
+    let r = env.import_ok(HALL, &b);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (3, 2, 1));
     assert_eq!(quarantine(&r)[0].line, 2);
-    only_committed_files_remain(&env, 2).await;
+    only_committed_files_remain(&env, 2);
 
     // Nothing repeated: stored in one pass, no quarantine file.
     let c = env.write(
         "c.csv",
         tickets(&[("h1", "T7".into(), "2026-10-08 20:00:00")]),
     );
-    let r = env.import_ok(HALL, &c).await;
+    let r = env.import_ok(HALL, &c);
     assert_eq!((r.rows_stored, r.rows_quarantined), (1, 0));
     assert!(r.quarantine_file.is_none());
-    only_committed_files_remain(&env, 2).await;
+    only_committed_files_remain(&env, 2);
     // 4 + 2 + 1 rows, each id once.
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 7);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 7);
 }
 
-#[tokio::test]
-async fn strict_stores_nothing_when_any_row_is_invalid() {
-    let env = Env::new().await;
+#[test]
+fn strict_stores_nothing_when_any_row_is_invalid() {
+    let env = Env::new();
     let mut rows = day("T", "2026-10-08", 20);
     rows.insert(7, ("h1", "BAD".into(), "08/10/2026".into()));
     let path = env.write("strict.csv", csv_of(&rows));
-    let r = env.import(HALL, &path, STRICT).await.expect("report");
+    let r = env.import(HALL, &path, STRICT).expect("report");
     assert_eq!(r.status, ImportStatus::RejectedStrict);
     assert_eq!(r.batch, None);
-    assert_eq!((r.rows_read, r.rows_stored, r.rows_quarantined), (21, 0, 1));
+    // 21 rows read: the bad one (line 9) quarantined, the 20 valid ones not stored.
+    assert_eq!(
+        (
+            r.rows_read,
+            r.rows_stored,
+            r.rows_quarantined,
+            r.rows_not_stored
+        ),
+        (21, 0, 1, 20)
+    );
+    assert_accounting(&r);
     assert!(r.files.is_empty());
-    assert!(env.store.batches().await.expect("batches").is_empty());
+    assert_eq!(env.batches(), 0);
     assert!(env.record_files().is_empty(), "{:?}", env.record_files());
-    assert_eq!(env.visible(HALL, "2026-10").await, 0);
-    // The quarantine file says what to fix, and outlives the next import, which gets
-    // the same batch id because nothing was committed.
+    assert_eq!(env.visible(HALL, "2026-10"), 0);
+    // The quarantine file says what to fix; its name says the file was rejected and
+    // carries no batch number (there is none).
     let q = quarantine(&r);
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].line, 9);
     assert!(q[0].reasons.contains("issued_at"), "{q:?}");
+    let name = std::path::Path::new(r.quarantine_file.as_deref().expect("quarantine file"))
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("a file name")
+        .to_string();
+    assert!(name.starts_with("rejected-hall_ticket-r"), "{name}");
+    assert!(!name.contains("-b") && !name.starts_with('b'), "{name}");
+    assert_eq!(env.quarantine_files().len(), 1);
+    // It outlives the next import, which is the first batch.
     let next = env.write(
         "next.csv",
         tickets(&[
@@ -261,7 +281,7 @@ async fn strict_stores_nothing_when_any_row_is_invalid() {
             ("h1", "N1".into(), "2026-10-09 09:00:00"),
         ]),
     );
-    let n = env.import_ok(HALL, &next).await;
+    let n = env.import_ok(HALL, &next);
     assert_eq!(n.batch, Some(1));
     assert_ne!(n.quarantine_file, r.quarantine_file);
     assert_eq!(
@@ -273,69 +293,75 @@ async fn strict_stores_nothing_when_any_row_is_invalid() {
     // Corrected, the same rows are all stored.
     rows.remove(7);
     let fixed = env.write("fixed.csv", csv_of(&rows));
-    let r = env.import(HALL, &fixed, STRICT).await.expect("report");
+    let r = env.import(HALL, &fixed, STRICT).expect("report");
     assert_eq!(r.status, ImportStatus::Committed);
     assert_accounting(&r);
-    assert_eq!((r.rows_read, r.rows_stored), (20, 20));
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 20);
+    assert_eq!((r.rows_read, r.rows_stored, r.rows_not_stored), (20, 20, 0));
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 20);
 }
 
-#[tokio::test]
-async fn replace_supersedes_the_days_it_covers_even_with_the_same_ids() {
-    let env = Env::new().await;
+#[test]
+fn replace_supersedes_the_days_it_covers_even_with_the_same_ids() {
+    let env = Env::new();
     let mut first = day("T", "2026-10-08", 10);
     first.extend(day("U", "2026-10-09", 6));
     let a = env.write("week.csv", csv_of(&first));
-    env.import_ok(HALL, &a).await;
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 10);
-    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 6);
+    env.import_ok(HALL, &a);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 10);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09"), 6);
 
     // A corrected 8 October: T1..T7 again (same ids, now the only tickets of the day).
     let b = env.write("oct8-fixed.csv", csv_of(&day("T", "2026-10-08", 7)));
-    let r = env.import(HALL, &b, REPLACE).await.expect("replace");
+    let r = env.import(HALL, &b, REPLACE).expect("replace");
     assert_eq!(r.status, ImportStatus::Committed);
     assert_accounting(&r);
     assert_eq!((r.rows_stored, r.duplicates), (7, 0), "{r:?}");
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 7);
-    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 6);
-    assert_eq!(env.visible(HALL, "2026-10").await, 13);
+    // It covers (h1, 8 October), where batch 1 holds T1..T10: 10 rows superseded; U1..U6
+    // of the 9th are not covered.
+    assert_eq!(r.rows_superseded, 10);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 7);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09"), 6);
+    assert_eq!(env.visible(HALL, "2026-10"), 13);
 
     // Corrected again with other ids: the latest replacement wins.
     let c = env.write("oct8-again.csv", csv_of(&day("V", "2026-10-08", 3)));
-    env.import(HALL, &c, REPLACE).await.expect("replace");
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 3);
-    assert_eq!(env.visible(HALL, "2026-10").await, 9);
+    let r = env.import(HALL, &c, REPLACE).expect("replace");
+    // On (h1, 8 October) batch 1's ten rows are superseded already; batch 2's seven
+    // (T1..T7) are the ones this batch takes over.
+    assert_eq!(r.rows_superseded, 7);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 3);
+    assert_eq!(env.visible(HALL, "2026-10"), 9);
 
     // T9 was superseded twice: sent again it is new, not a duplicate, and counts once.
     let d = env.write(
         "late-t9.csv",
         tickets(&[("h1", "T9".into(), "2026-10-08 12:00:00")]),
     );
-    let r = env.import_ok(HALL, &d).await;
+    let r = env.import_ok(HALL, &d);
     assert_eq!((r.rows_stored, r.duplicates), (1, 0));
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 4);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 4);
     // V1 of the latest replacement is still visible there: a duplicate.
     let e = env.write(
         "late-v1.csv",
         tickets(&[("h1", "V1".into(), "2026-10-08 12:00:00")]),
     );
-    assert_eq!(env.import_ok(HALL, &e).await.duplicates, 1);
+    assert_eq!(env.import_ok(HALL, &e).duplicates, 1);
 }
 
-#[tokio::test]
-async fn replace_with_an_id_moved_to_another_day() {
-    let env = Env::new().await;
+#[test]
+fn replace_with_an_id_moved_to_another_day() {
+    let env = Env::new();
     let mut first = day("T", "2026-10-08", 4);
     first.extend(day("U", "2026-10-09", 4));
     let a = env.write("two-days.csv", csv_of(&first));
-    env.import_ok(HALL, &a).await;
+    env.import_ok(HALL, &a);
 
     // U1 moved from 9 to 8 October, but 9 October is not re-sent: U1 stays on the 9th,
     // and the moved copy is a duplicate (counted once, never lost).
     let mut rows = day("T", "2026-10-08", 4);
     rows.push(("h1", "U1".into(), "2026-10-08 18:00:00".into()));
     let b = env.write("moved.csv", csv_of(&rows));
-    let r = env.import(HALL, &b, REPLACE).await.expect("replace");
+    let r = env.import(HALL, &b, REPLACE).expect("replace");
     assert_accounting(&r);
     assert_eq!((r.rows_stored, r.duplicates), (4, 1), "{r:?}");
     let q = quarantine(&r);
@@ -346,8 +372,8 @@ async fn replace_with_an_id_moved_to_another_day() {
             .contains("already stored in batch 1 on 2026-10-09"),
         "{q:?}"
     );
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 4);
-    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 4);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 4);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09"), 4);
 
     // Both days re-sent, U1 moved and listed before the 9th's rows: it is stored once,
     // on the 8th, because this file covers the 9th too and supersedes its old copy.
@@ -355,11 +381,11 @@ async fn replace_with_an_id_moved_to_another_day() {
     rows.push(("h1", "U1".into(), "2026-10-08 18:00:00".into()));
     rows.extend(day("U", "2026-10-09", 4).into_iter().skip(1));
     let c = env.write("moved-both.csv", csv_of(&rows));
-    let r = env.import(HALL, &c, REPLACE).await.expect("replace");
+    let r = env.import(HALL, &c, REPLACE).expect("replace");
     assert_accounting(&r);
     assert_eq!((r.rows_stored, r.duplicates), (8, 0), "{r:?}");
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 5);
-    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09").await, 3);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 5);
+    assert_eq!(env.visible(HALL, "2026-10-09..2026-10-09"), 3);
     assert!(
         !env.dir
             .root()
@@ -376,19 +402,13 @@ async fn replace_with_an_id_moved_to_another_day() {
 }
 
 /// UTC milliseconds of `issued_at` for each stored ticket id.
-async fn issued_at(env: &Env) -> Vec<(String, i64)> {
-    let files = env
-        .store
-        .manifest("hall_ticket", None)
-        .await
-        .expect("files")
-        .files;
-    ticket_rows(files.iter().map(|f| env.dir.abs(&f.path)))
+fn issued_at(env: &Env) -> Vec<(String, i64)> {
+    ticket_rows(env.files(HALL).iter().map(|f| env.dir.abs(&f.path)))
 }
 
-#[tokio::test]
-async fn local_times_are_read_in_the_sites_time_zone() {
-    let env = Env::new().await;
+#[test]
+fn local_times_are_read_in_the_sites_time_zone() {
+    let env = Env::new();
     let path = env.write(
         "tz.csv",
         tickets(&[
@@ -404,10 +424,10 @@ async fn local_times_are_read_in_the_sites_time_zone() {
             ("h1", "E".into(), "2026-10-08 09:15:02.250"),
         ]),
     );
-    let r = env.import_ok(HALL, &path).await;
+    let r = env.import_ok(HALL, &path);
     assert_eq!(r.rows_stored, 5, "{r:?}");
     assert_eq!(
-        issued_at(&env).await,
+        issued_at(&env),
         [
             ("A".to_string(), 1_791_422_102_000),
             ("B".to_string(), 1_790_809_200_000),
@@ -417,56 +437,48 @@ async fn local_times_are_read_in_the_sites_time_zone() {
         ]
     );
     // Days and month partitions follow the site's clock, not UTC.
-    assert_eq!(env.visible(HALL, "2026-10-01..2026-10-01").await, 2);
-    assert_eq!(env.visible(HALL, "2026-09-30..2026-09-30").await, 0);
-    let months: Vec<String> = env
-        .store
-        .manifest("hall_ticket", None)
-        .await
-        .expect("files")
-        .files
-        .into_iter()
-        .map(|f| f.month)
-        .collect();
+    assert_eq!(env.visible(HALL, "2026-10-01..2026-10-01"), 2);
+    assert_eq!(env.visible(HALL, "2026-09-30..2026-09-30"), 0);
+    let months: Vec<String> = env.files(HALL).into_iter().map(|f| f.month).collect();
     assert_eq!(months, ["2026-10"]);
 }
 
-#[tokio::test]
-async fn concurrent_imports_never_overwrite_each_others_files() {
-    let env = Env::new().await;
+#[test]
+fn concurrent_imports_never_overwrite_each_others_files() {
+    // Two imports of the same kind run at once against the same committed batches
+    // (none): each names its files by its own run, so both prepare, both commit (as
+    // batches 1 and 2, in either order), and every row is stored once.
+    let env = Env::new();
     let a = env.write("a.csv", csv_of(&day("A", "2026-10-08", 300)));
     let b = env.write("b.csv", csv_of(&day("B", "2026-10-08", 50)));
-    let opts = ImportOptions::default();
-    // Both runs are given batch id 1 before either commits; the second commit fails.
-    let (ra, rb) = tokio::join!(env.import(HALL, &a, opts), env.import(HALL, &b, opts));
-    let mut retry = Vec::new();
-    for (path, r) in [(&a, ra), (&b, rb)] {
-        match r {
-            Ok(r) => assert_eq!(r.status, ImportStatus::Committed),
-            Err(ImportError::Concurrent { batch, .. }) => {
-                assert_eq!(batch, 1);
-                retry.push(path);
-            }
-            Err(e) => panic!("unexpected error: {e}"),
-        }
+    let manifest = env.ledger.borrow().kind(HALL);
+    let cx = ImportContext {
+        dir: &env.dir,
+        org: &env.org,
+        manifest: &manifest,
+        accept: InstantWindow::default(),
+    };
+    let run = |path: &std::path::Path| {
+        let cancel = AtomicBool::new(false);
+        import_file(&cx, HALL, path, ImportOptions::default(), &|_| {}, &cancel)
+    };
+    let (ra, rb) = std::thread::scope(|s| {
+        let ra = s.spawn(|| run(&a));
+        let rb = s.spawn(|| run(&b));
+        (ra.join().expect("thread"), rb.join().expect("thread"))
+    });
+    let prepared = |r: Result<Imported, ImportError>| match r {
+        Ok(Imported::Ready(p)) => p,
+        other => panic!("prepared expected, got {other:?}"),
+    };
+    let (pa, pb) = (prepared(ra), prepared(rb));
+    for f in &pa.files {
+        assert!(pb.files.iter().all(|g| g.path != f.path), "{}", f.path);
     }
-    // Whether the two runs actually overlap depends on scheduling. When they do, exactly
-    // one loses with `Concurrent` and nothing of it is visible; when they do not, both
-    // commit as separate batches. Either way no file is overwritten: every row is stored
-    // exactly once, under its own batch.
-    let batches = env.store.batches().await.expect("batches");
-    match retry.as_slice() {
-        [] => assert_eq!(batches.len(), 2, "{batches:?}"),
-        [loser] => {
-            assert_eq!(batches.len(), 1);
-            let ids = env.stored_id_list(HALL).await;
-            assert_eq!(i64::try_from(ids.len()).ok(), Some(batches[0].rows_stored));
-            let prefix = if *loser == &a { "B" } else { "A" };
-            assert!(ids.iter().all(|id| id.starts_with(prefix)), "{ids:?}");
-            // Imported again, the loser is stored in full.
-            env.import_ok(HALL, loser).await;
-        }
-        more => panic!("both runs failed: {more:?}"),
-    }
-    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08").await, 350);
+    let mut ledger = env.ledger.borrow_mut();
+    assert_eq!(ledger.commit(HALL, false, pb).batch, Some(1));
+    assert_eq!(ledger.commit(HALL, false, pa).batch, Some(2));
+    drop(ledger);
+    assert_eq!(env.stored_ids(HALL).len(), 350);
+    assert_eq!(env.visible(HALL, "2026-10-08..2026-10-08"), 350);
 }

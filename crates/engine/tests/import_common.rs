@@ -1,26 +1,34 @@
 //! Shared helpers of the importer tests (`import_*.rs` include this file with `#[path]`):
-//! a data directory with a real SQLite store and a small organisation, fixture paths, and
-//! readers for what an import left behind (stored ids, quarantine rows, visible counts).
-//! Built alone as a test target, it has no tests.
+//! a data directory with committed batches kept in memory (`ledger.rs`, standing in for
+//! the metadata database) and a small organisation, fixture paths, and readers for what
+//! an import left behind (stored ids, quarantine rows, visible counts). Built alone as a
+//! test target, it has no tests.
 
 #![allow(
     dead_code,
     reason = "each test file uses a different subset of the helpers"
 )]
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use chrono::{TimeZone, Utc};
 use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{
-    Destination, ImportError, ImportOptions, ImportReport, ImportStatus, import_file,
+    ImportContext, ImportError, ImportOptions, ImportReport, ImportStatus, Imported, InstantWindow,
+    import_file,
 };
 use yardstick_engine::layout::DataDir;
+use yardstick_engine::manifest::StoredFile;
 use yardstick_engine::schema::id_field;
-use yardstick_store::{DatabaseUrl, Store};
+
+#[path = "ledger.rs"]
+pub mod ledger;
+
+use ledger::Ledger;
 
 /// The organisation of every importer test: two halls (Shanghai and London time), a call
 /// centre and a field centre under one city.
@@ -73,32 +81,30 @@ scene = "field_centre"
 area = "rural"
 "#;
 
-/// A fresh data directory with its metadata store and the organisation loaded.
+/// A fresh data directory with its committed batches (none yet) and the organisation.
 pub struct Env {
     pub tmp: tempfile::TempDir,
     pub dir: DataDir,
-    pub store: Store,
+    pub ledger: RefCell<Ledger>,
     pub org: Organisation,
 }
 
+impl Default for Env {
+    fn default() -> Env {
+        Env::new()
+    }
+}
+
 impl Env {
-    pub async fn new() -> Env {
+    pub fn new() -> Env {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = DataDir::new(tmp.path().join("data"));
         std::fs::create_dir_all(dir.root()).expect("data dir");
-        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
-            .await
-            .expect("store opens");
-        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("valid organisation");
-        store
-            .put_org("org.toml", ORG, &org, now())
-            .await
-            .expect("organisation stored");
         Env {
             tmp,
             dir,
-            store,
+            ledger: RefCell::new(Ledger::default()),
             org,
         }
     }
@@ -110,45 +116,74 @@ impl Env {
         p
     }
 
-    pub async fn import(
+    /// Imports against the committed batches, without committing: the engine's own
+    /// outcome.
+    pub fn import_raw(
+        &self,
+        kind: RecordKind,
+        path: &Path,
+        opts: ImportOptions,
+    ) -> Result<Imported, ImportError> {
+        let manifest = self.ledger.borrow().kind(kind);
+        let cx = ImportContext {
+            dir: &self.dir,
+            org: &self.org,
+            manifest: &manifest,
+            accept: InstantWindow::default(),
+        };
+        import_file(&cx, kind, path, opts, &|_| {}, &AtomicBool::new(false))
+    }
+
+    /// Imports and settles the outcome as the application does: a prepared batch is
+    /// committed, a file stored already reports the earlier batch.
+    pub fn import(
         &self,
         kind: RecordKind,
         path: &Path,
         opts: ImportOptions,
     ) -> Result<ImportReport, ImportError> {
-        let to = Destination {
-            dir: &self.dir,
-            store: &self.store,
-            org: &self.org,
-        };
-        import_file(&to, kind, path, opts, now(), &mut |_| {}).await
+        let cancel = AtomicBool::new(false);
+        self.ledger
+            .borrow_mut()
+            .settle(kind, opts.replace, |manifest| {
+                let cx = ImportContext {
+                    dir: &self.dir,
+                    org: &self.org,
+                    manifest,
+                    accept: InstantWindow::default(),
+                };
+                import_file(&cx, kind, path, opts, &|_| {}, &cancel)
+            })
     }
 
     /// Imports and expects a committed batch whose accounting holds.
-    pub async fn import_ok(&self, kind: RecordKind, path: &Path) -> ImportReport {
+    pub fn import_ok(&self, kind: RecordKind, path: &Path) -> ImportReport {
         let r = self
             .import(kind, path, ImportOptions::default())
-            .await
             .expect("file imported");
         assert_eq!(r.status, ImportStatus::Committed, "{r:?}");
         assert_accounting(&r);
         r
     }
 
+    /// The committed files of a kind, as the manifest lists them.
+    pub fn files(&self, kind: RecordKind) -> Vec<StoredFile> {
+        self.ledger.borrow().kind(kind).files
+    }
+
+    /// Committed batches.
+    pub fn batches(&self) -> usize {
+        self.ledger.borrow().batches().len()
+    }
+
     /// Every (site, id) stored for a kind, read back from the committed Parquet files,
     /// in storage order.
-    pub async fn stored_ids(&self, kind: RecordKind) -> Vec<(String, String)> {
+    pub fn stored_ids(&self, kind: RecordKind) -> Vec<(String, String)> {
         let id = id_field(kind).expect("kind has ids");
         let mut out = Vec::new();
-        for f in self
-            .store
-            .manifest(kind.as_str(), None)
-            .await
-            .expect("file list")
-            .files
-        {
+        for f in self.files(kind) {
             out.extend(
-                yardstick_engine::compute::read_id_pairs(&self.dir.abs(&f.path), id)
+                yardstick_engine::compute::read_id_pairs(&self.dir, &f, id)
                     .expect("stored file reads"),
             );
         }
@@ -156,10 +191,9 @@ impl Env {
     }
 
     /// Ids stored for a kind, sorted.
-    pub async fn stored_id_list(&self, kind: RecordKind) -> Vec<String> {
+    pub fn stored_id_list(&self, kind: RecordKind) -> Vec<String> {
         let mut ids: Vec<String> = self
             .stored_ids(kind)
-            .await
             .into_iter()
             .map(|(_, id)| id)
             .collect();
@@ -169,11 +203,11 @@ impl Env {
 
     /// Visible rows of a kind in a period, as the indicator computation sees them (rows
     /// superseded by `--replace` are not visible).
-    pub async fn visible(&self, kind: RecordKind, period: &str) -> u64 {
+    pub fn visible(&self, kind: RecordKind, period: &str) -> u64 {
         let g = yardstick_core::guideline::default_guideline().expect("default guideline");
         let p = Period::parse(period).expect("period");
-        let c = yardstick_engine::compute::compute(&self.dir, &self.store, &g, &self.org, &p)
-            .await
+        let manifest = self.ledger.borrow().manifest();
+        let c = yardstick_engine::compute::compute(&self.dir, &manifest, &g, &self.org, &p)
             .expect("compute");
         c.rows_scanned.get(kind.as_str()).copied().unwrap_or(0)
     }
@@ -184,6 +218,19 @@ impl Env {
         walk(&self.dir.root().join("records"), &mut out);
         out.sort();
         out
+    }
+
+    /// Every file under the quarantine directory.
+    pub fn quarantine_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        walk(&self.dir.root().join("quarantine"), &mut out);
+        out.sort();
+        out
+    }
+
+    /// Every file and directory under the temporary directory.
+    pub fn scratch_entries(&self) -> usize {
+        std::fs::read_dir(self.dir.scratch_root()).map_or(0, Iterator::count)
     }
 }
 
@@ -201,13 +248,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The fixed "now" of the tests.
-pub fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
-        .single()
-        .expect("valid instant")
-}
-
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/import")
@@ -216,9 +256,9 @@ pub fn fixture(name: &str) -> PathBuf {
 
 pub fn assert_accounting(r: &ImportReport) {
     assert_eq!(
-        r.rows_stored + r.rows_quarantined,
+        r.rows_stored + r.rows_quarantined + r.rows_not_stored,
         r.rows_read,
-        "stored + quarantined = read: {r:?}"
+        "stored + quarantined + not stored = read: {r:?}"
     );
 }
 

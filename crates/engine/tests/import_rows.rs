@@ -20,10 +20,10 @@ struct Case {
     ignored: &'static [&'static str],
 }
 
-async fn check(case: &Case) {
-    let env = Env::new().await;
+fn check(case: &Case) {
+    let env = Env::new();
     let path = fixture(case.file);
-    let r = env.import_ok(case.kind, &path).await;
+    let r = env.import_ok(case.kind, &path);
     let what = case.file;
     assert_eq!(r.rows_read, case.read, "{what}: rows read");
     assert_eq!(
@@ -73,15 +73,15 @@ async fn check(case: &Case) {
         );
     }
 
-    let mut stored = env.stored_id_list(case.kind).await;
+    let mut stored = env.stored_id_list(case.kind);
     let mut want: Vec<String> = case.stored.iter().map(|s| (*s).to_string()).collect();
     stored.sort();
     want.sort();
     assert_eq!(stored, want, "{what}: stored ids");
 }
 
-#[tokio::test]
-async fn hall_ticket_csv() {
+#[test]
+fn hall_ticket_csv() {
     check(&Case {
         kind: RecordKind::HallTicket,
         file: "hall_ticket.csv",
@@ -111,12 +111,11 @@ async fn hall_ticket_csv() {
             (20, &["malformed row"]),
         ],
         ignored: &["note"],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn contact_csv_with_crlf() {
+#[test]
+fn contact_csv_with_crlf() {
     check(&Case {
         kind: RecordKind::Contact,
         file: "contact.csv",
@@ -143,12 +142,11 @@ async fn contact_csv_with_crlf() {
             ),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn work_order_csv() {
+#[test]
+fn work_order_csv() {
     check(&Case {
         kind: RecordKind::WorkOrder,
         file: "work_order.csv",
@@ -166,12 +164,11 @@ async fn work_order_csv() {
             (12, &["invalid exclusion", "out of range: pause_s"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn complaint_csv() {
+#[test]
+fn complaint_csv() {
     check(&Case {
         kind: RecordKind::Complaint,
         file: "complaint.csv",
@@ -188,12 +185,11 @@ async fn complaint_csv() {
             (12, &["malformed row"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn survey_csv_with_quoted_newlines_and_an_unclosed_quote() {
+#[test]
+fn survey_csv_with_quoted_newlines_and_an_unclosed_quote() {
     check(&Case {
         kind: RecordKind::Survey,
         file: "survey.csv",
@@ -213,12 +209,11 @@ async fn survey_csv_with_quoted_newlines_and_an_unclosed_quote() {
             (16, &["malformed row"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn hall_ticket_jsonl() {
+#[test]
+fn hall_ticket_jsonl() {
     check(&Case {
         kind: RecordKind::HallTicket,
         file: "hall_ticket.jsonl",
@@ -250,12 +245,11 @@ async fn hall_ticket_jsonl() {
             ),
         ],
         ignored: &["source"],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn contact_jsonl() {
+#[test]
+fn contact_jsonl() {
     check(&Case {
         kind: RecordKind::Contact,
         file: "contact.jsonl",
@@ -271,12 +265,11 @@ async fn contact_jsonl() {
             (9, &["no timestamp"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn work_order_jsonl() {
+#[test]
+fn work_order_jsonl() {
     check(&Case {
         kind: RecordKind::WorkOrder,
         file: "work_order.jsonl",
@@ -292,12 +285,11 @@ async fn work_order_jsonl() {
             (8, &["malformed row"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn complaint_jsonl() {
+#[test]
+fn complaint_jsonl() {
     check(&Case {
         kind: RecordKind::Complaint,
         file: "complaint.jsonl",
@@ -312,12 +304,11 @@ async fn complaint_jsonl() {
             (8, &["invalid appealed"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn survey_jsonl() {
+#[test]
+fn survey_jsonl() {
     check(&Case {
         kind: RecordKind::Survey,
         file: "survey.jsonl",
@@ -332,17 +323,16 @@ async fn survey_jsonl() {
             (8, &["invalid answered_at", "out of range: nps"]),
         ],
         ignored: &[],
-    })
-    .await;
+    });
 }
 
-#[tokio::test]
-async fn line_numbers_hold_with_any_line_ending() {
+#[test]
+fn line_numbers_hold_with_any_line_ending() {
     // The same rows with LF, CRLF and lone-CR endings, a blank line after the header and
     // a line of spaces at the end (blank lines are not rows): the bad rows are on lines
     // 4 and 7 each time.
     for eol in ["\n", "\r\n", "\r"] {
-        let env = Env::new().await;
+        let env = Env::new();
         let rows = [
             "site_id,ticket_id,service_type,issued_at,outcome",
             "",
@@ -354,7 +344,7 @@ async fn line_numbers_hold_with_any_line_ending() {
             "",
         ];
         let path = env.write("eol.csv", rows.join(eol));
-        let r = env.import_ok(RecordKind::HallTicket, &path).await;
+        let r = env.import_ok(RecordKind::HallTicket, &path);
         let q = quarantine(&r);
         let lines: Vec<u64> = q.iter().map(|x| x.line).collect();
         assert_eq!(lines, [4, 7], "{eol:?}");

@@ -16,17 +16,21 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
-use chrono::{TimeZone, Utc};
 use yardstick_core::evaluate::{self, Evaluation, Inputs, LineStatus, SiteResult};
 use yardstick_core::guideline::{Guideline, Measure, default_guideline};
 use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::compute::{Computed, compute};
-use yardstick_engine::import::{Destination, ImportOptions, ImportStatus, import_file};
+use yardstick_engine::import::{
+    ImportContext, ImportOptions, ImportStatus, InstantWindow, import_file,
+};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::{DatabaseUrl, Store};
+
+#[path = "ledger.rs"]
+mod ledger;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -47,39 +51,26 @@ const FILES: [(RecordKind, &str, u64); 7] = [
 
 /// Imports every fixture into a fresh data directory, computes March 2026 and evaluates
 /// the whole organisation with the default guideline and no audits.
-async fn evaluate_fixtures(g: &Guideline) -> (Evaluation, Computed) {
+fn evaluate_fixtures(g: &Guideline) -> (Evaluation, Computed) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = DataDir::new(tmp.path());
-    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
-        .await
-        .expect("store opens");
-    store.migrate().await.expect("store migrates");
     let org_src = std::fs::read_to_string(fixture("org.toml")).expect("org.toml readable");
     let org = Organisation::from_toml("org.toml", &org_src).expect("org.toml is valid");
-    let now = Utc
-        .with_ymd_and_hms(2026, 5, 10, 0, 0, 0)
-        .single()
-        .expect("valid instant");
-    store
-        .put_org("org.toml", &org_src, &org, now)
-        .await
-        .expect("org stored");
-    let to = Destination {
-        dir: &dir,
-        store: &store,
-        org: &org,
-    };
+    let mut ledger = ledger::Ledger::default();
     for (kind, file, rows) in FILES {
-        let report = import_file(
-            &to,
-            kind,
-            &fixture(file),
-            ImportOptions::default(),
-            now,
-            &mut |_| {},
-        )
-        .await
-        .expect("fixture imports");
+        let report = ledger
+            .settle(kind, false, |manifest| {
+                let cx = ImportContext {
+                    dir: &dir,
+                    org: &org,
+                    manifest,
+                    accept: InstantWindow::default(),
+                };
+                let cancel = AtomicBool::new(false);
+                let opts = ImportOptions::default();
+                import_file(&cx, kind, &fixture(file), opts, &|_| {}, &cancel)
+            })
+            .expect("fixture imports");
         assert_eq!(report.status, ImportStatus::Committed, "{file}");
         assert_eq!(
             (
@@ -94,9 +85,7 @@ async fn evaluate_fixtures(g: &Guideline) -> (Evaluation, Computed) {
         assert!(report.ignored_columns.is_empty(), "{file}");
     }
     let period = Period::parse("2026-03").expect("valid period");
-    let computed = compute(&dir, &store, g, &org, &period)
-        .await
-        .expect("compute succeeds");
+    let computed = compute(&dir, &ledger.manifest(), g, &org, &period).expect("compute succeeds");
     let inputs = Inputs {
         guideline: g,
         org: &org,
@@ -459,10 +448,10 @@ fn field_centre_wants() -> Vec<Want> {
     w
 }
 
-#[tokio::test]
-async fn every_indicator_computes_its_hand_worked_value_end_to_end() {
+#[test]
+fn every_indicator_computes_its_hand_worked_value_end_to_end() {
     let g = default_guideline().expect("default guideline loads");
-    let (ev, computed) = evaluate_fixtures(&g).await;
+    let (ev, computed) = evaluate_fixtures(&g);
 
     // Users: hall-1 is the mean of its two March rows, (99 000 + 101 000) ÷ 2.
     assert_eq!(
@@ -510,10 +499,10 @@ async fn every_indicator_computes_its_hand_worked_value_end_to_end() {
     );
 }
 
-#[tokio::test]
-async fn the_call_centre_score_is_the_hand_worked_one() {
+#[test]
+fn the_call_centre_score_is_the_hand_worked_one() {
     let g = default_guideline().expect("default guideline loads");
-    let (ev, _) = evaluate_fixtures(&g).await;
+    let (ev, _) = evaluate_fixtures(&g);
     let cc = site(&ev, "cc-1");
     let status = |id: &str| {
         cc.lines

@@ -4,14 +4,21 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, Utc};
+use std::cell::RefCell;
+use std::sync::atomic::AtomicBool;
+
+use chrono::NaiveDate;
 use yardstick_core::org::Organisation;
 use yardstick_core::planning::IntervalLen;
 use yardstick_core::records::RecordKind;
-use yardstick_engine::import::{Destination, ImportOptions, import_file};
+use yardstick_engine::import::{ImportContext, ImportOptions, InstantWindow, import_file};
 use yardstick_engine::layout::DataDir;
-use yardstick_engine::series::{SeriesError, SiteSeries, site_series};
-use yardstick_store::{DatabaseUrl, Store};
+use yardstick_engine::series::{SeriesError, SiteSeries, kind_of, site_series};
+
+#[path = "ledger.rs"]
+mod ledger;
+
+use ledger::Ledger;
 
 const ORG: &str = r#"
 [[node]]
@@ -57,27 +64,19 @@ area = "rural"
 struct Fixture {
     _tmp: tempfile::TempDir,
     dir: DataDir,
-    store: Store,
+    ledger: RefCell<Ledger>,
     org: Organisation,
 }
 
 impl Fixture {
-    async fn new() -> Self {
+    fn new() -> Self {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let dir = DataDir::new(tmp.path());
-        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
-            .await
-            .expect("store opens");
-        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("valid organisation");
-        store
-            .put_org("org.toml", ORG, &org, Utc::now())
-            .await
-            .expect("organisation stored");
         Self {
             _tmp: tmp,
             dir,
-            store,
+            ledger: RefCell::new(Ledger::default()),
             org,
         }
     }
@@ -88,32 +87,40 @@ impl Fixture {
         path
     }
 
-    async fn import(&self, kind: RecordKind, path: &Path, replace: bool) {
-        let to = Destination {
-            dir: &self.dir,
-            store: &self.store,
-            org: &self.org,
-        };
+    fn import(&self, kind: RecordKind, path: &Path, replace: bool) {
         let opts = ImportOptions {
             strict: true,
             replace,
         };
-        let report = import_file(&to, kind, path, opts, Utc::now(), &mut |_| {})
-            .await
+        let report = self
+            .ledger
+            .borrow_mut()
+            .settle(kind, replace, |manifest| {
+                let cx = ImportContext {
+                    dir: &self.dir,
+                    org: &self.org,
+                    manifest,
+                    accept: InstantWindow::default(),
+                };
+                import_file(&cx, kind, path, opts, &|_| {}, &AtomicBool::new(false))
+            })
             .expect("file imported");
         assert_eq!(report.rows_quarantined, 0, "{:?}", report.reasons);
     }
 
-    async fn series(&self, site: &str, interval: IntervalLen) -> Result<SiteSeries, SeriesError> {
+    fn series(&self, site: &str, interval: IntervalLen) -> Result<SiteSeries, SeriesError> {
+        let kind = self
+            .org
+            .site(site)
+            .map_or(RecordKind::HallTicket, |s| kind_of(s.scene));
         site_series(
             &self.dir,
-            &self.store,
+            &self.ledger.borrow().kind(kind),
             &self.org,
             site,
             (day("2026-09-01"), day("2026-09-30")),
             interval,
         )
-        .await
     }
 }
 
@@ -160,16 +167,15 @@ site_id,contact_id,channel,queue_entry_at,abandoned_at,outcome
 cc1,c7,voice,2026-09-09 11:00:00,2026-09-09 11:00:50,abandoned
 ";
 
-#[tokio::test]
-async fn contacts_give_counts_handle_times_and_patience() {
-    let fx = Fixture::new().await;
+#[test]
+fn contacts_give_counts_handle_times_and_patience() {
+    let fx = Fixture::new();
     fx.import(
         RecordKind::Contact,
         &fx.write("contacts.csv", CONTACTS),
         false,
-    )
-    .await;
-    let s = fx.series("cc1", IntervalLen::MIN_30).await.expect("series");
+    );
+    let s = fx.series("cc1", IntervalLen::MIN_30).expect("series");
     assert_eq!(s.kind, RecordKind::Contact);
     assert_eq!(s.arrivals, 4);
     assert_eq!(s.skipped.get("chat or video contact"), Some(&1));
@@ -195,9 +201,8 @@ async fn contacts_give_counts_handle_times_and_patience() {
         RecordKind::Contact,
         &fx.write("contacts-0909.csv", CONTACTS_0909),
         true,
-    )
-    .await;
-    let s = fx.series("cc1", IntervalLen::MIN_30).await.expect("series");
+    );
+    let s = fx.series("cc1", IntervalLen::MIN_30).expect("series");
     let d9 = s.history.day(day("2026-09-09")).expect("09-09");
     assert_eq!((d9[22], d9.iter().sum::<f64>()), (1.0, 1.0));
     close("AHT", s.handle_s.mean().expect("answered"), 200.0);
@@ -219,16 +224,15 @@ h1,t2,payment,2026-09-07 09:05:00,,,,2026-09-07 09:25:00,left
 h1,t3,enquiry,2026-09-07 09:30:00,2026-09-07 09:50:00,,,,no_show
 ";
 
-#[tokio::test]
-async fn hall_tickets_count_walk_aways_and_no_shows_as_abandons() {
-    let fx = Fixture::new().await;
+#[test]
+fn hall_tickets_count_walk_aways_and_no_shows_as_abandons() {
+    let fx = Fixture::new();
     fx.import(
         RecordKind::HallTicket,
         &fx.write("tickets.csv", TICKETS),
         false,
-    )
-    .await;
-    let s = fx.series("h1", IntervalLen::MIN_60).await.expect("series");
+    );
+    let s = fx.series("h1", IntervalLen::MIN_60).expect("series");
     close(
         "09:00",
         s.history.day(day("2026-09-07")).expect("09-07")[9],
@@ -253,16 +257,15 @@ f1,o2,install,2026-09-07 09:00:00,,,cancelled
 f1,o3,repair,2026-09-08 10:00:00,2026-09-08 12:00:00,2026-09-10 12:00:00,completed
 ";
 
-#[tokio::test]
-async fn work_orders_per_day_with_on_site_time() {
-    let fx = Fixture::new().await;
+#[test]
+fn work_orders_per_day_with_on_site_time() {
+    let fx = Fixture::new();
     fx.import(
         RecordKind::WorkOrder,
         &fx.write("orders.csv", ORDERS),
         false,
-    )
-    .await;
-    let s = fx.series("f1", IntervalLen::DAY).await.expect("series");
+    );
+    let s = fx.series("f1", IntervalLen::DAY).expect("series");
     let days: Vec<(NaiveDate, f64)> = s.history.days().map(|(d, c)| (d, c[0])).collect();
     assert_eq!(
         days,
@@ -277,14 +280,14 @@ async fn work_orders_per_day_with_on_site_time() {
     );
 }
 
-#[tokio::test]
-async fn unknown_site_and_empty_site() {
-    let fx = Fixture::new().await;
+#[test]
+fn unknown_site_and_empty_site() {
+    let fx = Fixture::new();
     assert!(matches!(
-        fx.series("nope", IntervalLen::MIN_30).await,
+        fx.series("nope", IntervalLen::MIN_30),
         Err(SeriesError::UnknownSite(s)) if s == "nope"
     ));
-    let s = fx.series("h1", IntervalLen::MIN_30).await.expect("series");
+    let s = fx.series("h1", IntervalLen::MIN_30).expect("series");
     assert!(s.history.is_empty());
     assert_eq!(s.arrivals, 0);
 }

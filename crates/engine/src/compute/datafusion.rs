@@ -86,8 +86,7 @@ fn prepare(
         columnar::read_projected(shared.scan, file, meta, unit.group, &wanted, &mut |b| {
             let start = pos;
             pos += b.num_rows() as u64;
-            let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch_id)
-            else {
+            let Some((keep, keep_site, keep_group)) = shared.select(&mut acc, b, file.batch) else {
                 return Ok(());
             };
             scanned += keep.len() as u64;

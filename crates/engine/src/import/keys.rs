@@ -16,7 +16,7 @@
 //! repeat ids, the first pass checks the rows instead and sorts the keys of the valid ones
 //! only; the notes then name the first line of each id outright.
 //!
-//! Each committed Parquet file has a key index next to it (`b<batch>-<run>.keys`): its
+//! Each committed Parquet file has a key index next to it (`<run>.keys`): its
 //! rows' keys, sorted, with their anchor time and site. It is written with the Parquet
 //! file (temporary name, fsync, rename, before the commit); a stored file without one (a
 //! store older than the index) gets it built from its Parquet columns on first use.
@@ -32,8 +32,10 @@ use std::path::{Path, PathBuf};
 
 use yardstick_core::records::RecordKind;
 
+use super::check::key;
+use super::error::{ImportError, io};
 use super::sorter::{Fixed, Merge, RecordReader, RecordWriter, Sorted, Sorter};
-use super::{ImportError, io, key, scan_keys};
+use super::stored::{Committed, scan_rows};
 
 /// Version 02: keys are FNV-1a 128 (01 used the standard library's hasher, whose
 /// algorithm may change between releases); an index of another version is rebuilt from
@@ -267,7 +269,7 @@ impl Fixed for Match {
 
 /// The key index next to a Parquet file.
 pub(super) fn index_path(parquet: &Path) -> PathBuf {
-    parquet.with_extension("keys")
+    crate::layout::key_index_path(parquet)
 }
 
 /// Writes a key index from sorted entries: under `tmp`, synced, then renamed to `path`.
@@ -395,24 +397,19 @@ impl Sites {
     }
 }
 
-/// A committed file of the kind, in manifest order.
-pub(super) struct StoredFile {
-    pub(super) batch: i64,
-    pub(super) parquet: PathBuf,
-}
-
 /// What the key check needs from the run: where temporary files go and how many records
 /// a sorter may hold.
 pub(super) struct Scratch<'a> {
     pub(super) dir: &'a Path,
     pub(super) budget: usize,
-    pub(super) tag: u32,
+    /// Tells this run's temporary names apart from another's.
+    pub(super) tag: u64,
 }
 
 /// Builds the key index of a stored file that has none (a store older than key
 /// indexes), from its Parquet columns.
 fn build_index(
-    f: &StoredFile,
+    f: &Committed<'_>,
     kind: RecordKind,
     id: &str,
     scratch: &Scratch<'_>,
@@ -420,12 +417,12 @@ fn build_index(
     let mut sites = Sites::default();
     let mut sorter = Sorter::new(scratch.dir, "index", scratch.budget);
     let mut failed = None;
-    scan_keys(&f.parquet, kind, id, &mut |site, rid, at| {
+    scan_rows(f, kind, Some(id), &mut |site, rid, at| {
         if failed.is_some() {
             return;
         }
         let e = Entry {
-            key: key(site, rid),
+            key: key(site, rid.unwrap_or("")),
             at,
             site: sites.number(site),
         };
@@ -437,7 +434,7 @@ fn build_index(
         return Err(e);
     }
     let path = index_path(&f.parquet);
-    let tmp = path.with_extension(format!("keys.{:08x}.tmp", scratch.tag));
+    let tmp = path.with_extension(format!("keys.{:016x}.tmp", scratch.tag));
     let done = write_index(&path, &tmp, sorter.finish()?, sites.names());
     if done.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -466,7 +463,7 @@ pub(super) enum Rows {
 pub(super) fn notes(
     mut keys: Sorted<KeyLine>,
     rows: Rows,
-    stored: &[StoredFile],
+    stored: &[Committed<'_>],
     kind: RecordKind,
     id: &str,
     visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
@@ -601,7 +598,7 @@ impl Latest {
 /// The key index of a stored file, built from its Parquet columns first when it has
 /// none.
 fn stored_index(
-    f: &StoredFile,
+    f: &Committed<'_>,
     kind: RecordKind,
     id: &str,
     scratch: &Scratch<'_>,
@@ -619,7 +616,7 @@ fn stored_index(
 /// The entries of some stored files' key indexes merged in key order, with each file's
 /// site table.
 fn merge_stored(
-    files: &[StoredFile],
+    files: &[Committed<'_>],
     kind: RecordKind,
     id: &str,
     scratch: &Scratch<'_>,
@@ -649,7 +646,7 @@ fn site_name(tables: &[Vec<String>], src: usize, site: u32) -> &str {
 /// would have found nothing to say about any line.
 pub(super) fn any_repeat(
     written: &[PathBuf],
-    stored: &[StoredFile],
+    stored: &[Committed<'_>],
     kind: RecordKind,
     id: &str,
     visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
@@ -720,7 +717,7 @@ pub(super) fn any_repeat(
                 while let Some(e) = cur
                     && e.key == x
                 {
-                    if seen(&tables, 0, &e, f.batch) {
+                    if seen(&tables, 0, &e, f.batch()) {
                         return Ok(true);
                     }
                     cur = old.next_record()?;
@@ -735,7 +732,7 @@ pub(super) fn any_repeat(
     for chunk in stored.chunks(FILES_AT_ONCE) {
         let (mut old, tables) = merge_stored(chunk, kind, id, scratch)?;
         let found = meets_stored(&mut run_keys()?, &mut || old.next_record(), &|src, y| {
-            seen(&tables, src, y, chunk[src].batch)
+            seen(&tables, src, y, chunk[src].batch())
         })?;
         if found {
             return Ok(true);
@@ -797,7 +794,7 @@ fn one_file_at_a_time(new: u64, files: usize, stored: u64) -> bool {
 fn stored_matches(
     firsts_path: &Path,
     count: u64,
-    stored: &[StoredFile],
+    stored: &[Committed<'_>],
     kind: RecordKind,
     id: &str,
     visible: &dyn Fn(&str, i64, i64) -> Option<i32>,
@@ -819,14 +816,14 @@ fn stored_matches(
                 && e.key == k.key
             {
                 let f = &chunk[src];
-                if let Some(day) = visible(site_name(&tables, src, e.site), e.at, f.batch) {
+                if let Some(day) = visible(site_name(&tables, src, e.site), e.at, f.batch()) {
                     let n = chunk_no * FILES_AT_ONCE + src;
                     matches.push(Match {
                         key: k.key,
                         file: u32::try_from(n).unwrap_or(u32::MAX),
                         line: k.line,
                         stored: Stored {
-                            batch: u32::try_from(f.batch).unwrap_or(u32::MAX),
+                            batch: u32::try_from(f.batch()).unwrap_or(u32::MAX),
                             day,
                         },
                     })?;

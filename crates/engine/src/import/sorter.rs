@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ImportError, io};
+use super::error::{ImportError, io};
 
 /// Runs merged at once; more are first merged into longer runs, in rounds.
 const FAN_IN: usize = 32;

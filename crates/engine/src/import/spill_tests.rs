@@ -2,18 +2,25 @@
 //! merges runs in rounds, and the reports, reasons and lines must be exactly those of a
 //! check held in memory. Expected values are worked out by hand in the comments.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use chrono::{TimeZone, Utc};
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
-use yardstick_store::{DatabaseUrl, Store};
 
-use super::{Destination, ImportOptions, ImportReport, ImportStatus, Limits, import_file_within};
+use super::{
+    ImportContext, ImportOptions, ImportReport, ImportStatus, InstantWindow, Limits,
+    import_file_within,
+};
 use crate::layout::DataDir;
 
+#[path = "../../tests/ledger.rs"]
+mod ledger;
 #[path = "../../tests/ticket_rows.rs"]
 mod ticket_rows;
+
+use ledger::Ledger;
 
 const ORG: &str = r#"
 [[node]]
@@ -53,29 +60,20 @@ tz = "Asia/Shanghai"
 struct Env {
     tmp: tempfile::TempDir,
     dir: DataDir,
-    store: Store,
+    ledger: RefCell<Ledger>,
     org: Organisation,
 }
 
 impl Env {
-    async fn new() -> Env {
+    fn new() -> Env {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = DataDir::new(tmp.path().join("data"));
         std::fs::create_dir_all(dir.root()).expect("data dir");
-        let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
-            .await
-            .expect("store opens");
-        store.migrate().await.expect("store migrates");
         let org = Organisation::from_toml("org.toml", ORG).expect("organisation");
-        let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
-        store
-            .put_org("org.toml", ORG, &org, now.expect("instant"))
-            .await
-            .expect("organisation stored");
         Env {
             tmp,
             dir,
-            store,
+            ledger: RefCell::new(Ledger::default()),
             org,
         }
     }
@@ -87,18 +85,17 @@ impl Env {
     }
 
     /// Imports with sorters that hold `budget` records at most.
-    async fn import(&self, path: &Path, replace: bool, budget: usize) -> ImportReport {
+    fn import(&self, path: &Path, replace: bool, budget: usize) -> ImportReport {
         let limits = Limits {
             spill_budget: budget,
             ..Limits::default()
         };
-        self.import_within(path, replace, limits).await
+        self.import_within(path, replace, limits)
     }
 
-    async fn import_within(&self, path: &Path, replace: bool, limits: Limits) -> ImportReport {
+    fn import_within(&self, path: &Path, replace: bool, limits: Limits) -> ImportReport {
         let r = self
             .try_import_within(path, replace, limits)
-            .await
             .expect("imported");
         assert_eq!(r.status, ImportStatus::Committed);
         assert_eq!(r.rows_stored + r.rows_quarantined, r.rows_read, "{r:?}");
@@ -108,32 +105,34 @@ impl Env {
         r
     }
 
-    async fn try_import_within(
+    fn try_import_within(
         &self,
         path: &Path,
         replace: bool,
         limits: Limits,
     ) -> Result<ImportReport, super::ImportError> {
-        let to = Destination {
-            dir: &self.dir,
-            store: &self.store,
-            org: &self.org,
-        };
         let opts = ImportOptions {
             strict: false,
             replace,
         };
-        let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single();
-        import_file_within(
-            &to,
-            RecordKind::HallTicket,
-            path,
-            opts,
-            limits,
-            now.expect("instant"),
-            &mut |_| {},
-        )
-        .await
+        let kind = RecordKind::HallTicket;
+        self.ledger.borrow_mut().settle(kind, replace, |manifest| {
+            let cx = ImportContext {
+                dir: &self.dir,
+                org: &self.org,
+                manifest,
+                accept: InstantWindow::default(),
+            };
+            let cancel = AtomicBool::new(false);
+            import_file_within(&cx, kind, path, opts, limits, &|_| {}, &cancel)
+        })
+    }
+
+    /// The key index of the first file of a committed batch.
+    fn index_of_batch(&self, batch: i64) -> PathBuf {
+        let ledger = self.ledger.borrow();
+        let b = ledger.batch(batch).expect("committed batch");
+        crate::layout::key_index_path(&self.dir.abs(&b.files[0].path))
     }
 
     /// Key index files under `records/`.
@@ -167,18 +166,18 @@ fn row(site: &str, id: &str, day: u32, outcome: &str) -> String {
 
 const HEADER: &str = "site_id,ticket_id,service_type,issued_at,outcome\n";
 
-#[tokio::test]
-async fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids() {
+#[test]
+fn a_file_far_larger_than_the_sorter_budget_finds_exactly_its_repeated_ids() {
     // Budget 3: more lines of repeated ids than the budget, so the rows are checked in a
     // first pass. Budget 150: the 203 keys spill, but the 102 lines of repeated ids fit,
     // so the first pass reads keys only and the second keeps each id's first valid line.
     for budget in [3, 150] {
-        file_far_larger_than_the_budget(budget).await;
+        file_far_larger_than_the_budget(budget);
     }
 }
 
-async fn file_far_larger_than_the_budget(budget: usize) {
-    let env = Env::new().await;
+fn file_far_larger_than_the_budget(budget: usize) {
+    let env = Env::new();
     // 200 rows on lines 2..=201: row i has id T(i mod 150), so rows 150..=199 repeat
     // T0..=T49. Row 0 (T0, line 2) is invalid (unknown outcome): its repeat, row 150 on
     // line 152, is T0's first valid row and is stored. Rows 151..=199 (lines 153..=201)
@@ -194,7 +193,7 @@ async fn file_far_larger_than_the_budget(budget: usize) {
     text.push_str(&row("h2", "T2", 3, "left"));
     text.push_str(&row("h2", "T1", 4, "left"));
     let a = env.write("a.csv", &text);
-    let r = env.import(&a, false, budget).await;
+    let r = env.import(&a, false, budget);
     assert_eq!(r.rows_read, 203);
     assert_eq!(
         (r.rows_stored, r.duplicates, r.rows_quarantined),
@@ -222,7 +221,7 @@ async fn file_far_larger_than_the_budget(budget: usize) {
     // Line 24: T140 again, stored in batch 1 and first on line 2 of this file.
     text.push_str(&row("h1", "T140", 6, "left"));
     let b = env.write("b.csv", &text);
-    let r = env.import(&b, false, budget.min(5)).await;
+    let r = env.import(&b, false, budget.min(5));
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (23, 10, 13));
     let mut expected: Vec<(u64, String)> = (2..=11u64)
         .map(|line| (line, "already stored in batch 1".to_string()))
@@ -247,7 +246,7 @@ async fn file_far_larger_than_the_budget(budget: usize) {
             row("h1", "T999", 7, "left")
         ),
     );
-    let r = env.import(&c, false, budget.min(2)).await;
+    let r = env.import(&c, false, budget.min(2));
     assert_eq!((r.rows_stored, r.duplicates), (1, 2));
     assert_eq!(
         quarantined(&r),
@@ -261,11 +260,7 @@ async fn file_far_larger_than_the_budget(budget: usize) {
     // An index of version 01 (keys of the former hash function, here garbled: every
     // byte after the 8-byte header and before the site table flipped) is not trusted:
     // it is rebuilt, and T2 (batch 1) is still found.
-    let old = env.indexes().into_iter().find(|p| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("b1-"))
-    });
-    let old = old.expect("index of batch 1");
+    let old = env.index_of_batch(1);
     let mut bytes = std::fs::read(&old).expect("index read");
     bytes[..8].copy_from_slice(b"YSKEYS01");
     for b in &mut bytes[8..8 + 28] {
@@ -273,7 +268,7 @@ async fn file_far_larger_than_the_budget(budget: usize) {
     }
     std::fs::write(&old, &bytes).expect("index written");
     let d = env.write("d.csv", &format!("{HEADER}{}", row("h1", "T2", 8, "left")));
-    let r = env.import(&d, false, budget.min(2)).await;
+    let r = env.import(&d, false, budget.min(2));
     assert_eq!((r.rows_stored, r.duplicates), (0, 1));
     assert_eq!(
         quarantined(&r),
@@ -283,9 +278,9 @@ async fn file_far_larger_than_the_budget(budget: usize) {
     assert_eq!(&rebuilt[..8], b"YSKEYS02");
 }
 
-#[tokio::test]
-async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
-    let env = Env::new().await;
+#[test]
+fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
+    let env = Env::new();
     // Batch 1: T1..=T4 on 8 October, U1..=U4 on 9 October (lines 2..=9).
     let mut text = String::from(HEADER);
     for i in 1..=4 {
@@ -295,7 +290,7 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
         text.push_str(&row("h1", &format!("U{i}"), 9, "left"));
     }
     let a = env.write("a.csv", &text);
-    assert_eq!(env.import(&a, false, 1).await.rows_stored, 8);
+    assert_eq!(env.import(&a, false, 1).rows_stored, 8);
 
     // --replace of 8 October: T1..=T4 again (same day: stored, superseding), U1 moved
     // to the 8th (line 6; the 9th is not covered: a duplicate naming batch 1 and the
@@ -308,7 +303,7 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
     text.push_str(&row("h1", "U2", 10, "left"));
     text.push_str(&row("h1", "T1", 8, "left"));
     let b = env.write("b.csv", &text);
-    let r = env.import(&b, true, 1).await;
+    let r = env.import(&b, true, 1);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (7, 4, 3));
     let moved = "already stored in batch 1 on 2026-10-09; --replace supersedes only the days this file covers";
     // Rows set aside are settled, and quarantined, after the rest of the file.
@@ -332,7 +327,7 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
             row("h1", "U1", 9, "left")
         ),
     );
-    let r = env.import(&c, true, 1).await;
+    let r = env.import(&c, true, 1);
     assert_eq!((r.rows_stored, r.duplicates), (2, 0), "{r:?}");
 
     // T1 of batch 2 (8th) is visible; U1 of batch 1 (9th) is superseded by batch 3, whose
@@ -346,7 +341,7 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
             row("h1", "U3", 9, "left")
         ),
     );
-    let r = env.import(&d, false, 1).await;
+    let r = env.import(&d, false, 1);
     assert_eq!(
         quarantined(&r),
         [
@@ -357,12 +352,12 @@ async fn replace_with_spilled_notes_supersedes_and_defers_as_in_memory() {
     assert_eq!(r.rows_stored, 1);
 }
 
-#[tokio::test]
-async fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
+#[test]
+fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
     if !Path::new("/proc/self").exists() {
         return;
     }
-    let env = Env::new().await;
+    let env = Env::new();
     // Process ids never exceed 2^22 on Linux: this run's process is surely gone.
     let dead = env
         .dir
@@ -371,13 +366,13 @@ async fn temporary_files_of_a_killed_run_are_removed_by_the_next_one() {
     std::fs::create_dir_all(&dead).expect("scratch dir");
     std::fs::write(dead.join("keys-1.run"), [0u8; 24]).expect("spilled run");
     let a = env.write("a.csv", &format!("{HEADER}{}", row("h1", "T1", 8, "left")));
-    assert_eq!(env.import(&a, false, 1).await.rows_stored, 1);
+    assert_eq!(env.import(&a, false, 1).rows_stored, 1);
     assert!(!dead.exists());
 }
 
-#[tokio::test]
-async fn key_indexes_of_several_months_spill_apart() {
-    let env = Env::new().await;
+#[test]
+fn key_indexes_of_several_months_spill_apart() {
+    let env = Env::new();
     // T0..=T29 on lines 2..=31, over October, November and December (i mod 3): each
     // month's key index gets 10 entries, spilled a record at a time.
     let month_day = |i: u32| format!("2026-{}-{:02}", 10 + i % 3, 1 + i);
@@ -386,7 +381,7 @@ async fn key_indexes_of_several_months_spill_apart() {
         text.push_str(&format!("h1,T{i},payment,{} 10:00:00,left\n", month_day(i)));
     }
     let a = env.write("a.csv", &text);
-    assert_eq!(env.import(&a, false, 1).await.rows_stored, 30);
+    assert_eq!(env.import(&a, false, 1).rows_stored, 30);
     assert_eq!(env.indexes().len(), 3);
     // Every id again, on other days: all 30 are stored in batch 1.
     let mut text = String::from(HEADER);
@@ -397,7 +392,7 @@ async fn key_indexes_of_several_months_spill_apart() {
         ));
     }
     let b = env.write("b.csv", &text);
-    let r = env.import(&b, false, 1).await;
+    let r = env.import(&b, false, 1);
     assert_eq!((r.rows_stored, r.duplicates), (0, 30));
     let expected: Vec<(u64, String)> = (2..=31u64)
         .map(|line| (line, "already stored in batch 1".to_string()))
@@ -426,12 +421,12 @@ fn whole_and_in_three() -> (Limits, Limits) {
 
 /// Imports `text` as file `name` twice, into two new stores: read whole, then in three
 /// segments.
-async fn whole_then_in_three(name: &str, text: &str) -> [(Env, ImportReport); 2] {
+fn whole_then_in_three(name: &str, text: &str) -> [(Env, ImportReport); 2] {
     let (whole, three) = whole_and_in_three();
-    let a = Env::new().await;
-    let r1 = a.import_within(&a.write(name, text), false, whole).await;
-    let b = Env::new().await;
-    let r2 = b.import_within(&b.write(name, text), false, three).await;
+    let a = Env::new();
+    let r1 = a.import_within(&a.write(name, text), false, whole);
+    let b = Env::new();
+    let r2 = b.import_within(&b.write(name, text), false, three);
     [(a, r1), (b, r2)]
 }
 
@@ -440,8 +435,8 @@ fn quarantine_bytes(r: &ImportReport) -> Vec<u8> {
     std::fs::read(r.quarantine_file.as_ref().expect("quarantine file")).expect("read")
 }
 
-#[tokio::test]
-async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
+#[test]
+fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     // 300 tickets on CRLF lines after a BOM and the header (line 1), with blank lines
     // before rows 50, 147 and 244, so row i is on line 2 + i + (blank lines before it).
     // Rows with i % 41 == 7 (i = 7, 48, 89, 130, 171, 212, 253, 294) have an unknown
@@ -468,7 +463,7 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     let invalid: Vec<u32> = (0..300).filter(|i| i % 41 == 7 || *i == 120).collect();
     assert_eq!(invalid, [7, 48, 89, 120, 130, 171, 212, 253, 294]);
 
-    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text).await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text);
     for r in [&r1, &r2] {
         assert_eq!(
             (r.rows_read, r.rows_stored, r.rows_quarantined),
@@ -500,9 +495,9 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     }
     text.push_str(&row("h1", "T5", 9, "left"));
     let (never, three) = whole_and_in_three();
-    let again = Env::new().await;
+    let again = Env::new();
     let c = again.write("c.csv", &text);
-    let r = again.import_within(&c, false, three).await;
+    let r = again.import_within(&c, false, three);
     assert_eq!((r.rows_read, r.rows_stored, r.duplicates), (301, 300, 1));
     assert_eq!(
         quarantined(&r),
@@ -524,13 +519,12 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
             bytes.extend_from_slice(row("h1", &format!("T{i}"), 1 + i % 28, "left").as_bytes());
         }
     }
-    let bad = Env::new().await;
+    let bad = Env::new();
     let d = bad.tmp.path().join("d.csv");
     std::fs::write(&d, &bytes).expect("written");
     for limits in [never, three] {
         let e = bad
             .try_import_within(&d, false, limits)
-            .await
             .expect_err("not UTF-8");
         assert_eq!(
             e.to_string(),
@@ -545,12 +539,12 @@ async fn a_file_read_in_segments_is_imported_as_if_read_whole() {
     }
 }
 
-#[tokio::test]
-async fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() {
+#[test]
+fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() {
     // 40 tickets, one a month from January 2023: more month files than the 32 key
     // indexes merged at once, so the single pass cannot vouch for them and the full
     // check runs. No id repeats: all 40 are stored, one file a month.
-    let env = Env::new().await;
+    let env = Env::new();
     let mut text = String::from(HEADER);
     for m in 0..40u32 {
         let (year, month) = (2023 + m / 12, 1 + m % 12);
@@ -559,7 +553,7 @@ async fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() 
         ));
     }
     let a = env.write("a.csv", &text);
-    let r = env.import(&a, false, 1 << 20).await;
+    let r = env.import(&a, false, 1 << 20);
     assert_eq!(
         (r.rows_read, r.rows_stored, r.rows_quarantined),
         (40, 40, 0)
@@ -568,8 +562,8 @@ async fn a_file_of_more_months_than_indexes_merged_at_once_is_checked_in_full() 
     assert_eq!(env.indexes().len(), 40, "only the committed files remain");
 }
 
-#[tokio::test]
-async fn segments_larger_than_the_read_buffer_split_no_line() {
+#[test]
+fn segments_larger_than_the_read_buffer_split_no_line() {
     // 75 000 tickets of 44 bytes (3.3 MB): each of three segments is larger than the
     // 1 MiB read buffer, so lines straddle buffer fills. Every 9 999th row (i = 0, 9 999,
     // …, 69 993: 8 rows) has an unknown outcome. Read whole and in segments: the same
@@ -580,7 +574,7 @@ async fn segments_larger_than_the_read_buffer_split_no_line() {
         text.push_str(&row("h1", &format!("T{i:06}"), 1 + i % 28, outcome));
     }
     assert!(text.len() > 3 << 20);
-    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text).await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.csv", &text);
     for r in [&r1, &r2] {
         assert_eq!(
             (r.rows_read, r.rows_stored, r.rows_quarantined),
@@ -592,8 +586,8 @@ async fn segments_larger_than_the_read_buffer_split_no_line() {
     assert_eq!(stored_rows(&cut, &r2), stored_rows(&whole, &r1));
 }
 
-#[tokio::test]
-async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
+#[test]
+fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
     // 300 tickets as JSON Lines (CR LF, a BOM on line 1, a blank line before row 100),
     // so row i is on line i + 1, or i + 2 from row 100 on. Rows with i % 37 == 5 (i = 5,
     // 42, 79, 116, 153, 190, 227, 264: 8) have an unknown outcome and row 200 is not
@@ -621,7 +615,7 @@ async fn a_json_lines_file_read_in_segments_is_imported_as_if_read_whole() {
         }
     }
     let line = |i: u32| u64::from(i + 1 + u32::from(i >= 100));
-    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.jsonl", &text).await;
+    let [(whole, r1), (cut, r2)] = whole_then_in_three("a.jsonl", &text);
     let bad: Vec<u32> = (0..300).filter(|i| i % 37 == 5 || *i == 200).collect();
     for r in [&r1, &r2] {
         assert_eq!(
@@ -658,8 +652,8 @@ fn data_files(env: &Env) -> Vec<PathBuf> {
     out
 }
 
-#[tokio::test]
-async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
+#[test]
+fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
     // 300 tickets, one (row 10) with an unknown outcome: read in three segments, 299
     // stored and 1 quarantined, in three files (one a segment) and one quarantine file.
     // The hash is worked out while the file is read; the same bytes under another name,
@@ -671,11 +665,9 @@ async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
         let outcome = if i == 10 { "vanished" } else { "left" };
         text.push_str(&row("h1", &format!("T{i}"), 1 + i % 28, outcome));
     }
-    let env = Env::new().await;
+    let env = Env::new();
     let (whole, three) = whole_and_in_three();
-    let first = env
-        .import_within(&env.write("a.csv", &text), false, three)
-        .await;
+    let first = env.import_within(&env.write("a.csv", &text), false, three);
     assert_eq!((first.rows_stored, first.rows_quarantined), (299, 1));
     let batch = first.batch.expect("committed");
     let files = data_files(&env);
@@ -695,7 +687,6 @@ async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
         for replace in [false, true] {
             let r = env
                 .try_import_within(&copy, replace, limits)
-                .await
                 .expect("re-import");
             assert_eq!(r.status, ImportStatus::AlreadyImported(batch), "{limits:?}");
             assert_eq!(
@@ -708,32 +699,28 @@ async fn a_file_stored_already_is_a_no_op_read_whole_or_in_segments() {
             assert_eq!(std::fs::read_dir(&scratch).map_or(0, Iterator::count), 0);
         }
     }
-    assert_eq!(env.store.batches().await.expect("batches").len(), 1);
+    assert_eq!(env.ledger.borrow().batches().len(), 1);
 }
 
-#[tokio::test]
-async fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again() {
+#[test]
+fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again() {
     // 60 tickets stored (T0..T59, October); then 5 tickets of which T7 is stored: 5 keys
     // × 1 stored file ≤ 60, so the stored file is met one file at a time. With the
     // default budget the 5 keys are held in memory; with a budget of 2 they are merged
     // from the run's index again. Either way T7 is a duplicate: 5 read, 4 stored.
     for budget in [super::SPILL_BUDGET, 2] {
-        let env = Env::new().await;
+        let env = Env::new();
         let mut base = String::from(HEADER);
         for i in 0..60u32 {
             base.push_str(&row("h1", &format!("T{i}"), 1 + i % 28, "left"));
         }
-        let r = env
-            .import(&env.write("base.csv", &base), false, budget)
-            .await;
+        let r = env.import(&env.write("base.csv", &base), false, budget);
         assert_eq!(r.rows_stored, 60);
         let mut small = String::from(HEADER);
         for id in ["N1", "N2", "T7", "N3", "N4"] {
             small.push_str(&row("h1", id, 9, "left"));
         }
-        let r = env
-            .import(&env.write("small.csv", &small), false, budget)
-            .await;
+        let r = env.import(&env.write("small.csv", &small), false, budget);
         assert_eq!(
             (r.rows_read, r.rows_stored, r.duplicates),
             (5, 4, 1),
@@ -745,4 +732,47 @@ async fn a_small_file_meets_each_stored_file_with_its_keys_held_or_merged_again(
             "{budget}"
         );
     }
+}
+
+#[test]
+fn a_cancelled_import_in_segments_leaves_nothing_behind() {
+    // 75 000 tickets (3.3 MB), every 9 999th with an unknown outcome, read in three
+    // segments of 25 000 rows: the callback cancels at the first progress report, after
+    // a segment's rows are all read and stored, with its quarantine file written. The
+    // segments still reading stop at their next chunk; the import removes every run's
+    // files and returns Cancelled.
+    let env = Env::new();
+    let mut text = String::from(HEADER);
+    for i in 0..75_000u32 {
+        let outcome = if i % 9_999 == 0 { "vanished" } else { "left" };
+        text.push_str(&row("h1", &format!("T{i:06}"), 1 + i % 28, outcome));
+    }
+    let path = env.write("a.csv", &text);
+    let (_, three) = whole_and_in_three();
+    let manifest = env.ledger.borrow().kind(RecordKind::HallTicket);
+    let cx = ImportContext {
+        dir: &env.dir,
+        org: &env.org,
+        manifest: &manifest,
+        accept: InstantWindow::default(),
+    };
+    let cancel = AtomicBool::new(false);
+    let progress = |b: u64| {
+        if b > 0 {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let r = import_file_within(
+        &cx,
+        RecordKind::HallTicket,
+        &path,
+        ImportOptions::default(),
+        three,
+        &progress,
+        &cancel,
+    );
+    assert!(matches!(r, Err(super::ImportError::Cancelled)), "{r:?}");
+    assert!(data_files(&env).is_empty(), "{:?}", data_files(&env));
+    let scratch = env.dir.root().join("tmp");
+    assert_eq!(std::fs::read_dir(&scratch).map_or(0, Iterator::count), 0);
 }

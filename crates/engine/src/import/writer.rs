@@ -19,9 +19,10 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPrope
 use parquet::schema::types::ColumnPath;
 use yardstick_core::records::RecordKind;
 
+use super::check::Typed;
+use super::error::ImportError;
 use super::keys::{Entry, index_path, write_index};
 use super::sorter::Sorter;
-use super::{ImportError, Typed};
 use crate::layout::DataDir;
 
 /// Rows buffered before a row group is written.
@@ -195,12 +196,12 @@ impl PartitionWriter {
     }
 
     /// Completes the file: flush, close, fsync, rename to its final name, fsync the
-    /// directory. Returns the manifest-relative path and the row count.
+    /// directory. Returns the manifest-relative path, the row count and the size.
     pub(super) fn finish(
         mut self,
         dir: &DataDir,
         sites: &[String],
-    ) -> Result<(String, u64), ImportError> {
+    ) -> Result<(String, u64, u64), ImportError> {
         self.flush()?;
         if self.has_keys {
             // The key index gets its final name first: a committed file always has one.
@@ -213,10 +214,13 @@ impl PartitionWriter {
             }
         }
         let file = self.writer.into_inner().map_err(failed(&self.tmp))?;
-        file.sync_all().map_err(|source| ImportError::Io {
-            path: self.tmp.display().to_string(),
-            source,
-        })?;
+        let synced = file.sync_all().and_then(|()| file.metadata());
+        let bytes = synced
+            .map_err(|source| ImportError::Io {
+                path: self.tmp.display().to_string(),
+                source,
+            })?
+            .len();
         let final_path = dir.abs(&self.rel);
         std::fs::rename(&self.tmp, &final_path).map_err(|source| ImportError::Io {
             path: final_path.display().to_string(),
@@ -228,7 +232,7 @@ impl PartitionWriter {
             // Persist the rename itself; some file systems need the directory synced.
             let _ = d.sync_all();
         }
-        Ok((self.rel, self.rows))
+        Ok((self.rel, self.rows, bytes))
     }
 
     /// Drops an unfinished file (its run failed).

@@ -1,15 +1,22 @@
-//! Shared helpers of the engine-comparison tests: a data directory with an organisation,
-//! imports that must commit, and the indicator fixture files.
+//! Shared helpers of the engine-comparison tests: a data directory with an organisation
+//! and its committed batches (kept in memory, `ledger.rs`), imports that must commit,
+//! and the indicator fixture files.
 #![allow(dead_code, reason = "each test binary uses a part")]
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use chrono::{TimeZone, Utc};
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
-use yardstick_engine::import::{Destination, ImportOptions, ImportStatus, import_file};
+use yardstick_engine::import::{
+    ImportContext, ImportOptions, ImportStatus, InstantWindow, import_file,
+};
 use yardstick_engine::layout::DataDir;
-use yardstick_store::{DatabaseUrl, Store};
+use yardstick_engine::manifest::Manifest;
+
+#[path = "../ledger.rs"]
+pub mod ledger;
 
 /// The indicator fixtures' directory.
 pub fn fixtures() -> PathBuf {
@@ -27,68 +34,66 @@ pub const FIXTURES: [(RecordKind, &str); 7] = [
     (RecordKind::AgentInterval, "agent_interval.csv"),
 ];
 
-/// A data directory in a temporary directory, with its store and organisation.
+/// A data directory in a temporary directory, with its committed batches and
+/// organisation.
 pub struct Loaded {
     _tmp: tempfile::TempDir,
     pub dir: DataDir,
-    pub store: Store,
+    pub ledger: RefCell<ledger::Ledger>,
     pub org: Organisation,
 }
 
-/// The import clock of these tests.
-pub fn now() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 5, 10, 0, 0, 0)
-        .single()
-        .expect("valid instant")
+impl Loaded {
+    /// The manifest of every kind.
+    pub fn manifest(&self) -> Manifest {
+        self.ledger.borrow().manifest()
+    }
 }
 
 /// A fresh data directory with the organisation of `org_file`.
-pub async fn load(org_file: &Path) -> Loaded {
+pub fn load(org_file: &Path) -> Loaded {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = DataDir::new(tmp.path());
-    let store = Store::connect(&DatabaseUrl::Sqlite(dir.meta_db()))
-        .await
-        .expect("store opens");
-    store.migrate().await.expect("store migrates");
     let src = std::fs::read_to_string(org_file).expect("org readable");
     let org = Organisation::from_toml("org.toml", &src).expect("org valid");
-    store
-        .put_org("org.toml", &src, &org, now())
-        .await
-        .expect("org stored");
     Loaded {
         _tmp: tmp,
         dir,
-        store,
+        ledger: RefCell::new(ledger::Ledger::default()),
         org,
     }
 }
 
 /// Imports a file, which must commit.
-pub async fn ingest(l: &Loaded, kind: RecordKind, file: &Path, opts: ImportOptions) {
-    let to = Destination {
-        dir: &l.dir,
-        store: &l.store,
-        org: &l.org,
-    };
-    let r = import_file(&to, kind, file, opts, now(), &mut |_| {})
-        .await
+pub fn ingest(l: &Loaded, kind: RecordKind, file: &Path, opts: ImportOptions) {
+    let r = l
+        .ledger
+        .borrow_mut()
+        .settle(kind, opts.replace, |manifest| {
+            let cx = ImportContext {
+                dir: &l.dir,
+                org: &l.org,
+                manifest,
+                accept: InstantWindow::default(),
+            };
+            import_file(&cx, kind, file, opts, &|_| {}, &AtomicBool::new(false))
+        })
         .expect("imports");
     assert_eq!(r.status, ImportStatus::Committed, "{}", file.display());
 }
 
 /// Every fixture file imported into a fresh data directory.
-pub async fn load_fixtures() -> Loaded {
-    let l = load(&fixtures().join("org.toml")).await;
+pub fn load_fixtures() -> Loaded {
+    let l = load(&fixtures().join("org.toml"));
     for (kind, file) in FIXTURES {
-        ingest(&l, kind, &fixtures().join(file), ImportOptions::default()).await;
+        ingest(&l, kind, &fixtures().join(file), ImportOptions::default());
     }
     l
 }
 
 /// Re-sends the first three hall tickets of the fixture with `--replace`: the batch
 /// supersedes the (site, day) those rows cover.
-pub async fn resend_three_tickets(l: &Loaded) {
+pub fn resend_three_tickets(l: &Loaded) {
     let src = std::fs::read_to_string(fixtures().join("hall_ticket.csv")).expect("fixture");
     let mut lines = src.lines();
     let header = lines.next().expect("header");
@@ -100,23 +105,19 @@ pub async fn resend_three_tickets(l: &Loaded) {
         replace: true,
         strict: false,
     };
-    ingest(l, RecordKind::HallTicket, &resend, replace).await;
+    ingest(l, RecordKind::HallTicket, &resend, replace);
 }
 
 /// The demo organisation (`days` days ending `end`) generated and imported.
-pub async fn load_demo(
-    seed: u64,
-    days: u32,
-    end: chrono::NaiveDate,
-) -> (tempfile::TempDir, Loaded) {
+pub fn load_demo(seed: u64, days: u32, end: chrono::NaiveDate) -> (tempfile::TempDir, Loaded) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let cfg = yardstick_demo::DemoConfig { seed, days, end };
     yardstick_demo::generate(&cfg, tmp.path()).expect("demo generates");
-    let l = load(&tmp.path().join("org.toml")).await;
+    let l = load(&tmp.path().join("org.toml"));
     for kind in yardstick_demo::RECORD_KINDS {
         let k = RecordKind::parse(kind).expect("known kind");
         let file = tmp.path().join(format!("{kind}.csv"));
-        ingest(&l, k, &file, ImportOptions::default()).await;
+        ingest(&l, k, &file, ImportOptions::default());
     }
     (tmp, l)
 }
