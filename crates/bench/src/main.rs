@@ -13,7 +13,6 @@ mod pg;
 mod phase;
 mod report;
 mod staffing;
-mod store_link;
 mod synth;
 
 use std::path::{Path, PathBuf};

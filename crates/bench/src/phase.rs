@@ -8,22 +8,16 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use chrono::Utc;
 use serde_json::{Value, json};
+use yardstick_app::ingest::IngestRequest;
+use yardstick_app::{Actor, Cancel, Config, Quiet, Workspace};
 use yardstick_core::evaluate::{Inputs, evaluate};
 use yardstick_core::guideline::default_guideline;
 use yardstick_core::measure::MeasureState;
 use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
-use yardstick_engine::compute::compute;
-use yardstick_engine::import::{
-    ImportContext, ImportOptions, Imported, InstantWindow, import_file,
-};
-use yardstick_engine::layout::DataDir;
-use yardstick_store::Store;
-
-use crate::store_link;
+use yardstick_engine::import::ImportOptions;
 
 /// Resource use of the current process so far.
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,23 +64,36 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// The environment variable naming the metadata database of the phases (a PostgreSQL
+/// URL); the data directory's own SQLite file when unset.
+pub const DATABASE_VAR: &str = "YARDSTICK_BENCH_DATABASE_URL";
+
+/// The workspace configuration of a data directory in a phase.
+fn config(dir: &Path) -> Result<Config> {
+    let url = std::env::var(DATABASE_VAR).ok();
+    Config::new(dir)
+        .with_database_url(url.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// Creates a data directory with the organisation loaded, as `yardstick init` and
 /// `yardstick org import` would.
 ///
 /// # Errors
 /// When the directory or its database cannot be created.
 pub fn init_data_dir(dir: &Path, org_file: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let src = std::fs::read_to_string(org_file)
         .with_context(|| format!("cannot read {}", org_file.display()))?;
-    let org = Organisation::from_toml(&org_file.display().to_string(), &src)
+    Organisation::from_toml(&org_file.display().to_string(), &src)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg = config(dir)?;
     runtime()?.block_on(async {
-        let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
-        store
-            .put_org(&org_file.display().to_string(), &src, &org, Utc::now())
-            .await?;
+        let (ws, _) = Workspace::init(&cfg)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ws.import_org(&Actor::System, &org_file.display().to_string(), &src)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     })
 }
@@ -118,34 +125,33 @@ pub fn run_child(args: &[String]) -> Result<()> {
 
 pub(crate) fn child_import(dir: &Path, kind: &str, file: &Path) -> Result<Value> {
     let kind = RecordKind::parse(kind).with_context(|| format!("unknown kind {kind}"))?;
+    let cfg = config(dir)?;
     runtime()?.block_on(async {
-        let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
-        let org = store
-            .org()
-            .await?
-            .context("no organisation in the data directory")?;
         let before = usage();
         let started = Instant::now();
-        // Timed as the command line imports: the manifest read, the import, the commit.
-        let manifest = store_link::kind_manifest(&store, kind).await?;
-        let cx = ImportContext {
-            dir: &data,
-            org: &org,
-            manifest: &manifest,
-            accept: InstantWindow::default(),
+        // Timed as the command line imports: open, lock, manifest read, import, content
+        // hashes of the new files, commit.
+        let ws = Workspace::open(&cfg)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let req = IngestRequest {
+            kind,
+            path: file.to_path_buf(),
+            name: None,
+            options: ImportOptions::default(),
         };
-        let cancel = std::sync::atomic::AtomicBool::new(false);
-        let opts = ImportOptions::default();
-        let imported = import_file(&cx, kind, file, opts, &|_| {}, &cancel)
-            .with_context(|| format!("importing {}", file.display()))?;
-        let report = match imported {
-            Imported::Ready(p) => store_link::commit(&store, kind, false, p, Utc::now()).await?,
-            Imported::Rejected(r) => r,
-            Imported::AlreadyStored { batch } => {
-                bail!("{} is stored already as batch {batch}", file.display())
-            }
-        };
+        let report = ws
+            .ingest(
+                &Actor::System,
+                req,
+                std::sync::Arc::new(Quiet),
+                &Cancel::new(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("importing {}: {e}", file.display()))?;
+        if report.batch.is_none() {
+            bail!("{} was not stored: {:?}", file.display(), report.status);
+        }
         let wall_s = started.elapsed().as_secs_f64();
         let after = usage();
         Ok(json!({
@@ -171,18 +177,23 @@ pub const CHECKED: &[&str] = &[
 pub(crate) fn child_evaluate(dir: &Path, period: &str) -> Result<Value> {
     let period = Period::parse(period).map_err(|e| anyhow::anyhow!("{e}"))?;
     let g = default_guideline().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cfg = config(dir)?;
+    let g = std::sync::Arc::new(g);
     runtime()?.block_on(async {
-        let data = DataDir::new(dir);
-        let store = Store::open(&data.meta_db()).await?;
-        let org = store
-            .org()
-            .await?
-            .context("no organisation in the data directory")?;
+        let ws = Workspace::open(&cfg)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let org = ws
+            .organisation(&Actor::System)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let root = org.nodes.first().map(|n| n.id.clone()).unwrap_or_default();
         let before = usage();
         let started = Instant::now();
-        let manifest = store_link::manifest(&store).await?;
-        let computed = compute(&data, &manifest, &g, &org, &period)?;
+        let computed = ws
+            .compute_states(&Actor::System, &g, &period, &Cancel::new())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let compute_s = started.elapsed().as_secs_f64();
         let cpu_compute = usage().cpu_s - before.cpu_s;
         let eval_started = Instant::now();

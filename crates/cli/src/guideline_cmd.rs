@@ -2,13 +2,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
+use yardstick_app::Error;
 use yardstick_core::guideline::{self, Guideline, Measure};
+use yardstick_core::t;
 use yardstick_core::vocab::Lang;
 
-use crate::InputError;
+use crate::data_cmd::read_text;
 use crate::table::{num, render};
+use crate::{Ctx, out, outln};
 
 /// Language of the output.
 #[derive(Clone, Copy, ValueEnum, Default)]
@@ -74,50 +76,63 @@ pub enum GuidelineCommand {
 }
 
 /// Runs a guideline command.
-///
-/// # Errors
-/// `InputError` for invalid files; other errors are internal.
-pub fn run(cmd: GuidelineCommand) -> Result<()> {
+pub fn run(ctx: &Ctx, cmd: GuidelineCommand) -> Result<u8, Error> {
+    let lang = ctx.lang;
     match cmd {
         GuidelineCommand::Validate { file } => {
             let g = load(file.as_ref())?;
-            println!(
-                "ok: {} {} — {} dimensions, {} clauses, {} checklist items, {} indicators, {} targets, {} red lines; fingerprint {}",
-                g.id,
-                g.version,
-                g.dimensions.len(),
-                g.clauses.len(),
-                g.clauses.iter().map(|c| c.items.len()).sum::<usize>(),
-                g.indicators.len(),
-                g.targets.len(),
-                g.scoring.red_lines.len(),
-                &g.fingerprint()[..16]
-            );
-            Ok(())
+            outln!(
+                "{}",
+                t!(
+                    lang,
+                    "guideline.valid",
+                    id = &g.id,
+                    version = &g.version,
+                    dimensions = g.dimensions.len(),
+                    clauses = g.clauses.len(),
+                    items = g.clauses.iter().map(|c| c.items.len()).sum::<usize>(),
+                    indicators = g.indicators.len(),
+                    targets = g.targets.len(),
+                    red_lines = g.scoring.red_lines.len(),
+                    fingerprint = &g.fingerprint()[..16]
+                )
+            )?;
+            Ok(0)
         }
-        GuidelineCommand::Show { file, lang } => {
+        GuidelineCommand::Show { file, lang: shown } => {
             let g = load(file.as_ref())?;
-            print!("{}", show(&g, lang.into()));
-            Ok(())
+            // `show --lang` predates the global flag; either sets the language.
+            let lang = if matches!(shown, LangArg::En) {
+                Lang::En
+            } else {
+                lang
+            };
+            out!("{}", show(&g, lang))?;
+            Ok(0)
         }
         GuidelineCommand::Diff { old, new, format } => {
             let (a, b) = (load(Some(&old))?, load(Some(&new))?);
             let changes = guideline::diff(&a, &b);
             match format {
-                DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
+                DiffFormat::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&changes).map_err(|e| {
+                        Error::internal("error.internal.json").detail(e.to_string())
+                    })?
+                )?,
                 DiffFormat::Table => {
                     if changes.is_empty() {
-                        println!("no differences");
+                        outln!("{}", t!(lang, "guideline.no_differences"))?;
                     }
                     for c in &changes {
-                        println!("{} {} {}", c.op, c.entry, c.id);
+                        outln!("{} {} {}", c.op, c.entry, c.id)?;
                         for (field, o, n) in &c.fields {
-                            println!("    {field}: {o} → {n}");
+                            outln!("    {field}: {o} → {n}")?;
                         }
                     }
                 }
             }
-            Ok(())
+            Ok(0)
         }
     }
 }
@@ -125,43 +140,31 @@ pub fn run(cmd: GuidelineCommand) -> Result<()> {
 /// Loads a guideline file, or the built-in default when no file is given.
 ///
 /// # Errors
-/// `InputError` with every located problem, or when the file cannot be read.
-pub fn load(file: Option<&PathBuf>) -> Result<Guideline> {
-    load_with_text(file).map(|(g, _)| g)
-}
-
-/// [`load`], with the guideline's TOML text.
-///
-/// # Errors
-/// As [`load`].
-pub fn load_with_text(file: Option<&PathBuf>) -> Result<(Guideline, String)> {
+/// An input error with every located problem, or when the file cannot be read.
+pub fn load(file: Option<&PathBuf>) -> Result<Guideline, Error> {
     match file {
-        None => Ok((
-            guideline::default_guideline().context("the built-in guideline is invalid")?,
-            guideline::DEFAULT_TOML.to_string(),
-        )),
+        None => guideline::default_guideline()
+            .map_err(|e| Error::internal("error.guideline.builtin").detail(e.to_string())),
         Some(path) => {
-            let src = std::fs::read_to_string(path)
-                .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-            let g = guideline::load(&path.display().to_string(), &src)
-                .map_err(|e| InputError(e.to_string()))?;
-            Ok((g, src))
+            let src = read_text(path)?;
+            guideline::load(&path.display().to_string(), &src)
+                .map_err(|e| Error::input("error.guideline.invalid").detail(e.to_string()))
         }
     }
 }
 
 fn measure_name(m: &Measure, lang: Lang) -> String {
-    let (zh, en) = match m {
-        Measure::Ratio { .. } => ("比率", "ratio"),
-        Measure::Mean { .. } => ("均值", "mean"),
-        Measure::Percentile { .. } => ("分位数", "percentile"),
-        Measure::ShareWithin { .. } => ("限时占比", "share within limit"),
-        Measure::RatePer { .. } => ("每N用户率", "rate per N users"),
-        Measure::Count => ("计数", "count"),
-        Measure::RatioOfSums { .. } => ("和之比", "ratio of sums"),
-        Measure::ServiceLevel(_) => ("服务水平", "service level"),
-    };
-    let mut s = if lang == Lang::Zh { zh } else { en }.to_string();
+    let mut s = match m {
+        Measure::Ratio { .. } => t!(lang, "guideline.measure.ratio"),
+        Measure::Mean { .. } => t!(lang, "guideline.measure.mean"),
+        Measure::Percentile { .. } => t!(lang, "guideline.measure.percentile"),
+        Measure::ShareWithin { .. } => t!(lang, "guideline.measure.share_within"),
+        Measure::RatePer { .. } => t!(lang, "guideline.measure.rate_per"),
+        Measure::Count => t!(lang, "guideline.measure.count"),
+        Measure::RatioOfSums { .. } => t!(lang, "guideline.measure.ratio_of_sums"),
+        Measure::ServiceLevel(_) => t!(lang, "guideline.measure.service_level"),
+    }
+    .to_string();
     if let Measure::Percentile { q, .. } = m {
         s.push_str(&format!(" P{}", (q * 100.0).round()));
     }
@@ -174,10 +177,8 @@ fn measure_name(m: &Measure, lang: Lang) -> String {
 /// Renders a guideline as readable tables.
 #[must_use]
 pub fn show(g: &Guideline, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    let h = |a: &'static str, b: &'static str| if zh { a } else { b };
     let mut out = format!("{} ({} {})\n\n", g.name.get(lang), g.id, g.version);
-    out.push_str(&format!("## {}\n", h("维度", "Dimensions")));
+    out.push_str(&format!("## {}\n", t!(lang, "guideline.show.dimensions")));
     let rows: Vec<Vec<String>> = g
         .dimensions
         .iter()
@@ -193,14 +194,14 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .collect();
     out.push_str(&render(
         &[
-            h("编号", "id"),
-            h("名称", "name"),
-            h("权重", "weight"),
-            h("条款数", "clauses"),
+            t!(lang, "guideline.show.id"),
+            t!(lang, "guideline.show.name"),
+            t!(lang, "guideline.show.weight"),
+            t!(lang, "guideline.show.clauses"),
         ],
         &rows,
     ));
-    out.push_str(&format!("\n## {}\n", h("条款", "Clauses")));
+    out.push_str(&format!("\n## {}\n", t!(lang, "guideline.show.clauses_2")));
     let rows: Vec<Vec<String>> = g
         .clauses
         .iter()
@@ -219,25 +220,23 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .collect();
     out.push_str(&render(
         &[
-            h("编号", "id"),
-            h("维度", "dimension"),
-            h("标题", "title"),
-            h("场景", "scenes"),
-            h("检查项", "items"),
-            h("否决项", "veto"),
+            t!(lang, "guideline.show.id"),
+            t!(lang, "guideline.show.dimension"),
+            t!(lang, "guideline.show.title"),
+            t!(lang, "guideline.show.scenes"),
+            t!(lang, "guideline.show.items"),
+            t!(lang, "guideline.show.veto"),
         ],
         &rows,
     ));
-    out.push_str(&format!("\n## {}\n", h("指标", "Indicators")));
+    out.push_str(&format!("\n## {}\n", t!(lang, "guideline.show.indicators")));
     let rows: Vec<Vec<String>> = g
         .indicators
         .iter()
         .map(|i| {
-            let dir = match (i.direction, zh) {
-                (guideline::Direction::HigherBetter, true) => "越高越好",
-                (guideline::Direction::HigherBetter, false) => "higher better",
-                (guideline::Direction::LowerBetter, true) => "越低越好",
-                (guideline::Direction::LowerBetter, false) => "lower better",
+            let dir = match i.direction {
+                guideline::Direction::HigherBetter => t!(lang, "guideline.direction.higher"),
+                guideline::Direction::LowerBetter => t!(lang, "guideline.direction.lower"),
             };
             vec![
                 i.id.clone(),
@@ -253,19 +252,19 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .collect();
     out.push_str(&render(
         &[
-            h("编号", "id"),
-            h("名称", "name"),
-            h("记录", "record"),
-            h("度量", "measure"),
-            h("单位", "unit"),
-            h("方向", "direction"),
-            h("权重", "weight"),
-            h("条款", "clause"),
+            t!(lang, "guideline.show.id"),
+            t!(lang, "guideline.show.name"),
+            t!(lang, "guideline.show.record"),
+            t!(lang, "guideline.show.measure"),
+            t!(lang, "guideline.show.unit"),
+            t!(lang, "guideline.show.direction"),
+            t!(lang, "guideline.show.weight"),
+            t!(lang, "guideline.show.clause"),
         ],
         &rows,
     ));
-    out.push_str(&format!("\n## {}\n", h("目标", "Targets")));
-    let any = if zh { "全部" } else { "any" };
+    out.push_str(&format!("\n## {}\n", t!(lang, "guideline.show.targets")));
+    let any = t!(lang, "guideline.show.any");
     let rows: Vec<Vec<String>> = g
         .targets
         .iter()
@@ -287,20 +286,20 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
         .collect();
     out.push_str(&render(
         &[
-            h("指标", "indicator"),
-            h("场景", "scene"),
-            h("区域", "area"),
-            h("级别", "tier"),
-            h("分层", "stratum"),
-            h("底线", "floor"),
-            h("目标", "goal"),
-            h("硬性限值", "hard limit"),
+            t!(lang, "guideline.show.indicator"),
+            t!(lang, "guideline.show.scene"),
+            t!(lang, "guideline.show.area"),
+            t!(lang, "guideline.show.tier"),
+            t!(lang, "guideline.show.stratum"),
+            t!(lang, "guideline.show.floor"),
+            t!(lang, "guideline.show.goal"),
+            t!(lang, "guideline.show.hard_limit"),
         ],
         &rows,
     ));
     out.push_str(&format!(
         "\n## {}\n",
-        h("等级与红线", "Levels and red lines")
+        t!(lang, "guideline.show.levels_and_red_lines")
     ));
     for l in &g.scoring.levels {
         out.push_str(&format!(
@@ -321,7 +320,7 @@ pub fn show(g: &Guideline, lang: Lang) -> String {
             "{} {} → {} {cap}\n",
             r.id,
             r.name.get(lang),
-            h("封顶", "cap")
+            t!(lang, "guideline.show.cap")
         ));
     }
     out

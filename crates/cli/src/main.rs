@@ -1,27 +1,32 @@
-//! The `yardstick` binary: parses arguments and calls the crates. Nothing else.
+//! The `yardstick` binary: parses arguments, calls the application layer, renders what
+//! it returns. Nothing else: every rule lives in `yardstick-app` or below.
 //!
-//! Exit codes: 0 success, 2 invalid input (a file, flag or value the user can fix),
-//! 1 internal error.
+//! Exit codes (`docs/exit-codes.md`): 0 success; 3 stored with some rows quarantined;
+//! 2 invalid input, nothing done (a file, flag or value the user can fix); 4 stored
+//! data damaged (no figure given); 1 internal error; 130 interrupted.
 
 mod data_cmd;
+mod eval_cmd;
 mod guideline_cmd;
+mod out;
 mod plan;
 mod quickstart;
-mod store_link;
+mod render;
 mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use yardstick_engine::import::ImportOptions;
-use yardstick_engine::layout::DataDir;
+use yardstick_app::{Cancel, Config, Error};
+use yardstick_core::t;
+use yardstick_core::vocab::Lang;
 
 /// Yardstick (度量尺): one measuring rod for telecom front-line service sites.
 #[derive(Parser)]
 #[command(name = "yardstick", version, about, long_about = None)]
 struct Cli {
-    /// Data directory (metadata database and record files).
+    /// Data directory (record files; the metadata database too, unless --database).
     #[arg(
         long,
         global = true,
@@ -29,6 +34,15 @@ struct Cli {
         default_value = "./yardstick-data"
     )]
     data_dir: PathBuf,
+    /// Metadata database URL: sqlite://PATH (default: meta.sqlite in the data
+    /// directory) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "YARDSTICK_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
     /// Language of tables and messages: zh (default) or en.
     #[arg(long, global = true, value_enum, default_value_t)]
     lang: guideline_cmd::LangArg,
@@ -40,69 +54,55 @@ struct Cli {
 enum Command {
     /// Create a data directory (default ./yardstick-data) with its metadata database.
     ///
+    /// Refuses a non-empty folder that is not a data directory.
     /// Example: yardstick init ./my-data
     Init {
         /// Directory; `--data-dir` or ./yardstick-data when omitted.
         dir: Option<PathBuf>,
     },
+    /// Apply pending migrations of the metadata database and print what was applied.
+    ///
+    /// Example: yardstick --database postgres://yardstick@db/yardstick migrate
+    Migrate,
     /// Organisation: operator → province → city → site.
     #[command(subcommand)]
     Org(data_cmd::OrgCommand),
-    /// Import record files (CSV or JSON Lines) of one kind; invalid rows are quarantined.
+    /// Import record files of one kind; invalid rows are quarantined with their reasons.
     ///
+    /// Formats: CSV or JSON Lines with the canonical fields of the kind
+    /// (docs/records.md lists every field and the rules that quarantine a row).
+    /// Exit codes: 0 all stored; 3 stored, some rows quarantined; 2 nothing stored.
     /// Example: yardstick ingest hall_ticket tickets-2026-10.csv
-    Ingest {
-        /// Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval.
-        kind: String,
-        /// Files to import.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Replace what earlier imports hold for the same kind, site and day (corrected re-sends).
-        #[arg(long)]
-        replace: bool,
-        /// Store nothing if any row is invalid.
-        #[arg(long)]
-        strict: bool,
-    },
+    Ingest(data_cmd::IngestArgs),
     /// Compute indicators and evaluate sites for a period; the result is frozen in the data directory.
     ///
     /// Examples: yardstick evaluate --period 2026-10;
-    /// yardstick evaluate --period 2026-Q3 --scope gd --format json
-    Evaluate {
-        /// 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15.
-        #[arg(long)]
-        period: String,
-        /// Organisation node or site (default: the whole organisation).
-        #[arg(long)]
-        scope: Option<String>,
-        /// Guideline file (default: the built-in guideline).
-        #[arg(long)]
-        guideline: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        format: data_cmd::EvalFormat,
-        /// Engine computing the measure states (`datafusion` needs a binary built with
-        /// `--features datafusion`).
-        #[arg(long, value_enum, default_value_t)]
-        engine: data_cmd::EngineChoice,
-    },
+    /// yardstick evaluate --period 2026-Q3 --scope sc-gz --format json
+    Evaluate(eval_cmd::EvaluateArgs),
+    /// Frozen evaluations: list, show, verify (recompute and compare the bytes).
+    #[command(subcommand)]
+    Evaluation(eval_cmd::EvaluationCommand),
     /// The exact distribution of one indicator's values at one site (drill-down).
     ///
-    /// Example: yardstick drill --period 2026-10 --site gz-f03 --indicator IM-05
-    Drill {
-        /// Period.
-        #[arg(long)]
-        period: String,
-        /// Site id.
-        #[arg(long)]
-        site: String,
-        /// Indicator id.
-        #[arg(long)]
-        indicator: String,
-    },
+    /// Example: yardstick drill --period 2026-10 --site my-f02 --indicator IM-05
+    Drill(eval_cmd::DrillArgs),
     /// Stored records.
     #[command(subcommand)]
     Records(data_cmd::RecordsCommand),
+    /// Check every stored file against the manifest (size, rows; with --hash, content) and list leftovers.
+    ///
+    /// Exit code 4 when a stored file is missing or differs.
+    Verify {
+        /// Also read every file and compare its content hash.
+        #[arg(long)]
+        hash: bool,
+    },
+    /// Remove leftovers of killed imports (files no committed batch lists), after listing them.
+    Repair {
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Demo data: a realistic organisation with 90 days of records and a few weak sites.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -129,92 +129,90 @@ enum DemoCommand {
     Generate(quickstart::GenerateArgs),
 }
 
-/// An error in what the user gave (exit code 2), as opposed to an internal failure.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl std::fmt::Display for InputError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// What every command gets: the configuration, the language, a cancellation flag.
+pub struct Ctx {
+    /// Data directory and database.
+    pub config: Config,
+    /// Output language.
+    pub lang: Lang,
+    /// Raised on Ctrl-C.
+    pub cancel: Cancel,
 }
 
-impl std::error::Error for InputError {}
-
-impl InputError {
-    /// An input error with a message saying where and what.
-    pub fn new(message: impl Into<String>) -> InputError {
-        InputError(message.into())
-    }
-}
-
-/// Exit code of an error: 2 when an [`InputError`] is anywhere in its chain, else 1.
-fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|cause| cause.is::<InputError>()) {
-        2
-    } else {
-        1
-    }
-}
-
-fn run(cli: Cli) -> anyhow::Result<()> {
-    let dir = DataDir::new(cli.data_dir.clone());
-    let lang = cli.lang.into();
+async fn run(cli: Cli, cancel: Cancel) -> Result<u8, Error> {
+    let lang: Lang = cli.lang.into();
+    let config = Config::new(cli.data_dir.clone()).with_database_url(cli.database.as_deref())?;
+    let ctx = Ctx {
+        config,
+        lang,
+        cancel,
+    };
     match cli.command {
-        Command::Init { dir: d } => data_cmd::init(&d.map_or(dir, DataDir::new)),
-        Command::Org(cmd) => data_cmd::org_command(&dir, cmd),
-        Command::Ingest {
-            kind,
-            files,
-            replace,
-            strict,
-        } => data_cmd::ingest(
-            &dir,
-            &kind,
-            &files,
-            ImportOptions { strict, replace },
-            false,
-        )
-        .map(|_| ()),
-        Command::Evaluate {
-            period,
-            scope,
-            guideline,
-            format,
-            engine,
-        } => data_cmd::evaluate(
-            &dir,
-            &period,
-            scope.as_deref(),
-            guideline.as_ref(),
-            format,
-            engine,
-            lang,
-        )
-        .map(|_| ()),
-        Command::Drill {
-            period,
-            site,
-            indicator,
-        } => data_cmd::drill(&dir, &period, &site, &indicator, lang),
-        Command::Records(data_cmd::RecordsCommand::Stats) => data_cmd::stats(&dir),
-        Command::Demo(DemoCommand::Generate(args)) => quickstart::generate(&args).map(|_| ()),
-        Command::Quickstart(args) => quickstart::run(&dir, &args, lang),
-        Command::Guideline(cmd) => guideline_cmd::run(cmd),
-        Command::Plan { cmd } => plan::run(cmd, lang, &dir),
+        Command::Init { dir } => data_cmd::init(&ctx, dir).await,
+        Command::Migrate => data_cmd::migrate(&ctx).await,
+        Command::Org(cmd) => data_cmd::org(&ctx, cmd).await,
+        Command::Ingest(args) => data_cmd::ingest(&ctx, &args).await,
+        Command::Evaluate(args) => eval_cmd::evaluate(&ctx, &args).await,
+        Command::Evaluation(cmd) => eval_cmd::evaluation(&ctx, cmd).await,
+        Command::Drill(args) => eval_cmd::drill(&ctx, &args).await,
+        Command::Records(cmd) => data_cmd::records(&ctx, cmd).await,
+        Command::Verify { hash } => data_cmd::verify(&ctx, hash).await,
+        Command::Repair { dry_run } => data_cmd::repair(&ctx, dry_run).await,
+        Command::Demo(DemoCommand::Generate(args)) => quickstart::generate(&ctx, &args),
+        Command::Quickstart(args) => quickstart::run(&ctx, &args).await,
+        Command::Guideline(cmd) => guideline_cmd::run(&ctx, cmd),
+        Command::Plan { cmd } => plan::run(&ctx, cmd).await,
     }
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if exit_code(&e) == 2 => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
+    let cli = Cli::parse();
+    let lang: Lang = cli.lang.into();
+    // A write past the file size limit (`ulimit -f`) fails with an error instead of
+    // killing the process, so it is reported like a full disk.
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("internal error: {e:#}");
-            ExitCode::from(1)
+            eprintln!("{}: {e}", t!(lang, "common.internal_error"));
+            return ExitCode::from(1);
+        }
+    };
+    let cancel = Cancel::new();
+    let result = runtime.block_on(async {
+        let work = run(cli, cancel.clone());
+        tokio::pin!(work);
+        tokio::select! {
+            r = &mut work => r,
+            _ = tokio::signal::ctrl_c() => {
+                // Ask the work to stop and give it a moment to remove what it wrote
+                // (an import's uncommitted files); a read-only command just ends.
+                cancel.cancel();
+                match tokio::time::timeout(std::time::Duration::from_secs(10), &mut work).await {
+                    Ok(Err(e)) => Err(e),
+                    _ => Err(Error::new(yardstick_app::ErrorKind::Cancelled, "error.cancelled")),
+                }
+            }
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let label = if e.kind() == yardstick_app::ErrorKind::Internal {
+                t!(lang, "common.internal_error")
+            } else {
+                t!(lang, "common.error")
+            };
+            eprintln!("{label}: {}", e.render(lang));
+            ExitCode::from(e.exit_code())
         }
     }
 }

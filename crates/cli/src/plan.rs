@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 
 use yardstick_core::vocab::Lang;
 
-use crate::InputError;
 use anyhow::Context as _;
 use chrono::{Days, NaiveDate, NaiveTime, Weekday};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
+use yardstick_app::{Actor, Error};
 use yardstick_core::calendar::{DataStatus, HolidaySet};
 use yardstick_core::guideline::{Guideline, PlanningDefaults};
 use yardstick_core::org::Site;
@@ -29,8 +29,9 @@ use yardstick_core::planning::{
 };
 use yardstick_core::queueing::{Input, Performance, Queue, Shrinkage, Targets};
 use yardstick_core::vocab::Scene;
-use yardstick_engine::layout::DataDir;
-use yardstick_engine::series::{SiteSeries, site_series};
+use yardstick_engine::series::SiteSeries;
+
+use crate::Ctx;
 
 /// Default answer-time threshold in seconds (the "20" in 80/20): the built-in planning
 /// default of core.
@@ -160,17 +161,48 @@ pub enum Format {
     Json,
 }
 
+/// An error in what the user gave (exit code 2), as opposed to an internal failure.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl InputError {
+    /// An input error with a message saying where and what.
+    pub fn new(message: impl Into<String>) -> InputError {
+        InputError(message.into())
+    }
+}
+
+/// A planning failure as the application's error: input errors exit 2.
+fn app_error(e: &anyhow::Error) -> Error {
+    let text = format!("{e:#}");
+    if e.chain().any(|c| c.is::<InputError>()) {
+        Error::input("error.plan.input").detail(text)
+    } else {
+        Error::internal("error.plan.failed").detail(text)
+    }
+}
+
 /// Runs a `plan` subcommand, writing its output to stdout.
 ///
 /// # Errors
-///
-/// [`InputError`] for invalid input (exit code 2), other errors for internal failures
-/// such as a closed stdout (exit code 1).
-pub fn run(cmd: PlanCommand, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
+/// Input errors (exit code 2) for invalid input, internal errors otherwise.
+pub async fn run(ctx: &Ctx, cmd: PlanCommand) -> Result<u8, Error> {
     match cmd {
-        PlanCommand::Staffing(args) => staffing(&args, lang),
-        PlanCommand::Site(args) => site(&args, lang, data_dir),
+        PlanCommand::Staffing(args) => staffing(&args, ctx.lang).map_err(|e| app_error(&e))?,
+        PlanCommand::Site(args) => {
+            let loaded = load_series(ctx, &args).await?;
+            site(&args, ctx.lang, loaded).map_err(|e| app_error(&e))?;
+        }
     }
+    Ok(0)
 }
 
 /// `plan staffing`: one problem from the flags, or a batch file.
@@ -722,12 +754,11 @@ pub struct SiteArgs {
 }
 
 /// `plan site`: forecast, staff and gap for one site and week.
-fn site(args: &SiteArgs, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
-    let week = Week::parse(&args.week).map_err(InputError::new)?;
-    if args.history_weeks == 0 {
-        return Err(InputError::new("--history-weeks must be at least 1").into());
-    }
-    let (site, series) = load_series(args, data_dir, &week)?;
+fn site(
+    args: &SiteArgs,
+    lang: Lang,
+    (week, site, series): (Week, Site, SiteSeries),
+) -> anyhow::Result<()> {
     let interval = series.history.interval();
     let holidays = HolidaySet::china_mainland().context("loading the holiday data")?;
     let dates = week.dates();
@@ -742,7 +773,8 @@ fn site(args: &SiteArgs, lang: Lang, data_dir: &DataDir) -> anyhow::Result<()> {
         Some(path) => Some(read_roster(path, &week, interval)?),
         None => None,
     };
-    let g = crate::guideline_cmd::load(args.guideline.as_ref())?;
+    let g = crate::guideline_cmd::load(args.guideline.as_ref())
+        .map_err(|e| InputError::new(e.render(lang)))?;
     let mut report = SiteReport::new(&site, &week, &series, &fc, &holidays, args, lang);
     if site.scene == Scene::FieldCentre {
         let (params, sources) = field_setup(args, &site, &series, &g)?;
@@ -812,75 +844,52 @@ impl Week {
     }
 }
 
-/// A single-threaded runtime for the store's async API.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-}
-
-/// Opens the store, finds the site and reads its series for the history window.
-fn load_series(args: &SiteArgs, dir: &DataDir, week: &Week) -> anyhow::Result<(Site, SiteSeries)> {
-    if !dir.meta_db().exists() {
-        return Err(InputError::new(format!(
-            "{} is not a Yardstick data directory; run `yardstick init {}` first",
-            dir.root().display(),
-            dir.root().display()
-        ))
-        .into());
+/// Reads the site and its series for the history window through the application.
+async fn load_series(ctx: &Ctx, args: &SiteArgs) -> Result<(Week, Site, SiteSeries), Error> {
+    let input = |m: String| Error::input("error.plan.input").detail(m);
+    let week = Week::parse(&args.week).map_err(input)?;
+    if args.history_weeks == 0 {
+        return Err(input("--history-weeks must be at least 1".into()));
     }
-    runtime()?.block_on(async {
-        let url = yardstick_store::DatabaseUrl::Sqlite(dir.meta_db());
-        let store = yardstick_store::Store::connect(&url).await?;
-        store.migrate().await?;
-        let org = store.org().await?.ok_or_else(|| {
-            InputError::new("no organisation loaded; run `yardstick org import FILE` first")
-        })?;
-        let site = org.site(&args.site).cloned().ok_or_else(|| {
-            let known: Vec<&str> = org.sites.iter().take(8).map(|s| s.id.as_str()).collect();
-            let more = if org.sites.len() > known.len() {
-                ", …"
-            } else {
-                ""
-            };
-            InputError::new(format!(
-                "unknown site `{}`; sites are: {}{more}",
-                args.site,
-                known.join(", ")
+    let ws = crate::data_cmd::open(ctx).await?;
+    let org = ws.organisation(&Actor::System).await?;
+    let field = org
+        .site(&args.site)
+        .is_some_and(|s| s.scene == Scene::FieldCentre);
+    let interval = if field {
+        IntervalLen::DAY
+    } else {
+        let minutes = args.interval.unwrap_or(30);
+        match IntervalLen::from_minutes(minutes) {
+            Ok(i) if minutes != 1440 => i,
+            _ => {
+                return Err(input(format!(
+                    "--interval must be 15, 30 or 60 minutes, got {minutes}"
+                )));
+            }
+        }
+    };
+    let from = week
+        .monday
+        .checked_sub_days(Days::new(u64::from(args.history_weeks) * 7))
+        .ok_or_else(|| {
+            input(format!(
+                "--history-weeks {} reaches before the calendar starts",
+                args.history_weeks
             ))
         })?;
-        let interval = if site.scene == Scene::FieldCentre {
-            IntervalLen::DAY
-        } else {
-            let minutes = args.interval.unwrap_or(30);
-            match IntervalLen::from_minutes(minutes) {
-                Ok(i) if minutes != 1440 => i,
-                _ => {
-                    return Err(InputError::new(format!(
-                        "--interval must be 15, 30 or 60 minutes, got {minutes}"
-                    ))
-                    .into());
-                }
-            }
-        };
-        let from = week
-            .monday
-            .checked_sub_days(Days::new(u64::from(args.history_weeks) * 7))
-            .ok_or_else(|| {
-                InputError::new(format!(
-                    "--history-weeks {} reaches before the calendar starts",
-                    args.history_weeks
-                ))
-            })?;
-        let to = week.monday - Days::new(1);
-        let kind = yardstick_engine::series::kind_of(site.scene);
-        let manifest = crate::store_link::kind_manifest(&store, kind).await?;
-        let series = site_series(dir, &manifest, &org, &site.id, (from, to), interval)
-            .context("reading the site's records")?;
-        check_history(&site, &series, from, to)?;
-        Ok((site, series))
-    })
+    let to = week.monday - Days::new(1);
+    let (site, series) = ws
+        .site_series(
+            &Actor::System,
+            &args.site,
+            (from, to),
+            interval,
+            &ctx.cancel,
+        )
+        .await?;
+    check_history(&site, &series, from, to).map_err(|e| app_error(&e))?;
+    Ok((week, site, series))
 }
 
 /// Refuses a week without enough history, saying what was looked for.

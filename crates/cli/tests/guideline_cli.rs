@@ -16,9 +16,13 @@ fn yardstick(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_default_validates_with_exit_0() {
-    let (code, out, _) = yardstick(&["guideline", "validate"]);
+    let (code, out, _) = yardstick(&["--lang", "en", "guideline", "validate"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("ok: yardstick-default"), "{out}");
+    // Chinese by default: the same line from the catalogue.
+    let (code, out, _) = yardstick(&["guideline", "validate"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("有效：yardstick-default"), "{out}");
 }
 
 #[test]
@@ -78,9 +82,20 @@ fn diff_of_identical_files_says_so_and_a_missing_file_exits_2() {
     let a = dir.path().join("a.toml");
     std::fs::write(&a, yardstick_core::guideline::DEFAULT_TOML).expect("write");
     let a = a.to_str().expect("utf-8");
-    let (code, out, _) = yardstick(&["guideline", "diff", a, a]);
+    let (code, out, _) = yardstick(&["--lang", "en", "guideline", "diff", a, a]);
     assert_eq!((code, out.trim()), (0, "no differences"));
-    let (code, _, err) = yardstick(&["guideline", "diff", a, "/nonexistent/b.toml"]);
+    let (code, out, _) = yardstick(&["guideline", "diff", a, a]);
+    assert_eq!((code, out.trim()), (0, "没有差异"));
+    let (code, _, err) = yardstick(&[
+        "--lang",
+        "en",
+        "guideline",
+        "diff",
+        a,
+        "/nonexistent/b.toml",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot read /nonexistent/b.toml"), "{err}");
+    // The OS reason once, in words.
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }

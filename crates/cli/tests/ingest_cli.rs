@@ -127,7 +127,8 @@ fn a_file_with_bad_rows_is_reported_row_by_row() {
         ),
     );
     let out = env.ingest(&file, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Stored with some rows quarantined: exit code 3 (docs/exit-codes.md).
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_contains(
         &stdout,
@@ -154,7 +155,10 @@ fn a_file_with_bad_rows_is_reported_row_by_row() {
         ],
     );
     let stats = env.ok(&["records", "stats"]);
-    assert_contains(&stats, &["hall_ticket: 1 rows stored"]);
+    assert_contains(
+        &stats,
+        &["hall_ticket: 1 live rows (1 stored, 0 of them superseded)"],
+    );
 }
 
 #[test]
@@ -172,8 +176,8 @@ fn whole_file_problems_exit_2_and_store_nothing() {
     assert_contains(
         &err,
         &[
+            "file not imported",
             "latin1.csv: line 2, column `service_type`: not UTF-8",
-            "nothing stored from this file",
         ],
     );
 
@@ -196,7 +200,7 @@ fn whole_file_problems_exit_2_and_store_nothing() {
     assert_contains(&err, &["nowhere.csv"]);
 
     let stats = env.ok(&["records", "stats"]);
-    assert!(!stats.contains("rows stored"), "{stats}");
+    assert!(!stats.contains("live rows"), "{stats}");
 }
 
 #[test]
@@ -212,12 +216,20 @@ fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
     );
     let out = env.ingest(&bad, &["--strict"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
-    assert_contains(&text(&out.stdout), &["rejected (--strict): nothing stored"]);
+    // The report adds up: 2 read = 0 stored + 1 quarantined + 1 valid but not stored.
+    assert_contains(
+        &text(&out.stdout),
+        &[
+            "rejected (--strict): nothing stored",
+            "read 2  stored 0  quarantined 1  duplicates 0  valid, not stored (--strict) 1",
+            "quarantine/rejected-hall_ticket-r",
+        ],
+    );
     assert_contains(
         &text(&out.stderr),
-        &["bad.csv: rejected (--strict): 1 invalid row(s)"],
+        &["bad.csv: nothing stored (1 invalid row(s))"],
     );
-    assert!(!env.ok(&["records", "stats"]).contains("rows stored"));
+    assert!(!env.ok(&["records", "stats"]).contains("live rows"));
 
     let good = env.write(
         "good.csv",
@@ -238,6 +250,6 @@ fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
     );
     assert_contains(
         &env.ok(&["records", "stats"]),
-        &["hall_ticket: 2 rows stored"],
+        &["hall_ticket: 2 live rows (2 stored, 0 of them superseded)"],
     );
 }

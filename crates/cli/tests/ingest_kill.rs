@@ -74,10 +74,10 @@ fn data_dir(root: &Path, name: &str) -> PathBuf {
     data
 }
 
-/// `ROWS` served tickets of h1 spread over October to December 2026 (one Parquet file
+/// `ROWS` served tickets of h1 spread over October to December 2025 (one Parquet file
 /// per month, so a kill can fall between the renames of one batch's files).
 fn big_file(root: &Path) -> PathBuf {
-    let start = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+    let start = NaiveDate::from_ymd_opt(2025, 10, 1).expect("date");
     let mut text = String::from("site_id,ticket_id,service_type,issued_at,called_at,outcome\n");
     for i in 0..ROWS {
         let day = start + chrono::Days::new((i % 92) as u64);
@@ -182,13 +182,18 @@ enum Seen {
 /// complete, and only committed files are read.
 async fn verify(data: &Path) -> Seen {
     let dir = DataDir::new(data);
-    let store = Store::open(&dir.meta_db()).await.expect("store opens");
+    let url = yardstick_store::DatabaseUrl::Sqlite(dir.meta_db());
+    let store = Store::connect(&url).await.expect("store opens");
     let batches = store.batches().await.expect("batches");
     assert!(
         batches.len() <= 1,
         "one file gives at most one batch: {batches:?}"
     );
-    let files = store.files("hall_ticket").await.expect("file list");
+    let files = store
+        .manifest("hall_ticket", None)
+        .await
+        .expect("file list")
+        .files;
     let mut listed = Vec::new();
     for b in &batches {
         assert_eq!(
@@ -234,15 +239,15 @@ async fn visible(dir: &DataDir, store: &Store, org: &Organisation) -> u64 {
     g.indicators
         .retain(|i| i.kind == yardstick_core::records::RecordKind::HallTicket);
     g.indicators.truncate(1);
-    let p = yardstick_core::period::Period::parse("2026-Q4").expect("period");
+    let p = yardstick_core::period::Period::parse("2025-Q4").expect("period");
     let kind = yardstick_core::records::RecordKind::HallTicket;
-    let files = store.files(kind.as_str()).await.expect("file list");
+    let rows = store.manifest(kind.as_str(), None).await.expect("manifest");
     let mut manifest = Manifest::default();
     manifest.kinds.insert(
         kind,
         KindManifest {
-            files: files.iter().map(stored).collect(),
-            replaced: store.replaced(kind.as_str()).await.expect("replaced"),
+            files: rows.files.iter().map(stored).collect(),
+            replaced: rows.replaced,
             hashes: std::collections::HashMap::new(),
         },
     );
@@ -250,14 +255,14 @@ async fn visible(dir: &DataDir, store: &Store, org: &Organisation) -> u64 {
     c.rows_scanned.get("hall_ticket").copied().unwrap_or(0)
 }
 
-/// A file of the store's manifest as the engine takes it (the store keeps no sizes).
+/// A file of the store's manifest as the engine takes it.
 fn stored(f: &yardstick_store::FileEntry) -> StoredFile {
     StoredFile {
         batch: f.batch_id,
         path: f.path.clone(),
         month: f.month.clone(),
         rows: u64::try_from(f.rows).expect("row counts are positive"),
-        bytes: 0,
+        bytes: u64::try_from(f.bytes).expect("sizes are positive"),
     }
 }
 

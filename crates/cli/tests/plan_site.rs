@@ -394,8 +394,10 @@ fn field_centre_crew_against_the_time_limit() {
 #[test]
 fn clear_errors_for_unknown_sites_weeks_without_history_and_bad_rosters() {
     let data = Data::new();
-    let e = data.input_error(&["plan", "site", "zz", "--week", "2026-W45"]);
+    let e = data.input_error(&["--lang", "en", "plan", "site", "zz", "--week", "2026-W45"]);
     assert!(e.contains("unknown site `zz`") && e.contains("cc1"), "{e}");
+    let e = data.input_error(&["plan", "site", "zz", "--week", "2026-W45"]);
+    assert!(e.contains("未知站点 `zz`") && e.contains("cc1"), "{e}");
     let e = data.input_error(&["plan", "site", "cc1", "--week", "2026-W30"]);
     assert!(
         e.contains("no history for site `cc1`") && e.contains("2026-07-19"),

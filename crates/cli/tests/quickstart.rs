@@ -36,7 +36,7 @@ fn quickstart_ranks_the_weak_sites_last_and_explains_them() {
     assert!(
         imports
             .iter()
-            .all(|l| l.trim_end().ends_with("quarantined      0")),
+            .all(|l| l.trim_end().ends_with("quarantined 0")),
         "{stdout}"
     );
     // Each weak site is named in the story and ranks in the bottom half of its peers.

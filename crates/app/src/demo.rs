@@ -1,0 +1,240 @@
+//! The demo end to end (`quickstart`): a data directory made for it, the demo
+//! organisation and records generated into it, imported, and the last full month
+//! evaluated and frozen.
+//!
+//! Quickstart recreates only a data directory it made itself (its marker says so), and
+//! clearing it removes only what Yardstick wrote there; a folder with anything else in
+//! it is refused, never emptied.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use yardstick_core::period::Period;
+use yardstick_core::records::RecordKind;
+use yardstick_demo::{DemoConfig, DemoSummary, ORG_FILE, RECORD_KINDS};
+use yardstick_engine::import::{ImportOptions, ImportReport};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::evaluate::{Engine, EvaluateRequest, Evaluated, GuidelineChoice};
+use crate::ingest::IngestRequest;
+use crate::jobs::{Cancel, Observer};
+use crate::scope::Actor;
+use crate::workspace::{MARKER, Workspace, is_data_dir};
+
+/// Marker saying quickstart made a data directory (and may clear and recreate it).
+pub const QUICKSTART_MARKER: &str = ".yardstick-quickstart";
+
+/// The folder the demo's input files are generated into, inside the data directory.
+pub const DEMO_INPUT: &str = "demo-input";
+
+/// What quickstart did.
+#[derive(Debug, Clone)]
+pub struct Quickstarted {
+    /// The generated demo.
+    pub demo: DemoSummary,
+    /// One import report per record kind.
+    pub reports: Vec<ImportReport>,
+    /// The evaluation of the last full month, frozen.
+    pub evaluated: Evaluated,
+    /// The workspace, for what comes next (serving).
+    pub workspace: Workspace,
+}
+
+/// Generates the demo files into `out` (no workspace needed).
+///
+/// # Errors
+/// An input error for a bad configuration; I/O failures.
+pub fn generate(cfg: &DemoConfig, out: &Path) -> Result<DemoSummary> {
+    yardstick_demo::generate(cfg, out)
+        .map_err(|e| Error::input("error.demo.generate").detail(e.to_string()))
+}
+
+/// Names Yardstick writes at the top of a data directory quickstart made.
+const OURS: [&str; 10] = [
+    MARKER,
+    QUICKSTART_MARKER,
+    ".lock",
+    "meta.sqlite",
+    "meta.sqlite-wal",
+    "meta.sqlite-shm",
+    "records",
+    "quarantine",
+    "tmp",
+    DEMO_INPUT,
+];
+
+/// The last full calendar month that ends on or before `end`.
+#[must_use]
+pub fn last_full_month(end: NaiveDate) -> Period {
+    let next = end.succ_opt().unwrap_or(end);
+    if next.day() == 1 {
+        Period::last_full_month(next)
+    } else {
+        Period::last_full_month(end)
+    }
+}
+
+/// Runs the demo end to end in the configured data directory.
+///
+/// # Errors
+/// An input error when the directory holds anything quickstart did not make; any
+/// failure of a step, saying which.
+pub async fn quickstart(
+    config: &Config,
+    demo: DemoConfig,
+    observer: Arc<dyn Observer>,
+    cancel: &Cancel,
+) -> Result<Quickstarted> {
+    let root = &config.data_dir;
+    prepare(root)?;
+    let (ws, _) = Workspace::init(config).await?;
+    let marker = root.join(QUICKSTART_MARKER);
+    std::fs::write(
+        &marker,
+        "made by `yardstick quickstart`: it may clear and recreate what Yardstick wrote here\n",
+    )
+    .map_err(|e| crate::io_error("error.io.write", &marker, &e))?;
+    let input = root.join(DEMO_INPUT);
+    let summary = generate(&demo, &input)?;
+    if ws
+        .store
+        .max_batch_id()
+        .await
+        .map_err(|e| crate::store_error(&e))?
+        .is_some()
+    {
+        return Err(Error::input("error.quickstart.database_not_empty"));
+    }
+    let org_path = input.join(ORG_FILE);
+    let org_text = std::fs::read_to_string(&org_path)
+        .map_err(|e| crate::io_error("error.io.read", &org_path, &e))?;
+    ws.import_org(&Actor::System, &org_path.display().to_string(), &org_text)
+        .await?;
+    let mut reports = Vec::new();
+    for kind in RECORD_KINDS {
+        let Some(k) = RecordKind::parse(kind) else {
+            continue;
+        };
+        let req = IngestRequest {
+            kind: k,
+            path: input.join(format!("{kind}.csv")),
+            name: None,
+            options: ImportOptions::default(),
+        };
+        reports.push(
+            ws.ingest(&Actor::System, req, observer.clone(), cancel)
+                .await?,
+        );
+    }
+    let req = EvaluateRequest {
+        period: last_full_month(demo.end),
+        scope: None,
+        guideline: GuidelineChoice::Builtin,
+        engine: Engine::Columnar,
+        freeze: true,
+    };
+    let evaluated = ws.evaluate(&Actor::System, req, cancel).await?;
+    Ok(Quickstarted {
+        demo: summary,
+        reports,
+        evaluated,
+        workspace: ws,
+    })
+}
+
+/// Makes `root` ready for quickstart: a missing or empty folder is taken as it is; a
+/// folder quickstart made before is cleared of what Yardstick wrote (and must then be
+/// empty); anything else is refused.
+fn prepare(root: &Path) -> Result<()> {
+    let empty = match std::fs::read_dir(root) {
+        Ok(mut e) => e.next().is_none(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(crate::io_error("error.io.read_dir", root, &e)),
+    };
+    if !empty {
+        if !root.join(QUICKSTART_MARKER).is_file() {
+            let key = if is_data_dir(root) {
+                "error.quickstart.not_ours"
+            } else {
+                "error.quickstart.not_empty"
+            };
+            return Err(Error::input(key).arg("dir", root.display()));
+        }
+        // Anything at the top that Yardstick does not write: refuse before removing
+        // anything.
+        let foreign = std::fs::read_dir(root)
+            .map_err(|e| crate::io_error("error.io.read_dir", root, &e))?
+            .flatten()
+            .filter(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()))
+            .count();
+        if foreign > 0 {
+            return Err(Error::input("error.quickstart.foreign_files")
+                .arg("dir", root.display())
+                .arg("files", foreign));
+        }
+        clear(root)?;
+        let left = std::fs::read_dir(root).map_or(0, Iterator::count);
+        if left > 0 {
+            return Err(Error::input("error.quickstart.foreign_files")
+                .arg("dir", root.display())
+                .arg("files", left));
+        }
+    }
+    Ok(())
+}
+
+/// Removes what Yardstick wrote in a data directory quickstart made: the metadata
+/// database, record and quarantine files it names itself, temporary files, the demo
+/// input it generated, its markers. Anything else stays, with the folders holding it.
+fn clear(root: &Path) -> Result<()> {
+    for (rel, _) in crate::housekeeping::written_files(root) {
+        remove(&root.join(rel))?;
+    }
+    let mut fixed: Vec<String> = ["meta.sqlite", "meta.sqlite-wal", "meta.sqlite-shm", ".lock"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    fixed.push(format!("{DEMO_INPUT}/{ORG_FILE}"));
+    fixed.extend(RECORD_KINDS.iter().map(|k| format!("{DEMO_INPUT}/{k}.csv")));
+    for rel in &fixed {
+        remove(&root.join(rel))?;
+    }
+    // Folders Yardstick made, now empty (deepest first); a folder still holding
+    // something that is not ours stays.
+    remove_empty_dirs(&root.join("records"));
+    for sub in ["quarantine", "tmp", DEMO_INPUT] {
+        let _ = std::fs::remove_dir(root.join(sub));
+    }
+    remove(&root.join(MARKER))?;
+    remove(&root.join(QUICKSTART_MARKER))?;
+    Ok(())
+}
+
+fn remove(path: &Path) -> Result<()> {
+    let r = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(crate::io_error("error.io.remove", path, &e)),
+    }
+}
+
+/// Removes `dir` and the folders under it that are empty once their empty children are
+/// gone; never a file.
+fn remove_empty_dirs(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.path().is_dir() {
+            remove_empty_dirs(&e.path());
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}

@@ -1,0 +1,636 @@
+//! Evaluating: compute measure states off the runtime, evaluate in core, and freeze the
+//! result with everything needed to reproduce it from the data directory alone — the
+//! guideline text (under its fingerprint, whatever file it came from), the organisation
+//! version, and the batch watermark (the last batch the evaluation read).
+//!
+//! `verify` recomputes a frozen evaluation from those: the stored guideline, the stored
+//! organisation version, and the records as they stood (batches up to the watermark;
+//! a later `--replace` does not take over the days it covers), and compares the bytes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde::Serialize;
+use yardstick_core::evaluate::{self, Evaluation, Inputs};
+use yardstick_core::guideline::{self, Guideline};
+use yardstick_core::org::Organisation;
+use yardstick_core::period::Period;
+use yardstick_engine::compute::{self, Computed};
+use yardstick_engine::manifest::Manifest;
+use yardstick_store::{EvaluationInfo, NewEvaluation};
+
+use crate::activity::Activity;
+use crate::error::{Error, ErrorKind, Result};
+use crate::jobs::{Cancel, blocking};
+use crate::scope::{Actor, Visible};
+use crate::workspace::Workspace;
+
+/// Which guideline to evaluate under.
+#[derive(Debug, Clone)]
+pub enum GuidelineChoice {
+    /// The built-in default.
+    Builtin,
+    /// A file's text (its name labels messages).
+    Text {
+        /// File name.
+        name: String,
+        /// TOML text.
+        text: String,
+    },
+    /// A version stored in the workspace, by fingerprint.
+    Stored(String),
+}
+
+/// Which engine computes the measure states.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// The built-in columnar engine.
+    #[default]
+    Columnar,
+    /// Core's row-by-row reference semantics (slow; the definition).
+    Reference,
+    /// DataFusion, the scale-out path (a binary built with the `datafusion` feature).
+    DataFusion,
+}
+
+impl Engine {
+    /// Its name as stored with a frozen evaluation.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Columnar => "columnar",
+            Engine::Reference => "reference",
+            Engine::DataFusion => "datafusion",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Engine> {
+        match s {
+            "columnar" => Some(Engine::Columnar),
+            "reference" => Some(Engine::Reference),
+            "datafusion" => Some(Engine::DataFusion),
+            _ => None,
+        }
+    }
+}
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct EvaluateRequest {
+    /// Period.
+    pub period: Period,
+    /// Node or site id (or name); the whole organisation when `None`.
+    pub scope: Option<String>,
+    /// Guideline.
+    pub guideline: GuidelineChoice,
+    /// Engine.
+    pub engine: Engine,
+    /// Freeze the result in the workspace.
+    pub freeze: bool,
+}
+
+/// Something the user should know about a figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "warning")]
+pub enum Warning {
+    /// Rows passed an indicator's filter but could not be counted.
+    RowsLeftOut {
+        /// Indicator and reason.
+        problem: String,
+        /// Rows.
+        rows: u64,
+    },
+}
+
+impl Warning {
+    /// The warning in a language.
+    #[must_use]
+    pub fn render(&self, lang: yardstick_core::vocab::Lang) -> String {
+        match self {
+            Warning::RowsLeftOut { problem, rows } => {
+                yardstick_core::t!(
+                    lang,
+                    "evaluate.warning.rows_left_out",
+                    rows = rows,
+                    problem = problem
+                )
+            }
+        }
+    }
+}
+
+/// An evaluation with its provenance.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// Id when frozen.
+    pub id: Option<i64>,
+    /// The evaluation.
+    pub evaluation: Evaluation,
+    /// The guideline it was computed under.
+    pub guideline: Arc<Guideline>,
+    /// The organisation it was computed for.
+    pub org: Arc<Organisation>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// The result of `verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// Evaluation id.
+    pub id: i64,
+    /// Whether the recomputed bytes equal the frozen ones.
+    pub equal: bool,
+    /// The input fingerprint frozen.
+    pub frozen_input_fingerprint: String,
+    /// The input fingerprint recomputed.
+    pub recomputed_input_fingerprint: String,
+    /// Where they first differ (a JSON path and both values), when they differ.
+    pub first_difference: Option<String>,
+}
+
+/// A frozen evaluation read back.
+#[derive(Debug, Clone)]
+pub struct FrozenEvaluation {
+    /// Header: id, scope, period, fingerprints, watermark, who and when.
+    pub info: EvaluationInfo,
+    /// The evaluation, typed.
+    pub evaluation: Evaluation,
+    /// The exact bytes frozen.
+    pub json: String,
+}
+
+impl Workspace {
+    /// Loads a guideline choice, validating it.
+    ///
+    /// # Errors
+    /// An input error with every located problem.
+    pub async fn guideline(&self, choice: &GuidelineChoice) -> Result<(Guideline, String)> {
+        let (name, text) = match choice {
+            GuidelineChoice::Builtin => (
+                guideline::DEFAULT_NAME.to_string(),
+                guideline::DEFAULT_TOML.to_string(),
+            ),
+            GuidelineChoice::Text { name, text } => (name.clone(), text.clone()),
+            GuidelineChoice::Stored(fp) => {
+                let text = self
+                    .store
+                    .guideline_text(fp)
+                    .await
+                    .map_err(|e| crate::store_error(&e))?
+                    .ok_or_else(|| Error::not_found("error.guideline.not_stored").arg("fp", fp))?;
+                (format!("<stored guideline {}>", short(fp)), text)
+            }
+        };
+        let g = guideline::load(&name, &text)
+            .map_err(|e| Error::input("error.guideline.invalid").detail(e.to_string()))?;
+        Ok((g, text))
+    }
+
+    /// Computes and evaluates a period, and freezes the result when asked.
+    ///
+    /// # Errors
+    /// Input errors for an unknown scope or an invalid guideline; damaged-data errors
+    /// when a stored file does not match the manifest; store failures.
+    pub async fn evaluate(
+        &self,
+        actor: &Actor,
+        req: EvaluateRequest,
+        cancel: &Cancel,
+    ) -> Result<Evaluated> {
+        let (g, text) = self.guideline(&req.guideline).await?;
+        let (org, org_fp) = self.current_org().await?;
+        let asked = resolve_scope(&org, req.scope.as_deref())?;
+        if req.freeze {
+            actor.require_freeze(&org, &asked)?;
+        } else {
+            actor.require_visible(&org, &asked)?;
+        }
+        // Fairness: a user's view is computed over the whole organisation (every peer
+        // group whole), then cut to what they may see; the command line evaluates the
+        // scope it names.
+        let scope = match actor {
+            Actor::System => asked.clone(),
+            Actor::User(_) => resolve_scope(&org, None)?,
+        };
+        let watermark = self
+            .store
+            .max_batch_id()
+            .await
+            .map_err(|e| crate::store_error(&e))?;
+        let manifest = self.manifest(watermark).await?;
+        let g = Arc::new(g);
+        let org = Arc::new(org);
+        let (evaluation, warnings) = compute_and_evaluate(
+            self,
+            &g,
+            &org,
+            &scope,
+            &req.period,
+            req.engine,
+            manifest,
+            cancel,
+        )
+        .await?;
+        let id = if req.freeze {
+            let fp = g.fingerprint();
+            self.store
+                .put_guideline(&fp, &g.id, &g.version, &text, Utc::now())
+                .await
+                .map_err(|e| crate::store_error(&e))?;
+            let json = serde_json::to_string(&evaluation)
+                .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
+            let new = NewEvaluation {
+                scope: evaluation.scope.clone(),
+                period: evaluation.period.label.clone(),
+                guideline_fingerprint: fp,
+                org_fingerprint: org_fp,
+                input_fingerprint: evaluation.input_fingerprint.clone(),
+                batch_watermark: watermark,
+                engine: req.engine.as_str().to_string(),
+                frozen_by: actor.login().map(str::to_string),
+                result_json: json,
+            };
+            Some(
+                self.store
+                    .save_evaluation(&new, Utc::now())
+                    .await
+                    .map_err(|e| crate::store_error(&e))?,
+            )
+        } else {
+            None
+        };
+        if let Some(id) = id {
+            self.log(
+                actor,
+                Activity::new("evaluation.freeze")
+                    .object(&id.to_string())
+                    .detail(serde_json::json!({
+                        "period": evaluation.period.label,
+                        "scope": evaluation.scope,
+                        "input_fingerprint": evaluation.input_fingerprint,
+                    })),
+            )
+            .await?;
+        }
+        let evaluation = restrict(evaluation, &actor.visible(&org), &org, &asked);
+        Ok(Evaluated {
+            id,
+            evaluation,
+            guideline: g,
+            org,
+            warnings,
+        })
+    }
+
+    /// Frozen evaluations, newest first.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn evaluations(&self, _actor: &Actor) -> Result<Vec<EvaluationInfo>> {
+        self.store
+            .evaluations()
+            .await
+            .map_err(|e| crate::store_error(&e))
+    }
+
+    /// One frozen evaluation, typed, with its exact bytes.
+    ///
+    /// # Errors
+    /// Not found; damaged when the stored JSON no longer reads as an evaluation.
+    pub async fn frozen_evaluation(&self, _actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
+        let stored = self
+            .store
+            .evaluation(id)
+            .await
+            .map_err(|e| crate::store_error(&e))?
+            .ok_or_else(|| Error::not_found("error.evaluation.not_found").arg("id", id))?;
+        let evaluation: Evaluation = serde_json::from_str(&stored.result_json).map_err(|e| {
+            Error::new(ErrorKind::Damaged, "error.evaluation.unreadable")
+                .arg("id", id)
+                .detail(e.to_string())
+        })?;
+        Ok(FrozenEvaluation {
+            info: stored.info,
+            evaluation,
+            json: stored.result_json,
+        })
+    }
+
+    /// Recomputes a frozen evaluation from the stored guideline, the stored organisation
+    /// version and the records as they stood when it was frozen, and compares the bytes.
+    ///
+    /// # Errors
+    /// Not found; an input error for an evaluation frozen before its provenance was
+    /// recorded; damaged-data errors from the records.
+    pub async fn verify_evaluation(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cancel: &Cancel,
+    ) -> Result<Verification> {
+        let frozen = self.frozen_evaluation(actor, id).await?;
+        let info = &frozen.info;
+        let (Some(org_fp), Some(watermark)) = (&info.org_fingerprint, info.batch_watermark) else {
+            return Err(Error::input("error.evaluation.no_provenance").arg("id", id));
+        };
+        let (g, _) = self
+            .guideline(&GuidelineChoice::Stored(info.guideline_fingerprint.clone()))
+            .await?;
+        let org = self
+            .store
+            .org_version(org_fp)
+            .await
+            .map_err(|e| crate::store_error(&e))?
+            .ok_or_else(|| {
+                Error::new(ErrorKind::Damaged, "error.evaluation.org_missing").arg("id", id)
+            })?;
+        let period = frozen.evaluation.period.clone();
+        let engine = Engine::parse(&info.engine).unwrap_or_default();
+        let manifest = self.manifest(Some(watermark)).await?;
+        let (g, org) = (Arc::new(g), Arc::new(org));
+        let (recomputed, _) = compute_and_evaluate(
+            self,
+            &g,
+            &org,
+            &info.scope,
+            &period,
+            engine,
+            manifest,
+            cancel,
+        )
+        .await?;
+        let json = serde_json::to_string(&recomputed)
+            .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
+        let equal = json == frozen.json;
+        Ok(Verification {
+            id,
+            equal,
+            frozen_input_fingerprint: info.input_fingerprint.clone(),
+            recomputed_input_fingerprint: recomputed.input_fingerprint.clone(),
+            first_difference: (!equal).then(|| first_difference(&frozen.json, &json)),
+        })
+    }
+
+    /// The organisation a frozen evaluation was made for (the current one for
+    /// evaluations frozen before organisation versions were kept).
+    ///
+    /// # Errors
+    /// Store failures; an input error when no organisation is loaded.
+    pub async fn organisation_for(&self, info: &EvaluationInfo) -> Result<Organisation> {
+        if let Some(fp) = &info.org_fingerprint
+            && let Some(org) = self
+                .store
+                .org_version(fp)
+                .await
+                .map_err(|e| crate::store_error(&e))?
+        {
+            return Ok(org);
+        }
+        self.require_org().await
+    }
+
+    /// The current organisation and its fingerprint.
+    pub(crate) async fn current_org(&self) -> Result<(Organisation, String)> {
+        let org = self.require_org().await?;
+        let fp = self
+            .store
+            .org_fingerprint()
+            .await
+            .map_err(|e| crate::store_error(&e))?
+            .ok_or_else(|| Error::input("error.org.none"))?;
+        Ok((org, fp))
+    }
+}
+
+/// Computes the states off the runtime, then evaluates in core.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the evaluation's inputs, each needed"
+)]
+async fn compute_and_evaluate(
+    ws: &Workspace,
+    g: &Arc<Guideline>,
+    org: &Arc<Organisation>,
+    scope: &str,
+    period: &Period,
+    engine: Engine,
+    manifest: Manifest,
+    cancel: &Cancel,
+) -> Result<(Evaluation, Vec<Warning>)> {
+    type Run = fn(
+        &yardstick_engine::layout::DataDir,
+        &Manifest,
+        &Guideline,
+        &Organisation,
+        &Period,
+    ) -> std::result::Result<Computed, compute::ComputeError>;
+    let run: Run = match engine {
+        Engine::Columnar => compute::compute,
+        Engine::Reference => compute::compute_reference,
+        #[cfg(feature = "datafusion")]
+        Engine::DataFusion => compute::compute_datafusion,
+        #[cfg(not(feature = "datafusion"))]
+        Engine::DataFusion => return Err(Error::input("error.engine.no_datafusion")),
+    };
+    let dir = ws.dir.clone();
+    let (g2, org2, p2) = (g.clone(), org.clone(), period.clone());
+    let computed: Computed = blocking(cancel, move |_| run(&dir, &manifest, &g2, &org2, &p2))
+        .await?
+        .map_err(|e| crate::compute_error(&e))?;
+    let warnings = computed
+        .row_problems
+        .iter()
+        .map(|(problem, rows)| Warning::RowsLeftOut {
+            problem: problem.clone(),
+            rows: *rows,
+        })
+        .collect();
+    let inputs = Inputs {
+        guideline: g,
+        org,
+        scope: scope.to_string(),
+        period: period.clone(),
+        states: computed.merged(),
+        users: computed.users.clone(),
+        audits: Vec::new(),
+    };
+    let ev = evaluate::evaluate(&inputs)
+        .map_err(|e| Error::input("error.evaluate.failed").detail(e.to_string()))?;
+    Ok((ev, warnings))
+}
+
+/// An evaluation cut to what an actor sees and to the subtree of `scope`: sites and
+/// nodes outside are removed; ranks and peer counts stay as computed over the whole.
+#[must_use]
+pub fn restrict(
+    mut ev: Evaluation,
+    visible: &Visible,
+    org: &Organisation,
+    scope: &str,
+) -> Evaluation {
+    if matches!(visible, Visible::All) && scope == ev.scope {
+        return ev;
+    }
+    let under: std::collections::BTreeSet<String> = org
+        .sites_under(scope)
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    let nodes_under: std::collections::BTreeSet<String> = org
+        .nodes_under(scope)
+        .iter()
+        .map(|n| n.id.clone())
+        .collect();
+    ev.sites
+        .retain(|s| visible.site(&s.site) && (under.contains(&s.site)));
+    ev.nodes
+        .retain(|n| visible.node(&n.node) && nodes_under.contains(&n.node));
+    ev
+}
+
+/// The node or site a scope names: an id, or a name in either language; the root when
+/// none is given.
+///
+/// # Errors
+/// An input error listing close ids when nothing matches, or the matches when a name is
+/// ambiguous.
+pub fn resolve_scope(org: &Organisation, scope: Option<&str>) -> Result<String> {
+    let Some(s) = scope.map(str::trim) else {
+        return org
+            .nodes
+            .first()
+            .map(|n| n.id.clone())
+            .ok_or_else(|| Error::input("error.org.none"));
+    };
+    if org.contains(s) {
+        return Ok(s.to_string());
+    }
+    let mut by_name: Vec<String> = org
+        .nodes
+        .iter()
+        .filter(|n| n.name.zh == s || n.name.en.eq_ignore_ascii_case(s))
+        .map(|n| n.id.clone())
+        .chain(
+            org.sites
+                .iter()
+                .filter(|x| x.name.zh == s || x.name.en.eq_ignore_ascii_case(s))
+                .map(|x| x.id.clone()),
+        )
+        .collect();
+    by_name.dedup();
+    match by_name.len() {
+        1 => Ok(by_name.remove(0)),
+        0 => {
+            let lower = s.to_lowercase();
+            let close: Vec<String> = org
+                .nodes
+                .iter()
+                .map(|n| n.id.clone())
+                .chain(org.sites.iter().map(|x| x.id.clone()))
+                .filter(|id| id.to_lowercase().contains(&lower))
+                .take(8)
+                .collect();
+            let hint = if close.is_empty() {
+                org.nodes
+                    .iter()
+                    .take(8)
+                    .map(|n| n.id.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                close.join(", ")
+            };
+            Err(Error::input("error.scope.unknown")
+                .arg("scope", s)
+                .arg("ids", hint))
+        }
+        _ => Err(Error::input("error.scope.ambiguous")
+            .arg("scope", s)
+            .arg("ids", by_name.join(", "))),
+    }
+}
+
+fn short(fp: &str) -> &str {
+    fp.get(..12).unwrap_or(fp)
+}
+
+/// Where two JSON texts of an evaluation first differ, as a path and both values.
+fn first_difference(a: &str, b: &str) -> String {
+    let (Ok(x), Ok(y)) = (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) else {
+        return "the frozen text is not JSON".to_string();
+    };
+    diff_value("$", &x, &y).unwrap_or_else(|| "same values, different bytes".to_string())
+}
+
+fn diff_value(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => diff_value(&format!("{path}.{k}"), p, q),
+                (p, q) => Some(format!("{path}.{k}: {} → {}", show(p), show(q))),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                return Some(format!("{path}: {} → {} entries", x.len(), y.len()));
+            }
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| diff_value(&format!("{path}[{i}]"), p, q))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} → {b}")),
+    }
+}
+
+fn show(v: Option<&serde_json::Value>) -> String {
+    v.map_or_else(|| "(absent)".to_string(), ToString::to_string)
+}
+
+/// Rows left out per indicator, for tables.
+#[must_use]
+pub fn rows_left_out(warnings: &[Warning]) -> BTreeMap<String, u64> {
+    warnings
+        .iter()
+        .map(|Warning::RowsLeftOut { problem, rows }| (problem.clone(), *rows))
+        .collect()
+}
+
+impl Workspace {
+    /// The measure states of a period under a guideline, without evaluating (benchmarks,
+    /// diagnostics): the manifest read now, the records read off the runtime.
+    ///
+    /// # Errors
+    /// Damaged-data errors from the records; store failures.
+    pub async fn compute_states(
+        &self,
+        _actor: &Actor,
+        g: &Arc<Guideline>,
+        period: &Period,
+        cancel: &Cancel,
+    ) -> Result<Computed> {
+        let org = Arc::new(self.require_org().await?);
+        let watermark = self
+            .store
+            .max_batch_id()
+            .await
+            .map_err(|e| crate::store_error(&e))?;
+        let manifest = self.manifest(watermark).await?;
+        let dir = self.dir.clone();
+        let (g2, p2) = (g.clone(), period.clone());
+        blocking(cancel, move |_| {
+            compute::compute(&dir, &manifest, &g2, &org, &p2)
+        })
+        .await?
+        .map_err(|e| crate::compute_error(&e))
+    }
+}
