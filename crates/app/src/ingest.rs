@@ -311,21 +311,22 @@ fn new_batch(
     })
 }
 
-/// An engine error as a use-case error: whole-file problems are the user's to fix.
+/// An engine error as a use-case error: whole-file problems are the user's to fix; a
+/// stored file that the import had to read (the duplicate-id check) and found damaged
+/// or unreadable is damaged data, as when an evaluation meets it (exit code 4).
 pub(crate) fn import_error(e: &ImportError) -> Error {
-    let kind = match e {
+    let (kind, key) = match e {
         ImportError::Io { .. }
         | ImportError::NotUtf8 { .. }
         | ImportError::MissingColumns { .. }
         | ImportError::Malformed { .. }
-        | ImportError::UnknownFormat(_) => ErrorKind::Input,
-        ImportError::Cancelled => ErrorKind::Cancelled,
-        _ => ErrorKind::Internal,
-    };
-    let key = match kind {
-        ErrorKind::Input => "error.ingest.file",
-        ErrorKind::Cancelled => "error.cancelled",
-        _ => "error.ingest.internal",
+        | ImportError::UnknownFormat(_) => (ErrorKind::Input, "error.ingest.file"),
+        ImportError::Damaged { .. } => (ErrorKind::Damaged, "error.records.damaged"),
+        ImportError::ReadStored { .. } => (ErrorKind::Damaged, "error.records.unreadable"),
+        ImportError::Cancelled => (ErrorKind::Cancelled, "error.cancelled"),
+        ImportError::Parquet(_) | ImportError::Arrow(_) => {
+            (ErrorKind::Internal, "error.ingest.internal")
+        }
     };
     Error::new(kind, key).detail(crate::error::quoted(&e.to_string(), 600))
 }
