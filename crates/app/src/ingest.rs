@@ -16,6 +16,7 @@ use yardstick_engine::import::{
     ImportContext, ImportError, ImportOptions, ImportReport, ImportStatus, Imported, InstantWindow,
     PreparedBatch, import_file,
 };
+use yardstick_engine::layout::DataDir;
 use yardstick_engine::manifest::file_sha256;
 use yardstick_store::{NewBatch, NewFile, StoreError};
 
@@ -149,7 +150,12 @@ impl Workspace {
         let path = req.path.clone();
         let (kind, options) = (req.kind, req.options);
         let progress = Progress(observer);
-        let outcome = blocking(cancel, move |c| {
+        // The lock goes with the work and comes back with its outcome. When the caller
+        // goes away (this future dropped), the work stops at its next check and its
+        // outcome is dropped where it ends: first what it wrote (a prepared batch removes
+        // its files), then the lock. Until then no other import can start, and no sweep
+        // can take the files of a run that is still writing for leftovers.
+        let (outcome, lock) = blocking(cancel, move |c| {
             let cx = ImportContext {
                 dir: &dir,
                 org: &org,
@@ -157,29 +163,20 @@ impl Workspace {
                 accept,
             };
             let p = &progress;
-            let imported = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
-                .map_err(|e| import_error(&e))?;
-            // The content hash of every new file, for `verify --hash`: read back from the
-            // page cache right after writing.
-            let hashes = match &imported {
-                Imported::Ready(prepared) => prepared
-                    .files
-                    .iter()
-                    .map(|f| {
-                        let abs = dir.abs(&f.path);
-                        file_sha256(&abs).map_err(|e| crate::io_error("error.io.read", &abs, &e))
-                    })
-                    .collect::<Result<Vec<String>>>()?,
-                _ => Vec::new(),
-            };
-            Ok::<_, Error>((imported, hashes))
+            let outcome = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
+                .map_err(|e| import_error(&e))
+                .and_then(|imported| {
+                    let hashes = content_hashes(&dir, &imported)?;
+                    Ok((imported, hashes))
+                });
+            (outcome, lock)
         })
-        .await??;
+        .await?;
         let display = req
             .name
             .clone()
             .unwrap_or_else(|| req.path.display().to_string());
-        let (imported, hashes) = outcome;
+        let (imported, hashes) = outcome?;
         let report = match imported {
             Imported::Ready(prepared) => self.commit(prepared, &hashes, &display, options).await?,
             Imported::AlreadyStored { batch } => self.already(kind, &display, batch).await?,
@@ -266,6 +263,22 @@ impl Workspace {
             ignored_columns: Vec::new(),
             files: Vec::new(),
         })
+    }
+}
+
+/// The content hash of every new file of a prepared batch, for `verify --hash`: read
+/// back from the page cache right after writing.
+fn content_hashes(dir: &DataDir, imported: &Imported) -> Result<Vec<String>> {
+    match imported {
+        Imported::Ready(prepared) => prepared
+            .files
+            .iter()
+            .map(|f| {
+                let abs = dir.abs(&f.path);
+                file_sha256(&abs).map_err(|e| crate::io_error("error.io.read", &abs, &e))
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
     }
 }
 
