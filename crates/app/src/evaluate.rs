@@ -333,7 +333,11 @@ impl Workspace {
     ) -> Result<Verification> {
         let frozen = self.frozen_evaluation(actor, id).await?;
         let info = &frozen.info;
-        let (Some(org_fp), Some(watermark)) = (&info.org_fingerprint, info.batch_watermark) else {
+        // Evaluations frozen before provenance was recorded have neither an organisation
+        // version nor a watermark. One with an organisation version and no watermark was
+        // frozen when no batch was committed: it read no records, and neither does its
+        // recomputation.
+        let Some(org_fp) = &info.org_fingerprint else {
             return Err(Error::input("error.evaluation.no_provenance").arg("id", id));
         };
         let (g, _) = self
@@ -349,7 +353,10 @@ impl Workspace {
             })?;
         let period = frozen.evaluation.period.clone();
         let engine = Engine::parse(&info.engine).unwrap_or_default();
-        let manifest = self.manifest(Some(watermark)).await?;
+        let manifest = match info.batch_watermark {
+            Some(watermark) => self.manifest(Some(watermark)).await?,
+            None => Manifest::default(),
+        };
         let (g, org) = (Arc::new(g), Arc::new(org));
         let (recomputed, _) = compute_and_evaluate(
             self,
