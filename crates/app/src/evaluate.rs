@@ -285,22 +285,61 @@ impl Workspace {
         })
     }
 
-    /// Frozen evaluations, newest first.
+    /// Frozen evaluations, newest first: those the actor may see some of (see
+    /// [`Workspace::frozen_evaluation`]).
     ///
     /// # Errors
     /// Store failures.
-    pub async fn evaluations(&self, _actor: &Actor) -> Result<Vec<EvaluationInfo>> {
-        self.store
+    pub async fn evaluations(&self, actor: &Actor) -> Result<Vec<EvaluationInfo>> {
+        let all = self
+            .store
             .evaluations()
             .await
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| crate::store_error(&e))?;
+        if matches!(actor, Actor::System) {
+            return Ok(all);
+        }
+        // Each under the organisation it was made for, read once per version.
+        let mut orgs: BTreeMap<Option<String>, Organisation> = BTreeMap::new();
+        let mut out = Vec::with_capacity(all.len());
+        for info in all {
+            if !orgs.contains_key(&info.org_fingerprint) {
+                let org = self.organisation_for(&info).await?;
+                orgs.insert(info.org_fingerprint.clone(), org);
+            }
+            if let Some(org) = orgs.get(&info.org_fingerprint)
+                && sees_any(&actor.visible(org), org, &info.scope)
+            {
+                out.push(info);
+            }
+        }
+        Ok(out)
     }
 
-    /// One frozen evaluation, typed, with its exact bytes.
+    /// One frozen evaluation, typed, with its exact bytes. A user who may see only part
+    /// of it (their grants' sites and nodes) gets that part, cut as a fresh evaluation
+    /// is (ranks as frozen), and its bytes; one who may see none of it is told it does
+    /// not exist.
     ///
     /// # Errors
     /// Not found; damaged when the stored JSON no longer reads as an evaluation.
-    pub async fn frozen_evaluation(&self, _actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
+    pub async fn frozen_evaluation(&self, actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
+        let frozen = self.stored_evaluation(id).await?;
+        let Some((visible, org)) = self.frozen_view(actor, &frozen.info).await? else {
+            return Ok(frozen);
+        };
+        let part = restrict(frozen.evaluation, &visible, &org, &frozen.info.scope);
+        let json = serde_json::to_string(&part)
+            .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
+        Ok(FrozenEvaluation {
+            info: frozen.info,
+            evaluation: part,
+            json,
+        })
+    }
+
+    /// A frozen evaluation whole, whoever asks.
+    async fn stored_evaluation(&self, id: i64) -> Result<FrozenEvaluation> {
         let stored = self
             .store
             .evaluation(id)
@@ -319,19 +358,45 @@ impl Workspace {
         })
     }
 
-    /// Recomputes a frozen evaluation from the stored guideline, the stored organisation
-    /// version and the records as they stood when it was frozen, and compares the bytes.
+    /// What of a frozen evaluation an actor may see: `None` for all of it (the command
+    /// line, administrators, regulators), else the sites and nodes visible to them in
+    /// the organisation it was made for.
     ///
     /// # Errors
-    /// Not found; an input error for an evaluation frozen before its provenance was
-    /// recorded; damaged-data errors from the records.
+    /// Not found when they may see none of it (no existence leak).
+    async fn frozen_view(
+        &self,
+        actor: &Actor,
+        info: &EvaluationInfo,
+    ) -> Result<Option<(Visible, Organisation)>> {
+        if matches!(actor, Actor::System) {
+            return Ok(None);
+        }
+        let org = self.organisation_for(info).await?;
+        match actor.visible(&org) {
+            Visible::All => Ok(None),
+            visible if sees_any(&visible, &org, &info.scope) => Ok(Some((visible, org))),
+            _ => Err(Error::not_found("error.evaluation.not_found").arg("id", info.id)),
+        }
+    }
+
+    /// Recomputes a frozen evaluation from the stored guideline, the stored organisation
+    /// version and the records as they stood when it was frozen, and compares the bytes
+    /// (all of them, whoever asks; a user who sees part of the evaluation is told where
+    /// their part differs, never another site's figures).
+    ///
+    /// # Errors
+    /// Not found (also for a user who may see none of it); an input error for an
+    /// evaluation frozen before its provenance was recorded; damaged-data errors from
+    /// the records.
     pub async fn verify_evaluation(
         &self,
         actor: &Actor,
         id: i64,
         cancel: &Cancel,
     ) -> Result<Verification> {
-        let frozen = self.frozen_evaluation(actor, id).await?;
+        let frozen = self.stored_evaluation(id).await?;
+        let view = self.frozen_view(actor, &frozen.info).await?;
         let info = &frozen.info;
         // Evaluations frozen before provenance was recorded have neither an organisation
         // version nor a watermark. One with an organisation version and no watermark was
@@ -372,12 +437,27 @@ impl Workspace {
         let json = serde_json::to_string(&recomputed)
             .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
         let equal = json == frozen.json;
+        let recomputed_input_fingerprint = recomputed.input_fingerprint.clone();
+        let first_difference = match (equal, view) {
+            (true, _) => None,
+            (false, None) => Some(first_difference(&frozen.json, &json)),
+            (false, Some((visible, org))) => {
+                let part = |ev: Evaluation| {
+                    serde_json::to_string(&restrict(ev, &visible, &org, &info.scope))
+                        .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))
+                };
+                Some(first_difference(
+                    &part(frozen.evaluation.clone())?,
+                    &part(recomputed)?,
+                ))
+            }
+        };
         Ok(Verification {
             id,
             equal,
             frozen_input_fingerprint: info.input_fingerprint.clone(),
-            recomputed_input_fingerprint: recomputed.input_fingerprint.clone(),
-            first_difference: (!equal).then(|| first_difference(&frozen.json, &json)),
+            recomputed_input_fingerprint,
+            first_difference,
         })
     }
 
@@ -562,6 +642,17 @@ pub fn resolve_scope(org: &Organisation, scope: Option<&str>) -> Result<String> 
 
 fn short(fp: &str) -> &str {
     fp.get(..12).unwrap_or(fp)
+}
+
+/// Whether any site or node under `scope` is visible.
+fn sees_any(visible: &Visible, org: &Organisation, scope: &str) -> bool {
+    match visible {
+        Visible::All => true,
+        _ => {
+            org.sites_under(scope).iter().any(|s| visible.site(&s.id))
+                || org.nodes_under(scope).iter().any(|n| visible.node(&n.id))
+        }
+    }
 }
 
 /// Where two JSON texts of an evaluation first differ, as a path and both values.
