@@ -183,9 +183,10 @@ async fn every_evaluation_quickstart_freezes_verifies_equal() {
         // Quickstart makes its own data directory: a fresh folder next to the harness's.
         let mut config = tw.config.clone();
         config.data_dir = tw.input().join("quickstart");
+        // The last week of October: quickstart evaluates and freezes October.
         let done = yardstick_app::demo::quickstart(
             &config,
-            demo_config(),
+            demo_config(7),
             Arc::new(Quiet),
             &Cancel::new(),
         )
@@ -196,6 +197,7 @@ async fn every_evaluation_quickstart_freezes_verifies_equal() {
         let frozen = ws.evaluations(&Actor::System).await.expect("list");
         assert!(!frozen.is_empty(), "{tw:?}: quickstart freezes");
         assert_eq!(frozen[0].id, done.evaluated.id.expect("frozen"));
+        assert_eq!(frozen[0].period, "2026-10");
         for info in &frozen {
             let v = ws
                 .verify_evaluation(&Actor::System, info.id, &Cancel::new())

@@ -121,19 +121,19 @@ pub async fn postgres() -> Option<TestWorkspace> {
     })
 }
 
-/// The demo's period in these tests: October 2026 in full (31 days ending on the 31st),
-/// so that quickstart's "last full month" is October.
-pub fn demo_config() -> DemoConfig {
+/// The demo for `days` days ending on 31 October 2026, so that quickstart's "last full
+/// month" is October (the tests' periods are short: the debug build imports slowly).
+pub fn demo_config(days: u32) -> DemoConfig {
     DemoConfig {
         seed: 42,
-        days: 31,
+        days,
         end: date(2026, 10, 31),
     }
 }
 
-/// Generates the demo into `out`.
+/// Generates the demo of October 2026 in full (31 days) into `out`.
 pub fn generate_demo(out: &Path) -> DemoSummary {
-    yardstick_app::demo::generate(&demo_config(), out).expect("demo generated")
+    yardstick_app::demo::generate(&demo_config(31), out).expect("demo generated")
 }
 
 /// Loads the demo organisation from a generated demo folder.
