@@ -109,6 +109,10 @@ struct Progress(Arc<dyn Observer>);
 impl Workspace {
     /// Imports one file.
     ///
+    /// Dropping the returned future cancels the import: until its batch is ready to
+    /// commit, nothing of it is stored or left behind; once the commit has begun, it is
+    /// carried through (the batch committed with its files, or its files removed).
+    ///
     /// # Errors
     /// Whole-file problems (unreadable, not UTF-8, missing columns, broken shape) as
     /// input errors naming the file; store and disk failures; cancellation. Then nothing
@@ -177,30 +181,42 @@ impl Workspace {
             .clone()
             .unwrap_or_else(|| req.path.display().to_string());
         let (imported, hashes) = outcome?;
-        let report = match imported {
-            Imported::Ready(prepared) => self.commit(prepared, &hashes, &display, options).await?,
-            Imported::AlreadyStored { batch } => self.already(kind, &display, batch).await?,
-            Imported::Rejected(mut report) => {
-                report.file.clone_from(&display);
-                report
-            }
-        };
-        drop(lock);
-        self.log(
-            actor,
-            Activity::new("ingest")
-                .object(&display)
-                .detail(serde_json::json!({
-                    "kind": report.kind,
-                    "batch": report.batch,
-                    "status": report.status,
-                    "rows_read": report.rows_read,
-                    "rows_stored": report.rows_stored,
-                    "rows_quarantined": report.rows_quarantined,
-                })),
-        )
-        .await?;
-        Ok(report)
+        // From here on the import ends as a task of its own, holding the lock: its batch
+        // is committed or its files removed, and the activity log says so, whether or
+        // not the caller still waits. A caller that went away in the middle of the
+        // commit would otherwise drop the prepared batch, removing the files of a batch
+        // the database may have committed already.
+        let (ws, actor) = (self.clone(), actor.clone());
+        tokio::spawn(async move {
+            let report = match imported {
+                Imported::Ready(prepared) => {
+                    ws.commit(prepared, &hashes, &display, options).await?
+                }
+                Imported::AlreadyStored { batch } => ws.already(kind, &display, batch).await?,
+                Imported::Rejected(mut report) => {
+                    report.file.clone_from(&display);
+                    report
+                }
+            };
+            drop(lock);
+            ws.log(
+                &actor,
+                Activity::new("ingest")
+                    .object(&display)
+                    .detail(serde_json::json!({
+                        "kind": report.kind,
+                        "batch": report.batch,
+                        "status": report.status,
+                        "rows_read": report.rows_read,
+                        "rows_stored": report.rows_stored,
+                        "rows_quarantined": report.rows_quarantined,
+                    })),
+            )
+            .await?;
+            Ok(report)
+        })
+        .await
+        .map_err(|e| Error::internal("error.internal.worker_panicked").detail(e.to_string()))?
     }
 
     /// Commits a prepared batch; on failure its files are removed (unless the batch
