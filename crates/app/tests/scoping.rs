@@ -12,6 +12,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::{TestWorkspace, import_small_org, ingest, ticket, tickets};
 use yardstick_app::access::{Grant, Principal, Role};
@@ -386,4 +387,78 @@ async fn regulator_sees_figures_not_records(
         .await
         .expect_err("a regulator freezes nothing");
     assert_eq!(e.kind(), ErrorKind::Forbidden);
+}
+
+/// A caller may go away at any moment of a freeze: every evaluation frozen is in the
+/// activity log. Each attempt freezes October and drops the call after a delay one
+/// millisecond longer than the last, until one ends before its delay, `t` ms; then more
+/// attempts drop it in the last four milliseconds before `t`, where the evaluation is
+/// saved and logged. After each, the frozen evaluations and the log's freezes are the
+/// same ids (the work a dropped call leaves is given two seconds to end).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_freeze_is_logged_even_when_the_caller_goes_away() {
+    for tw in common::workspaces().await {
+        let ws = &tw.ws;
+        import_small_org(ws).await;
+        let rows = tickets(&[three("h1", 5), three("h2", 12)].concat());
+        ingest(ws, RecordKind::HallTicket, &tw.write("t.csv", &rows), false)
+            .await
+            .expect("ingest");
+        let mut finished_at = None;
+        let mut near_the_end = 0;
+        for attempt in 0..400u64 {
+            let delay = match finished_at {
+                None => attempt,
+                Some(t) if near_the_end < 24 => {
+                    near_the_end += 1;
+                    t - 1 - near_the_end % 4.min(t)
+                }
+                Some(_) => break,
+            };
+            let freeze = common::evaluate(ws, &Actor::System, req(None, true));
+            if let Ok(done) = tokio::time::timeout(Duration::from_millis(delay), freeze).await {
+                done.expect("frozen");
+                finished_at.get_or_insert(delay.max(1));
+            }
+            let until = Instant::now() + Duration::from_secs(2);
+            loop {
+                let (frozen, logged) = frozen_and_logged(ws).await;
+                if frozen == logged {
+                    break;
+                }
+                assert!(
+                    Instant::now() < until,
+                    "{tw:?}: attempt {attempt} (dropped after {delay} ms): frozen {frozen:?}, logged {logged:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        assert!(finished_at.is_some(), "{tw:?}: no attempt finished");
+    }
+}
+
+/// The ids of the frozen evaluations, and of the freezes in the activity log.
+async fn frozen_and_logged(ws: &Workspace) -> (Vec<String>, Vec<String>) {
+    let mut frozen: Vec<String> = ws
+        .evaluations(&Actor::System)
+        .await
+        .expect("list")
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect();
+    let query = ActivityQuery {
+        action_prefix: Some("evaluation.freeze".to_string()),
+        limit: Some(1000),
+        ..ActivityQuery::default()
+    };
+    let mut logged: Vec<String> = ws
+        .activity(&Actor::System, &query)
+        .await
+        .expect("log")
+        .into_iter()
+        .filter_map(|e| e.object)
+        .collect();
+    frozen.sort_unstable();
+    logged.sort_unstable();
+    (frozen, logged)
 }
