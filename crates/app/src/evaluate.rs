@@ -235,17 +235,12 @@ impl Workspace {
         )
         .await?;
         let id = if req.freeze {
-            let fp = g.fingerprint();
-            self.store
-                .put_guideline(&fp, &g.id, &g.version, &text, Utc::now())
-                .await
-                .map_err(|e| crate::store_error(&e))?;
             let json = serde_json::to_string(&evaluation)
                 .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
             let new = NewEvaluation {
                 scope: evaluation.scope.clone(),
                 period: evaluation.period.label.clone(),
-                guideline_fingerprint: fp,
+                guideline_fingerprint: g.fingerprint(),
                 org_fingerprint: org_fp,
                 input_fingerprint: evaluation.input_fingerprint.clone(),
                 batch_watermark: watermark,
@@ -253,28 +248,10 @@ impl Workspace {
                 frozen_by: actor.login().map(str::to_string),
                 result_json: json,
             };
-            Some(
-                self.store
-                    .save_evaluation(&new, Utc::now())
-                    .await
-                    .map_err(|e| crate::store_error(&e))?,
-            )
+            Some(self.freeze(actor, &g, text, new).await?)
         } else {
             None
         };
-        if let Some(id) = id {
-            self.log(
-                actor,
-                Activity::new("evaluation.freeze")
-                    .object(&id.to_string())
-                    .detail(serde_json::json!({
-                        "period": evaluation.period.label,
-                        "scope": evaluation.scope,
-                        "input_fingerprint": evaluation.input_fingerprint,
-                    })),
-            )
-            .await?;
-        }
         let evaluation = restrict(evaluation, &actor.visible(&org), &org, &asked);
         Ok(Evaluated {
             id,
@@ -283,6 +260,49 @@ impl Workspace {
             org,
             warnings,
         })
+    }
+
+    /// Stores the guideline text and the evaluation, and logs who froze it, as a task of
+    /// its own: a caller that goes away meanwhile cannot leave an evaluation frozen that
+    /// the activity log does not show.
+    async fn freeze(
+        &self,
+        actor: &Actor,
+        g: &Guideline,
+        text: String,
+        new: NewEvaluation,
+    ) -> Result<i64> {
+        let (ws, actor) = (self.clone(), actor.clone());
+        let (fp, id_text, version) = (
+            new.guideline_fingerprint.clone(),
+            g.id.clone(),
+            g.version.clone(),
+        );
+        tokio::spawn(async move {
+            ws.store
+                .put_guideline(&fp, &id_text, &version, &text, Utc::now())
+                .await
+                .map_err(|e| crate::store_error(&e))?;
+            let id = ws
+                .store
+                .save_evaluation(&new, Utc::now())
+                .await
+                .map_err(|e| crate::store_error(&e))?;
+            ws.log(
+                &actor,
+                Activity::new("evaluation.freeze")
+                    .object(&id.to_string())
+                    .detail(serde_json::json!({
+                        "period": new.period,
+                        "scope": new.scope,
+                        "input_fingerprint": new.input_fingerprint,
+                    })),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await
+        .map_err(|e| Error::internal("error.internal.worker_panicked").detail(e.to_string()))?
     }
 
     /// Frozen evaluations, newest first: those the actor may see some of (see
