@@ -22,6 +22,7 @@ use yardstick_app::ingest::IngestRequest;
 use yardstick_app::{Actor, Cancel, ErrorKind, Quiet, Workspace};
 use yardstick_core::planning::IntervalLen;
 use yardstick_core::records::RecordKind;
+use yardstick_core::vocab::Lang;
 use yardstick_engine::import::ImportOptions;
 
 /// The client address the users act from.
@@ -320,12 +321,17 @@ async fn site_manager_sees_their_site(
         (Some(1), 1)
     );
 
-    // Another site, or the city above (its figures aggregate h1): not found.
-    for scope in ["h1", "c1"] {
+    // Another site, or the city above (its figures aggregate h1): not found; and a
+    // scope that does not exist, or a name, gets the same answer naming what was asked,
+    // so that a user cannot tell which sites exist outside their grant, nor be shown
+    // their ids as suggestions.
+    for scope in ["h1", "c1", "h9", "h", "Hall one"] {
         let e = common::evaluate(ws, manager, req(Some(scope), false))
             .await
             .expect_err("not theirs");
         assert_eq!(e.kind().http_status(), 404, "{tw:?} {scope}: {e}");
+        assert_eq!(e.render(Lang::En), format!("`{scope}` not found"));
+        assert_eq!(e.render(Lang::Zh), format!("未找到 `{scope}`"));
     }
     let (guideline, cancel) = (lenient_guideline(), Cancel::new());
     let drill = |site: &'static str| {
