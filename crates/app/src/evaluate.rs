@@ -202,7 +202,25 @@ impl Workspace {
     ) -> Result<Evaluated> {
         let (g, text) = self.guideline(&req.guideline).await?;
         let (org, org_fp) = self.current_org().await?;
-        let asked = resolve_scope(&org, req.scope.as_deref())?;
+        let resolved = resolve_scope(&org, req.scope.as_deref());
+        let asked = match actor {
+            Actor::System => resolved?,
+            // A user is told "not found", naming what they asked for, for a scope that
+            // does not exist as for one outside their grants: the input error's ids
+            // "like it" and the difference between the two answers would tell them
+            // which nodes and sites exist outside their grants.
+            Actor::User(_) => {
+                let typed = req.scope.as_deref().map(str::trim);
+                let not_found = |id: &str| {
+                    Error::not_found("error.scope.not_found").arg("id", typed.unwrap_or(id))
+                };
+                let id = resolved.map_err(|_| not_found(""))?;
+                if !req.freeze && !actor.visible(&org).any(&id) {
+                    return Err(not_found(&id));
+                }
+                id
+            }
+        };
         if req.freeze {
             actor.require_freeze(&org, &asked)?;
         } else {
