@@ -267,6 +267,24 @@ mod tests {
     }
 
     #[test]
+    fn listed_lines_follow_the_message_one_per_line() {
+        let e = Error::input("error.plan.roster.bad_rows")
+            .arg("name", "r.csv")
+            .arg("count", 2)
+            .item(
+                Message::new("error.plan.roster.staff")
+                    .arg("line", 3)
+                    .arg("value", "x"),
+            )
+            .item(Message::new("error.plan.roster.more").arg("count", 1));
+        assert_eq!(e.items().len(), 2);
+        assert_eq!(
+            e.render(Lang::En),
+            "roster r.csv: 2 bad row(s):\n  line 3: staff `x` is not a whole number ≥ 0\n  … and 1 more"
+        );
+    }
+
+    #[test]
     fn long_quotes_are_cut_and_say_their_length() {
         assert_eq!(quoted("abc", 5), "abc");
         assert_eq!(quoted("abcdefgh", 3), "abc… (8 characters)");

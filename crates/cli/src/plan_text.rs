@@ -3,7 +3,7 @@
 //! model, the interval or day table, totals, the verdict on a roster, notes).
 
 use yardstick_app::plan::{PlanNote, SitePlan, StaffingPlan};
-use yardstick_core::planning::{DayType, GuidelineValue, Source};
+use yardstick_core::planning::{DayType, GuidelineValue, IntervalLen, Source};
 use yardstick_core::t;
 use yardstick_core::vocab::{Lang, Scene};
 
@@ -205,7 +205,7 @@ pub fn site_text(plan: &SitePlan, lang: Lang) -> String {
 
 /// Title, history, model and accuracy lines.
 fn header(p: &SitePlan, lang: Lang) -> String {
-    let unit = if p.interval_min == 1440 {
+    let unit = if p.interval_min == IntervalLen::DAY.minutes() {
         t!(lang, "plan.site.per_day").to_owned()
     } else {
         t!(lang, "plan.site.intervals", minutes = p.interval_min)

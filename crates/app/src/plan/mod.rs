@@ -3,10 +3,11 @@
 //! ([`Workspace::plan_site`]: forecast, staff per interval or per day, the gap to a
 //! roster), and the demand series they read ([`Workspace::site_series`]).
 //!
-//! What comes back is data: the plans serialise to the JSON contract the command line
-//! prints, notes are values ([`PlanNote`]) and every input's source is a
-//! [`yardstick_core::planning::Source`]; the language is the caller's (the command line
-//! renders tables, the server pages). Errors name the input at fault and where it came
+//! What comes back is data: the plans serialise to the JSON contract of `plan
+//! staffing` and `plan site`, notes are values ([`PlanNote`]), the site's name is in
+//! both languages and every input's source is a `yardstick_core::planning::Source`; the
+//! language is the caller's (the command line renders tables and prints the name and
+//! the notes in its language, the server renders pages). Errors name the input at fault and where it came
 //! from, with catalogue keys under `error.plan`.
 
 mod roster;
@@ -65,6 +66,12 @@ impl std::str::FromStr for Week {
             number,
             monday,
         })
+    }
+}
+
+impl std::fmt::Display for Week {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
     }
 }
 

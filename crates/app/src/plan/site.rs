@@ -86,7 +86,8 @@ impl SitePlanRequest {
     }
 }
 
-/// A site's plan for a week: the JSON document of `plan site --format json`.
+/// A site's plan for a week: the JSON document of `plan site --format json`, where the
+/// command line prints the name and the notes in its language.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SitePlan {
     /// Site id.
