@@ -115,6 +115,51 @@ const FORBIDDEN_IN_DEFAULT_BUILD: &[&str] = &["datafusion", "yardstick-query"];
 /// store. (DataFusion, behind the engine's `datafusion` feature, brings its runtime.)
 const FORBIDDEN_IN_ENGINE: &[&str] = &["yardstick-store", "sqlx", "tokio"];
 
+/// The layering (core ← engine ← app ← cli / server; the store beside the engine, under
+/// app): crates that a package may not name as a normal dependency of its own. The
+/// interfaces reach records and metadata only through the application layer.
+const FORBIDDEN_DIRECT: &[(&str, &[&str])] = &[
+    (
+        "yardstick-store",
+        &[
+            "yardstick-engine",
+            "yardstick-app",
+            "yardstick",
+            "yardstick-server",
+        ],
+    ),
+    (
+        "yardstick-app",
+        &["yardstick", "yardstick-server", "axum", "hyper"],
+    ),
+    ("yardstick", &["yardstick-engine", "yardstick-store"]),
+    (
+        "yardstick-server",
+        &["yardstick-engine", "yardstick-store", "yardstick"],
+    ),
+];
+
+/// Names of a package's own normal dependencies (not theirs).
+fn direct(root: &Path, package: &str) -> Result<Vec<String>> {
+    let out = Command::new("cargo")
+        .args([
+            "tree", "-p", package, "-e", "normal", "--depth", "1", "--prefix", "none", "--format",
+            "{p}",
+        ])
+        .current_dir(root)
+        .output()
+        .context("cannot run cargo tree")?;
+    if !out.status.success() {
+        // A package that does not exist (yet) has no dependencies to check.
+        return Ok(Vec::new());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap_or("").to_owned())
+        .collect())
+}
+
 /// Names of the crates in the normal-dependency closure of a package.
 fn closure(root: &Path, package: &str) -> Result<Vec<String>> {
     let out = Command::new("cargo")
@@ -146,6 +191,13 @@ fn tidy(root: &Path) -> Result<()> {
     for name in closure(root, "yardstick-engine")? {
         if FORBIDDEN_IN_ENGINE.contains(&name.as_str()) {
             problems.push(format!("the engine depends on `{name}`: the engine is synchronous and storage-agnostic (manifests come in as values; the application commits)"));
+        }
+    }
+    for (package, forbidden) in FORBIDDEN_DIRECT {
+        for name in direct(root, package)? {
+            if forbidden.contains(&name.as_str()) {
+                problems.push(format!("`{package}` depends on `{name}`: the layers are core ← engine ← app ← cli / server (the store under app); an interface reaches records and metadata only through the application layer"));
+            }
         }
     }
     for name in closure(root, "yardstick")? {

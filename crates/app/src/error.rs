@@ -70,6 +70,22 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message without arguments yet.
+    #[must_use]
+    pub fn new(key: &'static str) -> Message {
+        Message {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds a placeholder value.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
     /// The message in a language.
     #[must_use]
     pub fn render(&self, lang: Lang) -> String {
@@ -90,6 +106,8 @@ pub struct Error {
     /// Text appended after the message: an underlying error's own words (a path and the
     /// OS reason, a located parse error) that are not in the catalogue.
     detail: Option<String>,
+    /// Lines listed under the message, each in the catalogue (every bad row of a file).
+    items: Vec<Message>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -104,6 +122,7 @@ impl Error {
                 args: Vec::new(),
             },
             detail: None,
+            items: Vec::new(),
             source: None,
         }
     }
@@ -140,6 +159,13 @@ impl Error {
         self
     }
 
+    /// Adds a line to the list under the message (one bad row of a file, …).
+    #[must_use]
+    pub fn item(mut self, item: Message) -> Error {
+        self.items.push(item);
+        self
+    }
+
     /// Keeps the cause for logs.
     #[must_use]
     pub fn source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
@@ -165,14 +191,28 @@ impl Error {
         self.detail.as_deref()
     }
 
-    /// The message in a language, with its detail.
+    /// The lines listed under the message.
+    #[must_use]
+    pub fn items(&self) -> &[Message] {
+        &self.items
+    }
+
+    /// The message in a language, with its detail, then its lines one per line.
     #[must_use]
     pub fn render(&self, lang: Lang) -> String {
-        let text = self.message.render(lang);
-        match &self.detail {
-            Some(d) if !d.is_empty() => format!("{text}: {d}"),
-            _ => text,
+        let mut text = self.message.render(lang);
+        if let Some(d) = self.detail.as_deref().filter(|d| !d.is_empty()) {
+            text.push_str(": ");
+            text.push_str(d);
         }
+        if !self.items.is_empty() {
+            text.push(':');
+            for item in &self.items {
+                text.push_str("\n  ");
+                text.push_str(&item.render(lang));
+            }
+        }
+        text
     }
 
     /// Exit code of the command line.
@@ -224,6 +264,24 @@ mod tests {
         assert_eq!(ErrorKind::Internal.exit_code(), 1);
         assert_eq!(ErrorKind::NotFound.http_status(), 404);
         assert_eq!(ErrorKind::Forbidden.http_status(), 403);
+    }
+
+    #[test]
+    fn listed_lines_follow_the_message_one_per_line() {
+        let e = Error::input("error.plan.roster.bad_rows")
+            .arg("name", "r.csv")
+            .arg("count", 2)
+            .item(
+                Message::new("error.plan.roster.staff")
+                    .arg("line", 3)
+                    .arg("value", "x"),
+            )
+            .item(Message::new("error.plan.roster.more").arg("count", 1));
+        assert_eq!(e.items().len(), 2);
+        assert_eq!(
+            e.render(Lang::En),
+            "roster r.csv: 2 bad row(s):\n  line 3: staff `x` is not a whole number ≥ 0\n  … and 1 more"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod eval_cmd;
 mod guideline_cmd;
 mod out;
 mod plan;
+mod plan_text;
 mod quickstart;
 mod render;
 mod table;

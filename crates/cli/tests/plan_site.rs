@@ -398,14 +398,16 @@ fn clear_errors_for_unknown_sites_weeks_without_history_and_bad_rosters() {
     assert!(e.contains("unknown site `zz`") && e.contains("cc1"), "{e}");
     let e = data.input_error(&["plan", "site", "zz", "--week", "2026-W45"]);
     assert!(e.contains("未知站点 `zz`") && e.contains("cc1"), "{e}");
-    let e = data.input_error(&["plan", "site", "cc1", "--week", "2026-W30"]);
+    let e = data.input_error(&["--lang", "en", "plan", "site", "cc1", "--week", "2026-W30"]);
     assert!(
         e.contains("no history for site `cc1`") && e.contains("2026-07-19"),
         "{e}"
     );
-    let e = data.input_error(&["plan", "site", "cc1", "--week", "2026-45"]);
+    let e = data.input_error(&["--lang", "en", "plan", "site", "cc1", "--week", "2026-45"]);
     assert!(e.contains("--week must be an ISO week"), "{e}");
     let e = data.input_error(&[
+        "--lang",
+        "en",
         "plan",
         "site",
         "cc1",
@@ -425,6 +427,8 @@ fn clear_errors_for_unknown_sites_weeks_without_history_and_bad_rosters() {
          2026-11-02,09:00,4\n",
     );
     let e = data.input_error(&[
+        "--lang",
+        "en",
         "plan",
         "site",
         "cc1",
@@ -444,6 +448,8 @@ fn clear_errors_for_unknown_sites_weeks_without_history_and_bad_rosters() {
     }
     let header = data.write("header.csv", "day,start,n\n");
     let e = data.input_error(&[
+        "--lang",
+        "en",
         "plan",
         "site",
         "cc1",
@@ -456,4 +462,26 @@ fn clear_errors_for_unknown_sites_weeks_without_history_and_bad_rosters() {
         e.contains("line 1: the header must be `date,interval_start,staff`"),
         "{e}"
     );
+    // The same problems in Chinese, the default.
+    let e = data.input_error(&["plan", "site", "cc1", "--week", "2026-W30"]);
+    assert!(
+        e.contains("站点 `cc1` 在该周之前没有历史") && e.contains("2026-07-19"),
+        "{e}"
+    );
+    let e = data.input_error(&[
+        "plan",
+        "site",
+        "cc1",
+        "--week",
+        "2026-W45",
+        "--roster",
+        path(&roster),
+    ]);
+    for what in [
+        "4 行有误",
+        "第 3 行：staff `x` 不是 ≥ 0 的整数",
+        "第 6 行：2026-11-02 09:00 出现了两次（首次在第 2 行）",
+    ] {
+        assert!(e.contains(what), "missing {what:?} in\n{e}");
+    }
 }

@@ -40,6 +40,25 @@ use crate::queueing::Shrinkage;
 /// to rounding in the last bits.
 const SLACK_H: f64 = 1e-9;
 
+/// Field inputs that neither the guideline nor the history gives, used when the user
+/// gives none: every interface (command line, server) plans with the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FieldDefaults {
+    /// Travel time per order, hours.
+    pub travel_h: f64,
+    /// Productive hours per technician per day.
+    pub productive_h: f64,
+}
+
+impl FieldDefaults {
+    /// 30 minutes of travel per order and 6 productive hours per technician per day, as
+    /// `docs/planning.md` states them; a site whose rounds differ gives its own.
+    pub const BUILT_IN: FieldDefaults = FieldDefaults {
+        travel_h: 0.5,
+        productive_h: 6.0,
+    };
+}
+
 /// Parameters of the technician model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FieldParams {

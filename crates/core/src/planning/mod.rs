@@ -53,7 +53,8 @@ mod staff;
 
 pub use error::PlanningError;
 pub use field::{
-    FieldDay, FieldParams, FieldPlan, FluidCheck, field_check, field_plan, slack_days,
+    FieldDay, FieldDefaults, FieldParams, FieldPlan, FluidCheck, field_check, field_plan,
+    slack_days,
 };
 pub use forecast::{
     Backtest, DayForecast, DayType, Forecast, ForecastOptions, History, IntervalLen, Model, Note,
