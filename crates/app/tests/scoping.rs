@@ -333,6 +333,24 @@ async fn site_manager_sees_their_site(
         assert_eq!(e.render(Lang::En), format!("`{scope}` not found"));
         assert_eq!(e.render(Lang::Zh), format!("未找到 `{scope}`"));
     }
+    // The same for a site's demand series: the answer lists the sites they may see.
+    for site in ["h1", "h9"] {
+        let e = ws
+            .site_series(
+                manager,
+                site,
+                (common::date(2026, 10, 1), common::date(2026, 10, 31)),
+                IntervalLen::DAY,
+                &Cancel::new(),
+            )
+            .await
+            .expect_err("not theirs");
+        assert_eq!(e.kind().http_status(), 404, "{tw:?} {site}: {e}");
+        assert_eq!(
+            e.render(Lang::En),
+            format!("unknown site `{site}`; sites are: h2")
+        );
+    }
     let (guideline, cancel) = (lenient_guideline(), Cancel::new());
     let drill = |site: &'static str| {
         ws.drill(
