@@ -299,27 +299,18 @@ async fn a_dropped_ingest_leaves_nothing_behind() {
 
 /// A caller may go away at any moment of an import, also while its batch commits: the
 /// data directory stays consistent whenever that happens. Each attempt imports a new
-/// file and drops the import after a delay one millisecond longer than the last, until
-/// one ends before its delay, `t` ms; then more attempts drop it in the last four
-/// milliseconds before `t`, where the commit runs. After each, every file the manifest
-/// lists is there, no file is left that it does not list, and at most one batch was
-/// added.
+/// file and drops the import after the next of the [`common::DropDelays`] (the last
+/// ones fall where the commit runs). After each, every file the manifest lists is
+/// there, no file is left that it does not list, and at most one batch was added.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ingest_dropped_at_any_moment_leaves_the_directory_consistent() {
     for tw in common::workspaces().await {
         import_small_org(&tw.ws).await;
         let mut batches = 0;
-        let mut finished_at = None;
-        let mut near_the_end = 0;
-        for attempt in 0..400u64 {
-            let delay = match finished_at {
-                None => attempt,
-                Some(t) if near_the_end < 24 => {
-                    near_the_end += 1;
-                    t - 1 - near_the_end % 4.min(t)
-                }
-                Some(_) => break,
-            };
+        let mut delays = common::DropDelays::default();
+        let mut attempt = 0;
+        while let Some(delay) = delays.next_delay() {
+            attempt += 1;
             let file = tw.write(
                 &format!("t{attempt}.csv"),
                 &many("h1", &format!("a{attempt}-"), 50),
@@ -328,7 +319,7 @@ async fn an_ingest_dropped_at_any_moment_leaves_the_directory_consistent() {
             let import = ingest_observed(&tw.ws, file, Arc::new(yardstick_app::Quiet), &cancel);
             if let Ok(done) = tokio::time::timeout(Duration::from_millis(delay), import).await {
                 assert_eq!(done.expect("imported").status, ImportStatus::Committed);
-                finished_at.get_or_insert(delay.max(1));
+                delays.finished(delay);
             }
             // The dropped work has ended once the lock is free.
             drop(
@@ -346,6 +337,6 @@ async fn an_ingest_dropped_at_any_moment_leaves_the_directory_consistent() {
                 "{tw:?}: attempt {attempt} (dropped after {delay} ms): {check:?}"
             );
         }
-        assert!(finished_at.is_some(), "{tw:?}: no attempt finished");
+        assert!(delays.any_finished(), "{tw:?}: no attempt finished");
     }
 }

@@ -414,11 +414,10 @@ async fn regulator_sees_figures_not_records(
 }
 
 /// A caller may go away at any moment of a freeze: every evaluation frozen is in the
-/// activity log. Each attempt freezes October and drops the call after a delay one
-/// millisecond longer than the last, until one ends before its delay, `t` ms; then more
-/// attempts drop it in the last four milliseconds before `t`, where the evaluation is
-/// saved and logged. After each, the frozen evaluations and the log's freezes are the
-/// same ids (the work a dropped call leaves is given two seconds to end).
+/// activity log. Each attempt freezes October and drops the call after the next of the
+/// [`common::DropDelays`] (the last ones fall where the evaluation is saved and logged).
+/// After each, the frozen evaluations and the log's freezes are the same ids (the work
+/// a dropped call leaves is given two seconds to end).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_freeze_is_logged_even_when_the_caller_goes_away() {
     for tw in common::workspaces().await {
@@ -428,21 +427,14 @@ async fn every_freeze_is_logged_even_when_the_caller_goes_away() {
         ingest(ws, RecordKind::HallTicket, &tw.write("t.csv", &rows), false)
             .await
             .expect("ingest");
-        let mut finished_at = None;
-        let mut near_the_end = 0;
-        for attempt in 0..400u64 {
-            let delay = match finished_at {
-                None => attempt,
-                Some(t) if near_the_end < 24 => {
-                    near_the_end += 1;
-                    t - 1 - near_the_end % 4.min(t)
-                }
-                Some(_) => break,
-            };
+        let mut delays = common::DropDelays::default();
+        let mut attempt = 0;
+        while let Some(delay) = delays.next_delay() {
+            attempt += 1;
             let freeze = common::evaluate(ws, &Actor::System, req(None, true));
             if let Ok(done) = tokio::time::timeout(Duration::from_millis(delay), freeze).await {
                 done.expect("frozen");
-                finished_at.get_or_insert(delay.max(1));
+                delays.finished(delay);
             }
             let until = Instant::now() + Duration::from_secs(2);
             loop {
@@ -457,7 +449,7 @@ async fn every_freeze_is_logged_even_when_the_caller_goes_away() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        assert!(finished_at.is_some(), "{tw:?}: no attempt finished");
+        assert!(delays.any_finished(), "{tw:?}: no attempt finished");
     }
 }
 

@@ -350,3 +350,44 @@ pub fn tickets(rows: &[String]) -> String {
     }
     s
 }
+
+/// The delays, in milliseconds, after which a test drops a call to see what a caller
+/// going away at that moment leaves: one millisecond longer each time (20 ms longer from
+/// 100 ms on, so that a slow machine gets there too, up to 3 s) until a call ends before
+/// its delay, `t` ms; then 24 more in the last four milliseconds before `t`, where the
+/// call's writes happen.
+#[derive(Debug, Default)]
+pub struct DropDelays {
+    next: u64,
+    finished_at: Option<u64>,
+    near_the_end: u64,
+}
+
+impl DropDelays {
+    /// The next delay; `None` when done.
+    pub fn next_delay(&mut self) -> Option<u64> {
+        match self.finished_at {
+            None if self.next > 3000 => None,
+            None => {
+                let d = self.next;
+                self.next += if d < 100 { 1 } else { 20 };
+                Some(d)
+            }
+            Some(t) if self.near_the_end < 24 => {
+                self.near_the_end += 1;
+                Some(t - 1 - self.near_the_end % t.min(4))
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// A call ended before its delay.
+    pub fn finished(&mut self, delay: u64) {
+        self.finished_at.get_or_insert(delay.max(1));
+    }
+
+    /// Whether any call ended before its delay.
+    pub fn any_finished(&self) -> bool {
+        self.finished_at.is_some()
+    }
+}
