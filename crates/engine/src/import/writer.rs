@@ -15,6 +15,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
 use yardstick_core::records::RecordKind;
@@ -125,7 +126,14 @@ impl PartitionWriter {
             source,
         })?;
         let schema = crate::schema::schema(kind);
-        let props = column_encodings(kind).build();
+        // The file's own path in its footer: a reader finds another file put in its
+        // place even when size and row count agree (`StoredFile::check_footer`).
+        let props = column_encodings(kind)
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                crate::manifest::FOOTER_PATH.to_string(),
+                rel.clone(),
+            )]))
+            .build();
         let writer =
             ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(failed(&tmp))?;
         let builders = schema
