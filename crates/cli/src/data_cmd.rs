@@ -371,8 +371,7 @@ pub async fn records(ctx: &Ctx, cmd: RecordsCommand) -> Result<u8, Error> {
 /// `yardstick verify [--hash]`.
 pub async fn verify(ctx: &Ctx, hash: bool) -> Result<u8, Error> {
     let lang = ctx.lang;
-    if let Some((lost, report)) = yardstick_app::housekeeping::verify_lost_metadata(&ctx.config)
-    {
+    if let Some((lost, report)) = yardstick_app::housekeeping::verify_lost_metadata(&ctx.config) {
         // The files are listed, the database left as it is (not created).
         eprintln!("{}: {}", t!(lang, "common.error"), lost.render(lang));
         print_leftovers(&report, lang)?;
@@ -413,7 +412,10 @@ pub async fn verify(ctx: &Ctx, hash: bool) -> Result<u8, Error> {
 }
 
 /// The files of no batch and the temporary files of a verify report, one a line.
-fn print_leftovers(report: &yardstick_app::housekeeping::VerifyReport, lang: Lang) -> Result<(), Error> {
+fn print_leftovers(
+    report: &yardstick_app::housekeeping::VerifyReport,
+    lang: Lang,
+) -> Result<(), Error> {
     for o in &report.orphans {
         outln!("  {}", t!(lang, "verify.orphan", path = o))?;
     }

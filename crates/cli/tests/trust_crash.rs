@@ -254,9 +254,11 @@ fn rows(n: usize) -> i64 {
 /// index, and the scratch folders of import runs under `tmp/` (each one item; their
 /// processes are gone).
 async fn leftovers(data: &Path) -> Vec<String> {
-    let store = Store::connect(&yardstick_store::DatabaseUrl::Sqlite(data.join("meta.sqlite")))
-        .await
-        .expect("store opens");
+    let store = Store::connect(&yardstick_store::DatabaseUrl::Sqlite(
+        data.join("meta.sqlite"),
+    ))
+    .await
+    .expect("store opens");
     let mut keep = std::collections::BTreeSet::new();
     for f in store.all_files().await.expect("files") {
         keep.insert(f.path.replace(".parquet", ".keys"));
@@ -366,7 +368,9 @@ fn a_killed_import_leaves_no_partial_batch_and_its_leftovers_are_removed() {
     assert_eq!(rt.block_on(leftovers(&copy)), Vec::<String>::new());
     assert_eq!(rt.block_on(verify(&copy)), outcomes.last().expect("runs").2);
     common::assert_contains(
-        &common::run_cmd(yardstick(&copy).arg("verify")).code(0).stdout,
+        &common::run_cmd(yardstick(&copy).arg("verify"))
+            .code(0)
+            .stdout,
         &["everything matches the manifest"],
     );
 
