@@ -47,7 +47,8 @@ pub enum IngestOutcome {
     Stored,
     /// Stored, with some rows quarantined.
     Partly,
-    /// Nothing stored: every row was quarantined, or `--strict` rejected the file.
+    /// Nothing stored and no batch: every row was quarantined, or `--strict` rejected
+    /// the file.
     NothingStored,
     /// The same content was imported before; nothing changed.
     AlreadyImported,
@@ -59,7 +60,9 @@ impl IngestOutcome {
     pub fn of(report: &ImportReport) -> IngestOutcome {
         match report.status {
             ImportStatus::AlreadyImported(_) => IngestOutcome::AlreadyImported,
-            ImportStatus::RejectedStrict | ImportStatus::Prepared => IngestOutcome::NothingStored,
+            ImportStatus::RejectedStrict
+            | ImportStatus::AllQuarantined
+            | ImportStatus::Prepared => IngestOutcome::NothingStored,
             ImportStatus::Committed if report.rows_stored == 0 && report.rows_read > 0 => {
                 IngestOutcome::NothingStored
             }

@@ -261,6 +261,7 @@ pub(crate) fn print_report(r: &ImportReport, lang: Lang) -> Result<(), Error> {
         ImportStatus::RejectedStrict | ImportStatus::Prepared => {
             t!(lang, "ingest.status.rejected").to_string()
         }
+        ImportStatus::AllQuarantined => t!(lang, "ingest.status.all_quarantined").to_string(),
     };
     outln!("{} {} — {status}", r.kind, r.file)?;
     let mut line = t!(

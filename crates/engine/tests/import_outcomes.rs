@@ -468,7 +468,8 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
         accept: InstantWindow::default(),
     };
     let cancel = AtomicBool::new(false);
-    let p = match import_file(
+    // Its only row a duplicate, the file is rejected whole.
+    let r = match import_file(
         &cx,
         HALL,
         &again,
@@ -476,12 +477,12 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
         &|_| {},
         &cancel,
     ) {
-        Ok(Imported::Ready(p)) => p,
-        other => panic!("a prepared batch expected, got {other:?}"),
+        Ok(Imported::Rejected(r)) => r,
+        other => panic!("a rejection expected, got {other:?}"),
     };
-    assert_eq!((p.report.rows_stored, p.report.duplicates), (0, 1));
     assert_eq!(
-        quarantine(&p.report)[0].reasons,
-        "already stored in batch 1"
+        (&r.status, r.rows_stored, r.duplicates),
+        (&ImportStatus::AllQuarantined, 0, 1)
     );
+    assert_eq!(quarantine(&r)[0].reasons, "already stored in batch 1");
 }
