@@ -102,7 +102,7 @@ pub async fn quickstart(
         .store
         .max_batch_id()
         .await
-        .map_err(|e| crate::store_error(&e))?
+        .map_err(|e| ws.store_error(&e))?
         .is_some()
     {
         return Err(Error::input("error.quickstart.database_not_empty"));

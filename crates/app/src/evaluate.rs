@@ -179,7 +179,7 @@ impl Workspace {
                     .store
                     .guideline_text(fp)
                     .await
-                    .map_err(|e| crate::store_error(&e))?
+                    .map_err(|e| self.store_error(&e))?
                     .ok_or_else(|| Error::not_found("error.guideline.not_stored").arg("fp", fp))?;
                 (format!("<stored guideline {}>", short(fp)), text)
             }
@@ -219,7 +219,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let g = Arc::new(g);
         let org = Arc::new(org);
@@ -239,7 +239,7 @@ impl Workspace {
             self.store
                 .put_guideline(&fp, &g.id, &g.version, &text, Utc::now())
                 .await
-                .map_err(|e| crate::store_error(&e))?;
+                .map_err(|e| self.store_error(&e))?;
             let json = serde_json::to_string(&evaluation)
                 .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
             let new = NewEvaluation {
@@ -257,7 +257,7 @@ impl Workspace {
                 self.store
                     .save_evaluation(&new, Utc::now())
                     .await
-                    .map_err(|e| crate::store_error(&e))?,
+                    .map_err(|e| self.store_error(&e))?,
             )
         } else {
             None
@@ -293,7 +293,7 @@ impl Workspace {
         self.store
             .evaluations()
             .await
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| self.store_error(&e))
     }
 
     /// One frozen evaluation, typed, with its exact bytes.
@@ -305,7 +305,7 @@ impl Workspace {
             .store
             .evaluation(id)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::not_found("error.evaluation.not_found").arg("id", id))?;
         let evaluation: Evaluation = serde_json::from_str(&stored.result_json).map_err(|e| {
             Error::new(ErrorKind::Damaged, "error.evaluation.unreadable")
@@ -343,7 +343,7 @@ impl Workspace {
             .store
             .org_version(org_fp)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| {
                 Error::new(ErrorKind::Damaged, "error.evaluation.org_missing").arg("id", id)
             })?;
@@ -385,7 +385,7 @@ impl Workspace {
                 .store
                 .org_version(fp)
                 .await
-                .map_err(|e| crate::store_error(&e))?
+                .map_err(|e| self.store_error(&e))?
         {
             return Ok(org);
         }
@@ -399,7 +399,7 @@ impl Workspace {
             .store
             .org_fingerprint()
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::input("error.org.none"))?;
         Ok((org, fp))
     }
@@ -623,7 +623,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let dir = self.dir.clone();
         let (g2, p2) = (g.clone(), period.clone());

@@ -151,7 +151,7 @@ impl Workspace {
             .store
             .all_files()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         Ok(files
             .into_iter()
             .map(|f| {

@@ -161,7 +161,7 @@ impl Workspace {
             };
             let p = &progress;
             let imported = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
-                .map_err(|e| import_error(&e))?;
+                .map_err(|e| import_error(&e, dir.root()))?;
             // The content hash of every new file, for `verify --hash`: read back from the
             // page cache right after writing.
             let hashes = match &imported {
@@ -239,7 +239,7 @@ impl Workspace {
                     return Ok(prepared.committed(batch));
                 }
                 prepared.discard();
-                Err(crate::store_error(&e))
+                Err(self.store_error(&e))
             }
         }
     }
@@ -250,7 +250,7 @@ impl Workspace {
             .store
             .batch(batch)
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let n = |x: Option<i64>| x.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
         let info = info.as_ref();
         Ok(ImportReport {
@@ -314,8 +314,16 @@ fn new_batch(
     })
 }
 
-/// An engine error as a use-case error: whole-file problems are the user's to fix.
-pub(crate) fn import_error(e: &ImportError) -> Error {
+/// An engine error as a use-case error: whole-file problems are the user's to fix. A
+/// file that cannot be written inside the data directory (`root`) is the system's
+/// problem (no space left, a file size limit, a read-only folder): said as the path and
+/// the system's reason, once.
+pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
+    if let ImportError::Io { path, source } = e
+        && std::path::Path::new(path).starts_with(root)
+    {
+        return crate::io_error("error.io.write", std::path::Path::new(path), source);
+    }
     let kind = match e {
         ImportError::Io { .. }
         | ImportError::NotUtf8 { .. }

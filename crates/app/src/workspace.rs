@@ -177,7 +177,7 @@ impl Workspace {
             write_marker(root, MetadataKind::of(&url))?;
         }
         let store = connect(&url).await?;
-        let applied = store.migrate().await.map_err(|e| crate::store_error(&e))?;
+        let applied = store.migrate().await.map_err(|e| store_error(&store, &e))?;
         let ws = Workspace {
             dir: DataDir::new(root.clone()),
             store,
@@ -222,11 +222,11 @@ impl Workspace {
             write_marker(root, MetadataKind::of(&url))?;
         }
         let store = connect(&url).await?;
-        let pending = store.pending().await.map_err(|e| crate::store_error(&e))?;
+        let pending = store.pending().await.map_err(|e| store_error(&store, &e))?;
         if !pending.is_empty() {
             match store.backend() {
                 Backend::Sqlite => {
-                    store.migrate().await.map_err(|e| crate::store_error(&e))?;
+                    store.migrate().await.map_err(|e| store_error(&store, &e))?;
                 }
                 Backend::Postgres => {
                     return Err(
@@ -257,11 +257,16 @@ impl Workspace {
             return Err(lost);
         }
         let store = connect(&url).await?;
-        let applied = store.migrate().await.map_err(|e| crate::store_error(&e))?;
+        let applied = store.migrate().await.map_err(|e| store_error(&store, &e))?;
         Ok(applied
             .iter()
             .map(|m| format!("{:04} {}", m.version, m.description))
             .collect())
+    }
+
+    /// A store failure in words, naming the database.
+    pub(crate) fn store_error(&self, e: &yardstick_store::StoreError) -> Error {
+        crate::store_error(e).arg("db", self.store.location())
     }
 
     /// The data directory.
@@ -288,7 +293,7 @@ impl Workspace {
                 chrono::Utc::now(),
             )
             .await
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| self.store_error(&e))
     }
 }
 
@@ -309,6 +314,11 @@ fn check_marker(root: &Path, url: &DatabaseUrl) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// A failure of `store` in words, naming it.
+fn store_error(store: &Store, e: &yardstick_store::StoreError) -> Error {
+    crate::store_error(e).arg("db", store.location())
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<Store> {

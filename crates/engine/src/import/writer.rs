@@ -204,8 +204,24 @@ impl PartitionWriter {
     }
 
     /// Completes the file: flush, close, fsync, rename to its final name, fsync the
-    /// directory. Returns the manifest-relative path, the row count and the size.
+    /// directory. Returns the manifest-relative path, the row count and the size. On
+    /// failure (a full disk, a file size limit) nothing of it is left: neither its
+    /// temporary file nor its key index.
     pub(super) fn finish(
+        self,
+        dir: &DataDir,
+        sites: &[String],
+    ) -> Result<(String, u64, u64), ImportError> {
+        let tmp = self.tmp.clone();
+        let index = index_path(&dir.abs(&self.rel));
+        self.complete(dir, sites).inspect_err(|_| {
+            // Best effort: neither is read unless a manifest lists the file.
+            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(&index);
+        })
+    }
+
+    fn complete(
         mut self,
         dir: &DataDir,
         sites: &[String],
@@ -293,12 +309,30 @@ fn column_encodings(kind: RecordKind) -> WriterPropertiesBuilder {
     )
 }
 
-/// A write failure, with the file it concerns.
-fn failed<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
+/// A write failure, with the file it concerns. A failure of the system underneath (no
+/// space left, a file size limit, permission) keeps its own error, so that the message
+/// gives the system's reason once, and the caller can tell it from bad input.
+fn failed<E: std::error::Error + 'static>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
     move |e| ImportError::Io {
         path: path.display().to_string(),
-        source: std::io::Error::other(format!("writing Parquet: {e}")),
+        source: io_cause(&e)
+            .unwrap_or_else(|| std::io::Error::other(format!("writing Parquet: {e}"))),
     }
+}
+
+/// The operating system's error in an error's chain of causes, if there is one.
+fn io_cause(e: &(dyn std::error::Error + 'static)) -> Option<std::io::Error> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(match io.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(io.kind(), io.to_string()),
+            });
+        }
+        cause = c.source();
+    }
+    None
 }
 
 #[cfg(test)]
