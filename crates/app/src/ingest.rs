@@ -83,9 +83,9 @@ impl IngestOutcome {
     }
 }
 
-/// The earliest instant a record may carry by default (older ones are quarantined as
-/// implausible): no operator's systems hold service records from before 2000.
-pub const EARLIEST_RECORD: (i32, u32, u32) = (2000, 1, 1);
+/// The earliest instant a record may carry (older ones are quarantined as implausible),
+/// declared with the records in core.
+pub use yardstick_core::records::EARLIEST_RECORD;
 
 /// The plausible window of record instants at `now`: from [`EARLIEST_RECORD`] to one
 /// day after `now` (a clock a little ahead, or a time zone east of the server's).
