@@ -102,7 +102,7 @@ pub async fn quickstart(
         .store
         .max_batch_id()
         .await
-        .map_err(|e| crate::store_error(&e))?
+        .map_err(|e| ws.store_error(&e))?
         .is_some()
     {
         return Err(Error::input("error.quickstart.database_not_empty"));
@@ -162,13 +162,9 @@ fn prepare(root: &Path) -> Result<()> {
             };
             return Err(Error::input(key).arg("dir", root.display()));
         }
-        // Anything at the top that Yardstick does not write: refuse before removing
-        // anything.
-        let foreign = std::fs::read_dir(root)
-            .map_err(|e| crate::io_error("error.io.read_dir", root, &e))?
-            .flatten()
-            .filter(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()))
-            .count();
+        // Anything Yardstick does not write, at the top or inside its folders: refuse
+        // before removing anything.
+        let foreign = foreign_items(root)?;
         if foreign > 0 {
             return Err(Error::input("error.quickstart.foreign_files")
                 .arg("dir", root.display())
@@ -185,6 +181,65 @@ fn prepare(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How many items under `root` Yardstick did not write: entries at the top with other
+/// names, and files inside its folders (`records/`, `quarantine/`, `tmp/`, the demo
+/// input) with names it does not give.
+fn foreign_items(root: &Path) -> Result<usize> {
+    let top = std::fs::read_dir(root)
+        .map_err(|e| crate::io_error("error.io.read_dir", root, &e))?
+        .flatten()
+        .filter(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()))
+        .count();
+    let written: std::collections::BTreeSet<String> = crate::housekeeping::written_files(root)
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .chain(demo_input_files())
+        .collect();
+    let mut inside = 0;
+    for sub in ["records", "quarantine", "tmp", DEMO_INPUT] {
+        for rel in files_below(root, Path::new(sub)) {
+            // A file under a scratch directory is the scratch directory's.
+            let in_scratch = written.iter().any(|w| rel.starts_with(&format!("{w}/")));
+            if !written.contains(&rel) && !in_scratch {
+                inside += 1;
+            }
+        }
+    }
+    Ok(top + inside)
+}
+
+/// The demo input files quickstart generates, relative to the data directory.
+fn demo_input_files() -> impl Iterator<Item = String> {
+    std::iter::once(format!("{DEMO_INPUT}/{ORG_FILE}"))
+        .chain(RECORD_KINDS.iter().map(|k| format!("{DEMO_INPUT}/{k}.csv")))
+}
+
+/// Every file (not folder) below `root/sub`, relative to `root` with `/` separators; a
+/// symbolic link counts as a file and is not followed.
+fn files_below(root: &Path, sub: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.join(sub)];
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                todo.push(p);
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// Removes what Yardstick wrote in a data directory quickstart made: the metadata
 /// database, record and quarantine files it names itself, temporary files, the demo
 /// input it generated, its markers. Anything else stays, with the folders holding it.
@@ -196,8 +251,7 @@ fn clear(root: &Path) -> Result<()> {
         .iter()
         .map(|s| (*s).to_string())
         .collect();
-    fixed.push(format!("{DEMO_INPUT}/{ORG_FILE}"));
-    fixed.extend(RECORD_KINDS.iter().map(|k| format!("{DEMO_INPUT}/{k}.csv")));
+    fixed.extend(demo_input_files());
     for rel in &fixed {
         remove(&root.join(rel))?;
     }

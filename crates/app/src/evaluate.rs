@@ -179,7 +179,7 @@ impl Workspace {
                     .store
                     .guideline_text(fp)
                     .await
-                    .map_err(|e| crate::store_error(&e))?
+                    .map_err(|e| self.store_error(&e))?
                     .ok_or_else(|| Error::not_found("error.guideline.not_stored").arg("fp", fp))?;
                 (format!("<stored guideline {}>", short(fp)), text)
             }
@@ -237,7 +237,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let g = Arc::new(g);
         let org = Arc::new(org);
@@ -300,12 +300,12 @@ impl Workspace {
             ws.store
                 .put_guideline(&fp, &id_text, &version, &text, Utc::now())
                 .await
-                .map_err(|e| crate::store_error(&e))?;
+                .map_err(|e| ws.store_error(&e))?;
             let id = ws
                 .store
                 .save_evaluation(&new, Utc::now())
                 .await
-                .map_err(|e| crate::store_error(&e))?;
+                .map_err(|e| ws.store_error(&e))?;
             ws.log(
                 &actor,
                 Activity::new("evaluation.freeze")
@@ -333,7 +333,7 @@ impl Workspace {
             .store
             .evaluations()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         if matches!(actor, Actor::System) {
             return Ok(all);
         }
@@ -382,7 +382,7 @@ impl Workspace {
             .store
             .evaluation(id)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::not_found("error.evaluation.not_found").arg("id", id))?;
         let evaluation: Evaluation = serde_json::from_str(&stored.result_json).map_err(|e| {
             Error::new(ErrorKind::Damaged, "error.evaluation.unreadable")
@@ -450,7 +450,7 @@ impl Workspace {
             .store
             .org_version(org_fp)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| {
                 Error::new(ErrorKind::Damaged, "error.evaluation.org_missing").arg("id", id)
             })?;
@@ -510,7 +510,7 @@ impl Workspace {
                 .store
                 .org_version(fp)
                 .await
-                .map_err(|e| crate::store_error(&e))?
+                .map_err(|e| self.store_error(&e))?
         {
             return Ok(org);
         }
@@ -524,7 +524,7 @@ impl Workspace {
             .store
             .org_fingerprint()
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::input("error.org.none"))?;
         Ok((org, fp))
     }
@@ -759,7 +759,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let dir = self.dir.clone();
         let (g2, p2) = (g.clone(), period.clone());

@@ -48,7 +48,8 @@ pub enum IngestOutcome {
     Stored,
     /// Stored, with some rows quarantined.
     Partly,
-    /// Nothing stored: every row was quarantined, or `--strict` rejected the file.
+    /// Nothing stored and no batch: every row was quarantined, or `--strict` rejected
+    /// the file.
     NothingStored,
     /// The same content was imported before; nothing changed.
     AlreadyImported,
@@ -60,7 +61,9 @@ impl IngestOutcome {
     pub fn of(report: &ImportReport) -> IngestOutcome {
         match report.status {
             ImportStatus::AlreadyImported(_) => IngestOutcome::AlreadyImported,
-            ImportStatus::RejectedStrict | ImportStatus::Prepared => IngestOutcome::NothingStored,
+            ImportStatus::RejectedStrict
+            | ImportStatus::AllQuarantined
+            | ImportStatus::Prepared => IngestOutcome::NothingStored,
             ImportStatus::Committed if report.rows_stored == 0 && report.rows_read > 0 => {
                 IngestOutcome::NothingStored
             }
@@ -81,9 +84,9 @@ impl IngestOutcome {
     }
 }
 
-/// The earliest instant a record may carry by default (older ones are quarantined as
-/// implausible): no operator's systems hold service records from before 2000.
-pub const EARLIEST_RECORD: (i32, u32, u32) = (2000, 1, 1);
+/// The earliest instant a record may carry (older ones are quarantined as implausible),
+/// declared with the records in core.
+pub use yardstick_core::records::EARLIEST_RECORD;
 
 /// The plausible window of record instants at `now`: from [`EARLIEST_RECORD`] to one
 /// day after `now` (a clock a little ahead, or a time zone east of the server's).
@@ -168,7 +171,7 @@ impl Workspace {
             };
             let p = &progress;
             let outcome = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
-                .map_err(|e| import_error(&e))
+                .map_err(|e| import_error(&e, dir.root()))
                 .and_then(|imported| {
                     let hashes = content_hashes(&dir, &imported)?;
                     Ok((imported, hashes))
@@ -249,7 +252,7 @@ impl Workspace {
                     return Ok(prepared.committed(batch));
                 }
                 prepared.discard();
-                Err(crate::store_error(&e))
+                Err(self.store_error(&e))
             }
         }
     }
@@ -260,7 +263,7 @@ impl Workspace {
             .store
             .batch(batch)
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let n = |x: Option<i64>| x.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
         let info = info.as_ref();
         Ok(ImportReport {
@@ -342,8 +345,16 @@ fn new_batch(
 
 /// An engine error as a use-case error: whole-file problems are the user's to fix; a
 /// stored file that the import had to read (the duplicate-id check) and found damaged
-/// or unreadable is damaged data, as when an evaluation meets it (exit code 4).
-pub(crate) fn import_error(e: &ImportError) -> Error {
+/// or unreadable is damaged data, as when an evaluation meets it (exit code 4). A file
+/// that cannot be written inside the data directory (`root`) is the system's problem
+/// (no space left, a file size limit, a read-only folder): said as the path and the
+/// system's reason, once.
+pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
+    if let ImportError::Io { path, source } = e
+        && std::path::Path::new(path).starts_with(root)
+    {
+        return crate::io_error("error.io.write", std::path::Path::new(path), source);
+    }
     let (kind, key) = match e {
         ImportError::Io { .. }
         | ImportError::NotUtf8 { .. }

@@ -68,7 +68,16 @@ pub(crate) fn os_reason(e: &std::io::Error) -> String {
 
 /// A store failure in words.
 pub(crate) fn store_error(e: &yardstick_store::StoreError) -> Error {
-    Error::internal("error.store").detail(e.to_string())
+    match e {
+        // Said once, in words (read-only, disk full), without the database's codes.
+        yardstick_store::StoreError::Unwritable { reason } => {
+            Error::internal("error.store_unwritable").detail(reason.clone())
+        }
+        yardstick_store::StoreError::Open { path, reason } => Error::internal("error.store_open")
+            .arg("db", path.display())
+            .detail(reason.clone()),
+        _ => Error::internal("error.store").detail(e.to_string()),
+    }
 }
 
 /// A computation failure: damaged stored files are named as such.

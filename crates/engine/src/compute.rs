@@ -452,7 +452,7 @@ pub(crate) fn read_stored(dir: &DataDir, f: &StoredFile) -> Result<Vec<RecordBat
         |e: &dyn std::fmt::Display| ReadFailure::Read(path.display().to_string(), e.to_string());
     let file = f.open_checked(dir).map_err(ReadFailure::Damaged)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| failed(&e))?;
-    f.check_rows(builder.metadata().file_metadata().num_rows())
+    f.check_footer(builder.metadata().file_metadata())
         .map_err(ReadFailure::Damaged)?;
     let reader = builder
         .with_batch_size(65_536)
