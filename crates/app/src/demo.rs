@@ -12,7 +12,8 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
-use yardstick_demo::{DemoConfig, DemoSummary, ORG_FILE, RECORD_KINDS};
+pub use yardstick_demo::{DemoConfig, DemoSummary};
+use yardstick_demo::{ORG_FILE, RECORD_KINDS};
 use yardstick_engine::import::{ImportOptions, ImportReport};
 
 use crate::config::Config;

@@ -28,8 +28,14 @@ level = "operator"
 name_zh = "测试运营商"
 
 [[node]]
-id = "gz"
+id = "gd"
 parent = "op"
+level = "province"
+name_zh = "广东"
+
+[[node]]
+id = "gz"
+parent = "gd"
 level = "city"
 name_zh = "广州"
 
