@@ -99,7 +99,11 @@ impl Workspace {
     ) -> Result<EvaluationView> {
         let (org, org_fp) = self.current_org().await?;
         let asked = resolve_scope(&org, scope)?;
-        actor.require_visible(&org, &asked)?;
+        // Without a scope, the whole organisation cut to what the reader sees; a scope
+        // named must be visible.
+        if scope.is_some() {
+            actor.require_visible(&org, &asked)?;
+        }
         let root = resolve_scope(&org, None)?;
         let frozen = self
             .store

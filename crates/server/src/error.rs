@@ -40,6 +40,15 @@ pub enum ApiError {
     /// A malformed request (query, path, header).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Understood but refused as a whole (`strict=true` and invalid rows): 422, with
+    /// members added to the problem document (the import report).
+    #[error("unprocessable")]
+    Unprocessable {
+        /// Catalogue key of the message.
+        key: &'static str,
+        /// Extra members of the problem document.
+        extra: serde_json::Value,
+    },
 }
 
 /// What the `problems` middleware renders.
@@ -51,6 +60,8 @@ pub struct Problem {
     pub error: Option<std::sync::Arc<Error>>,
     /// Detail text not in the catalogue (a rejection's reason).
     pub detail: Option<String>,
+    /// Members added to the document.
+    pub extra: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -69,6 +80,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -84,18 +96,25 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType => ("server.problem.media_type", None),
             ApiError::PayloadTooLarge => ("server.problem.too_large", None),
             ApiError::BadRequest(d) => ("server.problem.bad_request", Some(d.clone())),
+            ApiError::Unprocessable { key, .. } => (*key, None),
         };
         let retry = match &self {
             ApiError::Throttled { retry_after_s } => Some(*retry_after_s),
             _ => None,
         };
         let unauth = matches!(self, ApiError::Unauthenticated);
-        let error = match self {
-            ApiError::App(e) => Some(std::sync::Arc::new(e)),
-            _ => None,
+        let (error, extra) = match self {
+            ApiError::App(e) => (Some(std::sync::Arc::new(e)), None),
+            ApiError::Unprocessable { extra, .. } => (None, Some(extra)),
+            _ => (None, None),
         };
         let mut res = status.into_response();
-        res.extensions_mut().insert(Problem { key, error, detail });
+        res.extensions_mut().insert(Problem {
+            key,
+            error,
+            detail,
+            extra,
+        });
         if let Some(s) = retry
             && let Ok(v) = axum::http::HeaderValue::from_str(&s.to_string())
         {

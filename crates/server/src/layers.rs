@@ -146,6 +146,7 @@ async fn problems(mut req: Request, next: Next) -> Response {
     let lang = slot.get();
     let (mut parts, body) = res.into_parts();
     let problem = parts.extensions.remove::<Problem>();
+    let extra = problem.as_ref().and_then(|p| p.extra.clone());
     let detail = match problem {
         Some(p) => problem_detail(&p, status, lang, &id),
         None => {
@@ -164,7 +165,7 @@ async fn problems(mut req: Request, next: Next) -> Response {
             }
         }
     };
-    let doc = serde_json::json!({
+    let mut doc = serde_json::json!({
         "type": "about:blank",
         "title": status.canonical_reason().unwrap_or("Error"),
         "status": status.as_u16(),
@@ -172,6 +173,11 @@ async fn problems(mut req: Request, next: Next) -> Response {
         "instance": path,
         "request_id": id,
     });
+    if let (Some(serde_json::Value::Object(extra)), Some(d)) = (extra, doc.as_object_mut()) {
+        for (k, v) in extra {
+            d.entry(k).or_insert(v);
+        }
+    }
     parts
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));

@@ -133,7 +133,7 @@ fn extension(headers: &HeaderMap) -> ApiResult<&'static str> {
         (status = 403, description = "The caller imports nothing", body = crate::api::ProblemDto, content_type = "application/problem+json"),
         (status = 413, description = "Body over the import limit", body = crate::api::ProblemDto, content_type = "application/problem+json"),
         (status = 415, description = "Not CSV or JSON Lines", body = crate::api::ProblemDto, content_type = "application/problem+json"),
-        (status = 422, description = "strict=true and some rows were invalid: nothing stored", body = ImportReportDto),
+        (status = 422, description = "strict=true and some rows were invalid: nothing stored; the problem document's `report` member holds the import report", body = crate::api::ProblemDto, content_type = "application/problem+json"),
     )
 )]
 pub async fn ingest(
@@ -173,21 +173,31 @@ pub async fn ingest(
         .await?;
     drop(staged);
     let outcome = IngestOutcome::of(&report);
-    state.metrics.import(
-        kind.as_str(),
-        outcome_name(outcome),
-        &[
+    // Content stored already changed no row: the import counts, its rows do not again.
+    let rows = if outcome == IngestOutcome::AlreadyImported {
+        Vec::new()
+    } else {
+        vec![
             ("stored", report.rows_stored),
             ("quarantined", report.rows_quarantined),
             ("not_stored", report.rows_not_stored),
-        ],
-    );
+        ]
+    };
+    state
+        .metrics
+        .import(kind.as_str(), outcome_name(outcome), &rows);
+    let dto = report_dto(&report, outcome);
     let status = match report.status {
         ImportStatus::AlreadyImported(_) => StatusCode::OK,
-        ImportStatus::RejectedStrict | ImportStatus::Prepared => StatusCode::UNPROCESSABLE_ENTITY,
         ImportStatus::Committed => StatusCode::CREATED,
+        ImportStatus::RejectedStrict | ImportStatus::Prepared => {
+            return Err(ApiError::Unprocessable {
+                key: "server.problem.strict",
+                extra: serde_json::json!({ "report": super::evaluations::to_json(&dto)? }),
+            });
+        }
     };
-    Ok((status, Json(report_dto(&report, outcome))))
+    Ok((status, Json(dto)))
 }
 
 /// Writes a request body to `path` as it arrives.
