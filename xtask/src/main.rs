@@ -115,6 +115,34 @@ const FORBIDDEN_IN_DEFAULT_BUILD: &[&str] = &["datafusion", "yardstick-query"];
 /// store. (DataFusion, behind the engine's `datafusion` feature, brings its runtime.)
 const FORBIDDEN_IN_ENGINE: &[&str] = &["yardstick-store", "sqlx", "tokio"];
 
+/// Crates the server must not depend on directly: every handler goes through the
+/// application layer, which holds the scoping choke point; the server reaching the
+/// engine or the store could read data without it.
+const FORBIDDEN_FOR_SERVER: &[&str] = &["yardstick-engine", "yardstick-store", "sqlx", "parquet"];
+
+/// Names of the direct normal dependencies of a package.
+fn direct(root: &Path, package: &str) -> Result<Vec<String>> {
+    let out = Command::new("cargo")
+        .args([
+            "tree", "-p", package, "-e", "normal", "--depth", "1", "--prefix", "none", "--format",
+            "{p}",
+        ])
+        .current_dir(root)
+        .output()
+        .context("cannot run cargo tree")?;
+    if !out.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap_or("").to_owned())
+        .collect())
+}
+
 /// Names of the crates in the normal-dependency closure of a package.
 fn closure(root: &Path, package: &str) -> Result<Vec<String>> {
     let out = Command::new("cargo")
@@ -146,6 +174,11 @@ fn tidy(root: &Path) -> Result<()> {
     for name in closure(root, "yardstick-engine")? {
         if FORBIDDEN_IN_ENGINE.contains(&name.as_str()) {
             problems.push(format!("the engine depends on `{name}`: the engine is synchronous and storage-agnostic (manifests come in as values; the application commits)"));
+        }
+    }
+    for name in direct(root, "yardstick-server")? {
+        if FORBIDDEN_FOR_SERVER.contains(&name.as_str()) {
+            problems.push(format!("the server depends on `{name}` directly: handlers call `yardstick-app` only (its scope is the one choke point); re-export from app what the server needs"));
         }
     }
     for name in closure(root, "yardstick")? {
@@ -183,7 +216,7 @@ fn tidy(root: &Path) -> Result<()> {
     }
     if problems.is_empty() {
         println!(
-            "tidy: ok ({} source files checked, core, engine and default-build dependency closures clean)",
+            "tidy: ok ({} source files checked, core, engine and default-build dependency closures clean, the server reaches data only through the application layer)",
             files.len()
         );
         Ok(())

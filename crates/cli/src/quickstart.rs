@@ -177,7 +177,12 @@ async fn serve_demo(
         )?;
     }
     let token = ws
-        .create_token(&yardstick_app::Actor::System, "admin", "quickstart", Some(30))
+        .create_token(
+            &yardstick_app::Actor::System,
+            "admin",
+            "quickstart",
+            Some(30),
+        )
         .await?;
     outln!()?;
     outln!("{}", t!(lang, "quickstart.curl"))?;
@@ -186,7 +191,10 @@ async fn serve_demo(
         "  curl -H 'Authorization: Bearer {}' {url}/api/v1/sites",
         token.token
     )?;
-    outln!("  {}", t!(lang, "quickstart.docs", url = format!("{url}/api/docs/")))?;
+    outln!(
+        "  {}",
+        t!(lang, "quickstart.docs", url = format!("{url}/api/docs/"))
+    )?;
     let serve = crate::serve_cmd::ServeArgs {
         listen: args.listen,
         behind_proxy: false,

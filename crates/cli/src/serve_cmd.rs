@@ -62,7 +62,10 @@ pub async fn serve_workspace(ws: Workspace, args: &ServeArgs, lang: Lang) -> Res
         behind_proxy: args.behind_proxy,
         ..ServerConfig::default()
     };
-    outln!("{}", t!(lang, "serve.listening", url = format!("http://{addr}")))?;
+    outln!(
+        "{}",
+        t!(lang, "serve.listening", url = format!("http://{addr}"))
+    )?;
     outln!("{}", t!(lang, "serve.stop"))?;
     tracing::info!(%addr, behind_proxy = args.behind_proxy, "serving");
     yardstick_server::run(listener, AppState::new(ws, config), shutdown_signal())

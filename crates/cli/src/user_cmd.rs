@@ -236,7 +236,17 @@ pub async fn user(ctx: &Ctx, cmd: UserCommand) -> Result<u8, Error> {
                 scope,
             };
             let changed = ws.change_grant(&sys, &login, &g, true).await?;
-            let key = if changed { t!(lang, "user.granted", login = login, role = g.role.as_str(), scope = g.scope) } else { t!(lang, "user.unchanged", login = login) };
+            let key = if changed {
+                t!(
+                    lang,
+                    "user.granted",
+                    login = login,
+                    role = g.role.as_str(),
+                    scope = g.scope
+                )
+            } else {
+                t!(lang, "user.unchanged", login = login)
+            };
             outln!("{key}")?;
         }
         UserCommand::Revoke { login, role, scope } => {
@@ -245,7 +255,17 @@ pub async fn user(ctx: &Ctx, cmd: UserCommand) -> Result<u8, Error> {
                 scope,
             };
             let changed = ws.change_grant(&sys, &login, &g, false).await?;
-            let key = if changed { t!(lang, "user.revoked", login = login, role = g.role.as_str(), scope = g.scope) } else { t!(lang, "user.unchanged", login = login) };
+            let key = if changed {
+                t!(
+                    lang,
+                    "user.revoked",
+                    login = login,
+                    role = g.role.as_str(),
+                    scope = g.scope
+                )
+            } else {
+                t!(lang, "user.unchanged", login = login)
+            };
             outln!("{key}")?;
         }
         UserCommand::Password { login, .. } => {
@@ -276,7 +296,11 @@ pub async fn token(ctx: &Ctx, cmd: TokenCommand) -> Result<u8, Error> {
                     "token.created",
                     id = t.info.id,
                     login = t.info.login,
-                    expires = t.info.expires_at.clone().unwrap_or_else(|| t!(lang, "token.never").to_string())
+                    expires = t
+                        .info
+                        .expires_at
+                        .clone()
+                        .unwrap_or_else(|| t!(lang, "token.never").to_string())
                 )
             )?;
             outln!("{}", t.token)?;
@@ -333,7 +357,11 @@ pub async fn activity(ctx: &Ctx, args: &ActivityArgs) -> Result<u8, Error> {
         .map(|s| {
             chrono::DateTime::parse_from_rfc3339(s)
                 .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|e| Error::input("error.activity.since").arg("since", s).detail(e.to_string()))
+                .map_err(|e| {
+                    Error::input("error.activity.since")
+                        .arg("since", s)
+                        .detail(e.to_string())
+                })
         })
         .transpose()?;
     let ws = open(ctx).await?;

@@ -72,7 +72,7 @@ pub fn apply(router: Router, state: &AppState) -> Router {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             ))
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            .layer(TraceLayer::new_for_http().on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)).make_span_with(|req: &Request| {
                 let id = req
                     .extensions()
                     .get::<RequestId>()
