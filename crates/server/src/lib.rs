@@ -83,7 +83,8 @@ pub const DOCS_PATH: &str = "/api/docs";
 
 /// The router with every route and layer.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api::router().split_for_parts();
+    let (api, mut openapi) = api::router().split_for_parts();
+    api::document_problems(&mut openapi);
     let router = Router::new()
         .merge(api)
         .merge(ops::router())
@@ -123,7 +124,9 @@ pub fn routes() -> Vec<(Method, String)> {
 /// The OpenAPI document.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router().split_for_parts().1
+    let mut doc = api::router().split_for_parts().1;
+    api::document_problems(&mut doc);
+    doc
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; requests in flight finish

@@ -75,6 +75,38 @@ impl Modify for Security {
     }
 }
 
+/// Adds to every operation a default answer: a problem document. Every operation may
+/// answer one (401 without credentials, 404 out of scope, 405, 408, 413, 415, 429, 5xx);
+/// it is documented once, after the routes are collected.
+pub(crate) fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
+    let problem = utoipa::openapi::ResponseBuilder::new()
+        .description("A problem document (RFC 9457)")
+        .content(
+            "application/problem+json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ProblemDto")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.responses
+                .responses
+                .entry("default".to_string())
+                .or_insert_with(|| problem.clone().into());
+        }
+    }
+}
+
 /// Every API route with its documentation.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
