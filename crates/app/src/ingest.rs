@@ -13,9 +13,9 @@ use serde::Serialize;
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{
-    ImportContext, ImportError, ImportOptions, ImportReport, ImportStatus, Imported, InstantWindow,
-    PreparedBatch, import_file,
+    ImportContext, ImportError, Imported, InstantWindow, PreparedBatch, import_file,
 };
+pub use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus};
 use yardstick_engine::manifest::file_sha256;
 use yardstick_store::{NewBatch, NewFile, StoreError};
 

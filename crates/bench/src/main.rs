@@ -222,7 +222,15 @@ fn run(o: &Options) -> Result<()> {
     }
 
     if o.pg {
-        postgres(&plan, &files, &period, &eval, o.pg_runs.max(1), &mut rep)?;
+        postgres(
+            &plan,
+            &files,
+            &period,
+            &imports,
+            &eval,
+            o.pg_runs.max(1),
+            &mut rep,
+        )?;
     } else {
         rep.pg_skipped("skipped (--no-pg)");
     }
@@ -424,10 +432,52 @@ fn median_run(runs: Vec<Value>) -> Option<Value> {
     Some(chosen)
 }
 
+/// The same imports and evaluation with the metadata in PostgreSQL instead of the data
+/// directory's SQLite file, once each, reported beside the SQLite figures.
+fn metadata_on_postgres(
+    server: &pg::Server,
+    files: &[DataFile],
+    period: &Period,
+    imports: &[(RecordKind, u64, Value)],
+    eval: &Value,
+    rep: &mut Report,
+) -> Result<()> {
+    eprintln!("metadata in PostgreSQL: importing and evaluating again…");
+    server.create_database("yardstick_meta")?;
+    let url = server.database_url("yardstick_meta");
+    let work = files
+        .first()
+        .and_then(|f| f.path.parent())
+        .context("no generated file")?;
+    let data = work.join("yardstick-pg-meta");
+    phase::init_data_dir_on(&data, &work.join("org.toml"), Some(&url))?;
+    let mut pg_imports = Vec::new();
+    for f in files {
+        let run = phase::spawn_on(
+            &[
+                "import",
+                &data.display().to_string(),
+                f.kind.as_str(),
+                &f.path.display().to_string(),
+            ],
+            Some(&url),
+        )?;
+        pg_imports.push((f.kind, f.rows, run));
+    }
+    let pg_eval = phase::spawn_on(
+        &["evaluate", &data.display().to_string(), &period.label],
+        Some(&url),
+    )?;
+    rep.metadata_backends(imports, &pg_imports, eval, &pg_eval);
+    std::fs::remove_dir_all(&data).with_context(|| format!("cannot remove {}", data.display()))?;
+    Ok(())
+}
+
 fn postgres(
     plan: &Plan,
     files: &[DataFile],
     period: &Period,
+    imports: &[(RecordKind, u64, Value)],
     eval: &Value,
     pg_runs: u32,
     rep: &mut Report,
@@ -470,6 +520,7 @@ fn postgres(
         }
         runs.push(times);
     }
+    metadata_on_postgres(&server, files, period, imports, eval, rep)?;
     server.shutdown()?;
     let mut sums = std::collections::BTreeMap::new();
     let mut site_days = 0;

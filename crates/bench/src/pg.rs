@@ -174,6 +174,25 @@ impl Server {
         c
     }
 
+    /// The URL of a database of this server for the metadata store (over its unix
+    /// socket).
+    #[must_use]
+    pub fn database_url(&self, db: &str) -> String {
+        format!(
+            "postgres://postgres@localhost/{db}?host={}&port={}",
+            self.tmp.path().display(),
+            self.port
+        )
+    }
+
+    /// Creates an empty database.
+    ///
+    /// # Errors
+    /// When psql fails.
+    pub fn create_database(&self, db: &str) -> Result<()> {
+        self.psql(&format!("CREATE DATABASE {db};")).map(|_| ())
+    }
+
     /// Runs SQL through psql and returns its unaligned, comma-separated output.
     ///
     /// # Errors

@@ -71,8 +71,12 @@ pub const DATABASE_VAR: &str = "YARDSTICK_BENCH_DATABASE_URL";
 /// The workspace configuration of a data directory in a phase.
 fn config(dir: &Path) -> Result<Config> {
     let url = std::env::var(DATABASE_VAR).ok();
+    config_with(dir, url.as_deref())
+}
+
+fn config_with(dir: &Path, database: Option<&str>) -> Result<Config> {
     Config::new(dir)
-        .with_database_url(url.as_deref())
+        .with_database_url(database)
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -82,11 +86,20 @@ fn config(dir: &Path) -> Result<Config> {
 /// # Errors
 /// When the directory or its database cannot be created.
 pub fn init_data_dir(dir: &Path, org_file: &Path) -> Result<()> {
+    init_data_dir_on(dir, org_file, std::env::var(DATABASE_VAR).ok().as_deref())
+}
+
+/// [`init_data_dir`] with its metadata in `database` (a URL; SQLite in the directory when
+/// `None`).
+///
+/// # Errors
+/// When the directory or its database cannot be created.
+pub fn init_data_dir_on(dir: &Path, org_file: &Path, database: Option<&str>) -> Result<()> {
     let src = std::fs::read_to_string(org_file)
         .with_context(|| format!("cannot read {}", org_file.display()))?;
     Organisation::from_toml(&org_file.display().to_string(), &src)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cfg = config(dir)?;
+    let cfg = config_with(dir, database)?;
     runtime()?.block_on(async {
         let (ws, _) = Workspace::init(&cfg)
             .await
@@ -265,8 +278,20 @@ fn totals(
 /// # Errors
 /// When the child cannot start, fails, or prints no JSON.
 pub fn spawn(args: &[&str]) -> Result<Value> {
+    spawn_on(args, None)
+}
+
+/// [`spawn`] with the phase's metadata in `database` (a URL).
+///
+/// # Errors
+/// As [`spawn`].
+pub fn spawn_on(args: &[&str], database: Option<&str>) -> Result<Value> {
     let exe: PathBuf = std::env::current_exe().context("cannot find the bench binary")?;
-    let out = Command::new(&exe)
+    let mut cmd = Command::new(&exe);
+    if let Some(url) = database {
+        cmd.env(DATABASE_VAR, url);
+    }
+    let out = cmd
         .arg("__phase")
         .args(args)
         .output()

@@ -452,6 +452,55 @@ impl Report {
         );
     }
 
+    /// Records the imports and the evaluation run with the metadata in PostgreSQL, beside
+    /// the same with SQLite (the default).
+    pub fn metadata_backends(
+        &mut self,
+        sqlite: &[(RecordKind, u64, Value)],
+        postgres: &[(RecordKind, u64, Value)],
+        sqlite_eval: &Value,
+        pg_eval: &Value,
+    ) {
+        let mut json = Map::new();
+        for ((kind, rows, s), (_, _, p)) in sqlite.iter().zip(postgres) {
+            let (rs, rp) = (per_s(*rows, f(s, "wall_s")), per_s(*rows, f(p, "wall_s")));
+            self.line(
+                format!(
+                    "import {} rows/s: SQLite | PostgreSQL metadata",
+                    kind.as_str()
+                ),
+                format!("{} | {}", thousands(round(rs)), thousands(round(rp))),
+                "",
+                Met::NotApplicable,
+                format!(
+                    "PostgreSQL ÷ SQLite time {:.3}; one PostgreSQL run against the SQLite median",
+                    if f(s, "wall_s") > 0.0 {
+                        f(p, "wall_s") / f(s, "wall_s")
+                    } else {
+                        0.0
+                    }
+                ),
+            );
+            json.insert(
+                kind.as_str().to_string(),
+                json!({"sqlite_rows_per_s": rs, "postgres_rows_per_s": rp}),
+            );
+        }
+        let (es, ep) = (f(sqlite_eval, "wall_s"), f(pg_eval, "wall_s"));
+        self.line(
+            "evaluation s: SQLite | PostgreSQL metadata".into(),
+            format!("{es:.2} | {ep:.2}"),
+            "",
+            Met::NotApplicable,
+            "the records are the same Parquet files; only the manifest's database differs".into(),
+        );
+        json.insert(
+            "evaluation".into(),
+            json!({"sqlite_s": es, "postgres_s": ep}),
+        );
+        self.set("metadata_backends", Value::Object(json));
+    }
+
     /// Records the staffing run.
     pub fn staffing(&mut self, s: &StaffingRun) {
         let rate = if s.total_s > 0.0 {

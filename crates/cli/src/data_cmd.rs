@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use yardstick_app::ingest::{IngestOutcome, IngestRequest};
+use yardstick_app::ingest::{
+    ImportOptions, ImportReport, ImportStatus, IngestOutcome, IngestRequest,
+};
 use yardstick_app::{Actor, Config, Error, Notice, Observer, Workspace};
 use yardstick_core::records::RecordKind;
 use yardstick_core::t;
 use yardstick_core::vocab::Lang;
-use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus};
 
 use crate::table::render;
 use crate::{Ctx, outln};

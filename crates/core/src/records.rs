@@ -135,6 +135,9 @@ pub struct FieldDef {
     pub required: bool,
     /// Whether the engine computes it (never imported).
     pub derived: bool,
+    /// An instant that may lie ahead of the import (a deadline, a booking), as opposed
+    /// to one that records something that happened.
+    pub ahead: bool,
     /// What the field means (English; documentation).
     pub doc: &'static str,
 }
@@ -145,6 +148,7 @@ const fn req(name: &'static str, ty: FieldType, doc: &'static str) -> FieldDef {
         ty,
         required: true,
         derived: false,
+        ahead: false,
         doc,
     }
 }
@@ -155,6 +159,7 @@ const fn opt(name: &'static str, ty: FieldType, doc: &'static str) -> FieldDef {
         ty,
         required: false,
         derived: false,
+        ahead: false,
         doc,
     }
 }
@@ -165,6 +170,19 @@ const fn derived(name: &'static str, ty: FieldType, doc: &'static str) -> FieldD
         ty,
         required: false,
         derived: true,
+        ahead: false,
+        doc,
+    }
+}
+
+/// An optional instant that may lie ahead of the import: a deadline or a booking.
+const fn ahead(name: &'static str, doc: &'static str) -> FieldDef {
+    FieldDef {
+        name,
+        ty: FieldType::Timestamp,
+        required: false,
+        derived: false,
+        ahead: true,
         doc,
     }
 }
@@ -318,13 +336,18 @@ static WORK_ORDER: &[FieldDef] = &[
     opt("customer_key", Str, "opaque customer key"),
     opt("line_key", Str, "opaque line key"),
     req("created_at", Timestamp, "order created or fault reported"),
-    opt(
+    ahead(
         "committed_by",
-        Timestamp,
-        "deadline promised to the customer",
+        "deadline promised to the customer (may lie up to a year ahead of the import)",
     ),
-    opt("appointment_start", Timestamp, "appointment window start"),
-    opt("appointment_end", Timestamp, "appointment window end"),
+    ahead(
+        "appointment_start",
+        "appointment window start (may lie up to a year ahead)",
+    ),
+    ahead(
+        "appointment_end",
+        "appointment window end (may lie up to a year ahead)",
+    ),
     opt("cancelled_at", Timestamp, "appointment cancelled at"),
     opt(
         "cancelled_by",

@@ -47,6 +47,16 @@ impl InstantWindow {
         self.from_ms <= t && t <= self.until_ms
     }
 
+    /// The window of instants that may lie ahead (deadlines, bookings): the same
+    /// start, and [`AHEAD_DAYS`] more days at the end.
+    #[must_use]
+    pub fn ahead(&self) -> InstantWindow {
+        InstantWindow {
+            from_ms: self.from_ms,
+            until_ms: self.until_ms.saturating_add(AHEAD_DAYS * DAY_MS),
+        }
+    }
+
     /// The reason given for an instant outside: `issued_at 2100-01-01T00:00:00Z is
     /// outside the plausible window 2000-01-01 .. 2026-12-08`.
     fn outside(&self, field: &str, t: i64) -> String {
@@ -68,6 +78,10 @@ impl Default for InstantWindow {
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// How far past the window a deadline or a booking may lie: a year and a day (an
+/// appointment booked months ahead is ordinary; one in 2100 is a typing mistake).
+pub const AHEAD_DAYS: i64 = 366;
 
 /// An instant in RFC 3339, UTC (milliseconds only when there are any).
 fn instant(t: i64) -> String {
@@ -240,11 +254,14 @@ impl<'a> Checker<'a> {
                 Ok(Field::Bool(b)) => Typed::Bool(b),
                 Ok(Field::Num(x)) => Typed::Num(x),
                 Ok(Field::Ts(t)) => {
-                    if !self.window.contains(t) {
-                        reasons.push((
-                            format!("implausible {}", f.name),
-                            self.window.outside(f.name, t),
-                        ));
+                    let window = if f.ahead {
+                        self.window.ahead()
+                    } else {
+                        self.window
+                    };
+                    if !window.contains(t) {
+                        reasons
+                            .push((format!("implausible {}", f.name), window.outside(f.name, t)));
                     }
                     Typed::Ts(t)
                 }
@@ -383,6 +400,26 @@ mod tests {
             Checked::Valid(_) => Vec::new(),
             Checked::Invalid(r) => r.clone(),
         }
+    }
+
+    /// Deadlines and bookings may lie ahead of the import by a year and a day: the
+    /// window 2000-01-01 ..= 2026-12-08 becomes 2000-01-01 ..= 2027-12-09 for them
+    /// (2026-12-08 + 366 days = 2027-12-09: 2027 is not a leap year, so 365 days reach
+    /// 2027-12-08 and one more 2027-12-09), its last millisecond 23:59:59.999 UTC.
+    #[test]
+    fn deadlines_and_bookings_may_lie_a_year_ahead() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("day");
+        let window = InstantWindow::days(day(2000, 1, 1), day(2026, 12, 8));
+        assert_eq!(
+            window.ahead(),
+            InstantWindow::days(day(2000, 1, 1), day(2027, 12, 9))
+        );
+        let fields = RecordKind::WorkOrder.fields();
+        let ahead: Vec<&str> = fields.iter().filter(|f| f.ahead).map(|f| f.name).collect();
+        assert_eq!(
+            ahead,
+            ["committed_by", "appointment_start", "appointment_end"]
+        );
     }
 
     #[test]
