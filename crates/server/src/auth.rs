@@ -101,8 +101,7 @@ pub fn client_addr(parts: &Parts, behind_proxy: bool) -> Option<String> {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .last()
+            .rfind(|s| !s.is_empty())
         && last.parse::<std::net::IpAddr>().is_ok()
     {
         return Some(last.to_string());

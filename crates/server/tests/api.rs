@@ -79,7 +79,8 @@ async fn every_route_carries_the_layers_known_or_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_is_3_1_and_names_every_route() {
-    for env in envs().await {
+    // The document does not depend on the backend: the first workspace is enough.
+    if let Some(env) = envs().await.into_iter().next() {
         let a = get(&env.app, "/api/v1/openapi.json", None).await;
         assert_eq!(a.status, StatusCode::OK);
         let doc = a.json();
@@ -104,7 +105,6 @@ async fn the_openapi_document_is_3_1_and_names_every_route() {
         assert_eq!(ui.status, StatusCode::OK);
         assert!(ui.text().contains("swagger-ui"), "{}", ui.text());
         assert!(!ui.text().contains("<script>"), "no inline script");
-        break;
     }
 }
 

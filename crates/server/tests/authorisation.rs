@@ -45,20 +45,21 @@ fn sees_all(r: Role) -> bool {
     matches!(r, Role::Admin | Role::Regulator)
 }
 
-/// A request for a route, and the status each role expects with valid credentials.
-/// `None` for routes that need no credentials (their answer does not depend on them).
-fn case(
-    method: &Method,
-    path: &str,
-    s: Scope,
-    ids: &Ids,
-    n: usize,
-) -> (
+/// The status a role expects with valid credentials, in or out of its scope.
+type Expect = fn(Role, Scope) -> StatusCode;
+
+/// A request (method, URI, body) and what it expects; `None` for routes that need no
+/// credentials.
+type Case = (
     Method,
     String,
     Option<(&'static str, Vec<u8>)>,
-    Option<fn(Role, Scope) -> StatusCode>,
-) {
+    Option<Expect>,
+);
+
+/// A request for a route, and the status each role expects with valid credentials.
+/// `None` for routes that need no credentials (their answer does not depend on them).
+fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
     let site = site(s);
     let ok = |_: Role, _: Scope| StatusCode::OK;
     let m = method.clone();

@@ -313,11 +313,13 @@ async fn bodies_over_the_limits_answer_413_and_store_nothing() {
         assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
         assert!(is_problem(&a));
         // Under the import limit but over the ordinary one: the bulk route takes it.
-        let small = "site_id,ticket_id,service_type,issued_at,called_at,outcome\nhz-h02,s1,payment,2026-09-11 09:00:00,2026-09-11 09:01:00,served\n".repeat(1);
-        let pad = format!(
-            "{small}{}",
-            "hz-h02,s2,payment,2026-09-11 10:00:00,2026-09-11 10:01:00,served\n".repeat(1)
-        );
+        let mut pad = String::from("site_id,ticket_id,service_type,issued_at,called_at,outcome\n");
+        for i in 0..20 {
+            pad.push_str(&format!(
+                "hz-h02,s{i},payment,2026-09-11 10:{i:02}:00,2026-09-11 10:{i:02}:30,served\n"
+            ));
+        }
+        assert!((1024..4096).contains(&pad.len()), "{}", pad.len());
         let ok = send(
             &env.app,
             request(
