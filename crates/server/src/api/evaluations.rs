@@ -36,6 +36,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct EvaluationQuery {
     /// Period: 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15.
+    #[param(example = "2026-10")]
     pub period: String,
     /// Node or site id (or name); the organisation's root when absent.
     pub scope: Option<String>,
@@ -43,6 +44,7 @@ pub struct EvaluationQuery {
 
 /// What to freeze.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"period": "2026-10", "scope": "zj"}))]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRequest {
     /// Period.

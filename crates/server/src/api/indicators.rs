@@ -30,6 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// Period: 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15.
+    #[param(example = "2026-10")]
     pub period: String,
 }
 
@@ -110,8 +111,8 @@ pub struct SiteIndicatorDto {
     path = "/api/v1/sites/{id}/indicators/{indicator}",
     tag = "indicators",
     params(
-        ("id" = String, Path, description = "Site id"),
-        ("indicator" = String, Path, description = "Indicator id, e.g. BH-01"),
+        ("id" = String, Path, description = "Site id", example = "hz-h02"),
+        ("indicator" = String, Path, description = "Indicator id", example = "BH-01"),
         PeriodQuery
     ),
     responses(
@@ -157,6 +158,7 @@ pub async fn indicator(
 #[into_params(parameter_in = Query)]
 pub struct RecordsQuery {
     /// Period.
+    #[param(example = "2026-10")]
     pub period: String,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -184,8 +186,8 @@ pub struct RecordsPageDto {
     path = "/api/v1/sites/{id}/indicators/{indicator}/records",
     tag = "indicators",
     params(
-        ("id" = String, Path, description = "Site id"),
-        ("indicator" = String, Path, description = "Indicator id"),
+        ("id" = String, Path, description = "Site id", example = "hz-h02"),
+        ("indicator" = String, Path, description = "Indicator id", example = "BH-01"),
         RecordsQuery
     ),
     responses(

@@ -139,7 +139,7 @@ pub async fn sites(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     get,
     path = "/api/v1/sites/{id}",
     tag = "organisation",
-    params(("id" = String, Path, description = "Site id")),
+    params(("id" = String, Path, description = "Site id", example = "hz-h02")),
     responses(
         (status = 200, description = "The site", body = SiteDto),
         (status = 404, description = "No such site in the caller's scope", body = crate::api::ProblemDto, content_type = "application/problem+json"),

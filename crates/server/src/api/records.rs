@@ -122,7 +122,7 @@ fn extension(headers: &HeaderMap) -> ApiResult<&'static str> {
     path = "/api/v1/records/{kind}",
     tag = "records",
     params(
-        ("kind" = String, Path, description = "Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval"),
+        ("kind" = String, Path, description = "Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval", example = "hall_ticket"),
         IngestParams
     ),
     request_body(description = "CSV or JSON Lines with the canonical fields of the kind", content((String = "text/csv"), (String = "application/x-ndjson"))),

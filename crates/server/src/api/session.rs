@@ -27,6 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 
 /// Login and password.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"login": "li.wei", "password": "correct horse battery"}))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Login (case does not matter).
