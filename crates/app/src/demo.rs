@@ -12,7 +12,8 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
-use yardstick_demo::{DemoConfig, DemoSummary, ORG_FILE, RECORD_KINDS};
+pub use yardstick_demo::{DemoConfig, DemoSummary};
+use yardstick_demo::{ORG_FILE, RECORD_KINDS};
 use yardstick_engine::import::{ImportOptions, ImportReport};
 
 use crate::config::Config;
@@ -291,4 +292,52 @@ fn remove_empty_dirs(dir: &Path) {
         }
     }
     let _ = std::fs::remove_dir(dir);
+}
+
+/// A demo user quickstart makes, with the password generated for it (shown once).
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// Login.
+    pub login: &'static str,
+    /// Role.
+    pub role: crate::access::Role,
+    /// Scope of the grant.
+    pub scope: &'static str,
+    /// The generated password.
+    pub password: String,
+}
+
+/// The demo users: an admin of the operator and one user per other role, each with a
+/// scope that shows what the role sees — a quality manager of Zhejiang, a site manager
+/// of the Ningbo call centre, an evaluator of Sichuan, a viewer of Hangzhou and a
+/// regulator of the whole operator.
+pub const DEMO_USERS: [(&str, crate::access::Role, &str); 6] = [
+    ("admin", crate::access::Role::Admin, "yuanda"),
+    ("qm-zj", crate::access::Role::QualityManager, "zj"),
+    ("sm-nb-c01", crate::access::Role::SiteManager, "nb-c01"),
+    ("evaluator-sc", crate::access::Role::Evaluator, "sc"),
+    ("viewer-hz", crate::access::Role::Viewer, "zj-hz"),
+    ("regulator", crate::access::Role::Regulator, "yuanda"),
+];
+
+/// Creates the demo users with generated passwords (as the command line).
+///
+/// # Errors
+/// When a user exists already, or the demo organisation is not loaded.
+pub async fn create_demo_users(ws: &Workspace) -> Result<Vec<DemoUser>> {
+    let mut out = Vec::new();
+    for (login, role, scope) in DEMO_USERS {
+        let grant = crate::access::Grant {
+            role,
+            scope: scope.to_string(),
+        };
+        let (_, password) = ws.add_user(&Actor::System, login, &[grant], None).await?;
+        out.push(DemoUser {
+            login,
+            role,
+            scope,
+            password: password.unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }

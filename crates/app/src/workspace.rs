@@ -23,6 +23,8 @@ pub const MARKER: &str = ".yardstick";
 pub struct Workspace {
     pub(crate) dir: DataDir,
     pub(crate) store: Store,
+    /// Provisional evaluations computed for readers (`published.rs`).
+    pub(crate) cache: std::sync::Arc<crate::published::ProvisionalCache>,
 }
 
 /// What `init` did.
@@ -181,6 +183,7 @@ impl Workspace {
         let ws = Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            cache: std::sync::Arc::default(),
         };
         ws.record_builtin_guideline().await?;
         let report = InitReport {
@@ -238,6 +241,7 @@ impl Workspace {
         Ok(Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            cache: std::sync::Arc::default(),
         })
     }
 

@@ -35,6 +35,9 @@ use crate::schema::anchor_fields;
 mod columnar;
 #[cfg(feature = "datafusion")]
 mod datafusion;
+mod rows;
+
+pub use rows::{PopulationRow, PopulationRows, RowsQuery, population_rows};
 
 /// Errors while computing.
 #[derive(Debug, thiserror::Error)]
