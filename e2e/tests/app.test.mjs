@@ -116,6 +116,8 @@ test("a site manager sees her site and gets the 404 page for another", async () 
   await page.screenshot({ path: `${shots}/not-found-zh.png` });
   const own = await page.goto(`${base}/sites/nb-c01`);
   assert.equal(own.status(), 200);
+  assert.match(await page.textContent("h1"), /宁波客户服务中心/);
+  await page.screenshot({ path: `${shots}/site-zh.png` });
   await signOut(page);
   await context.close();
 });

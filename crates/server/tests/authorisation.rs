@@ -30,6 +30,8 @@ struct Ids {
     eval_out: i64,
     /// A batch with quarantined rows, imported by the command line.
     batch: i64,
+    /// A token of `bystander`, a user the administration pages change.
+    bystander_token: i64,
 }
 
 /// The site of a scope.
@@ -287,6 +289,47 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 _ => StatusCode::FORBIDDEN,
             }),
         ),
+        // Administration: admins only (403 for everyone else, in scope or not).
+        ("GET", "/admin") => (m, path.into(), None, Some(admin_only)),
+        ("POST", "/admin/users") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf=&login=new-{n}&role=viewer&scope=zj").into_bytes(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/users/{login}/disabled") => (
+            m,
+            "/admin/users/bystander/disabled".into(),
+            Some(("application/x-www-form-urlencoded", b"csrf=&disabled=false".to_vec())),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/users/{login}/grants") => (
+            m,
+            "/admin/users/bystander/grants".into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                b"csrf=&role=viewer&scope=zj-hz&action=add".to_vec(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/tokens") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf=&login=bystander&name=t{n}&days=1").into_bytes(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/tokens/{id}/revoke") => (
+            m,
+            format!("/admin/tokens/{}/revoke", ids.bystander_token),
+            Some(("application/x-www-form-urlencoded", b"csrf=".to_vec())),
+            Some(admin_only),
+        ),
         _ => panic!(
             "the route {method} {path} has no row in the authorisation matrix: add one (who may call it, in and out of scope)"
         ),
@@ -300,6 +343,15 @@ fn visible(r: Role, s: Scope) -> StatusCode {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
+    }
+}
+
+/// Administration: admins only.
+fn admin_only(r: Role, _: Scope) -> StatusCode {
+    if r == Role::Admin {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
     }
 }
 
@@ -357,10 +409,18 @@ async fn setup(env: &Env) -> Ids {
         )
         .await
         .expect("imported");
+    let bystander_token = {
+        common::user_token(ws, "bystander", Role::Viewer, "zj").await;
+        ws.tokens(&Actor::System, Some("bystander"))
+            .await
+            .expect("tokens")[0]
+            .id
+    };
     Ids {
         eval_root,
         eval_out,
         batch: report.batch.expect("a batch"),
+        bystander_token,
     }
 }
 

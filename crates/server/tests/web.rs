@@ -502,3 +502,131 @@ fn every_key_the_templates_use_is_in_the_catalogue() {
     assert!(n > 100, "only {n} keys found: the scan is broken");
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_add_users_grant_roles_and_create_tokens_shown_once() {
+    let env = &envs().await[0];
+    let admin = user(env, "boss", Role::Admin, "yuanda").await;
+    let a = page(env, &admin, "/admin").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    no_raw_keys(&a);
+    assert!(a.text().contains("boss"));
+    // A new user: the generated password is shown once.
+    let a = post_form(
+        env,
+        Some(&admin.cookie),
+        "/admin/users",
+        &format!(
+            "csrf={}&login=wang.fang&role=site_manager&scope=hz-h02",
+            admin.csrf
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let secret = a
+        .text()
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the password")
+        .to_string();
+    assert!(secret.len() >= 12, "{secret}");
+    let users = env.ws.users(&Actor::System).await.expect("users");
+    let u = users
+        .iter()
+        .find(|u| u.login == "wang.fang")
+        .expect("added");
+    assert_eq!(u.grants.len(), 1);
+    assert_eq!(u.grants[0].role, Role::SiteManager);
+    assert_eq!(u.grants[0].scope, "hz-h02");
+    // The password works: she signs in and sees her site only.
+    let form = common::get(&env.app, "/login", None).await;
+    let nonce_cookie = form
+        .header("set-cookie")
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    let nonce = nonce_cookie.split_once('=').expect("value").1.to_string();
+    let signed = post_form(
+        env,
+        Some(&nonce_cookie),
+        "/login",
+        &format!(
+            "login=wang.fang&password={}&nonce={nonce}",
+            common_url(&secret)
+        ),
+    )
+    .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text());
+    // An unknown scope is said on the page (400), nothing changes.
+    let a = post_form(
+        env,
+        Some(&admin.cookie),
+        "/admin/users/wang.fang/grants",
+        &format!("csrf={}&role=viewer&scope=nowhere&action=add", admin.csrf),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.text().contains("role=\"alert\""));
+    // A token for her, shown once; then revoked.
+    let a = post_form(
+        env,
+        Some(&admin.cookie),
+        "/admin/tokens",
+        &format!("csrf={}&login=wang.fang&name=laptop&days=7", admin.csrf),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let token = a
+        .text()
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the token")
+        .to_string();
+    assert!(token.starts_with("ys_"), "{token}");
+    let me = common::get(&env.app, "/api/v1/me", Some(&token)).await;
+    assert_eq!(me.json()["login"], "wang.fang");
+    let id = env
+        .ws
+        .tokens(&Actor::System, Some("wang.fang"))
+        .await
+        .expect("tokens")[0]
+        .id;
+    let a = post_form(
+        env,
+        Some(&admin.cookie),
+        &format!("/admin/tokens/{id}/revoke"),
+        &format!("csrf={}", admin.csrf),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let me = common::get(&env.app, "/api/v1/me", Some(&token)).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    // Without the CSRF token nothing happens.
+    let a = post_form(
+        env,
+        Some(&admin.cookie),
+        "/admin/users/wang.fang/disabled",
+        "disabled=true",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let users = env.ws.users(&Actor::System).await.expect("users");
+    assert!(!users.iter().any(|u| u.login == "wang.fang" && u.disabled));
+}
+
+/// Percent-encodes a form value.
+fn common_url(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -13,6 +13,7 @@
 //! - A failure answers a friendly page in the reader's language ([`WebError`], rendered by
 //!   [`error_pages`]); the `problems` layer leaves HTML answers alone.
 
+mod admin;
 mod auth_pages;
 mod charts;
 mod evals;
@@ -63,6 +64,12 @@ pub const PAGES: &[(&str, &str)] = &[
     ("POST", "/evaluations/{id}/verify"),
     ("GET", "/imports"),
     ("POST", "/imports"),
+    ("GET", "/admin"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{login}/disabled"),
+    ("POST", "/admin/users/{login}/grants"),
+    ("POST", "/admin/tokens"),
+    ("POST", "/admin/tokens/{id}/revoke"),
     ("GET", "/static/{file}"),
 ];
 
@@ -100,6 +107,12 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/evaluations/{id}", get(evals::detail))
         .route("/evaluations/{id}/verify", post(evals::verify))
         .route("/imports", get(imports::list).post(imports::upload))
+        .route("/admin", get(admin::admin))
+        .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{login}/disabled", post(admin::set_disabled))
+        .route("/admin/users/{login}/grants", post(admin::change_grant))
+        .route("/admin/tokens", post(admin::create_token))
+        .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/static/{file}", get(static_file))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
 }
@@ -233,6 +246,7 @@ impl Reader {
             roles => p.grants.iter().map(|g| format!("{}@{}", text(self.lang, &format!("web.role.{}", g.role.as_str())), g.scope)).collect::<Vec<_>>().join(", "),
             csrf => self.caller.csrf.clone().unwrap_or_default(),
             can_import => imports,
+            is_admin => p.has_role(Role::Admin),
             nav => nav,
             here => self.here.clone(),
         }
@@ -287,6 +301,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("evaluation.html", include_str!("templates/evaluation.html")),
     ("imports.html", include_str!("templates/imports.html")),
+    ("admin.html", include_str!("templates/admin.html")),
 ];
 
 /// The template sources, for tests that check every key they use exists.
