@@ -160,7 +160,8 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
                 "/api/v1/evaluations",
                 "application/json",
                 br#"{"period":"2026-09","scope":"'; DROP TABLE evaluations;--"}"#.to_vec(),
-                StatusCode::BAD_REQUEST,
+                // A user's unknown scope is "not found", as one outside their grants.
+                StatusCode::NOT_FOUND,
             ),
             (
                 Method::POST,
@@ -254,8 +255,9 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
             ),
         )
         .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
-        let r = a.json();
+        // Its only row quarantined, nothing is stored: 422 with the report.
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+        let r = a.json()["report"].clone();
         assert_eq!(
             (
                 r["rows_read"].as_u64(),

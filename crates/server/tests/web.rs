@@ -244,6 +244,11 @@ async fn the_overview_shows_the_readers_scope_and_search_finds_by_pinyin() {
     let heat = o.text();
     let heat = heat.split("class=\"heat\"").nth(1).expect("heat map");
     assert!(heat.contains("nb-c01") && !heat.contains("/sites/hz-h02?"));
+    // City filter: Hangzhou holds hz-h02 only.
+    let o = page(env, &qm, &format!("/overview?period={PERIOD}&city=zj-hz")).await;
+    let heat = o.text();
+    let heat = heat.split("class=\"heat\"").nth(1).expect("heat map");
+    assert!(heat.contains("/sites/hz-h02?") && !heat.contains("nb-c01"));
 
     // Search: pinyin initials, id, name; nothing outside the scope.
     let s = page(env, &qm, "/search?q=hzws").await;
@@ -629,4 +634,32 @@ fn common_url(s: &str) -> String {
             }
         })
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_with_markup_render_inert() {
+    let env = &envs().await[0];
+    let evil = r#"<script>alert(1)</script>"'&"#;
+    let org = common::ORG.replace("杭州文三路营业厅", &evil.replace('"', "\\\""));
+    env.ws
+        .import_org(&Actor::System, "org.toml", &org)
+        .await
+        .expect("organisation with markup in a name");
+    let qm = user(env, "qm", Role::QualityManager, "zj").await;
+    for uri in [
+        format!("/overview?period={PERIOD}"),
+        format!("/sites/hz-h02?period={PERIOD}"),
+        format!("/sites/hz-h02/indicators/BH-01?period={PERIOD}"),
+        "/search?q=hz-h02".to_string(),
+        "/search?q=%3Cscript%3E".to_string(),
+    ] {
+        let a = page(env, &qm, &uri).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}");
+        let t = a.text();
+        assert!(!t.contains("<script>alert"), "{uri}: markup not escaped");
+        assert!(
+            t.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{uri}: {t}"
+        );
+    }
 }

@@ -27,6 +27,9 @@ use crate::AppState;
 pub(crate) struct OverviewQuery {
     period: Option<String>,
     scene: Option<String>,
+    area: Option<String>,
+    tier: Option<String>,
+    city: Option<String>,
     sort: Option<String>,
 }
 
@@ -266,10 +269,48 @@ pub(crate) async fn overview(
 
     // The heat map.
     let scene = q.scene.as_deref().and_then(Scene::parse);
+    let area = q.area.as_deref().filter(|a| !a.is_empty());
+    let tier = q.tier.as_deref().filter(|t| !t.is_empty());
+    let city = q.city.as_deref().filter(|c| !c.is_empty());
     let heat_sites: Vec<&yardstick_core::org::Site> = org
         .sites
         .iter()
         .filter(|s| scene.is_none_or(|sc| s.scene == sc))
+        .filter(|s| area.is_none_or(|a| s.area.as_str() == a))
+        .filter(|s| tier.is_none_or(|t| s.tier.as_str() == t))
+        .filter(|s| city.is_none_or(|c| s.parent == c))
+        .collect();
+    // The filters' choices: what the reader's sites have.
+    let mut areas: Vec<(String, String)> = Vec::new();
+    let mut tiers: Vec<(String, String)> = Vec::new();
+    for s in &org.sites {
+        let a = (s.area.as_str().to_string(), s.area.label(lang).to_string());
+        if !areas.contains(&a) {
+            areas.push(a);
+        }
+        let t = (
+            s.tier.as_str().to_string(),
+            text(lang, &format!("web.tier.{}", s.tier.as_str())),
+        );
+        if !tiers.contains(&t) {
+            tiers.push(t);
+        }
+    }
+    let cities: Vec<(String, String)> = org
+        .nodes
+        .iter()
+        .filter(|n| org.sites.iter().any(|s| s.parent == n.id))
+        .map(|n| {
+            let name = n.name.get(lang);
+            (
+                n.id.clone(),
+                if name.is_empty() {
+                    n.name.zh.clone()
+                } else {
+                    name.to_string()
+                },
+            )
+        })
         .collect();
     let sort = q.sort.clone().unwrap_or_else(|| "total".into());
     let present: std::collections::HashSet<&str> = heat_sites
@@ -343,9 +384,12 @@ pub(crate) async fn overview(
         .map(|s| (s.as_str().to_string(), s.label(lang).to_string()))
         .collect();
     let base_q = format!(
-        "period={}&scene={}",
+        "period={}&scene={}&area={}&tier={}&city={}",
         url_encode(&pp.period.label),
-        url_encode(q.scene.as_deref().unwrap_or(""))
+        url_encode(q.scene.as_deref().unwrap_or("")),
+        url_encode(area.unwrap_or("")),
+        url_encode(tier.unwrap_or("")),
+        url_encode(city.unwrap_or(""))
     );
     reader.page(
         "overview.html",
@@ -362,6 +406,12 @@ pub(crate) async fn overview(
             heat => heat,
             scene => q.scene.clone().unwrap_or_default(),
             scenes => scenes,
+            area => area.unwrap_or(""),
+            areas => areas,
+            tier => tier.unwrap_or(""),
+            tiers => tiers,
+            city => city.unwrap_or(""),
+            cities => cities,
             sort => sort,
             base_q => base_q,
         },
