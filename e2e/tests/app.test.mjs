@@ -122,10 +122,19 @@ test("a site manager sees her site and gets the 404 page for another", async () 
   await context.close();
 });
 
-test("a regulator sees the figures but no records", async () => {
+test("a regulator sees the figures but no records; keyboard and print", async () => {
   const context = await browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
   await signIn(page, "e2e-reg");
+  // Keyboard first: on a page just opened, the first Tab reaches the skip link.
+  await page.goto(`${base}/evaluations`);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), "跳到正文");
+  // Printed, the page drops its menus and forms.
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header.top").isVisible(), false);
+  await page.emulateMedia({ media: "screen" });
+  assert.equal(await page.locator("header.top").isVisible(), true);
   await page.goto(`${base}/sites/my-f02`);
   const first = page.locator("table.lines tbody tr th a").first();
   await Promise.all([page.waitForURL(/\/indicators\//), first.click()]);
