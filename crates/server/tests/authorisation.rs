@@ -128,7 +128,9 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
             m,
             "/api/v1/records/hall_ticket".into(),
             // A new ticket every time, so each request makes a batch: rows of a site
-            // outside an importer's scope are quarantined, not refused (tested apart).
+            // outside an importer's scope are quarantined, not refused (tested apart);
+            // a file of such rows only is one whose every row is invalid: 422 with its
+            // report, no batch.
             Some((
                 "text/csv",
                 format!(
@@ -136,8 +138,10 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 )
                 .into_bytes(),
             )),
-            Some(|r, _| match r {
-                Role::Admin | Role::QualityManager | Role::SiteManager => StatusCode::CREATED,
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) => StatusCode::CREATED,
+                (Role::QualityManager | Role::SiteManager, Scope::In) => StatusCode::CREATED,
+                (Role::QualityManager | Role::SiteManager, _) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::FORBIDDEN,
             }),
         ),
@@ -215,12 +219,13 @@ async fn setup(env: &Env) -> Ids {
         .expect("gz-h01 frozen")
         .id
         .expect("id");
-    // A batch with one quarantined row (an unknown site), imported by the command line.
+    // A batch with one quarantined row (an unknown site) beside a stored one (a file
+    // whose every row is invalid makes no batch), imported by the command line.
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("bad.csv");
     std::fs::write(
         &file,
-        "site_id,ticket_id,service_type,issued_at,called_at,outcome\nnowhere,q1,payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\n",
+        "site_id,ticket_id,service_type,issued_at,called_at,outcome\nnowhere,q1,payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\nhz-h02,q-late,payment,2026-09-29 09:00:00,2026-09-29 09:01:00,served\n",
     )
     .expect("written");
     let report = ws

@@ -159,8 +159,10 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
                 Method::POST,
                 "/api/v1/evaluations",
                 "application/json",
+                // Any scope that is not a node the caller may see is not found, the
+                // unknown ones too (no existence leak), the text named back verbatim.
                 br#"{"period":"2026-09","scope":"'; DROP TABLE evaluations;--"}"#.to_vec(),
-                StatusCode::BAD_REQUEST,
+                StatusCode::NOT_FOUND,
             ),
             (
                 Method::POST,
@@ -243,7 +245,8 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
             env.backend
         );
         // A broken line among readable ones is a row problem, not a file problem: it is
-        // quarantined with its reason, as `yardstick ingest` does.
+        // quarantined with its reason, as `yardstick ingest` does; being the file's only
+        // row, nothing is stored and no batch made: 422 with the report.
         let a = send(
             &env.app,
             request(
@@ -254,8 +257,9 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
             ),
         )
         .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
-        let r = a.json();
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+        let r = a.json()["report"].clone();
+        assert_eq!(r["batch"], serde_json::Value::Null);
         assert_eq!(
             (
                 r["rows_read"].as_u64(),
