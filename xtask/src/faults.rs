@@ -111,6 +111,12 @@ struct Campaign {
     figures: serde_json::Value,
     /// How long the slowest kind took to import, to pick kill moments within it.
     slowest: Duration,
+    /// Live rows per kind in the intact directory (`records stats`).
+    rows: BTreeMap<String, u64>,
+    /// A second work-order file for `--replace`: the first half of the rows, with
+    /// their end times moved; and the figures of the intact directory after it.
+    replacement: PathBuf,
+    replaced: Option<(serde_json::Value, BTreeMap<String, u64>)>,
     counter: u64,
 }
 
@@ -142,8 +148,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let mut c = Campaign::prepare(bin, work.clone())?;
     let mut rng = Rng(o.seed);
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    let scenarios: [(&'static str, Scenario); 8] = [
+    let scenarios: [(&'static str, Scenario); 12] = [
         ("kill an import", Campaign::kill_import),
+        ("kill a replacing import", Campaign::kill_replace),
+        ("kill an evaluation and freeze", Campaign::kill_evaluate),
+        ("two imports at once", Campaign::concurrent_imports),
+        ("close the output pipe", Campaign::closed_pipe),
         ("file size limit on an import", Campaign::size_limit),
         ("flip a byte of a record file", Campaign::flip_byte),
         ("truncate a record file", Campaign::truncate_file),
@@ -186,6 +196,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         "{round} run(s) in {:.0} s, seed {}",
         started.elapsed().as_secs_f64(),
         o.seed
+    );
+    let refused: u64 = tallies
+        .values()
+        .flat_map(|t| t.outcomes.iter())
+        .filter(|(k, _)| k.contains("refused"))
+        .map(|(_, v)| v)
+        .sum();
+    println!(
+        "faults injected {}, refused with an error {refused}, rows lost 0 (every recovery compares the live rows of each kind and the figures)",
+        tallies.values().map(|t| t.runs).sum::<u64>()
     );
     if let Some(f) = failure {
         bail!(
@@ -264,6 +284,15 @@ impl Campaign {
         )?;
         expect_code(&out, 0, "evaluate")?;
         let figures = figures(&out.stdout)?;
+        let rows = live_rows(&yardstick(&bin, Some(&reference), &["records", "stats"])?)?;
+        let replacement = work.join("replacement.csv");
+        let orders = fs::read_to_string(input.join("work_order.csv"))?;
+        let lines: Vec<&str> = orders.lines().collect();
+        let half = lines.len() / 2;
+        fs::write(
+            &replacement,
+            format!("{}\n", lines[..half.max(2)].join("\n")),
+        )?;
         println!(
             "reference: {} kinds imported, slowest {:.1} s; evaluation of {PERIOD} taken",
             kinds.len(),
@@ -278,6 +307,9 @@ impl Campaign {
             kinds,
             figures,
             slowest,
+            rows,
+            replacement,
+            replaced: None,
             counter: 0,
         })
     }
@@ -329,6 +361,15 @@ impl Campaign {
         expect_code(&out, 0, "evaluate after recovery")?;
         if figures(&out.stdout)? != self.figures {
             bail!("after recovery the evaluation differs from the intact one");
+        }
+        self.same_rows(dir, &self.rows)
+    }
+
+    /// No row lost or doubled: the live rows of every kind as in `want`.
+    fn same_rows(&self, dir: &Path, want: &BTreeMap<String, u64>) -> Result<()> {
+        let got = live_rows(&self.y(dir, &["records", "stats"])?)?;
+        if &got != want {
+            bail!("live rows per kind {got:?}, expected {want:?}");
         }
         Ok(())
     }
@@ -399,6 +440,155 @@ impl Campaign {
         self.recovers(&dir)?;
         Self::done(&dir);
         Ok(outcome)
+    }
+
+    /// The intact directory with the replacement imported, once: its figures and rows.
+    fn replaced(&mut self) -> Result<(serde_json::Value, BTreeMap<String, u64>)> {
+        if let Some(r) = &self.replaced {
+            return Ok(r.clone());
+        }
+        let dir = self.fresh(&self.reference.clone())?;
+        let file = self.replacement.to_string_lossy().into_owned();
+        let out = self.y(&dir, &["ingest", "work_order", &file, "--replace"])?;
+        expect_code(&out, 0, "ingest --replace")?;
+        let ev = self.y(&dir, &["evaluate", "--period", PERIOD, "--format", "json"])?;
+        expect_code(&ev, 0, "evaluate after --replace")?;
+        let r = (
+            figures(&ev.stdout)?,
+            live_rows(&self.y(&dir, &["records", "stats"])?)?,
+        );
+        Self::done(&dir);
+        self.replaced = Some(r.clone());
+        Ok(r)
+    }
+
+    fn kill_replace(&mut self, rng: &mut Rng) -> Result<String> {
+        let (want_figures, want_rows) = self.replaced()?;
+        let dir = self.fresh(&self.reference.clone())?;
+        let file = self.replacement.to_string_lossy().into_owned();
+        let after = Duration::from_millis(rng.below(2_000));
+        let mut child = command(
+            &self.bin,
+            Some(&dir),
+            &["ingest", "work_order", &file, "--replace"],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start yardstick")?;
+        std::thread::sleep(after);
+        let finished = child.try_wait()?.is_some();
+        child.kill().ok();
+        child.wait()?;
+        // Either the replacement is in, whole, or nothing of it: then it goes in now.
+        expect_code(&self.y(&dir, &["verify"])?, 0, "verify after the kill")?;
+        expect_code(&self.y(&dir, &["repair"])?, 0, "repair")?;
+        let again = self.y(&dir, &["ingest", "work_order", &file, "--replace"])?;
+        expect_code(&again, 0, "ingest --replace again")?;
+        let ev = self.y(&dir, &["evaluate", "--period", PERIOD, "--format", "json"])?;
+        expect_code(&ev, 0, "evaluate")?;
+        if figures(&ev.stdout)? != want_figures {
+            bail!("after a killed --replace and a rerun, the figures differ");
+        }
+        self.same_rows(&dir, &want_rows)?;
+        Self::done(&dir);
+        Ok(if finished {
+            "finished before the kill".into()
+        } else {
+            "killed, recovered".into()
+        })
+    }
+
+    fn kill_evaluate(&mut self, rng: &mut Rng) -> Result<String> {
+        let dir = self.fresh(&self.reference.clone())?;
+        let after = Duration::from_millis(rng.below(3_000));
+        let mut child = command(&self.bin, Some(&dir), &["evaluate", "--period", PERIOD])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start yardstick")?;
+        std::thread::sleep(after);
+        let finished = child.try_wait()?.is_some();
+        child.kill().ok();
+        child.wait()?;
+        // Every evaluation it left is whole: it verifies against the records.
+        let list = self.y(&dir, &["evaluation", "list"])?;
+        expect_code(&list, 0, "evaluation list")?;
+        let ids: Vec<String> = String::from_utf8_lossy(&list.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect();
+        for id in &ids {
+            expect_code(
+                &self.y(&dir, &["evaluation", "verify", id])?,
+                0,
+                &format!("evaluation verify {id} after the kill"),
+            )?;
+        }
+        let ev = self.y(&dir, &["evaluate", "--period", PERIOD, "--format", "json"])?;
+        expect_code(&ev, 0, "evaluate after the kill")?;
+        if figures(&ev.stdout)? != self.figures {
+            bail!("after a killed evaluation, evaluating again gives other figures");
+        }
+        Self::done(&dir);
+        Ok(match (finished, ids.len()) {
+            (true, _) => "finished before the kill".into(),
+            (false, 0) => "killed before the freeze".into(),
+            (false, _) => "killed, frozen whole".into(),
+        })
+    }
+
+    fn concurrent_imports(&mut self, rng: &mut Rng) -> Result<String> {
+        let dir = self.fresh(&self.empty.clone())?;
+        let (a, b) = if rng.below(2) == 0 {
+            ("hall_ticket", "contact")
+        } else {
+            ("contact", "hall_ticket")
+        };
+        let spawn = |kind: &str| {
+            command(
+                &self.bin,
+                Some(&dir),
+                &["ingest", kind, &self.kind_file(kind)],
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start yardstick")
+        };
+        let first = spawn(a)?;
+        std::thread::sleep(Duration::from_millis(rng.below(500)));
+        let second = spawn(b)?;
+        for (kind, child) in [(a, first), (b, second)] {
+            let out = child.wait_with_output()?;
+            expect_code(&out, 0, &format!("concurrent ingest {kind}"))?;
+        }
+        self.recovers(&dir)?;
+        Self::done(&dir);
+        Ok("both committed".into())
+    }
+
+    fn closed_pipe(&mut self, rng: &mut Rng) -> Result<String> {
+        let bytes = 1 + rng.below(4_000);
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg("set -o pipefail; \"$0\" --lang en --data-dir \"$1\" evaluate --period \"$2\" --format json | head -c \"$3\" > /dev/null")
+            .arg(&self.bin)
+            .arg(&self.reference)
+            .arg(PERIOD)
+            .arg(bytes.to_string())
+            .output()
+            .context("cannot run bash")?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(0) || err.contains("panicked") {
+            bail!(
+                "evaluate into a pipe closed after {bytes} bytes: exit {:?}\n{err}",
+                out.status.code()
+            );
+        }
+        Ok("quiet, exit 0".into())
     }
 
     /// A record file of the intact directory, chosen at random.
@@ -581,6 +771,34 @@ fn figures(stdout: &[u8]) -> Result<serde_json::Value> {
         o.remove("input_fingerprint");
     }
     Ok(v)
+}
+
+/// Live rows per kind from `records stats` (English table: kind, stored, superseded).
+fn live_rows(out: &Output) -> Result<BTreeMap<String, u64>> {
+    expect_code(out, 0, "records stats")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .context("records stats printed nothing")?
+        .split_whitespace()
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .with_context(|| format!("no `{name}` column in records stats"))
+    };
+    let (kind, stored, superseded) = (col("kind")?, col("stored")?, col("superseded")?);
+    let mut rows = BTreeMap::new();
+    for line in lines {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let number = |i: usize| cells.get(i).and_then(|c| c.parse::<u64>().ok());
+        if let (Some(k), Some(s), Some(x)) = (cells.get(kind), number(stored), number(superseded)) {
+            *rows.entry((*k).to_string()).or_default() += s - x.min(s);
+        }
+    }
+    Ok(rows)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
