@@ -197,6 +197,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         started.elapsed().as_secs_f64(),
         o.seed
     );
+    if let Some(f) = failure {
+        bail!(
+            "VIOLATION (seed {}): {f}\nthe working directory is kept: {}",
+            o.seed,
+            work.display()
+        );
+    }
     let refused: u64 = tallies
         .values()
         .flat_map(|t| t.outcomes.iter())
@@ -207,13 +214,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         "faults injected {}, refused with an error {refused}, rows lost 0 (every recovery compares the live rows of each kind and the figures)",
         tallies.values().map(|t| t.runs).sum::<u64>()
     );
-    if let Some(f) = failure {
-        bail!(
-            "VIOLATION (seed {}): {f}\nthe working directory is kept: {}",
-            o.seed,
-            work.display()
-        );
-    }
     fs::remove_dir_all(&work).ok();
     println!("no violation");
     Ok(())
