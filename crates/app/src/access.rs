@@ -501,6 +501,22 @@ impl Workspace {
             .await
     }
 
+    /// Sets the signed-in user's own preferred language (pages, problem documents and
+    /// the command line's messages to them).
+    ///
+    /// # Errors
+    /// Forbidden for the system actor (it has no language of its own); store failures.
+    pub async fn set_own_language(&self, actor: &Actor, lang: Lang) -> Result<()> {
+        let Actor::User(p) = actor else {
+            return Err(Error::new(crate::ErrorKind::Forbidden, "error.forbidden"));
+        };
+        self.store
+            .set_lang(p.user_id, lang_str(lang), Utc::now())
+            .await
+            .map_err(|e| store(&e))?;
+        Ok(())
+    }
+
     /// Checks a login and password. Every failure — unknown login, wrong password,
     /// disabled user — gives the same error and takes the same time; each is logged.
     ///

@@ -195,6 +195,8 @@ async fn serve_demo(
         "  {}",
         t!(lang, "quickstart.docs", url = format!("{url}/api/docs/"))
     )?;
+    outln!()?;
+    outln!("{}", t!(lang, "quickstart.web", url = format!("{url}/")))?;
     let serve = crate::serve_cmd::ServeArgs {
         listen: args.listen,
         behind_proxy: false,

@@ -183,42 +183,57 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let client = client_addr(parts, state.config.behind_proxy);
-        let ws = &state.workspace;
-        let (principal, csrf) = if let Some(token) = bearer(&parts.headers)? {
-            let p = ws
-                .token_principal(token, client.as_deref())
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            (p, None)
-        } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
-            let (p, csrf) = ws
-                .session_principal(secret, state.config.sessions, client.as_deref())
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            if changes_state(&parts.method) {
-                let sent = parts
-                    .headers
-                    .get(CSRF_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                if !same_secret(sent, &csrf) {
-                    return Err(ApiError::Csrf);
-                }
-            }
-            (p, Some(csrf))
-        } else {
-            return Err(ApiError::Unauthenticated);
-        };
-        if let Some(slot) = parts.extensions.get::<LangSlot>() {
-            slot.prefer(principal.lang);
-        }
-        Ok(Caller {
-            actor: Actor::User(principal.clone()),
-            principal,
-            csrf,
-        })
+        identify(parts, state, true).await
     }
+}
+
+/// Who is asking, from a bearer token or the session cookie. With `csrf_header` a
+/// cookie request that changes state must carry the session's CSRF token in
+/// `X-CSRF-Token`; the web pages' forms send it as a form field instead and check it
+/// themselves (`web::check_csrf`), so they pass `false`.
+///
+/// # Errors
+/// Unauthenticated for missing or dead credentials; CSRF for a write without the token.
+pub async fn identify(
+    parts: &Parts,
+    state: &AppState,
+    csrf_header: bool,
+) -> Result<Caller, ApiError> {
+    let client = client_addr(parts, state.config.behind_proxy);
+    let ws = &state.workspace;
+    let (principal, csrf) = if let Some(token) = bearer(&parts.headers)? {
+        let p = ws
+            .token_principal(token, client.as_deref())
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        (p, None)
+    } else if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) {
+        let (p, csrf) = ws
+            .session_principal(secret, state.config.sessions, client.as_deref())
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        if csrf_header && changes_state(&parts.method) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !same_secret(sent, &csrf) {
+                return Err(ApiError::Csrf);
+            }
+        }
+        (p, Some(csrf))
+    } else {
+        return Err(ApiError::Unauthenticated);
+    };
+    if let Some(slot) = parts.extensions.get::<LangSlot>() {
+        slot.prefer(principal.lang);
+    }
+    Ok(Caller {
+        actor: Actor::User(principal.clone()),
+        principal,
+        csrf,
+    })
 }
 
 /// The client address alone, for routes without a caller (login).

@@ -7,7 +7,7 @@
 //!    unless a route says otherwise; on every response, errors included;
 //! 3. **tracing** — one span per request with its id, method and route;
 //! 4. **problems** — every 4xx/5xx becomes an RFC 9457 problem document in the caller's
-//!    language; 5xx details are logged with the request id and never sent;
+//!    language (the web pages' HTML error pages are left as they are); 5xx details are logged with the request id and never sent;
 //! 5. **metrics** — requests by route template and status, latency;
 //! 6. **limits** — the body limit and the timeout of the route's class (bulk imports
 //!    have their own, larger ones).
@@ -140,7 +140,13 @@ async fn problems(mut req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // Problem documents are written already; the web pages render their own HTML
+    // error pages in the reader's language.
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return res;
     }
     let lang = slot.get();
@@ -236,7 +242,8 @@ async fn metrics(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
 
 /// Whether a request is a bulk import (its own body limit and timeout).
 fn is_bulk(req: &Request) -> bool {
-    req.method() == Method::POST && req.uri().path().starts_with("/api/v1/records/")
+    req.method() == Method::POST
+        && (req.uri().path().starts_with("/api/v1/records/") || req.uri().path() == "/imports")
 }
 
 async fn limits(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {

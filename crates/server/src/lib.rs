@@ -1,5 +1,5 @@
-//! Yardstick's HTTP server: the REST API under `/api/v1`, its OpenAPI document and
-//! explorer, health, readiness and metrics.
+//! Yardstick's HTTP server: the web app (server-rendered pages, `web`), the REST API
+//! under `/api/v1`, its OpenAPI document and explorer, health, readiness and metrics.
 //!
 //! Two entry points: [`app`] builds the router for a state (tests drive it in process
 //! with `tower::ServiceExt::oneshot`), [`run`] serves it on a listener until a shutdown
@@ -16,6 +16,7 @@ pub mod layers;
 pub mod metrics;
 mod ops;
 pub mod throttle;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -88,6 +89,8 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(api)
         .merge(ops::router())
+        .merge(web::router(&state))
+        .fallback(web::fallback)
         .with_state(state.clone())
         .merge(SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, openapi));
     layers::apply(router, &state)
@@ -115,6 +118,14 @@ pub fn routes() -> Vec<(Method, String)> {
     }
     for p in ops::PATHS {
         out.push((Method::GET, (*p).to_string()));
+    }
+    for (m, p) in web::PAGES {
+        let m = if *m == "POST" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        out.push((m, (*p).to_string()));
     }
     out.push((Method::GET, OPENAPI_PATH.to_string()));
     out.push((Method::GET, format!("{DOCS_PATH}/")));

@@ -23,6 +23,7 @@ async fn every_route_carries_the_layers_known_or_not() {
             })
             .collect();
         paths.push((Method::GET, "/no/such/route".into()));
+        paths.push((Method::GET, "/api/v1/no/such/route".into()));
         let mut ids = std::collections::BTreeSet::new();
         for (m, p) in paths {
             let a = send(&env.app, request(m.clone(), &p, None, None)).await;
@@ -51,7 +52,18 @@ async fn every_route_carries_the_layers_known_or_not() {
                 "{m} {p}"
             );
             assert_eq!(a.header("referrer-policy"), Some("no-referrer"), "{m} {p}");
-            if a.status.is_client_error() || a.status.is_server_error() {
+            let page = !(p.starts_with("/api/")
+                || yardstick_server::routes().iter().any(|(_, r)| {
+                    r == &p && ["/healthz", "/readyz", "/metrics"].contains(&r.as_str())
+                }));
+            if page && (a.status.is_client_error() || a.status.is_server_error()) {
+                // The web pages answer HTML error pages in the reader's language.
+                assert_eq!(
+                    a.header("content-type"),
+                    Some("text/html; charset=utf-8"),
+                    "{m} {p}"
+                );
+            } else if a.status.is_client_error() || a.status.is_server_error() {
                 assert_eq!(
                     a.header("content-type"),
                     Some("application/problem+json"),

@@ -30,6 +30,8 @@ struct Ids {
     eval_out: i64,
     /// A batch with quarantined rows, imported by the command line.
     batch: i64,
+    /// A token of `bystander`, a user the administration pages change.
+    bystander_token: i64,
 }
 
 /// The site of a scope.
@@ -138,10 +140,14 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 )
                 .into_bytes(),
             )),
+            // A file whose only row is outside the importer's scope stores nothing: 422.
             Some(|r, s| match (r, s) {
-                (Role::Admin, _) => StatusCode::CREATED,
-                (Role::QualityManager | Role::SiteManager, Scope::In) => StatusCode::CREATED,
-                (Role::QualityManager | Role::SiteManager, _) => StatusCode::UNPROCESSABLE_ENTITY,
+                (Role::Admin, _) | (Role::QualityManager | Role::SiteManager, Scope::In) => {
+                    StatusCode::CREATED
+                }
+                (Role::QualityManager | Role::SiteManager, Scope::Out) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
                 _ => StatusCode::FORBIDDEN,
             }),
         ),
@@ -172,6 +178,160 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 _ => StatusCode::FORBIDDEN,
             }),
         ),
+        // The web pages: the same use cases as the API, so the same answers — a page
+        // outside the reader's scope is 404, records are not for regulators.
+        ("GET", "/" | "/static/{file}") => (
+            m,
+            if path == "/" { "/".into() } else { "/static/app.css".into() },
+            None,
+            None,
+        ),
+        ("POST", "/login") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("login=nobody-{n}&password=wrong&nonce=none").into_bytes(),
+            )),
+            None,
+        ),
+        ("POST", "/lang") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                b"lang=zh&next=/overview".to_vec(),
+            )),
+            None,
+        ),
+        // A signed-in reader goes on from the login form.
+        ("GET", "/login") => (m, path.into(), None, Some(|_, _| StatusCode::SEE_OTHER)),
+        ("POST", "/logout") => (
+            m,
+            path.into(),
+            Some(("application/x-www-form-urlencoded", b"csrf=".to_vec())),
+            Some(|_, _| StatusCode::SEE_OTHER),
+        ),
+        ("GET", "/password" | "/evaluations") => (m, path.into(), None, Some(ok)),
+        // Two new passwords that differ: the form again, for everyone.
+        ("POST", "/password") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                b"current=x&new=one+long+password&confirm=another+long+one".to_vec(),
+            )),
+            Some(|_, _| StatusCode::BAD_REQUEST),
+        ),
+        ("GET", "/overview") => (m, format!("/overview?period={PERIOD}"), None, Some(ok)),
+        ("GET", "/search") => (m, format!("/search?q={site}"), None, Some(ok)),
+        ("GET", "/sites/{id}") => (m, format!("/sites/{site}?period={PERIOD}"), None, Some(visible)),
+        ("GET", "/sites/{id}/indicators/{indicator}") => (
+            m,
+            format!("/sites/{site}/indicators/BH-01?period={PERIOD}"),
+            None,
+            Some(visible),
+        ),
+        ("GET", "/sites/{id}/indicators/{indicator}/records.csv" | "/sites/{id}/indicators/{indicator}/record") => (
+            m,
+            format!("{}?period={PERIOD}&n=0", path.replace("{id}", site).replace("{indicator}", "BH-01")),
+            None,
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) => StatusCode::OK,
+                (Role::Regulator, _) | (_, Scope::Out) => StatusCode::NOT_FOUND,
+                _ => StatusCode::OK,
+            }),
+        ),
+        ("GET", "/evaluations/{id}") => (
+            m,
+            format!(
+                "/evaluations/{}",
+                if s == Scope::In { ids.eval_root } else { ids.eval_out }
+            ),
+            None,
+            Some(visible),
+        ),
+        ("POST", "/evaluations/{id}/verify") => (
+            m,
+            format!(
+                "/evaluations/{}/verify",
+                if s == Scope::In { ids.eval_root } else { ids.eval_out }
+            ),
+            Some(("application/x-www-form-urlencoded", b"csrf=".to_vec())),
+            Some(visible),
+        ),
+        ("GET", "/imports") => (
+            m,
+            path.into(),
+            None,
+            Some(|r, _| match r {
+                Role::Admin | Role::QualityManager | Role::SiteManager => StatusCode::OK,
+                _ => StatusCode::FORBIDDEN,
+            }),
+        ),
+        ("POST", "/imports") => (
+            m,
+            path.into(),
+            Some((
+                "multipart/form-data; boundary=BOUNDARY",
+                format!(
+                    "--BOUNDARY\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nhall_ticket\r\n--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.csv\"\r\n\r\nsite_id,ticket_id,service_type,issued_at,called_at,outcome\n{site},w{n},payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\n\r\n--BOUNDARY--\r\n"
+                )
+                .into_bytes(),
+            )),
+            // Rows of a site outside an importer's scope are quarantined: a file of
+            // nothing else stores nothing (422).
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) | (Role::QualityManager | Role::SiteManager, Scope::In) => {
+                    StatusCode::OK
+                }
+                (Role::QualityManager | Role::SiteManager, Scope::Out) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::FORBIDDEN,
+            }),
+        ),
+        // Administration: admins only (403 for everyone else, in scope or not).
+        ("GET", "/admin") => (m, path.into(), None, Some(admin_only)),
+        ("POST", "/admin/users") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf=&login=new-{n}&role=viewer&scope=zj").into_bytes(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/users/{login}/disabled") => (
+            m,
+            "/admin/users/bystander/disabled".into(),
+            Some(("application/x-www-form-urlencoded", b"csrf=&disabled=false".to_vec())),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/users/{login}/grants") => (
+            m,
+            "/admin/users/bystander/grants".into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                b"csrf=&role=viewer&scope=zj-hz&action=add".to_vec(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/tokens") => (
+            m,
+            path.into(),
+            Some((
+                "application/x-www-form-urlencoded",
+                format!("csrf=&login=bystander&name=t{n}&days=1").into_bytes(),
+            )),
+            Some(admin_only),
+        ),
+        ("POST", "/admin/tokens/{id}/revoke") => (
+            m,
+            format!("/admin/tokens/{}/revoke", ids.bystander_token),
+            Some(("application/x-www-form-urlencoded", b"csrf=".to_vec())),
+            Some(admin_only),
+        ),
         _ => panic!(
             "the route {method} {path} has no row in the authorisation matrix: add one (who may call it, in and out of scope)"
         ),
@@ -185,6 +345,15 @@ fn visible(r: Role, s: Scope) -> StatusCode {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
+    }
+}
+
+/// Administration: admins only.
+fn admin_only(r: Role, _: Scope) -> StatusCode {
+    if r == Role::Admin {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
     }
 }
 
@@ -220,12 +389,12 @@ async fn setup(env: &Env) -> Ids {
         .id
         .expect("id");
     // A batch with one quarantined row (an unknown site) beside a stored one (a file
-    // whose every row is invalid makes no batch), imported by the command line.
+    // of invalid rows only makes no batch), imported by the command line.
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("bad.csv");
     std::fs::write(
         &file,
-        "site_id,ticket_id,service_type,issued_at,called_at,outcome\nnowhere,q1,payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\nhz-h02,q-late,payment,2026-09-29 09:00:00,2026-09-29 09:01:00,served\n",
+        "site_id,ticket_id,service_type,issued_at,called_at,outcome\nhz-h02,q0,payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\nnowhere,q1,payment,2026-09-09 09:00:00,2026-09-09 09:01:00,served\n",
     )
     .expect("written");
     let report = ws
@@ -242,10 +411,18 @@ async fn setup(env: &Env) -> Ids {
         )
         .await
         .expect("imported");
+    let bystander_token = {
+        common::user_token(ws, "bystander", Role::Viewer, "zj").await;
+        ws.tokens(&Actor::System, Some("bystander"))
+            .await
+            .expect("tokens")[0]
+            .id
+    };
     Ids {
         eval_root,
         eval_out,
         batch: report.batch.expect("a batch"),
+        bystander_token,
     }
 }
 
@@ -275,10 +452,12 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
                         None => {
                             let anonymous =
                                 send(&env.app, request(m, &uri, None, body)).await.status;
-                            let fixed = if path == "/api/v1/session" {
-                                StatusCode::BAD_REQUEST
-                            } else {
-                                StatusCode::OK
+                            let fixed = match path.as_str() {
+                                "/api/v1/session" => StatusCode::BAD_REQUEST,
+                                // The login form without its one-time value.
+                                "/login" => StatusCode::FORBIDDEN,
+                                "/" | "/lang" => StatusCode::SEE_OTHER,
+                                _ => StatusCode::OK,
                             };
                             assert_eq!(anonymous, fixed, "anonymous {method} {uri}");
                             anonymous
@@ -338,9 +517,15 @@ async fn dead_or_missing_credentials_get_401_on_every_route_that_needs_them() {
                 n += 1;
                 let (m, uri, body, expect) = case(&method, &path, Scope::In, &ids, n);
                 let a = send(&env.app, request(m, &uri, token, body)).await;
-                let public = expect.is_none();
+                let public = expect.is_none() || (method == Method::GET && path == "/login");
+                let page = !path.starts_with("/api/");
                 let ok = if public {
                     a.status != StatusCode::UNAUTHORIZED
+                } else if page {
+                    // Pages send the browser to the login form.
+                    a.status == StatusCode::SEE_OTHER
+                        && a.header("location")
+                            .is_some_and(|l| l.starts_with("/login?next="))
                 } else {
                     a.status == StatusCode::UNAUTHORIZED
                         && a.header("www-authenticate").is_some()
