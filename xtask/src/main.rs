@@ -8,11 +8,14 @@
 //!   failure.
 //! - `bench` runs the benchmark binaries and prints their tables.
 //! - `docs` regenerates `docs/records.md` from core's record declarations.
+//! - `faults` runs the fault-injection campaign against the real binary (`faults.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+mod faults;
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -28,7 +31,8 @@ fn main() -> Result<()> {
             println!("wrote {}", path.display());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask <tidy|ci|bench|docs>"),
+        "faults" => faults::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => bail!("usage: cargo xtask <tidy|ci|bench|docs|faults>"),
     }
 }
 

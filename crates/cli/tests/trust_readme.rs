@@ -4,7 +4,9 @@
 //! code blocks, as written, from a folder where `./yardstick-data` is the quickstart's
 //! data directory and the files the commands name exist. Each exits 0, or the code the
 //! README documents for it. A command added to the README is run too: the list comes
-//! from the README itself.
+//! from the README itself. Blocks fenced as `sh deploy` show a deployment (a server
+//! that runs until stopped, another machine's paths and database) and are not run
+//! here: `serve_cli.rs` starts and stops the server.
 //!
 //! The quickstart's own story is checked on its English run: every demo row imported,
 //! 41 sites ranked, the deliberately weak sites in the bottom half of their peers.

@@ -454,13 +454,35 @@ pub(crate) fn read_stored(dir: &DataDir, f: &StoredFile) -> Result<Vec<RecordBat
     let failed =
         |e: &dyn std::fmt::Display| ReadFailure::Read(path.display().to_string(), e.to_string());
     let file = f.open_checked(dir).map_err(ReadFailure::Damaged)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| failed(&e))?;
-    f.check_footer(builder.metadata().file_metadata())
+    let meta = parquet::arrow::arrow_reader::ArrowReaderMetadata::load(
+        &file,
+        parquet::arrow::arrow_reader::ArrowReaderOptions::default(),
+    )
+    .map_err(|e| failed(&e))?;
+    f.check_footer(meta.metadata().file_metadata())
         .map_err(ReadFailure::Damaged)?;
-    let reader = builder
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| failed(&e))?;
+    // Through the block checksums when the file has them (`crate::integrity`).
+    let blocks = crate::integrity::Blocks::of(meta.metadata().file_metadata())
+        .map_err(|p| ReadFailure::Damaged(f.damage(p)))?;
+    let reader = match blocks {
+        Some(blocks) => {
+            let len = file.metadata().map_err(|e| failed(&e))?.len();
+            let verified = crate::integrity::Verified::read(&file, len, &blocks, &blocks.all())
+                .map_err(|p| ReadFailure::Damaged(f.damage(p)))?;
+            ParquetRecordBatchReaderBuilder::new_with_metadata(verified, meta)
+                .with_batch_size(65_536)
+                .build()
+        }
+        None => {
+            return ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+                .with_batch_size(65_536)
+                .build()
+                .map_err(|e| failed(&e))?
+                .map(|b| b.map_err(|e| failed(&e)))
+                .collect();
+        }
+    }
+    .map_err(|e| failed(&e))?;
     reader.map(|b| b.map_err(|e| failed(&e))).collect()
 }
 

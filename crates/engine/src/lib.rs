@@ -21,6 +21,7 @@ pub mod compute;
 pub mod derived;
 mod fnv;
 pub mod import;
+pub mod integrity;
 pub mod layout;
 pub mod manifest;
 pub mod parse;

@@ -161,7 +161,7 @@ impl StoredFile {
         self.check_footer(meta.file_metadata())
     }
 
-    fn damage(&self, problem: String) -> Damage {
+    pub(crate) fn damage(&self, problem: String) -> Damage {
         Damage {
             path: self.path.clone(),
             batch: self.batch,

@@ -486,3 +486,79 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
     );
     assert_eq!(quarantine(&r)[0].reasons, "already stored in batch 1");
 }
+
+/// A bit flipped inside a stored file's data, where its size, row count and footer stay
+/// as listed: the block checksums in the footer find it, and every reader of records
+/// refuses (damage, not another figure).
+#[test]
+fn a_bit_flipped_in_a_stored_file_is_found_by_its_checksums() {
+    let (env, oct, _nov) = committed_two_months();
+    let manifest = env.ledger.borrow().kind(HALL);
+    let oct_rel = manifest.files[0].path.clone();
+    let mut bytes = std::fs::read(&oct).expect("October's file");
+    // The site column's chunk, which every computation reads: its first byte after
+    // the page header would do, but any byte of the chunk must be found; take its
+    // middle.
+    let meta = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(&oct).expect("opened"),
+    )
+    .expect("footer");
+    use parquet::file::reader::FileReader;
+    let rg = meta.metadata().row_group(0);
+    let site = (0..rg.num_columns())
+        .find(|&i| rg.column(i).column_path().string() == "site_id")
+        .expect("a site_id column");
+    let (start, len) = rg.column(site).byte_range();
+    let at = usize::try_from(start + len / 2).expect("offset");
+    bytes[at] ^= 0x04;
+    std::fs::write(&oct, &bytes).expect("flipped");
+
+    let g = default_guideline().expect("guideline");
+    let p = Period::parse("2026-10").expect("period");
+    let mut all = env.ledger.borrow().manifest();
+    all.kinds.insert(HALL, manifest.clone());
+    let problem = "differ from what was written (checksum mismatch)";
+    for (name, r) in [
+        ("compute", compute(&env.dir, &all, &g, &env.org, &p)),
+        (
+            "reference",
+            compute_reference(&env.dir, &all, &g, &env.org, &p),
+        ),
+    ] {
+        match r {
+            Err(ComputeError::Damaged {
+                path,
+                batch,
+                problem: what,
+            }) => {
+                assert_eq!((path.as_str(), batch), (oct_rel.as_str(), 1), "{name}");
+                assert!(what.contains(problem), "{name}: {what}");
+            }
+            other => panic!(
+                "{name}: damage expected, got {:?}",
+                other.map(|c| c.rows_scanned)
+            ),
+        }
+    }
+    let day = |d| NaiveDate::from_ymd_opt(2026, 10, d).expect("day");
+    match site_series(
+        &env.dir,
+        &manifest,
+        &env.org,
+        "h1",
+        (day(1), day(31)),
+        IntervalLen::MIN_60,
+    ) {
+        Err(SeriesError::Damaged { problem: what, .. }) => {
+            assert!(what.contains(problem), "series: {what}");
+        }
+        other => panic!(
+            "series: damage expected, got {:?}",
+            other.map(|s| s.arrivals)
+        ),
+    }
+    // Flipped back, it reads again.
+    bytes[at] ^= 0x04;
+    std::fs::write(&oct, &bytes).expect("restored");
+    assert!(compute(&env.dir, &all, &g, &env.org, &p).is_ok());
+}

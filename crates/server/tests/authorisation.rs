@@ -130,7 +130,9 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
             m,
             "/api/v1/records/hall_ticket".into(),
             // A new ticket every time, so each request makes a batch: rows of a site
-            // outside an importer's scope are quarantined, not refused (tested apart).
+            // outside an importer's scope are quarantined, not refused (tested apart);
+            // a file of such rows only is one whose every row is invalid: 422 with its
+            // report, no batch.
             Some((
                 "text/csv",
                 format!(

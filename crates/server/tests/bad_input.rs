@@ -159,8 +159,9 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
                 Method::POST,
                 "/api/v1/evaluations",
                 "application/json",
+                // Any scope that is not a node the caller may see is not found, the
+                // unknown ones too (no existence leak), the text named back verbatim.
                 br#"{"period":"2026-09","scope":"'; DROP TABLE evaluations;--"}"#.to_vec(),
-                // A user's unknown scope is "not found", as one outside their grants.
                 StatusCode::NOT_FOUND,
             ),
             (
@@ -244,7 +245,8 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
             env.backend
         );
         // A broken line among readable ones is a row problem, not a file problem: it is
-        // quarantined with its reason, as `yardstick ingest` does.
+        // quarantined with its reason, as `yardstick ingest` does; being the file's only
+        // row, nothing is stored and no batch made: 422 with the report.
         let a = send(
             &env.app,
             request(
@@ -255,9 +257,9 @@ async fn malformed_bodies_and_wrong_content_types_answer_4xx_and_change_nothing(
             ),
         )
         .await;
-        // Its only row quarantined, nothing is stored: 422 with the report.
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
         let r = a.json()["report"].clone();
+        assert_eq!(r["batch"], serde_json::Value::Null);
         assert_eq!(
             (
                 r["rows_read"].as_u64(),

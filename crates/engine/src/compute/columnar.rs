@@ -674,7 +674,9 @@ fn read_error(path: &std::path::Path, e: impl std::fmt::Display) -> ComputeError
 }
 
 /// Streams the batches of one row group of a committed file, reading only `wanted`
-/// columns (those it has).
+/// columns (those it has). A file with a block checksum table (`crate::integrity`) is
+/// read through it: the bytes of those column chunks are checked before they are
+/// decoded, and a mismatch is damage.
 pub(super) fn read_projected(
     scan: &Scan<'_>,
     file: &StoredFile,
@@ -685,24 +687,52 @@ pub(super) fn read_projected(
 ) -> Result<(), ComputeError> {
     let path = scan.dir.abs(&file.path);
     let f = File::open(&path).map_err(|e| read_error(&path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(f, meta.clone());
-    let roots: Vec<usize> = builder
+    let roots: Vec<usize> = meta
         .schema()
         .fields()
         .iter()
         .enumerate()
-        .filter(|(_, f)| wanted.contains(&f.name().as_str()))
+        .filter(|(_, fd)| wanted.contains(&fd.name().as_str()))
         .map(|(i, _)| i)
         .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let blocks = crate::integrity::Blocks::of(meta.metadata().file_metadata())
+        .map_err(|p| file.damage(p))?;
+    match blocks {
+        Some(blocks) => {
+            let rg = meta.metadata().row_group(group);
+            // A flat schema: root field i is leaf column i. Otherwise every column.
+            let ranges: Vec<(u64, u64)> = if rg.num_columns() == meta.schema().fields().len() {
+                roots.iter().map(|&i| rg.column(i).byte_range()).collect()
+            } else {
+                rg.columns().iter().map(|c| c.byte_range()).collect()
+            };
+            let len = f.metadata().map_err(|e| read_error(&path, e))?.len();
+            let verified = crate::integrity::Verified::read(&f, len, &blocks, &ranges)
+                .map_err(|p| file.damage(p))?;
+            decode(verified, meta, group, &roots, &path, each)
+        }
+        None => decode(f, meta, group, &roots, &path, each),
+    }
+}
+
+fn decode<R: parquet::file::reader::ChunkReader + 'static>(
+    reader: R,
+    meta: &ArrowReaderMetadata,
+    group: usize,
+    roots: &[usize],
+    path: &std::path::Path,
+    each: &mut dyn FnMut(&RecordBatch) -> Result<(), ComputeError>,
+) -> Result<(), ComputeError> {
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone());
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
     let reader = builder
         .with_projection(mask)
         .with_row_groups(vec![group])
         .with_batch_size(CHUNK_ROWS)
         .build()
-        .map_err(|e| read_error(&path, e))?;
+        .map_err(|e| read_error(path, e))?;
     for b in reader {
-        each(&b.map_err(|e| read_error(&path, e))?)?;
+        each(&b.map_err(|e| read_error(path, e))?)?;
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
+
+use crate::integrity::{Checksummed, FOOTER_CRC};
 use parquet::basic::{Compression, Encoding};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
@@ -37,7 +39,7 @@ pub(super) struct PartitionWriter {
     builders: Vec<Column>,
     buffered: usize,
     rows: u64,
-    writer: ArrowWriter<File>,
+    writer: ArrowWriter<Checksummed<File>>,
     /// Key index entries of the rows with an id, sorted in bounded memory.
     keys: Sorter<Entry>,
     /// Whether any row had an id (kinds without ids get no key index).
@@ -134,8 +136,8 @@ impl PartitionWriter {
                 rel.clone(),
             )]))
             .build();
-        let writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(failed(&tmp))?;
+        let writer = ArrowWriter::try_new(Checksummed::new(file), schema.clone(), Some(props))
+            .map_err(failed(&tmp))?;
         let builders = schema
             .fields()
             .iter()
@@ -237,7 +239,20 @@ impl PartitionWriter {
                 return Err(e);
             }
         }
-        let file = self.writer.into_inner().map_err(failed(&self.tmp))?;
+        // Every row group is out; the checksums of all bytes before the footer go into
+        // the footer (`crate::integrity`).
+        self.writer.sync().map_err(|source| ImportError::Io {
+            path: self.tmp.display().to_string(),
+            source,
+        })?;
+        let table = self.writer.inner().table();
+        self.writer
+            .append_key_value_metadata(KeyValue::new(FOOTER_CRC.to_string(), table));
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(failed(&self.tmp))?
+            .into_inner();
         let synced = file.sync_all().and_then(|()| file.metadata());
         let bytes = synced
             .map_err(|source| ImportError::Io {
