@@ -19,7 +19,9 @@ use chrono_tz::Tz;
 
 use crate::records::RecordKind;
 
-pub use time::{ClockChange, LocalResolution, TimeFormat, Zone, resolve_local};
+pub use time::{
+    ClockChange, LocalResolution, Read as TimeRead, TimeFormat, Zone, excel_serial, resolve_local,
+};
 
 /// A place in the mapping file: 1-based line and column (characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
