@@ -104,6 +104,30 @@ pub struct SourceSpec {
     pub sheet: Option<String>,
     /// A field mapping turning the file's own columns into the kind's fields.
     pub mapping: Option<Arc<Mapping>>,
+    /// The file is an Asterisk `queue_log` (the file layout or a CSV export of its
+    /// table), read into `contact` records with these queues' sites.
+    pub queue_log: Option<Arc<QueueLogSpec>>,
+}
+
+/// Where the calls of a `queue_log` happened: each queue's site.
+#[derive(Debug, Clone, Default)]
+pub struct QueueLogSpec {
+    /// The site of the queues `queues` does not name; without it such a call is
+    /// quarantined, naming its queue.
+    pub site: Option<String>,
+    /// Queue name → site id.
+    pub queues: BTreeMap<String, String>,
+}
+
+impl QueueLogSpec {
+    /// The site of a queue.
+    #[must_use]
+    pub fn site_of(&self, queue: &str) -> Option<&str> {
+        self.queues
+            .get(queue)
+            .or(self.site.as_ref())
+            .map(String::as_str)
+    }
 }
 
 impl SourceSpec {
@@ -117,6 +141,9 @@ impl SourceSpec {
         }
         if let Some(sheet) = &self.sheet {
             s.push_str(&format!("sheet {sheet}\n"));
+        }
+        if let Some(q) = &self.queue_log {
+            s.push_str(&format!("queue_log {:?} {:?}\n", q.site, q.queues));
         }
         s
     }

@@ -16,7 +16,7 @@ use crate::import::cuts::Cutting;
 use crate::import::error::{ImportError, io};
 use crate::parse;
 
-/// CSV files (`.csv`, or `.txt` and `.tsv`-less text with commas) in an encoding.
+/// CSV files (`.csv`) in an encoding.
 pub(in crate::import) struct Csv {
     pub(in crate::import) encoding: TextEncoding,
 }

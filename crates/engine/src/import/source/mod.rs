@@ -38,6 +38,7 @@ pub(super) mod csv;
 pub(super) mod decode;
 pub(super) mod jsonl;
 pub(super) mod mapped;
+pub(super) mod queue_log;
 pub(super) mod sheet;
 
 /// An input format.
@@ -104,12 +105,17 @@ pub(super) fn format_of<'a>(
             .or_else(|| spec.mapping.as_ref().and_then(|m| m.encoding.as_deref()));
         decode::detect(path, label)
     };
+    if let Some(q) = &spec.queue_log {
+        return Ok(Box::new(queue_log::QueueLog {
+            spec: Arc::clone(q),
+        }));
+    }
     let table = match (ext.as_str(), sheet::Book::of(&ext)) {
         (_, Some(book)) => mapped::Table::Sheet(sheet::Sheet {
             book,
             sheet: sheet(),
         }),
-        ("csv" | "txt", _) => mapped::Table::Csv(csv::Csv {
+        ("csv", _) => mapped::Table::Csv(csv::Csv {
             encoding: encoding()?,
         }),
         ("jsonl" | "ndjson", _) if spec.mapping.is_none() => return Ok(Box::new(jsonl::JsonLines)),

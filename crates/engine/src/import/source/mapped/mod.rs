@@ -24,7 +24,7 @@ use crate::import::check::FastMap;
 use crate::import::cuts::Cutting;
 use crate::import::error::ImportError;
 
-pub(in crate::import) use row::Compiled;
+pub(in crate::import) use row::{Compiled, utc_text};
 
 /// The tables a mapping reads.
 pub(in crate::import) enum Table {
