@@ -43,6 +43,38 @@ fn a_queue_log_loads_with_one_command_and_a_queue_map() {
             "1  跳过：queue_log: call in progress at the end of the file (not stored)",
         ],
     );
+    // CC-02 (a service level, in %) drills into the waits in seconds: .1 waited 10 s
+    // (entered at 0, connected at +10), .2 25 s (entered at +5, abandoned at +30).
+    let d = env
+        .run(&[
+            "drill",
+            "--period",
+            "2025-10",
+            "--site",
+            "c1",
+            "--indicator",
+            "CC-02",
+        ])
+        .code(0);
+    assert_contains(
+        &d.stdout,
+        &[
+            "逐行值：`seconds_between(queue_entry_at, coalesce(answered_at, abandoned_at))`（单位 s）",
+            "总体行数：2  有值行数：2",
+        ],
+    );
+    let min = d
+        .stdout
+        .lines()
+        .find(|l| l.contains("最小值"))
+        .expect("min row");
+    let max = d
+        .stdout
+        .lines()
+        .find(|l| l.contains("最大值"))
+        .expect("max row");
+    assert!(min.contains("10"), "{min}");
+    assert!(max.contains("25"), "{max}");
 }
 
 #[test]

@@ -162,7 +162,8 @@ struct QueueLogSource<R> {
     rules: BTreeMap<String, Arc<str>>,
     line: u64,
     bytes: u64,
-    buf: String,
+    buf: Vec<u8>,
+    path: String,
     /// A CSV export of the table (commas), known from its header line.
     csv: bool,
     eof: bool,
@@ -172,7 +173,7 @@ const MERGED: &str = "queue_log: event merged into its call's contact";
 const IN_PROGRESS: &str = "queue_log: call in progress at the end of the file (not stored)";
 
 impl<R: BufRead> QueueLogSource<R> {
-    fn new(_path: &Path, reader: R, spec: Arc<QueueLogSpec>) -> QueueLogSource<R> {
+    fn new(path: &Path, reader: R, spec: Arc<QueueLogSpec>) -> QueueLogSource<R> {
         QueueLogSource {
             reader,
             spec,
@@ -182,7 +183,8 @@ impl<R: BufRead> QueueLogSource<R> {
             rules: BTreeMap::new(),
             line: 0,
             bytes: 0,
-            buf: String::new(),
+            buf: Vec::new(),
+            path: path.display().to_string(),
             csv: false,
             eof: false,
         }
@@ -203,9 +205,9 @@ impl<R: BufRead> QueueLogSource<R> {
             self.buf.clear();
             let n = self
                 .reader
-                .read_line(&mut self.buf)
+                .read_until(b'\n', &mut self.buf)
                 .map_err(|e| ImportError::Io {
-                    path: "queue_log".into(),
+                    path: self.path.clone(),
                     source: e,
                 })?;
             if n == 0 {
@@ -215,7 +217,17 @@ impl<R: BufRead> QueueLogSource<R> {
             }
             self.bytes += n as u64;
             self.line += 1;
-            let text = self.buf.trim_end_matches(['\n', '\r']).to_string();
+            let Ok(text) = std::str::from_utf8(&self.buf) else {
+                // A line that is not UTF-8 is quarantined, not the file failed.
+                let lossy = String::from_utf8_lossy(&self.buf);
+                self.pending.push_back(Pending::Bad(
+                    self.line,
+                    lossy.trim_end_matches(['\n', '\r']).to_string(),
+                    "queue_log line is not UTF-8 text".into(),
+                ));
+                continue;
+            };
+            let text = text.trim_end_matches(['\n', '\r']).to_string();
             if text.trim().is_empty() {
                 continue;
             }
