@@ -4,7 +4,10 @@
 //! code blocks, as written, from a folder where `./yardstick-data` is the quickstart's
 //! data directory and the files the commands name exist. Each exits 0, or the code the
 //! README documents for it. A command added to the README is run too: the list comes
-//! from the README itself.
+//! from the README itself. Blocks fenced as `sh foreign` load files from outside the
+//! demo (exports through field mappings, a queue_log) and are not run here:
+//! `mapping_cli.rs`, `queue_log_cli.rs` and the engine's `import_mapping.rs` and
+//! `external_exports.rs` run the same commands' kinds.
 //!
 //! The quickstart's own story is checked on its English run: every demo row imported,
 //! 41 sites ranked, the deliberately weak sites in the bottom half of their peers.

@@ -126,3 +126,30 @@ fn a_queue_without_a_site_is_quarantined_naming_it() {
     // Its original text is the call's three lines.
     assert_eq!(sales.original.lines().count(), 3);
 }
+
+#[test]
+fn a_line_that_is_not_utf8_is_quarantined_not_the_file() {
+    let env = Env::new();
+    // Line 1 opens call .9, line 2 is Latin-1 (0xE9 alone is not UTF-8), line 3 closes
+    // the call: 3 lines = 1 contact stored + line 1 merged + line 2 quarantined.
+    let mut bytes = b"1760000000|9.9|support|NONE|ENTERQUEUE||1|1\n".to_vec();
+    bytes.extend_from_slice(b"1760000001|NONE|NONE|SIP/1|PAUSE|caf\xe9\n");
+    bytes.extend_from_slice(b"1760000060|9.9|support|NONE|ABANDON|1|1|60\n");
+    let path = env.write("queue_log", &bytes);
+    let r = env
+        .import_spec(
+            RecordKind::Contact,
+            &path,
+            &spec(Some("c1"), &[]),
+            ImportOptions::default(),
+        )
+        .expect("imports");
+    assert_accounting(&r);
+    assert_eq!(
+        (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_ignored),
+        (3, 1, 1, 1)
+    );
+    let q = quarantine(&r);
+    assert_eq!(q[0].line, 2);
+    assert!(q[0].reasons.contains("not UTF-8"), "{q:?}");
+}
