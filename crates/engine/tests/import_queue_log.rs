@@ -146,7 +146,12 @@ fn a_line_that_is_not_utf8_is_quarantined_not_the_file() {
         .expect("imports");
     assert_accounting(&r);
     assert_eq!(
-        (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_ignored),
+        (
+            r.rows_read,
+            r.rows_stored,
+            r.rows_quarantined,
+            r.rows_ignored
+        ),
         (3, 1, 1, 1)
     );
     let q = quarantine(&r);
