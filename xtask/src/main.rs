@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask ci | tidy | bench`.
+//! Project automation: `cargo xtask ci | tidy | bench | fuzz | docs`.
 //!
 //! - `tidy` enforces the invariants a reviewer would otherwise have to remember: core
 //!   stays pure (no forbidden crates in its dependency closure, no clock, environment or
@@ -7,6 +7,8 @@
 //! - `ci` runs fmt, clippy with `-D warnings`, the tests and tidy, stopping at the first
 //!   failure.
 //! - `bench` runs the benchmark binaries and prints their tables.
+//! - `fuzz --seconds N` runs the importers' bounded randomized test (every row
+//!   accounted for, no panic) for N seconds and prints what it ran.
 //! - `docs` regenerates `docs/records.md` from core's record declarations.
 //! - `faults` runs the fault-injection campaign against the real binary (`faults.rs`).
 
@@ -24,6 +26,7 @@ fn main() -> Result<()> {
         "tidy" => tidy(&root),
         "ci" => ci(&root),
         "bench" => bench(&root, std::env::args().skip(2).collect()),
+        "fuzz" => fuzz(&root, std::env::args().skip(2).collect()),
         "docs" => {
             let path = root.join("docs/records.md");
             std::fs::write(&path, yardstick_core::records::render_markdown())
@@ -32,7 +35,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         "faults" => faults::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => bail!("usage: cargo xtask <tidy|ci|bench|docs|faults>"),
+        _ => bail!("usage: cargo xtask <tidy|ci|bench|fuzz|docs|faults>"),
     }
 }
 
@@ -72,6 +75,22 @@ fn ci(root: &Path) -> Result<()> {
     )?;
     run(root, "cargo", &["test", "--workspace"])?;
     tidy(root)
+}
+
+/// `cargo xtask fuzz [--seconds N] [--seed S]`: the importers' bounded randomized test
+/// (`crates/engine/examples/fuzz_import.rs`), not part of `cargo test`.
+fn fuzz(root: &Path, args: Vec<String>) -> Result<()> {
+    let mut full = vec![
+        "run",
+        "--release",
+        "-p",
+        "yardstick-engine",
+        "--example",
+        "fuzz_import",
+        "--",
+    ];
+    full.extend(args.iter().map(String::as_str));
+    run(root, "cargo", &full)
 }
 
 fn bench(root: &Path, args: Vec<String>) -> Result<()> {

@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
+use yardstick_core::mapping::Mapping;
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{
-    ImportContext, ImportError, Imported, InstantWindow, PreparedBatch, import_file,
+    ImportContext, ImportError, Imported, InstantWindow, PreparedBatch, SourceSpec, import_source,
 };
-pub use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus};
+pub use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus, QueueLogSpec};
 use yardstick_engine::layout::DataDir;
 use yardstick_engine::manifest::file_sha256;
 use yardstick_store::{NewBatch, NewFile, StoreError};
@@ -106,6 +107,31 @@ pub fn plausible_window(now: DateTime<Utc>) -> InstantWindow {
     }
 }
 
+/// How to read a file besides its kind: all optional.
+#[derive(Debug, Clone, Default)]
+pub struct ReadAs {
+    /// The text encoding of a CSV file (`utf-8`, `gb18030`, `gbk`, `utf-16le`, …);
+    /// detected when `None`.
+    pub encoding: Option<String>,
+    /// The sheet of a workbook, by name or number from 1; the first when `None`.
+    pub sheet: Option<String>,
+    /// A field mapping turning the file's columns into the kind's fields.
+    pub mapping: Option<Arc<Mapping>>,
+    /// The file is an Asterisk `queue_log`, its queues at these sites.
+    pub queue_log: Option<Arc<QueueLogSpec>>,
+}
+
+impl ReadAs {
+    pub(crate) fn spec(&self) -> SourceSpec {
+        SourceSpec {
+            encoding: self.encoding.clone(),
+            sheet: self.sheet.clone(),
+            mapping: self.mapping.clone(),
+            queue_log: self.queue_log.clone(),
+        }
+    }
+}
+
 /// Carries an observer into the engine's progress callback.
 struct Progress(Arc<dyn Observer>);
 
@@ -127,7 +153,32 @@ impl Workspace {
         observer: Arc<dyn Observer>,
         cancel: &Cancel,
     ) -> Result<ImportReport> {
+        self.ingest_as(actor, req, &ReadAs::default(), observer, cancel)
+            .await
+    }
+
+    /// Imports one file read as `read_as` says: its text encoding, the sheet of a
+    /// workbook, a field mapping making the request's kind. As [`Workspace::ingest`]
+    /// otherwise: a mapped row goes through the same checks, quarantine and accounting
+    /// as a canonical one, and a row a mapping's filter skips is counted by the filter's
+    /// name among the rows not stored.
+    ///
+    /// # Errors
+    /// As [`Workspace::ingest`]; also an unknown encoding or sheet, a workbook that is
+    /// no table, a mapping that does not make the kind or names columns the file lacks.
+    pub async fn ingest_as(
+        &self,
+        actor: &Actor,
+        req: IngestRequest,
+        read_as: &ReadAs,
+        observer: Arc<dyn Observer>,
+        cancel: &Cancel,
+    ) -> Result<ImportReport> {
         actor.require_write_records()?;
+        if let Some(m) = &read_as.mapping {
+            crate::mapping::require_kind(m, req.kind)?;
+        }
+        let spec = read_as.spec();
         let org = self.require_org().await?;
         // Rows of sites outside the actor's scope meet an organisation without them:
         // they are quarantined as unknown sites, never stored.
@@ -170,12 +221,20 @@ impl Workspace {
                 accept,
             };
             let p = &progress;
-            let outcome = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
-                .map_err(|e| import_error(&e, dir.root()))
-                .and_then(|imported| {
-                    let hashes = content_hashes(&dir, &imported)?;
-                    Ok((imported, hashes))
-                });
+            let outcome = import_source(
+                &cx,
+                kind,
+                &path,
+                &spec,
+                options,
+                &|b| p.0.progress(b),
+                c.flag(),
+            )
+            .map_err(|e| import_error(&e, dir.root()))
+            .and_then(|imported| {
+                let hashes = content_hashes(&dir, &imported)?;
+                Ok((imported, hashes))
+            });
             (outcome, lock)
         })
         .await?;
@@ -274,7 +333,13 @@ impl Workspace {
             rows_read: n(info.map(|i| i.rows_read)),
             rows_stored: n(info.map(|i| i.rows_stored)),
             rows_quarantined: n(info.map(|i| i.rows_quarantined)),
-            rows_not_stored: 0,
+            rows_not_stored: n(info.map(|i| i.rows_not_stored)),
+            // The store keeps the rows skipped by a mapping among those not stored, not
+            // by filter.
+            rows_ignored: 0,
+            ignored: std::collections::BTreeMap::new(),
+            encoding: None,
+            sheet: None,
             rows_superseded: n(info.map(|i| i.rows_superseded)),
             duplicates: n(info.map(|i| i.duplicates)),
             reasons: std::collections::BTreeMap::new(),
@@ -360,7 +425,10 @@ pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
         | ImportError::NotUtf8 { .. }
         | ImportError::MissingColumns { .. }
         | ImportError::Malformed { .. }
-        | ImportError::UnknownFormat(_) => (ErrorKind::Input, "error.ingest.file"),
+        | ImportError::UnknownFormat(_)
+        | ImportError::Encoding(_)
+        | ImportError::Mapping { .. }
+        | ImportError::Sheet { .. } => (ErrorKind::Input, "error.ingest.file"),
         ImportError::Damaged { .. } => (ErrorKind::Damaged, "error.records.damaged"),
         ImportError::ReadStored { .. } => (ErrorKind::Damaged, "error.records.unreadable"),
         ImportError::Cancelled => (ErrorKind::Cancelled, "error.cancelled"),

@@ -25,6 +25,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod lock;
 mod manifest;
+pub mod mapping;
 pub mod org;
 pub mod plan;
 pub mod published;

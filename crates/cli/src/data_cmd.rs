@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use yardstick_app::ingest::{
-    ImportOptions, ImportReport, ImportStatus, IngestOutcome, IngestRequest,
+    ImportOptions, ImportReport, ImportStatus, IngestOutcome, IngestRequest, ReadAs,
 };
+use yardstick_app::mapping::{MappingFile, queue_log_spec};
 use yardstick_app::{Actor, Config, Error, Notice, Observer, Workspace};
 use yardstick_core::records::RecordKind;
 use yardstick_core::t;
@@ -39,11 +40,30 @@ pub enum RecordsCommand {
 /// `ingest` arguments.
 #[derive(Args)]
 pub struct IngestArgs {
-    /// Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval.
+    /// Record kind: hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval;
+    /// with --mapping also `all` (every kind the mapping makes, one batch each).
     pub kind: String,
-    /// Files to import (.csv, .jsonl or .ndjson).
+    /// Files to import (.csv, .jsonl, .ndjson; .xlsx, .xls, .ods).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// A field mapping (TOML, docs/mapping-format.md) turning the files' own columns into the kind's fields.
+    #[arg(long, value_name = "MAP.toml")]
+    pub mapping: Option<PathBuf>,
+    /// The text encoding of CSV files (utf-8, gb18030, gbk, utf-16le, utf-16be); detected when omitted.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The sheet of a workbook, by name or number from 1 (the first when omitted).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The files' format when it is not told by their extension: `queue_log` (Asterisk; contact records).
+    #[arg(long, value_name = "queue_log")]
+    pub format: Option<String>,
+    /// queue_log: the site of every queue (or of those the queue map does not name).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// queue_log: a TOML file of each queue's site (`[queues]` name = "site id").
+    #[arg(long, value_name = "MAP.toml")]
+    pub queue_map: Option<PathBuf>,
     /// Replace what earlier imports hold for the same kind, site and day (corrected re-sends).
     #[arg(long)]
     pub replace: bool,
@@ -172,8 +192,52 @@ pub(crate) fn record_kind(kind: &str) -> Result<RecordKind, Error> {
 
 /// `yardstick ingest KIND FILE...`. The exit code is the worst of the files'.
 pub async fn ingest(ctx: &Ctx, args: &IngestArgs) -> Result<u8, Error> {
-    let kind = record_kind(&args.kind)?;
+    let mapping = match &args.mapping {
+        Some(p) => Some(MappingFile::read(p)?.parse()?),
+        None => None,
+    };
+    let kinds = match (&mapping, args.kind.as_str()) {
+        (Some(m), "all") => m.kinds(),
+        (None, "all") => return Err(Error::input("error.mapping.all_needs_mapping")),
+        (_, k) => vec![record_kind(k)?],
+    };
+    let queue_log = match args.format.as_deref() {
+        Some("queue_log") => {
+            if kinds != [RecordKind::Contact] {
+                return Err(Error::input("error.queue_log.kind"));
+            }
+            Some(Arc::new(queue_log_spec(
+                args.site.clone(),
+                args.queue_map.as_deref(),
+            )?))
+        }
+        Some(other) => {
+            return Err(Error::input("error.ingest.format").arg("format", other));
+        }
+        None => None,
+    };
+    let read_as = ReadAs {
+        encoding: args.encoding.clone(),
+        sheet: args.sheet.clone(),
+        mapping,
+        queue_log,
+    };
     let ws = open(ctx).await?;
+    let mut worst = 0u8;
+    for kind in kinds {
+        worst = worst_code(worst, ingest_kind(ctx, &ws, args, kind, &read_as).await?);
+    }
+    Ok(worst)
+}
+
+/// The files of `args` as records of `kind`.
+async fn ingest_kind(
+    ctx: &Ctx,
+    ws: &Workspace,
+    args: &IngestArgs,
+    kind: RecordKind,
+    read_as: &ReadAs,
+) -> Result<u8, Error> {
     let options = ImportOptions {
         strict: args.strict,
         replace: args.replace,
@@ -204,13 +268,15 @@ pub async fn ingest(ctx: &Ctx, args: &IngestArgs) -> Result<u8, Error> {
             name: None,
             options,
         };
-        let result = ws.ingest(&Actor::System, req, observer, &ctx.cancel).await;
+        let result = ws
+            .ingest_as(&Actor::System, req, read_as, observer, &ctx.cancel)
+            .await;
         bar.finish_and_clear();
         match result {
             Ok(report) => {
                 let outcome = IngestOutcome::of(&report);
                 if !args.quiet {
-                    print_report(&report, ctx.lang)?;
+                    print_report(&report, ctx.lang, read_as.mapping.is_some())?;
                 }
                 if outcome == IngestOutcome::NothingStored {
                     eprintln!(
@@ -251,7 +317,7 @@ fn worst_code(a: u8, b: u8) -> u8 {
 }
 
 /// The import report: what happened, the accounting, reasons, the quarantine file.
-pub(crate) fn print_report(r: &ImportReport, lang: Lang) -> Result<(), Error> {
+pub(crate) fn print_report(r: &ImportReport, lang: Lang, mapped: bool) -> Result<(), Error> {
     let status = match &r.status {
         ImportStatus::Committed => t!(
             lang,
@@ -273,12 +339,12 @@ pub(crate) fn print_report(r: &ImportReport, lang: Lang) -> Result<(), Error> {
         quarantined = r.rows_quarantined,
         duplicates = r.duplicates
     );
-    if r.rows_not_stored > 0 {
-        line.push_str(&t!(
-            lang,
-            "ingest.report.not_stored",
-            rows = r.rows_not_stored
-        ));
+    let strict = r.rows_not_stored.saturating_sub(r.rows_ignored);
+    if strict > 0 {
+        line.push_str(&t!(lang, "ingest.report.not_stored", rows = strict));
+    }
+    if r.rows_ignored > 0 {
+        line.push_str(&t!(lang, "ingest.report.skipped", rows = r.rows_ignored));
     }
     if r.rows_superseded > 0 {
         line.push_str(&t!(
@@ -291,19 +357,34 @@ pub(crate) fn print_report(r: &ImportReport, lang: Lang) -> Result<(), Error> {
     for (reason, n) in &r.reasons {
         outln!("    {n:>8}  {reason}")?;
     }
+    for (rule, n) in &r.ignored {
+        outln!(
+            "    {n:>8}  {}",
+            t!(lang, "ingest.report.skipped_rule", rule = rule)
+        )?;
+    }
+    if let Some(e) = &r.encoding {
+        outln!("  {}", t!(lang, "ingest.report.encoding", encoding = e))?;
+    }
+    if let Some(sh) = &r.sheet {
+        outln!("  {}", t!(lang, "ingest.report.sheet", sheet = sh))?;
+    }
     if let Some(q) = &r.quarantine_file {
         outln!("  {}", t!(lang, "ingest.report.quarantine_file", path = q))?;
     }
     if !r.ignored_columns.is_empty() {
-        outln!(
-            "  {}",
+        let columns = r.ignored_columns.join(", ");
+        let text = if mapped {
+            t!(lang, "ingest.report.unused_columns", columns = columns)
+        } else {
             t!(
                 lang,
                 "ingest.report.ignored_columns",
                 kind = &r.kind,
-                columns = r.ignored_columns.join(", ")
+                columns = columns
             )
-        )?;
+        };
+        outln!("  {text}")?;
     }
     Ok(())
 }

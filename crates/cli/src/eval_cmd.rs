@@ -274,6 +274,15 @@ pub async fn drill(ctx: &Ctx, args: &DrillArgs) -> Result<u8, Error> {
         d.period.label,
         d.indicator.unit
     )?;
+    // The values listed are the measure's per-row values, whose unit may not be the
+    // indicator's (a service level in % drills into wait seconds).
+    if let Some((expr, unit)) = d.indicator.drilled_values() {
+        let line = match unit {
+            Some(u) => t!(lang, "drill.values_unit", expr = expr, unit = u),
+            None => t!(lang, "drill.values", expr = expr),
+        };
+        outln!("{line}")?;
+    }
     outln!(
         "{}",
         t!(

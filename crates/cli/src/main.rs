@@ -8,6 +8,7 @@
 mod data_cmd;
 mod eval_cmd;
 mod guideline_cmd;
+mod mapping_cmd;
 mod out;
 mod plan;
 mod plan_text;
@@ -73,10 +74,14 @@ enum Command {
     /// Import record files of one kind; invalid rows are quarantined with their reasons.
     ///
     /// Formats: CSV or JSON Lines with the canonical fields of the kind
-    /// (docs/records.md lists every field and the rules that quarantine a row).
+    /// (docs/records.md lists every field and the rules that quarantine a row); with
+    /// --mapping, any CSV or workbook (.xlsx, .xls, .ods) through a field mapping.
     /// Exit codes: 0 all stored; 3 stored, some rows quarantined; 2 nothing stored.
     /// Example: yardstick ingest hall_ticket tickets-2026-10.csv
     Ingest(data_cmd::IngestArgs),
+    /// Field mappings (docs/mapping-format.md): try a foreign file through a mapping before importing it.
+    #[command(subcommand)]
+    Mapping(mapping_cmd::MappingCommand),
     /// Compute indicators and evaluate sites for a period; the result is frozen in the data directory.
     ///
     /// Examples: yardstick evaluate --period 2026-10;
@@ -170,6 +175,7 @@ async fn run(cli: Cli, cancel: Cancel) -> Result<u8, Error> {
         Command::Migrate => data_cmd::migrate(&ctx).await,
         Command::Org(cmd) => data_cmd::org(&ctx, cmd).await,
         Command::Ingest(args) => data_cmd::ingest(&ctx, &args).await,
+        Command::Mapping(cmd) => mapping_cmd::mapping(&ctx, cmd).await,
         Command::Evaluate(args) => eval_cmd::evaluate(&ctx, &args).await,
         Command::Evaluation(cmd) => eval_cmd::evaluation(&ctx, cmd).await,
         Command::Drill(args) => eval_cmd::drill(&ctx, &args).await,

@@ -84,9 +84,9 @@ fn whole_file_problems_exit_2_and_store_nothing() {
         ],
     );
 
-    let xlsx = env.write("book.txt", HEADER);
+    let xlsx = env.write("book.doc", HEADER);
     let err = env.ingest("hall_ticket", &xlsx, &[]).code(2).stderr;
-    assert_contains(&err, &["book.txt: unknown file type"]);
+    assert_contains(&err, &["book.doc: unknown file type"]);
 
     let missing = env.path("nowhere.csv");
     let err = env.ingest("hall_ticket", &missing, &[]).code(2).stderr;

@@ -6,7 +6,10 @@
 //! README documents for it. A command added to the README is run too: the list comes
 //! from the README itself. Blocks fenced as `sh deploy` show a deployment (a server
 //! that runs until stopped, another machine's paths and database) and are not run
-//! here: `serve_cli.rs` starts and stops the server.
+//! here: `serve_cli.rs` starts and stops the server. Blocks fenced as `sh foreign` load
+//! files from outside the demo (exports through field mappings, a queue_log) and are
+//! not run here: `mapping_cli.rs`, `queue_log_cli.rs` and the engine's
+//! `import_mapping.rs` and `external_exports.rs` run the same commands' kinds.
 //!
 //! The quickstart's own story is checked on its English run: every demo row imported,
 //! 41 sites ranked, the deliberately weak sites in the bottom half of their peers.

@@ -14,6 +14,7 @@ pub mod expr;
 pub mod fingerprint;
 pub mod guideline;
 pub mod i18n;
+pub mod mapping;
 pub mod measure;
 pub mod org;
 pub mod period;

@@ -455,7 +455,7 @@ static CONTACT: &[FieldDef] = &[
     derived(
         "repeat_7d",
         Bool,
-        "same customer and issue class contacted again within 7 days after this contact",
+        "same customer and issue class contacted again within 7 days after this contact, at any site of the organisation (grouped by customer_key and issue_class only, not by site: CC-05 counts a repeat at another call centre too)",
     ),
 ];
 

@@ -380,14 +380,14 @@ fn call_centre_cases() -> Vec<Case> {
     //   answered after 10 s              → answered within T
     //   answered after 20 s              → answered within T (≤ T)
     //   answered after 21 s              → answered after T
-    //   answered, queue entry unknown    → answered after T (an unknown wait is never within)
+    //   answered, queue entry unknown    → left out: no wait known (as CC-01, CC-03, CC-04)
     //   abandoned after 3 s              → short abandon: neutral
     //   abandoned after 15 s             → abandoned within T: neutral
     //   abandoned after 45 s             → abandoned after T: counts against
     //   ivr_only                         → IVR-contained: not offered
     //   callback                         → neither answered nor abandoned: not counted
     //   chat answered after 5 s          → out: not voice
-    //   2 ÷ (4 answered + 1 abandoned after T) = 2 ÷ 5 = 40 %, sample 5
+    //   2 ÷ (3 answered + 1 abandoned after T) = 2 ÷ 4 = 50 %, sample 4
     let cc02 = vec![
         voice("answered")
             .sec("queue_entry_at", 0)
@@ -511,7 +511,7 @@ fn call_centre_cases() -> Vec<Case> {
     ];
     vec![
         case("CC-01", queued(), 60.0, 5),
-        case("CC-02", cc02, 40.0, 5),
+        case("CC-02", cc02, 50.0, 4),
         case("CC-03", cc03, 20.0, 3),
         case("CC-04", queued(), 40.0, 5),
         case("CC-05", cc05, 50.0, 4),

@@ -19,7 +19,7 @@ use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
 use yardstick_engine::import::{
     ImportContext, ImportError, ImportOptions, ImportReport, ImportStatus, Imported, InstantWindow,
-    import_file,
+    SourceSpec, import_file, import_source,
 };
 use yardstick_engine::layout::DataDir;
 use yardstick_engine::manifest::StoredFile;
@@ -97,10 +97,15 @@ impl Default for Env {
 
 impl Env {
     pub fn new() -> Env {
+        Env::with_org(ORG)
+    }
+
+    /// A fresh data directory and the organisation of `org` (TOML).
+    pub fn with_org(org: &str) -> Env {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = DataDir::new(tmp.path().join("data"));
         std::fs::create_dir_all(dir.root()).expect("data dir");
-        let org = Organisation::from_toml("org.toml", ORG).expect("valid organisation");
+        let org = Organisation::from_toml("org.toml", org).expect("valid organisation");
         Env {
             tmp,
             dir,
@@ -153,6 +158,29 @@ impl Env {
                     accept: InstantWindow::default(),
                 };
                 import_file(&cx, kind, path, opts, &|_| {}, &cancel)
+            })
+    }
+
+    /// Imports a file read as `spec` says (encoding, sheet, mapping) and settles the
+    /// outcome as [`Env::import`] does.
+    pub fn import_spec(
+        &self,
+        kind: RecordKind,
+        path: &Path,
+        spec: &SourceSpec,
+        opts: ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        let cancel = AtomicBool::new(false);
+        self.ledger
+            .borrow_mut()
+            .settle(kind, opts.replace, |manifest| {
+                let cx = ImportContext {
+                    dir: &self.dir,
+                    org: &self.org,
+                    manifest,
+                    accept: InstantWindow::default(),
+                };
+                import_source(&cx, kind, path, spec, opts, &|_| {}, &cancel)
             })
     }
 
@@ -260,6 +288,9 @@ pub fn assert_accounting(r: &ImportReport) {
         r.rows_read,
         "stored + quarantined + not stored = read: {r:?}"
     );
+    // Rows skipped by a mapping's filters are among those not stored, counted by rule.
+    assert_eq!(r.ignored.values().sum::<u64>(), r.rows_ignored, "{r:?}");
+    assert!(r.rows_ignored <= r.rows_not_stored, "{r:?}");
 }
 
 /// One row of a quarantine CSV.

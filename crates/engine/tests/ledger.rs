@@ -62,7 +62,7 @@ impl Ledger {
         );
         let r = &prepared.report;
         assert_eq!(
-            r.rows_stored + r.rows_quarantined,
+            r.rows_stored + r.rows_quarantined + r.rows_not_stored,
             r.rows_read,
             "the database refuses a batch whose counts do not add up: {r:?}"
         );

@@ -267,6 +267,22 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// What a drill-down lists per row: the expression's source and, when it is known,
+    /// the unit its values are in — the indicator's own for a mean or a percentile,
+    /// seconds for a service level's wait (its unit, `%`, is the share's, not the
+    /// values'); unknown for a share within a limit or a ratio of sums, whose unit is
+    /// not the values'.
+    #[must_use]
+    pub fn drilled_values(&self) -> Option<(&str, Option<&str>)> {
+        let value = self.value_expr()?;
+        let unit = match &self.measure {
+            Measure::Mean { .. } | Measure::Percentile { .. } => Some(self.unit.as_str()),
+            Measure::ServiceLevel(_) => Some("s"),
+            _ => None,
+        };
+        Some((value.src.as_str(), unit))
+    }
+
     /// The per-row numeric value of the measure, when it has one (mean, percentile,
     /// share within a limit, numerator of a ratio of sums, wait of a service level).
     #[must_use]

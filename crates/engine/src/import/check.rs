@@ -159,10 +159,12 @@ pub(super) struct Valid {
     pub(super) key: Option<u128>,
 }
 
-/// A checked row: typed values or every reason it was rejected (code, message).
+/// A checked row: typed values, every reason it was rejected (code, message), or the
+/// name of the rule that skips it on purpose.
 pub(super) enum Checked {
     Valid(Valid),
     Invalid(Vec<(String, String)>),
+    Skipped(std::sync::Arc<str>),
 }
 
 impl<'a> Checker<'a> {
@@ -202,6 +204,9 @@ impl<'a> Checker<'a> {
 
     /// Checks a row, reusing the buffers of a spent check.
     pub(super) fn check_reusing(&self, row: &RawRow, spent: Option<Checked>) -> Checked {
+        if let Some(rule) = &row.skip {
+            return Checked::Skipped(std::sync::Arc::clone(rule));
+        }
         if let Some(shape) = &row.shape {
             return Checked::Invalid(vec![("malformed row".into(), shape.clone())]);
         }
@@ -392,12 +397,13 @@ mod tests {
             cells,
             cell_errors: Vec::new(),
             shape: None,
+            skip: None,
         }
     }
 
     fn reasons(c: &Checked) -> Vec<(String, String)> {
         match c {
-            Checked::Valid(_) => Vec::new(),
+            Checked::Valid(_) | Checked::Skipped(_) => Vec::new(),
             Checked::Invalid(r) => r.clone(),
         }
     }

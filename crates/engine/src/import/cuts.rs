@@ -28,13 +28,15 @@ pub(super) enum Cutting {
 /// Segments a file is cut into at most.
 pub(super) const MAX_SEGMENTS: usize = 8;
 
-/// The file's SHA-256 (hex) and the bytes it covers, worked out on a thread of its own
+/// The file's SHA-256 (hex; with a `salt`, the SHA-256 of that and the salt) and the
+/// bytes it covers, worked out on a thread of its own
 /// while the file is cut and imported, so that the import does not wait for it. A hash
 /// among `known` (the kind's committed batches) raises `same`: the file is stored
 /// already, and the import stops at its next row. Stops early, as cancelled, when
 /// `stop` says so (asked before each block).
 pub(super) fn hash_file(
     path: &Path,
+    salt: &str,
     known: &HashMap<String, i64>,
     same: &AtomicBool,
     stop: &dyn Fn() -> bool,
@@ -54,7 +56,16 @@ pub(super) fn hash_file(
         size += n as u64;
         h.update(&buf[..n]);
     }
-    let hash = crate::manifest::hex(&h.finalize());
+    let mut hash = crate::manifest::hex(&h.finalize());
+    if !salt.is_empty() {
+        // The same bytes read another way (a mapping, a sheet): the hash of the file's
+        // hash and how it is read.
+        let mut again = Sha256::new();
+        again.update(hash.as_bytes());
+        again.update(b"\n");
+        again.update(salt.as_bytes());
+        hash = crate::manifest::hex(&again.finalize());
+    }
     if known.contains_key(&hash) {
         same.store(true, Ordering::Relaxed);
     }
@@ -291,12 +302,12 @@ mod tests {
         let (same, cancel) = (AtomicBool::new(false), AtomicBool::new(false));
         let known = HashMap::from([(abc.to_string(), 4)]);
         let stop = || cancel.load(Ordering::Relaxed);
-        let (hash, size) = hash_file(&p, &known, &same, &stop).expect("hashed");
+        let (hash, size) = hash_file(&p, "", &known, &same, &stop).expect("hashed");
         assert_eq!((hash.as_str(), size), (abc, 3));
         assert!(same.load(Ordering::Relaxed));
         cancel.store(true, Ordering::Relaxed);
         assert!(matches!(
-            hash_file(&p, &known, &same, &stop),
+            hash_file(&p, "", &known, &same, &stop),
             Err(ImportError::Cancelled)
         ));
         assert!(matches!(

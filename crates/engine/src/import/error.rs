@@ -18,7 +18,7 @@ pub enum ImportError {
     },
     /// The file is not UTF-8.
     #[error(
-        "{path}: line {line}{}: not UTF-8 text (another encoding such as GBK or Latin-1?); convert the file to UTF-8 and import again",
+        "{path}: line {line}{}: not UTF-8 text: name its encoding with --encoding (gb18030, utf-16le, …) or convert the file to UTF-8",
         column_note(.column)
     )]
     NotUtf8 {
@@ -54,8 +54,29 @@ pub enum ImportError {
         message: String,
     },
     /// The format is unknown.
-    #[error("{0}: unknown file type; expected .csv, .jsonl or .ndjson")]
+    #[error("{0}: unknown file type; expected .csv, .jsonl, .ndjson, .xlsx, .xls or .ods")]
     UnknownFormat(String),
+    /// The text encoding named is unknown, or the bytes are not in it.
+    #[error("{0}")]
+    Encoding(String),
+    /// The field mapping does not fit the file (columns it names are missing, it makes
+    /// no record of the kind), or the mapping is not for this kind of file.
+    #[error("{path}: {message}")]
+    Mapping {
+        /// The file imported.
+        path: String,
+        /// What does not fit, with the mapping's places.
+        message: String,
+    },
+    /// A spreadsheet cannot be read as a table: unreadable workbook, unknown sheet,
+    /// merged header cells.
+    #[error("{path}: {message}")]
+    Sheet {
+        /// The workbook.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A committed file (read for the duplicate-id check) could not be read.
     #[error("reading stored records {path}: {message}")]
     ReadStored {

@@ -14,9 +14,12 @@
 //!
 //! Formats plug in behind one seam (see `source`): a format turns its input into
 //! canonical rows, each with where it came from and its original text, and everything
-//! after that is the same for all. The modules, by job:
+//! after that is the same for all. What the caller says about the input beyond its path
+//! (its text encoding, the sheet of a workbook, a field mapping) is a [`SourceSpec`]. The
+//! modules, by job:
 //!
-//! - `source` (`csv`, `jsonl`): the seam and the two formats, with their tokenisers;
+//! - `source` (`csv` with `decode`, `jsonl`, `sheet`, `mapped`): the seam and the
+//!   formats, with their tokenisers;
 //! - `check`: a row typed and checked against the kind's rules and the organisation;
 //! - `pipeline`: rows from the reading thread through the checking threads to the
 //!   taking one, or through one thread per segment;
@@ -57,6 +60,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
+use yardstick_core::mapping::Mapping;
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
 
@@ -69,6 +73,7 @@ mod cuts;
 mod error;
 mod keys;
 mod pipeline;
+mod preview;
 mod run;
 mod sorter;
 mod source;
@@ -79,6 +84,7 @@ mod writer;
 
 pub use check::InstantWindow;
 pub use error::ImportError;
+pub use preview::{KindCheck, MAX_PROBLEMS, Problem, Sample, check_mapping};
 
 use check::Checker;
 use cuts::MAX_SEGMENTS;
@@ -87,6 +93,61 @@ use pipeline::{Progress, read_checked, read_segments, unchecked_keys, valid_keys
 use run::Run;
 use source::{Format, Segment};
 use stored::{Committed, visible_in};
+
+/// How to read the input besides its path: all optional.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSpec {
+    /// The text encoding of a CSV file (a label: `utf-8`, `gb18030`, `gbk`, `utf-16le`,
+    /// …); detected when `None` (a byte-order mark, UTF-8, else GB18030).
+    pub encoding: Option<String>,
+    /// The sheet of a workbook (its name, or its number from 1); the first when `None`.
+    pub sheet: Option<String>,
+    /// A field mapping turning the file's own columns into the kind's fields.
+    pub mapping: Option<Arc<Mapping>>,
+    /// The file is an Asterisk `queue_log` (the file layout or a CSV export of its
+    /// table), read into `contact` records with these queues' sites.
+    pub queue_log: Option<Arc<QueueLogSpec>>,
+}
+
+/// Where the calls of a `queue_log` happened: each queue's site.
+#[derive(Debug, Clone, Default)]
+pub struct QueueLogSpec {
+    /// The site of the queues `queues` does not name; without it such a call is
+    /// quarantined, naming its queue.
+    pub site: Option<String>,
+    /// Queue name → site id.
+    pub queues: BTreeMap<String, String>,
+}
+
+impl QueueLogSpec {
+    /// The site of a queue.
+    #[must_use]
+    pub fn site_of(&self, queue: &str) -> Option<&str> {
+        self.queues
+            .get(queue)
+            .or(self.site.as_ref())
+            .map(String::as_str)
+    }
+}
+
+impl SourceSpec {
+    /// What makes an import of the same bytes another import: the mapping's text and the
+    /// sheet (the same file through another mapping, or another sheet of it, holds other
+    /// records). Empty for a canonical file.
+    fn salt(&self) -> String {
+        let mut s = String::new();
+        if let Some(m) = &self.mapping {
+            s.push_str(&format!("mapping {}\n", m.fingerprint));
+        }
+        if let Some(sheet) = &self.sheet {
+            s.push_str(&format!("sheet {sheet}\n"));
+        }
+        if let Some(q) = &self.queue_log {
+            s.push_str(&format!("queue_log {:?} {:?}\n", q.site, q.queues));
+        }
+        s
+    }
+}
 
 /// Import options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -130,8 +191,9 @@ pub enum ImportStatus {
 }
 
 /// The import report. `rows_stored + rows_quarantined + rows_not_stored == rows_read`
-/// always: `rows_not_stored` counts the valid rows of a file `--strict` rejected, which
-/// wait for a corrected file.
+/// always: `rows_not_stored` counts the rows a mapping's filters skip on purpose
+/// (`rows_ignored`, by rule in `ignored`), and the valid rows of a file `--strict`
+/// rejected, which wait for a corrected file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     /// Record kind.
@@ -148,8 +210,13 @@ pub struct ImportReport {
     pub rows_stored: u64,
     /// Rows quarantined (including duplicates).
     pub rows_quarantined: u64,
-    /// Valid rows not stored because `--strict` rejected the file.
+    /// Rows not stored and not quarantined: skipped by a mapping's filter, or valid rows
+    /// of a file `--strict` rejected.
     pub rows_not_stored: u64,
+    /// Rows a mapping's filters skipped (counted in `rows_not_stored`).
+    pub rows_ignored: u64,
+    /// Rows skipped, by the name of the filter that skipped them.
+    pub ignored: BTreeMap<String, u64>,
     /// With `--replace`: rows of earlier batches, visible until now, on the sites and
     /// local days this batch takes over (0 otherwise).
     pub rows_superseded: u64,
@@ -159,8 +226,13 @@ pub struct ImportReport {
     pub reasons: BTreeMap<String, u64>,
     /// Quarantine file, when rows were quarantined.
     pub quarantine_file: Option<String>,
-    /// Columns of the file that are not fields of the kind (ignored).
+    /// Columns of the file that are not fields of the kind (ignored), or that the
+    /// mapping does not read.
     pub ignored_columns: Vec<String>,
+    /// The text encoding, when it is not UTF-8 or was named (`GB18030 (detected)`).
+    pub encoding: Option<String>,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
     /// Parquet files written.
     pub files: Vec<String>,
 }
@@ -279,7 +351,44 @@ pub fn import_file(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Imported, ImportError> {
-    import_file_within(cx, kind, path, opts, Limits::default(), progress, cancel)
+    let spec = SourceSpec::default();
+    import_file_within(
+        cx,
+        kind,
+        path,
+        &spec,
+        opts,
+        Limits::default(),
+        progress,
+        cancel,
+    )
+}
+
+/// Imports one file read as `spec` says: its encoding, the sheet of a workbook, a field
+/// mapping. As [`import_file`] otherwise.
+///
+/// # Errors
+/// As [`import_file`]; also an unknown encoding or sheet, a workbook that cannot be read
+/// as a table, a mapping that does not fit the file.
+pub fn import_source(
+    cx: &ImportContext<'_>,
+    kind: RecordKind,
+    path: &Path,
+    spec: &SourceSpec,
+    opts: ImportOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Imported, ImportError> {
+    import_file_within(
+        cx,
+        kind,
+        path,
+        spec,
+        opts,
+        Limits::default(),
+        progress,
+        cancel,
+    )
 }
 
 /// Memory limits of an import run (tests set them small to exercise spilling).
@@ -328,16 +437,25 @@ struct Once<'a> {
     new_run: &'a (dyn Fn() -> Run + Sync),
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the import's inputs; the public functions take fewer"
+)]
+#[allow(clippy::too_many_lines, reason = "the orchestration, step by step")]
 fn import_file_within(
     cx: &ImportContext<'_>,
     kind: RecordKind,
     path: &Path,
+    spec: &SourceSpec,
     opts: ImportOptions,
     limits: Limits,
     progress: Progress<'_>,
     cancel: &AtomicBool,
 ) -> Result<Imported, ImportError> {
-    let format = source::format_of(path)?;
+    let checker = Checker::new(kind, cx.org, cx.accept);
+    let format = source::format_of(path, spec, &checker.tz)?;
+    let format = format.as_ref();
+    let salt = spec.salt();
     let parts = match limits.segments {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
@@ -355,15 +473,14 @@ fn import_file_within(
     std::thread::scope(|s| {
         let hashing = s.spawn(|| {
             let stop = || cancel.load(Ordering::Relaxed) || abort.load(Ordering::Relaxed);
-            cuts::hash_file(path, known, &same, &stop)
+            cuts::hash_file(path, &salt, known, &same, &stop)
         });
         let cuts = cuts::cut_file(path, parts.min(MAX_SEGMENTS), format.cutting(), cancel)
             .inspect_err(|_| abort.store(true, Ordering::Relaxed))?;
-        let segments = (cuts.size >= limits.segment_min)
+        let segments = (cuts.size >= limits.segment_min && format.segmentable())
             .then(|| cuts.segments())
             .flatten();
         remove_dead_scratch(cx.dir);
-        let checker = Checker::new(kind, cx.org, cx.accept);
         let new_run = || {
             let mut run = Run::new(cx.dir, kind, opts.replace);
             run.budget = limits.spill_budget.max(1);
@@ -412,8 +529,23 @@ fn import_file_within(
             return Ok(Imported::AlreadyStored { batch });
         }
         let ignored = read?;
-        prepared(cx, opts, run, &checker, path, ignored, hash)
+        let (encoding, sheet) = format.described();
+        prepared(cx, opts, run, &checker, path, ignored, hash).map(|i| i.described(encoding, sheet))
     })
+}
+
+impl Imported {
+    /// The report says how the input was read.
+    fn described(mut self, encoding: Option<String>, sheet: Option<String>) -> Imported {
+        let report = match &mut self {
+            Imported::Ready(p) => &mut p.report,
+            Imported::Rejected(r) => r,
+            Imported::AlreadyStored { .. } => return self,
+        };
+        report.encoding = encoding;
+        report.sheet = sheet;
+        self
+    }
 }
 
 /// The outcome of a run that read the whole file: rejected (`--strict` with an invalid
@@ -444,7 +576,7 @@ fn prepared(
         } else {
             ImportStatus::AllQuarantined
         };
-        report.rows_not_stored = report.rows_stored;
+        report.rows_not_stored = report.rows_stored + report.rows_ignored;
         report.rows_stored = 0;
         report.files.clear();
         // The run, dropped, removes its Parquet files.

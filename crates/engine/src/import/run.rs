@@ -88,6 +88,9 @@ pub(super) struct Run {
     quarantined: u64,
     duplicates: u64,
     reasons: BTreeMap<String, u64>,
+    /// Rows skipped on purpose (a mapping's filter), in all and by rule.
+    ignored: u64,
+    ignored_by: BTreeMap<String, u64>,
     /// The Parquet files written, each with its key index when it has one.
     files: Vec<NewFile>,
     pub(super) coverage: BTreeSet<(String, NaiveDate)>,
@@ -122,6 +125,8 @@ impl Run {
             quarantined: 0,
             duplicates: 0,
             reasons: BTreeMap::new(),
+            ignored: 0,
+            ignored_by: BTreeMap::new(),
             files: Vec::new(),
             coverage: BTreeSet::new(),
             last_covered: None,
@@ -187,6 +192,16 @@ impl Run {
         }
         self.read += 1;
         match checked {
+            Checked::Skipped(rule) => {
+                self.ignored += 1;
+                match self.ignored_by.get_mut(&**rule) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.ignored_by.insert(rule.to_string(), 1);
+                    }
+                }
+                Ok(())
+            }
             Checked::Invalid(reasons) => self.quarantine(row, reasons),
             Checked::Valid(v) => match self.fate(v, row.origin)? {
                 Fate::Store => self.store(v, row),
@@ -427,6 +442,10 @@ impl Run {
         for (code, n) in std::mem::take(&mut other.reasons) {
             *self.reasons.entry(code).or_default() += n;
         }
+        self.ignored += other.ignored;
+        for (rule, n) in std::mem::take(&mut other.ignored_by) {
+            *self.ignored_by.entry(rule).or_default() += n;
+        }
         self.files.append(&mut other.files);
         self.coverage.append(&mut other.coverage);
         if other.quarantined == 0 {
@@ -500,10 +519,14 @@ impl Run {
             rows_read: self.read,
             rows_stored: self.stored,
             rows_quarantined: self.quarantined,
-            rows_not_stored: 0,
+            rows_not_stored: self.ignored,
+            rows_ignored: self.ignored,
+            ignored: self.ignored_by.clone(),
             rows_superseded: 0,
             duplicates: self.duplicates,
             reasons: self.reasons.clone(),
+            encoding: None,
+            sheet: None,
             quarantine_file: (self.quarantined > 0)
                 .then(|| self.quarantine_path.display().to_string()),
             ignored_columns: ignored,
@@ -626,6 +649,7 @@ mod tests {
             cells,
             cell_errors: Vec::new(),
             shape: None,
+            skip: None,
         }
     }
 

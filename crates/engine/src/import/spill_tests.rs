@@ -130,7 +130,16 @@ impl Env {
                 accept: InstantWindow::default(),
             };
             let cancel = AtomicBool::new(false);
-            import_file_within(&cx, kind, path, opts, limits, &|_| {}, &cancel)
+            import_file_within(
+                &cx,
+                kind,
+                path,
+                &super::SourceSpec::default(),
+                opts,
+                limits,
+                &|_| {},
+                &cancel,
+            )
         })
     }
 
@@ -772,6 +781,7 @@ fn a_cancelled_import_in_segments_leaves_nothing_behind() {
         &cx,
         RecordKind::HallTicket,
         &path,
+        &super::SourceSpec::default(),
         ImportOptions::default(),
         three,
         &progress,

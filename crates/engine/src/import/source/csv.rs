@@ -10,17 +10,29 @@ use std::path::Path;
 
 use yardstick_core::records::RecordKind;
 
-use super::{Format, Origin, RawRow, RowSource, Segment, columns};
+use super::decode::{Input, TextEncoding};
+use super::{Columns, Format, Origin, RawRow, RowSource, Segment, header_index};
 use crate::import::cuts::Cutting;
 use crate::import::error::{ImportError, io};
 use crate::parse;
 
-/// CSV files (`.csv`).
-pub(in crate::import) struct Csv;
+/// CSV files (`.csv`) in an encoding.
+pub(in crate::import) struct Csv {
+    pub(in crate::import) encoding: TextEncoding,
+}
 
 impl Format for Csv {
     fn cutting(&self) -> Cutting {
         Cutting::QuoteFreeLines
+    }
+
+    fn segmentable(&self) -> bool {
+        self.encoding.ascii_safe()
+    }
+
+    fn described(&self) -> (Option<String>, Option<String>) {
+        let e = self.encoding;
+        ((!e.is_utf8() || e.named).then(|| e.describe()), None)
     }
 
     fn open<'a>(
@@ -29,7 +41,12 @@ impl Format for Csv {
         kind: RecordKind,
         segment: Option<Segment>,
     ) -> Result<Box<dyn RowSource + 'a>, ImportError> {
-        Ok(Box::new(CsvSource::open(path, kind, segment)?))
+        Ok(Box::new(CsvSource::open(
+            path,
+            Columns::Kind(kind),
+            self.encoding,
+            segment,
+        )?))
     }
 }
 
@@ -50,7 +67,7 @@ pub(in crate::import) struct CsvSource<'a> {
 enum Mode {
     /// The whole file through the parser.
     Parsed {
-        rdr: Box<csv::Reader<Tee<File>>>,
+        rdr: Box<csv::Reader<Tee<Input<File>>>>,
         rec: csv::ByteRecord,
         lines: Lines,
     },
@@ -60,7 +77,7 @@ enum Mode {
 
 struct Plain {
     seg: Segment,
-    reader: BufReader<std::io::Take<File>>,
+    reader: BufReader<Input<std::io::Take<File>>>,
     /// A line split between two fills of the reader's buffer, put together.
     pending: Vec<u8>,
     /// The last line read.
@@ -70,16 +87,19 @@ struct Plain {
 }
 
 impl<'a> CsvSource<'a> {
+    /// Opens the file (decoded from `encoding`), whole or one segment of it; its
+    /// header's columns are the kind's fields, or every column as it is (`Table`).
     pub(in crate::import) fn open(
         path: &'a Path,
-        kind: RecordKind,
+        cols: Columns,
+        encoding: TextEncoding,
         segment: Option<Segment>,
     ) -> Result<CsvSource<'a>, ImportError> {
         let file = File::open(path).map_err(io(path))?;
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .has_headers(false)
-            .from_reader(Tee::new(file));
+            .from_reader(Tee::new(encoding.reader(file)));
         let label = path.display().to_string();
         let mut rec = csv::ByteRecord::new();
         let mut lines = Lines::default();
@@ -109,11 +129,11 @@ impl<'a> CsvSource<'a> {
         } else {
             Vec::new()
         };
-        let (index, ignored) = columns(path, kind, &header)?;
+        let (index, ignored) = header_index(path, cols, &header)?;
         let mode = match segment {
             Some(seg) => Mode::Plain(Plain {
                 seg,
-                reader: BufReader::with_capacity(1 << 20, seg.open(path)?),
+                reader: BufReader::with_capacity(1 << 20, encoding.reader(seg.open(path)?)),
                 pending: Vec::new(),
                 line: seg.first_line - 1,
                 read: 0,
@@ -133,6 +153,13 @@ impl<'a> CsvSource<'a> {
             starts: Vec::new(),
             mode,
         })
+    }
+}
+
+impl CsvSource<'_> {
+    /// The header's cells, as written (the first without a byte-order mark).
+    pub(in crate::import) fn header(&self) -> &[String] {
+        &self.header
     }
 }
 
@@ -160,7 +187,13 @@ impl RowSource for CsvSource<'_> {
 
     fn bytes_read(&self) -> u64 {
         match &self.mode {
+            Mode::Parsed { rdr, .. } if rdr.get_ref().inner.decoding() => {
+                rdr.get_ref().inner.raw_read()
+            }
             Mode::Parsed { rdr, .. } => rdr.position().byte(),
+            Mode::Plain(p) if p.reader.get_ref().decoding() => {
+                p.seg.start + p.reader.get_ref().raw_read()
+            }
             Mode::Plain(p) => p.seg.start + p.read,
         }
     }
@@ -234,7 +267,7 @@ impl Parsed<'_> {
     /// The next record of the parser, as a row.
     fn next_row(
         &self,
-        rdr: &mut csv::Reader<Tee<File>>,
+        rdr: &mut csv::Reader<Tee<Input<File>>>,
         rec: &mut csv::ByteRecord,
         lines: &mut Lines,
         starts: &mut Vec<(usize, usize)>,
@@ -629,7 +662,12 @@ mod tests {
         path: &Path,
         fresh: &mut dyn FnMut() -> RawRow,
     ) -> Result<Vec<RawRow>, ImportError> {
-        let mut src = CsvSource::open(path, RecordKind::HallTicket, None)?;
+        let mut src = CsvSource::open(
+            path,
+            Columns::Kind(RecordKind::HallTicket),
+            TextEncoding::UTF8,
+            None,
+        )?;
         let mut rows = Vec::new();
         loop {
             let mut row = fresh();
@@ -701,6 +739,7 @@ mod tests {
             },
             cell_errors: vec![(1, "stale".into())],
             shape: Some("stale shape".into()),
+            skip: Some("stale rule".into()),
         };
         let again = read_all(&path, &mut || dirty.clone()).expect("read");
         assert_eq!(format!("{again:?}"), format!("{rows:?}"));

@@ -8,9 +8,13 @@
 //! Everything after that (checking, the duplicate-id check, storing, quarantining,
 //! accounting) is the same for every format and knows none of them.
 //!
-//! A new format (field mappings over CSV or spreadsheets, Asterisk `queue_log`) plugs in
-//! by implementing [`RowSource`] for its input and [`Format`] to open it, and adding
-//! itself to [`format_of`]. Only what a format can do faster stays inside it: CSV and
+//! Formats: CSV in any of the encodings `decode` reads (`csv`), JSON Lines (`jsonl`),
+//! spreadsheets (`sheet`), and field mappings over a CSV or a sheet read as a table of
+//! its own columns (`mapped`). A new format (Asterisk `queue_log`) plugs in the same way:
+//! it implements [`RowSource`] for its input and [`Format`] to open it, and adds itself
+//! to [`format_of`]. A row a format leaves out on purpose (a mapping's filter) is still
+//! a row: it carries the name of the rule that skips it ([`RawRow::skip`]) and is
+//! counted under it. Only what a format can do faster stays inside it: CSV and
 //! JSON Lines say how a large file may be cut into segments read on all cores
 //! ([`Format::cutting`]) and read such a segment line by line, and CSV reads only the
 //! site and id cells in the first pass of the duplicate-id check
@@ -19,22 +23,40 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use yardstick_core::records::RecordKind;
 
+use super::SourceSpec;
+use super::check::FastMap;
 use super::cuts::Cutting;
 use super::error::{ImportError, io};
 use crate::schema::stored_fields;
 
 pub(super) mod csv;
+pub(super) mod decode;
 pub(super) mod jsonl;
+pub(super) mod mapped;
+pub(super) mod queue_log;
+pub(super) mod sheet;
 
 /// An input format.
 pub(super) trait Format: Sync {
     /// How a large file of this format may be cut into segments that are read on their
     /// own, on all cores.
     fn cutting(&self) -> Cutting;
+
+    /// Whether a file of this format may be cut at all (not a workbook, not UTF-16).
+    fn segmentable(&self) -> bool {
+        true
+    }
+
+    /// How the report describes the input when it is not plain UTF-8 text: the encoding
+    /// (`GB18030 (detected)`), the sheet read.
+    fn described(&self) -> (Option<String>, Option<String>) {
+        (None, None)
+    }
 
     /// Opens `path`, whole or only `segment` of it, as rows of `kind`.
     ///
@@ -55,21 +77,65 @@ pub(super) trait Format: Sync {
     }
 }
 
-/// The format of a file, by its extension.
+/// The format of a file, by its extension, read as `spec` says (encoding, sheet, field
+/// mapping); `zones` are the sites' time zones (a mapping reads local times in them).
 ///
 /// # Errors
-/// [`ImportError::UnknownFormat`] for an extension no format reads.
-pub(super) fn format_of(path: &Path) -> Result<&'static dyn Format, ImportError> {
+/// [`ImportError::UnknownFormat`] for an extension no format reads; an unknown encoding;
+/// a mapping over JSON Lines.
+pub(super) fn format_of<'a>(
+    path: &Path,
+    spec: &'a SourceSpec,
+    zones: &'a FastMap<String, chrono_tz::Tz>,
+) -> Result<Box<dyn Format + 'a>, ImportError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => Ok(&csv::Csv),
-        "jsonl" | "ndjson" => Ok(&jsonl::JsonLines),
-        _ => Err(ImportError::UnknownFormat(path.display().to_string())),
+    let sheet = || {
+        spec.sheet
+            .clone()
+            .or_else(|| spec.mapping.as_ref().and_then(|m| m.sheet.clone()))
+    };
+    let encoding = || {
+        let label = spec
+            .encoding
+            .as_deref()
+            .or_else(|| spec.mapping.as_ref().and_then(|m| m.encoding.as_deref()));
+        decode::detect(path, label)
+    };
+    if let Some(q) = &spec.queue_log {
+        return Ok(Box::new(queue_log::QueueLog {
+            spec: Arc::clone(q),
+        }));
     }
+    let table = match (ext.as_str(), sheet::Book::of(&ext)) {
+        (_, Some(book)) => mapped::Table::Sheet(sheet::Sheet {
+            book,
+            sheet: sheet(),
+        }),
+        ("csv", _) => mapped::Table::Csv(csv::Csv {
+            encoding: encoding()?,
+        }),
+        ("jsonl" | "ndjson", _) if spec.mapping.is_none() => return Ok(Box::new(jsonl::JsonLines)),
+        ("jsonl" | "ndjson", _) => {
+            return Err(ImportError::Mapping {
+                path: path.display().to_string(),
+                message: "a field mapping reads CSV files and spreadsheets, not JSON Lines".into(),
+            });
+        }
+        _ => return Err(ImportError::UnknownFormat(path.display().to_string())),
+    };
+    Ok(match (&spec.mapping, table) {
+        (Some(m), table) => Box::new(mapped::Mapped {
+            table,
+            mapping: m,
+            zones,
+        }),
+        (None, mapped::Table::Csv(c)) => Box::new(c),
+        (None, mapped::Table::Sheet(s)) => Box::new(s),
+    })
 }
 
 /// Rows of one input, one at a time.
@@ -118,7 +184,12 @@ pub(super) fn every_key<S: RowSource + ?Sized>(
     let mut n = 0u64;
     while src.next_row(&mut row)? {
         let cell = |i: Option<usize>| i.and_then(|i| row.cells.get(i)).unwrap_or("");
-        each(row.origin.pos(), cell(Some(site)), cell(id))?;
+        if row.skip.is_some() {
+            // Counted as read, but no record: no key.
+            each(row.origin.pos(), "", "")?;
+        } else {
+            each(row.origin.pos(), cell(Some(site)), cell(id))?;
+        }
         n += 1;
         if n.is_multiple_of(PROGRESS_ROWS) {
             progress(src.bytes_read());
@@ -200,6 +271,10 @@ pub(super) struct RawRow {
     pub(super) cell_errors: Vec<(usize, String)>,
     /// The row's shape is broken (wrong cell count, not a JSON object).
     pub(super) shape: Option<String>,
+    /// The name of the rule that skips this row on purpose (a mapping's filter): it is
+    /// neither stored nor quarantined, and counted under the name.
+    #[serde(skip)]
+    pub(super) skip: Option<Arc<str>>,
 }
 
 impl RawRow {
@@ -216,6 +291,7 @@ impl RawRow {
         self.cells.reset(fields, original, more);
         self.cell_errors.clear();
         self.shape = None;
+        self.skip = None;
     }
 }
 
@@ -308,6 +384,49 @@ impl Segment {
     }
 }
 
+/// What a source's columns are: the fields of a kind (a canonical file), or the
+/// columns as they are (a table a mapping reads).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Columns {
+    Kind(RecordKind),
+    Table,
+}
+
+/// For each cell of a row, the column of `header` holding it, and the columns ignored:
+/// for a kind, see [`columns`]; for a table, every column as it is (a header cell named
+/// twice is refused all the same).
+///
+/// # Errors
+/// As [`columns`].
+pub(super) fn header_index(
+    path: &Path,
+    cols: Columns,
+    header: &[String],
+) -> Result<(Vec<Option<usize>>, Vec<String>), ImportError> {
+    match cols {
+        Columns::Kind(kind) => columns(path, kind, header),
+        Columns::Table => {
+            twice(path, header)?;
+            Ok(((0..header.len()).map(Some).collect(), Vec::new()))
+        }
+    }
+}
+
+/// Refuses a header naming a column twice.
+fn twice(path: &Path, header: &[String]) -> Result<(), ImportError> {
+    for (i, h) in header.iter().enumerate() {
+        let h = h.trim();
+        if !h.is_empty() && header[..i].iter().any(|x| x.trim() == h) {
+            return Err(ImportError::Malformed {
+                path: path.display().to_string(),
+                line: 1,
+                message: format!("column `{h}` appears twice in the header"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// For each field of `kind`, the column of `header` holding it, and the header's
 /// columns that are no field (ignored).
 ///
@@ -319,16 +438,7 @@ pub(super) fn columns(
     header: &[String],
 ) -> Result<(Vec<Option<usize>>, Vec<String>), ImportError> {
     let fields = stored_fields(kind);
-    for (i, h) in header.iter().enumerate() {
-        let h = h.trim();
-        if !h.is_empty() && header[..i].iter().any(|x| x.trim() == h) {
-            return Err(ImportError::Malformed {
-                path: path.display().to_string(),
-                line: 1,
-                message: format!("column `{h}` appears twice in the header"),
-            });
-        }
-    }
+    twice(path, header)?;
     let index: Vec<Option<usize>> = fields
         .iter()
         .map(|f| header.iter().position(|h| h.trim() == f.name))
