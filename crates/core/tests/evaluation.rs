@@ -226,6 +226,7 @@ fn answer(site: &str, item: &str, answer: Answer) -> AuditAnswer {
         site: site.into(),
         item: item.into(),
         answer,
+        source: None,
     }
 }
 
