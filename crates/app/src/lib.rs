@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod drill;
@@ -24,6 +25,7 @@ pub mod jobs;
 pub mod lock;
 mod manifest;
 pub mod org;
+pub mod pdca;
 pub mod plan;
 pub mod records;
 pub mod scope;

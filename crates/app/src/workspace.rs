@@ -23,7 +23,16 @@ pub const MARKER: &str = ".yardstick";
 pub struct Workspace {
     pub(crate) dir: DataDir,
     pub(crate) store: Store,
+    /// Guideline versions parsed so far, by fingerprint (a version never changes).
+    guidelines: GuidelineCache,
 }
+
+/// Parsed guideline versions by fingerprint, shared by the clones of a workspace.
+type GuidelineCache = std::sync::Arc<
+    std::sync::Mutex<
+        std::collections::BTreeMap<String, std::sync::Arc<yardstick_core::guideline::Guideline>>,
+    >,
+>;
 
 /// What `init` did.
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +158,7 @@ impl Workspace {
         let ws = Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            guidelines: GuidelineCache::default(),
         };
         ws.record_builtin_guideline().await?;
         let report = InitReport {
@@ -219,6 +229,7 @@ impl Workspace {
         Ok(Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            guidelines: GuidelineCache::default(),
         })
     }
 
@@ -252,6 +263,28 @@ impl Workspace {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// A guideline version parsed before, by fingerprint.
+    pub(crate) fn guideline_cache(
+        &self,
+        fingerprint: &str,
+    ) -> Option<std::sync::Arc<yardstick_core::guideline::Guideline>> {
+        self.guidelines
+            .lock()
+            .ok()
+            .and_then(|m| m.get(fingerprint).cloned())
+    }
+
+    /// Keeps a parsed guideline version.
+    pub(crate) fn cache_guideline(
+        &self,
+        fingerprint: &str,
+        g: std::sync::Arc<yardstick_core::guideline::Guideline>,
+    ) {
+        if let Ok(mut m) = self.guidelines.lock() {
+            m.insert(fingerprint.to_string(), g);
+        }
     }
 
     async fn record_builtin_guideline(&self) -> Result<()> {

@@ -79,6 +79,23 @@ pub struct ActionEventRow {
     pub at: String,
 }
 
+/// A decision about to be recorded against a management review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDecision {
+    /// Scope reviewed.
+    pub scope: String,
+    /// Period reviewed.
+    pub period: String,
+    /// The decision.
+    pub text: String,
+    /// Who carries it out.
+    pub owner: Option<String>,
+    /// By when (`YYYY-MM-DD`).
+    pub due_on: Option<String>,
+    /// Who recorded it.
+    pub actor: Option<String>,
+}
+
 /// A decision recorded against a management review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionRow {
@@ -192,29 +209,20 @@ impl Store {
         })
     }
 
-    /// Records a decision against the review of `scope` and `period`.
+    /// Records a decision against the review of its scope and period.
     ///
     /// # Errors
     /// On database failure (an empty text is refused).
-    pub async fn add_decision(
-        &self,
-        scope: &str,
-        period: &str,
-        text: &str,
-        owner: Option<&str>,
-        due_on: Option<&str>,
-        actor: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<i64> {
+    pub async fn add_decision(&self, d: &NewDecision, now: DateTime<Utc>) -> Result<i64> {
         let at = ts(now);
         with_pool!(self, p => {
             Ok(sqlx::query_scalar(INSERT_DECISION)
-                .bind(scope)
-                .bind(period)
-                .bind(text)
-                .bind(owner)
-                .bind(due_on)
-                .bind(actor)
+                .bind(&d.scope)
+                .bind(&d.period)
+                .bind(&d.text)
+                .bind(d.owner.as_deref())
+                .bind(d.due_on.as_deref())
+                .bind(d.actor.as_deref())
                 .bind(&at)
                 .fetch_one(p)
                 .await?)

@@ -59,7 +59,7 @@ mod tokens;
 mod url;
 mod users;
 
-pub use actions::{ActionEventRow, ActionRow, DecisionRow, NewAction, NewActionEvent};
+pub use actions::{ActionEventRow, ActionRow, DecisionRow, NewAction, NewActionEvent, NewDecision};
 pub use activity::{ActivityFilter, ActivityRow, NewActivity};
 pub use audit_plans::{EvidenceRow, NewEvidence, NewPlan, PlanRow};
 pub use audits::{AnswerRow, AuditFilter, AuditRow, NewAnswer, NewAudit};

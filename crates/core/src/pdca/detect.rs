@@ -249,3 +249,103 @@ pub fn detect_clusters(
     }
     out
 }
+
+/// A guideline of three indicators that count the complaints of each class per site and
+/// day — what the complaint-cluster rule reads, computed by the same engine as any
+/// indicator. Not a guideline anyone evaluates under.
+pub const COMPLAINT_COUNTS_TOML: &str = r#"
+[guideline]
+id = "yardstick-complaint-counts"
+version = "1"
+name_zh = "投诉分类日计数"
+name_en = "Complaints per class and day"
+
+[scoring]
+management_points = 500
+results_points = 500
+min_sample = 1
+[[scoring.level]]
+id = "L1"
+name_zh = "一"
+name_en = "one"
+min_score = 0
+
+[[dimension]]
+id = "complaints"
+name_zh = "投诉"
+name_en = "Complaints"
+weight = 1
+
+[[clause]]
+id = "C"
+dimension = "complaints"
+scenes = ["hall", "call_centre", "field_centre"]
+title_zh = "投诉"
+title_en = "Complaints"
+requirement_zh = "计数"
+requirement_en = "Counts"
+[[clause.item]]
+id = "C-1"
+text_zh = "计数"
+text_en = "Counts"
+method = "pass_fail"
+
+[[indicator]]
+id = "user_service"
+name_zh = "用户服务类投诉"
+name_en = "User-service complaints"
+scenes = ["hall", "call_centre", "field_centre"]
+kind = "complaint"
+filter = "class = 'user_service'"
+measure = { type = "count" }
+unit = "complaints"
+direction = "lower_better"
+weight = 0
+
+[[indicator]]
+id = "network_quality"
+name_zh = "网络质量类投诉"
+name_en = "Network-quality complaints"
+scenes = ["hall", "call_centre", "field_centre"]
+kind = "complaint"
+filter = "class = 'network_quality'"
+measure = { type = "count" }
+unit = "complaints"
+direction = "lower_better"
+weight = 0
+
+[[indicator]]
+id = "billing"
+name_zh = "收费争议类投诉"
+name_en = "Billing complaints"
+scenes = ["hall", "call_centre", "field_centre"]
+kind = "complaint"
+filter = "class = 'billing'"
+measure = { type = "count" }
+unit = "complaints"
+direction = "lower_better"
+weight = 0
+
+[[target]]
+indicator = "billing"
+floor = 10
+goal = 0
+"#;
+
+/// The complaint-count guideline ([`COMPLAINT_COUNTS_TOML`]).
+///
+/// # Errors
+/// Only if the text above were invalid, which a test rules out.
+pub fn complaint_counts_guideline() -> Result<Guideline, crate::diag::LoadError> {
+    crate::guideline::load("<complaint counts>", COMPLAINT_COUNTS_TOML)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_complaint_count_guideline_loads_with_one_indicator_per_class() {
+        let g = super::complaint_counts_guideline().expect("loads");
+        let ids: Vec<&str> = g.indicators.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["user_service", "network_quality", "billing"]);
+    }
+}

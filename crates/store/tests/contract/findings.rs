@@ -203,12 +203,14 @@ async fn actions_and_their_events_are_appended_only() {
         assert_eq!(events, [(id, "planned".into()), (id, "started".into())]);
         let decision = store
             .add_decision(
-                "zj",
-                "2026-10",
-                "add two technicians in Beichuan",
-                Some("qm"),
-                Some("2026-12-31"),
-                Some("qm"),
+                &yardstick_store::NewDecision {
+                    scope: "zj".into(),
+                    period: "2026-10".into(),
+                    text: "add two technicians in Beichuan".into(),
+                    owner: Some("qm".into()),
+                    due_on: Some("2026-12-31".into()),
+                    actor: Some("qm".into()),
+                },
                 at(3),
             )
             .await
