@@ -142,7 +142,7 @@ impl Workspace {
             })
             .await
             .map(|_| ())
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| self.store_error(&e))
     }
 
     /// Entries, newest first.
@@ -162,7 +162,7 @@ impl Workspace {
                 limit: q.limit.unwrap_or(100).clamp(1, 1000),
             })
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         Ok(rows
             .into_iter()
             .map(|r| ActivityEntry {

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use yardstick_core::period::Period;
 use yardstick_core::records::RecordKind;
-use yardstick_demo::{DemoConfig, DemoSummary, ORG_FILE, RECORD_KINDS};
+pub use yardstick_demo::{DemoConfig, DemoSummary};
+use yardstick_demo::{ORG_FILE, RECORD_KINDS};
 use yardstick_engine::import::{ImportOptions, ImportReport};
 
 use crate::config::Config;
@@ -102,7 +103,7 @@ pub async fn quickstart(
         .store
         .max_batch_id()
         .await
-        .map_err(|e| crate::store_error(&e))?
+        .map_err(|e| ws.store_error(&e))?
         .is_some()
     {
         return Err(Error::input("error.quickstart.database_not_empty"));
@@ -162,13 +163,9 @@ fn prepare(root: &Path) -> Result<()> {
             };
             return Err(Error::input(key).arg("dir", root.display()));
         }
-        // Anything at the top that Yardstick does not write: refuse before removing
-        // anything.
-        let foreign = std::fs::read_dir(root)
-            .map_err(|e| crate::io_error("error.io.read_dir", root, &e))?
-            .flatten()
-            .filter(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()))
-            .count();
+        // Anything Yardstick does not write, at the top or inside its folders: refuse
+        // before removing anything.
+        let foreign = foreign_items(root)?;
         if foreign > 0 {
             return Err(Error::input("error.quickstart.foreign_files")
                 .arg("dir", root.display())
@@ -185,6 +182,65 @@ fn prepare(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How many items under `root` Yardstick did not write: entries at the top with other
+/// names, and files inside its folders (`records/`, `quarantine/`, `tmp/`, the demo
+/// input) with names it does not give.
+fn foreign_items(root: &Path) -> Result<usize> {
+    let top = std::fs::read_dir(root)
+        .map_err(|e| crate::io_error("error.io.read_dir", root, &e))?
+        .flatten()
+        .filter(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()))
+        .count();
+    let written: std::collections::BTreeSet<String> = crate::housekeeping::written_files(root)
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .chain(demo_input_files())
+        .collect();
+    let mut inside = 0;
+    for sub in ["records", "quarantine", "tmp", DEMO_INPUT] {
+        for rel in files_below(root, Path::new(sub)) {
+            // A file under a scratch directory is the scratch directory's.
+            let in_scratch = written.iter().any(|w| rel.starts_with(&format!("{w}/")));
+            if !written.contains(&rel) && !in_scratch {
+                inside += 1;
+            }
+        }
+    }
+    Ok(top + inside)
+}
+
+/// The demo input files quickstart generates, relative to the data directory.
+fn demo_input_files() -> impl Iterator<Item = String> {
+    std::iter::once(format!("{DEMO_INPUT}/{ORG_FILE}"))
+        .chain(RECORD_KINDS.iter().map(|k| format!("{DEMO_INPUT}/{k}.csv")))
+}
+
+/// Every file (not folder) below `root/sub`, relative to `root` with `/` separators; a
+/// symbolic link counts as a file and is not followed.
+fn files_below(root: &Path, sub: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.join(sub)];
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                todo.push(p);
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// Removes what Yardstick wrote in a data directory quickstart made: the metadata
 /// database, record and quarantine files it names itself, temporary files, the demo
 /// input it generated, its markers. Anything else stays, with the folders holding it.
@@ -196,8 +252,7 @@ fn clear(root: &Path) -> Result<()> {
         .iter()
         .map(|s| (*s).to_string())
         .collect();
-    fixed.push(format!("{DEMO_INPUT}/{ORG_FILE}"));
-    fixed.extend(RECORD_KINDS.iter().map(|k| format!("{DEMO_INPUT}/{k}.csv")));
+    fixed.extend(demo_input_files());
     for rel in &fixed {
         remove(&root.join(rel))?;
     }
@@ -237,4 +292,52 @@ fn remove_empty_dirs(dir: &Path) {
         }
     }
     let _ = std::fs::remove_dir(dir);
+}
+
+/// A demo user quickstart makes, with the password generated for it (shown once).
+#[derive(Debug, Clone)]
+pub struct DemoUser {
+    /// Login.
+    pub login: &'static str,
+    /// Role.
+    pub role: crate::access::Role,
+    /// Scope of the grant.
+    pub scope: &'static str,
+    /// The generated password.
+    pub password: String,
+}
+
+/// The demo users: an admin of the operator and one user per other role, each with a
+/// scope that shows what the role sees — a quality manager of Zhejiang, a site manager
+/// of the Ningbo call centre, an evaluator of Sichuan, a viewer of Hangzhou and a
+/// regulator of the whole operator.
+pub const DEMO_USERS: [(&str, crate::access::Role, &str); 6] = [
+    ("admin", crate::access::Role::Admin, "yuanda"),
+    ("qm-zj", crate::access::Role::QualityManager, "zj"),
+    ("sm-nb-c01", crate::access::Role::SiteManager, "nb-c01"),
+    ("evaluator-sc", crate::access::Role::Evaluator, "sc"),
+    ("viewer-hz", crate::access::Role::Viewer, "zj-hz"),
+    ("regulator", crate::access::Role::Regulator, "yuanda"),
+];
+
+/// Creates the demo users with generated passwords (as the command line).
+///
+/// # Errors
+/// When a user exists already, or the demo organisation is not loaded.
+pub async fn create_demo_users(ws: &Workspace) -> Result<Vec<DemoUser>> {
+    let mut out = Vec::new();
+    for (login, role, scope) in DEMO_USERS {
+        let grant = crate::access::Grant {
+            role,
+            scope: scope.to_string(),
+        };
+        let (_, password) = ws.add_user(&Actor::System, login, &[grant], None).await?;
+        out.push(DemoUser {
+            login,
+            role,
+            scope,
+            password: password.unwrap_or_default(),
+        });
+    }
+    Ok(out)
 }

@@ -179,7 +179,7 @@ impl Workspace {
                     .store
                     .guideline_text(fp)
                     .await
-                    .map_err(|e| crate::store_error(&e))?
+                    .map_err(|e| self.store_error(&e))?
                     .ok_or_else(|| Error::not_found("error.guideline.not_stored").arg("fp", fp))?;
                 (format!("<stored guideline {}>", short(fp)), text)
             }
@@ -202,7 +202,25 @@ impl Workspace {
     ) -> Result<Evaluated> {
         let (g, text) = self.guideline(&req.guideline).await?;
         let (org, org_fp) = self.current_org().await?;
-        let asked = resolve_scope(&org, req.scope.as_deref())?;
+        let resolved = resolve_scope(&org, req.scope.as_deref());
+        let asked = match actor {
+            Actor::System => resolved?,
+            // A user is told "not found", naming what they asked for, for a scope that
+            // does not exist as for one outside their grants: the input error's ids
+            // "like it" and the difference between the two answers would tell them
+            // which nodes and sites exist outside their grants.
+            Actor::User(_) => {
+                let typed = req.scope.as_deref().map(str::trim);
+                let not_found = |id: &str| {
+                    Error::not_found("error.scope.not_found").arg("id", typed.unwrap_or(id))
+                };
+                let id = resolved.map_err(|_| not_found(""))?;
+                if !req.freeze && !actor.visible(&org).any(&id) {
+                    return Err(not_found(&id));
+                }
+                id
+            }
+        };
         if req.freeze {
             actor.require_freeze(&org, &asked)?;
         } else {
@@ -219,7 +237,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let g = Arc::new(g);
         let org = Arc::new(org);
@@ -235,17 +253,12 @@ impl Workspace {
         )
         .await?;
         let id = if req.freeze {
-            let fp = g.fingerprint();
-            self.store
-                .put_guideline(&fp, &g.id, &g.version, &text, Utc::now())
-                .await
-                .map_err(|e| crate::store_error(&e))?;
             let json = serde_json::to_string(&evaluation)
                 .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
             let new = NewEvaluation {
                 scope: evaluation.scope.clone(),
                 period: evaluation.period.label.clone(),
-                guideline_fingerprint: fp,
+                guideline_fingerprint: g.fingerprint(),
                 org_fingerprint: org_fp,
                 input_fingerprint: evaluation.input_fingerprint.clone(),
                 batch_watermark: watermark,
@@ -253,28 +266,10 @@ impl Workspace {
                 frozen_by: actor.login().map(str::to_string),
                 result_json: json,
             };
-            Some(
-                self.store
-                    .save_evaluation(&new, Utc::now())
-                    .await
-                    .map_err(|e| crate::store_error(&e))?,
-            )
+            Some(self.freeze(actor, &g, text, new).await?)
         } else {
             None
         };
-        if let Some(id) = id {
-            self.log(
-                actor,
-                Activity::new("evaluation.freeze")
-                    .object(&id.to_string())
-                    .detail(serde_json::json!({
-                        "period": evaluation.period.label,
-                        "scope": evaluation.scope,
-                        "input_fingerprint": evaluation.input_fingerprint,
-                    })),
-            )
-            .await?;
-        }
         let evaluation = restrict(evaluation, &actor.visible(&org), &org, &asked);
         Ok(Evaluated {
             id,
@@ -285,27 +280,109 @@ impl Workspace {
         })
     }
 
-    /// Frozen evaluations, newest first.
+    /// Stores the guideline text and the evaluation, and logs who froze it, as a task of
+    /// its own: a caller that goes away meanwhile cannot leave an evaluation frozen that
+    /// the activity log does not show.
+    async fn freeze(
+        &self,
+        actor: &Actor,
+        g: &Guideline,
+        text: String,
+        new: NewEvaluation,
+    ) -> Result<i64> {
+        let (ws, actor) = (self.clone(), actor.clone());
+        let (fp, id_text, version) = (
+            new.guideline_fingerprint.clone(),
+            g.id.clone(),
+            g.version.clone(),
+        );
+        tokio::spawn(async move {
+            ws.store
+                .put_guideline(&fp, &id_text, &version, &text, Utc::now())
+                .await
+                .map_err(|e| ws.store_error(&e))?;
+            let id = ws
+                .store
+                .save_evaluation(&new, Utc::now())
+                .await
+                .map_err(|e| ws.store_error(&e))?;
+            ws.log(
+                &actor,
+                Activity::new("evaluation.freeze")
+                    .object(&id.to_string())
+                    .detail(serde_json::json!({
+                        "period": new.period,
+                        "scope": new.scope,
+                        "input_fingerprint": new.input_fingerprint,
+                    })),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await
+        .map_err(|e| Error::internal("error.internal.worker_panicked").detail(e.to_string()))?
+    }
+
+    /// Frozen evaluations, newest first: those the actor may see some of (see
+    /// [`Workspace::frozen_evaluation`]).
     ///
     /// # Errors
     /// Store failures.
-    pub async fn evaluations(&self, _actor: &Actor) -> Result<Vec<EvaluationInfo>> {
-        self.store
+    pub async fn evaluations(&self, actor: &Actor) -> Result<Vec<EvaluationInfo>> {
+        let all = self
+            .store
             .evaluations()
             .await
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| self.store_error(&e))?;
+        if matches!(actor, Actor::System) {
+            return Ok(all);
+        }
+        // Each under the organisation it was made for, read once per version.
+        let mut orgs: BTreeMap<Option<String>, Organisation> = BTreeMap::new();
+        let mut out = Vec::with_capacity(all.len());
+        for info in all {
+            if !orgs.contains_key(&info.org_fingerprint) {
+                let org = self.organisation_for(&info).await?;
+                orgs.insert(info.org_fingerprint.clone(), org);
+            }
+            if let Some(org) = orgs.get(&info.org_fingerprint)
+                && sees_any(&actor.visible(org), org, &info.scope)
+            {
+                out.push(info);
+            }
+        }
+        Ok(out)
     }
 
-    /// One frozen evaluation, typed, with its exact bytes.
+    /// One frozen evaluation, typed, with its exact bytes. A user who may see only part
+    /// of it (their grants' sites and nodes) gets that part, cut as a fresh evaluation
+    /// is (ranks as frozen), and its bytes; one who may see none of it is told it does
+    /// not exist.
     ///
     /// # Errors
     /// Not found; damaged when the stored JSON no longer reads as an evaluation.
-    pub async fn frozen_evaluation(&self, _actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
+    pub async fn frozen_evaluation(&self, actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
+        let frozen = self.stored_evaluation(id).await?;
+        let Some((visible, org)) = self.frozen_view(actor, &frozen.info).await? else {
+            return Ok(frozen);
+        };
+        let part = restrict(frozen.evaluation, &visible, &org, &frozen.info.scope);
+        let json = serde_json::to_string(&part)
+            .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
+        Ok(FrozenEvaluation {
+            info: frozen.info,
+            evaluation: part,
+            json,
+        })
+    }
+
+    /// A frozen evaluation whole, whoever asks.
+    async fn stored_evaluation(&self, id: i64) -> Result<FrozenEvaluation> {
         let stored = self
             .store
             .evaluation(id)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::not_found("error.evaluation.not_found").arg("id", id))?;
         let evaluation: Evaluation = serde_json::from_str(&stored.result_json).map_err(|e| {
             Error::new(ErrorKind::Damaged, "error.evaluation.unreadable")
@@ -319,21 +396,51 @@ impl Workspace {
         })
     }
 
-    /// Recomputes a frozen evaluation from the stored guideline, the stored organisation
-    /// version and the records as they stood when it was frozen, and compares the bytes.
+    /// What of a frozen evaluation an actor may see: `None` for all of it (the command
+    /// line, administrators, regulators), else the sites and nodes visible to them in
+    /// the organisation it was made for.
     ///
     /// # Errors
-    /// Not found; an input error for an evaluation frozen before its provenance was
-    /// recorded; damaged-data errors from the records.
+    /// Not found when they may see none of it (no existence leak).
+    async fn frozen_view(
+        &self,
+        actor: &Actor,
+        info: &EvaluationInfo,
+    ) -> Result<Option<(Visible, Organisation)>> {
+        if matches!(actor, Actor::System) {
+            return Ok(None);
+        }
+        let org = self.organisation_for(info).await?;
+        match actor.visible(&org) {
+            Visible::All => Ok(None),
+            visible if sees_any(&visible, &org, &info.scope) => Ok(Some((visible, org))),
+            _ => Err(Error::not_found("error.evaluation.not_found").arg("id", info.id)),
+        }
+    }
+
+    /// Recomputes a frozen evaluation from the stored guideline, the stored organisation
+    /// version and the records as they stood when it was frozen, and compares the bytes
+    /// (all of them, whoever asks; a user who sees part of the evaluation is told where
+    /// their part differs, never another site's figures).
+    ///
+    /// # Errors
+    /// Not found (also for a user who may see none of it); an input error for an
+    /// evaluation frozen before its provenance was recorded; damaged-data errors from
+    /// the records.
     pub async fn verify_evaluation(
         &self,
         actor: &Actor,
         id: i64,
         cancel: &Cancel,
     ) -> Result<Verification> {
-        let frozen = self.frozen_evaluation(actor, id).await?;
+        let frozen = self.stored_evaluation(id).await?;
+        let view = self.frozen_view(actor, &frozen.info).await?;
         let info = &frozen.info;
-        let (Some(org_fp), Some(watermark)) = (&info.org_fingerprint, info.batch_watermark) else {
+        // Evaluations frozen before provenance was recorded have neither an organisation
+        // version nor a watermark. One with an organisation version and no watermark was
+        // frozen when no batch was committed: it read no records, and neither does its
+        // recomputation.
+        let Some(org_fp) = &info.org_fingerprint else {
             return Err(Error::input("error.evaluation.no_provenance").arg("id", id));
         };
         let (g, _) = self
@@ -343,13 +450,16 @@ impl Workspace {
             .store
             .org_version(org_fp)
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| {
                 Error::new(ErrorKind::Damaged, "error.evaluation.org_missing").arg("id", id)
             })?;
         let period = frozen.evaluation.period.clone();
         let engine = Engine::parse(&info.engine).unwrap_or_default();
-        let manifest = self.manifest(Some(watermark)).await?;
+        let manifest = match info.batch_watermark {
+            Some(watermark) => self.manifest(Some(watermark)).await?,
+            None => Manifest::default(),
+        };
         let (g, org) = (Arc::new(g), Arc::new(org));
         let (recomputed, _) = compute_and_evaluate(
             self,
@@ -365,12 +475,27 @@ impl Workspace {
         let json = serde_json::to_string(&recomputed)
             .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
         let equal = json == frozen.json;
+        let recomputed_input_fingerprint = recomputed.input_fingerprint.clone();
+        let first_difference = match (equal, view) {
+            (true, _) => None,
+            (false, None) => Some(first_difference(&frozen.json, &json)),
+            (false, Some((visible, org))) => {
+                let part = |ev: Evaluation| {
+                    serde_json::to_string(&restrict(ev, &visible, &org, &info.scope))
+                        .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))
+                };
+                Some(first_difference(
+                    &part(frozen.evaluation.clone())?,
+                    &part(recomputed)?,
+                ))
+            }
+        };
         Ok(Verification {
             id,
             equal,
             frozen_input_fingerprint: info.input_fingerprint.clone(),
-            recomputed_input_fingerprint: recomputed.input_fingerprint.clone(),
-            first_difference: (!equal).then(|| first_difference(&frozen.json, &json)),
+            recomputed_input_fingerprint,
+            first_difference,
         })
     }
 
@@ -385,7 +510,7 @@ impl Workspace {
                 .store
                 .org_version(fp)
                 .await
-                .map_err(|e| crate::store_error(&e))?
+                .map_err(|e| self.store_error(&e))?
         {
             return Ok(org);
         }
@@ -399,7 +524,7 @@ impl Workspace {
             .store
             .org_fingerprint()
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::input("error.org.none"))?;
         Ok((org, fp))
     }
@@ -557,6 +682,17 @@ fn short(fp: &str) -> &str {
     fp.get(..12).unwrap_or(fp)
 }
 
+/// Whether any site or node under `scope` is visible.
+fn sees_any(visible: &Visible, org: &Organisation, scope: &str) -> bool {
+    match visible {
+        Visible::All => true,
+        _ => {
+            org.sites_under(scope).iter().any(|s| visible.site(&s.id))
+                || org.nodes_under(scope).iter().any(|n| visible.node(&n.id))
+        }
+    }
+}
+
 /// Where two JSON texts of an evaluation first differ, as a path and both values.
 fn first_difference(a: &str, b: &str) -> String {
     let (Ok(x), Ok(y)) = (
@@ -623,7 +759,7 @@ impl Workspace {
             .store
             .max_batch_id()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let manifest = self.manifest(watermark).await?;
         let dir = self.dir.clone();
         let (g2, p2) = (g.clone(), period.clone());

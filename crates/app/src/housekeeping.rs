@@ -15,7 +15,8 @@ use serde::Serialize;
 use yardstick_engine::layout::{self, Written};
 use yardstick_engine::manifest::{StoredFile, file_sha256};
 
-use crate::error::Result;
+use crate::config::Config;
+use crate::error::{Error, Result};
 use crate::lock::DirLock;
 use crate::scope::Actor;
 use crate::workspace::Workspace;
@@ -150,7 +151,7 @@ impl Workspace {
             .store
             .all_files()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         Ok(files
             .into_iter()
             .map(|f| {
@@ -169,30 +170,55 @@ impl Workspace {
     }
 
     /// Record files and key indexes no committed batch lists, and temporary files and
-    /// scratch directories of ended processes, relative to the root. Quarantine files
-    /// are reports for the user and are never listed.
+    /// scratch directories of ended processes, relative to the root.
     fn leftovers(&self, listed: &[(StoredFile, Option<String>)]) -> (Vec<String>, Vec<String>) {
-        let keep: BTreeSet<String> = listed
-            .iter()
-            .flat_map(|(f, _)| {
-                let keys = layout::key_index_path(Path::new(&f.path))
-                    .to_string_lossy()
-                    .into_owned();
-                [f.path.clone(), keys]
-            })
-            .collect();
-        let mut orphans = Vec::new();
-        let mut temporary = Vec::new();
-        for (rel, what) in written_files(self.dir.root()) {
-            match what {
-                Written::Records | Written::KeyIndex if !keep.contains(&rel) => orphans.push(rel),
-                Written::Partial => temporary.push(rel),
-                Written::Scratch if scratch_is_dead(&rel) => temporary.push(rel),
-                _ => {}
-            }
-        }
-        (orphans, temporary)
+        leftovers(self.dir.root(), listed)
     }
+}
+
+/// `verify` of a data directory whose metadata database is missing or empty beside its
+/// record files ([`crate::workspace::metadata_lost`]): the error saying so, and a report
+/// listing every record file and key index Yardstick wrote there (no batch lists them any
+/// more) and the temporary files. No database is opened, so none is created; nothing is
+/// removed. `None` when the metadata is not lost.
+#[must_use]
+pub fn verify_lost_metadata(cfg: &Config) -> Option<(Error, VerifyReport)> {
+    let lost = crate::workspace::metadata_lost(cfg)?;
+    let (orphans, temporary) = leftovers(&cfg.data_dir, &[]);
+    Some((
+        lost,
+        VerifyReport {
+            orphans,
+            temporary,
+            ..VerifyReport::default()
+        },
+    ))
+}
+
+/// Record files and key indexes under `root` that no file of `listed` accounts for, and
+/// temporary files and scratch directories of ended processes, relative to the root.
+/// Quarantine files are reports for the user and are never listed.
+fn leftovers(root: &Path, listed: &[(StoredFile, Option<String>)]) -> (Vec<String>, Vec<String>) {
+    let keep: BTreeSet<String> = listed
+        .iter()
+        .flat_map(|(f, _)| {
+            let keys = layout::key_index_path(Path::new(&f.path))
+                .to_string_lossy()
+                .into_owned();
+            [f.path.clone(), keys]
+        })
+        .collect();
+    let mut orphans = Vec::new();
+    let mut temporary = Vec::new();
+    for (rel, what) in written_files(root) {
+        match what {
+            Written::Records | Written::KeyIndex if !keep.contains(&rel) => orphans.push(rel),
+            Written::Partial => temporary.push(rel),
+            Written::Scratch if scratch_is_dead(&rel) => temporary.push(rel),
+            _ => {}
+        }
+    }
+    (orphans, temporary)
 }
 
 /// Every file (and scratch directory) Yardstick writes under `root`, relative to it with

@@ -16,6 +16,7 @@ use yardstick_engine::import::{
     ImportContext, ImportError, Imported, InstantWindow, PreparedBatch, import_file,
 };
 pub use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus};
+use yardstick_engine::layout::DataDir;
 use yardstick_engine::manifest::file_sha256;
 use yardstick_store::{NewBatch, NewFile, StoreError};
 
@@ -47,7 +48,8 @@ pub enum IngestOutcome {
     Stored,
     /// Stored, with some rows quarantined.
     Partly,
-    /// Nothing stored: every row was quarantined, or `--strict` rejected the file.
+    /// Nothing stored and no batch: every row was quarantined, or `--strict` rejected
+    /// the file.
     NothingStored,
     /// The same content was imported before; nothing changed.
     AlreadyImported,
@@ -59,7 +61,9 @@ impl IngestOutcome {
     pub fn of(report: &ImportReport) -> IngestOutcome {
         match report.status {
             ImportStatus::AlreadyImported(_) => IngestOutcome::AlreadyImported,
-            ImportStatus::RejectedStrict | ImportStatus::Prepared => IngestOutcome::NothingStored,
+            ImportStatus::RejectedStrict
+            | ImportStatus::AllQuarantined
+            | ImportStatus::Prepared => IngestOutcome::NothingStored,
             ImportStatus::Committed if report.rows_stored == 0 && report.rows_read > 0 => {
                 IngestOutcome::NothingStored
             }
@@ -80,9 +84,9 @@ impl IngestOutcome {
     }
 }
 
-/// The earliest instant a record may carry by default (older ones are quarantined as
-/// implausible): no operator's systems hold service records from before 2000.
-pub const EARLIEST_RECORD: (i32, u32, u32) = (2000, 1, 1);
+/// The earliest instant a record may carry (older ones are quarantined as implausible),
+/// declared with the records in core.
+pub use yardstick_core::records::EARLIEST_RECORD;
 
 /// The plausible window of record instants at `now`: from [`EARLIEST_RECORD`] to one
 /// day after `now` (a clock a little ahead, or a time zone east of the server's).
@@ -107,6 +111,10 @@ struct Progress(Arc<dyn Observer>);
 
 impl Workspace {
     /// Imports one file.
+    ///
+    /// Dropping the returned future cancels the import: until its batch is ready to
+    /// commit, nothing of it is stored or left behind; once the commit has begun, it is
+    /// carried through (the batch committed with its files, or its files removed).
     ///
     /// # Errors
     /// Whole-file problems (unreadable, not UTF-8, missing columns, broken shape) as
@@ -149,7 +157,12 @@ impl Workspace {
         let path = req.path.clone();
         let (kind, options) = (req.kind, req.options);
         let progress = Progress(observer);
-        let outcome = blocking(cancel, move |c| {
+        // The lock goes with the work and comes back with its outcome. When the caller
+        // goes away (this future dropped), the work stops at its next check and its
+        // outcome is dropped where it ends: first what it wrote (a prepared batch removes
+        // its files), then the lock. Until then no other import can start, and no sweep
+        // can take the files of a run that is still writing for leftovers.
+        let (outcome, lock) = blocking(cancel, move |c| {
             let cx = ImportContext {
                 dir: &dir,
                 org: &org,
@@ -157,53 +170,56 @@ impl Workspace {
                 accept,
             };
             let p = &progress;
-            let imported = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
-                .map_err(|e| import_error(&e))?;
-            // The content hash of every new file, for `verify --hash`: read back from the
-            // page cache right after writing.
-            let hashes = match &imported {
-                Imported::Ready(prepared) => prepared
-                    .files
-                    .iter()
-                    .map(|f| {
-                        let abs = dir.abs(&f.path);
-                        file_sha256(&abs).map_err(|e| crate::io_error("error.io.read", &abs, &e))
-                    })
-                    .collect::<Result<Vec<String>>>()?,
-                _ => Vec::new(),
-            };
-            Ok::<_, Error>((imported, hashes))
+            let outcome = import_file(&cx, kind, &path, options, &|b| p.0.progress(b), c.flag())
+                .map_err(|e| import_error(&e, dir.root()))
+                .and_then(|imported| {
+                    let hashes = content_hashes(&dir, &imported)?;
+                    Ok((imported, hashes))
+                });
+            (outcome, lock)
         })
-        .await??;
+        .await?;
         let display = req
             .name
             .clone()
             .unwrap_or_else(|| req.path.display().to_string());
-        let (imported, hashes) = outcome;
-        let report = match imported {
-            Imported::Ready(prepared) => self.commit(prepared, &hashes, &display, options).await?,
-            Imported::AlreadyStored { batch } => self.already(kind, &display, batch).await?,
-            Imported::Rejected(mut report) => {
-                report.file.clone_from(&display);
-                report
-            }
-        };
-        drop(lock);
-        self.log(
-            actor,
-            Activity::new("ingest")
-                .object(&display)
-                .detail(serde_json::json!({
-                    "kind": report.kind,
-                    "batch": report.batch,
-                    "status": report.status,
-                    "rows_read": report.rows_read,
-                    "rows_stored": report.rows_stored,
-                    "rows_quarantined": report.rows_quarantined,
-                })),
-        )
-        .await?;
-        Ok(report)
+        let (imported, hashes) = outcome?;
+        // From here on the import ends as a task of its own, holding the lock: its batch
+        // is committed or its files removed, and the activity log says so, whether or
+        // not the caller still waits. A caller that went away in the middle of the
+        // commit would otherwise drop the prepared batch, removing the files of a batch
+        // the database may have committed already.
+        let (ws, actor) = (self.clone(), actor.clone());
+        tokio::spawn(async move {
+            let report = match imported {
+                Imported::Ready(prepared) => {
+                    ws.commit(prepared, &hashes, &display, options).await?
+                }
+                Imported::AlreadyStored { batch } => ws.already(kind, &display, batch).await?,
+                Imported::Rejected(mut report) => {
+                    report.file.clone_from(&display);
+                    report
+                }
+            };
+            drop(lock);
+            ws.log(
+                &actor,
+                Activity::new("ingest")
+                    .object(&display)
+                    .detail(serde_json::json!({
+                        "kind": report.kind,
+                        "batch": report.batch,
+                        "status": report.status,
+                        "rows_read": report.rows_read,
+                        "rows_stored": report.rows_stored,
+                        "rows_quarantined": report.rows_quarantined,
+                    })),
+            )
+            .await?;
+            Ok(report)
+        })
+        .await
+        .map_err(|e| Error::internal("error.internal.worker_panicked").detail(e.to_string()))?
     }
 
     /// Commits a prepared batch; on failure its files are removed (unless the batch
@@ -236,7 +252,7 @@ impl Workspace {
                     return Ok(prepared.committed(batch));
                 }
                 prepared.discard();
-                Err(crate::store_error(&e))
+                Err(self.store_error(&e))
             }
         }
     }
@@ -247,7 +263,7 @@ impl Workspace {
             .store
             .batch(batch)
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let n = |x: Option<i64>| x.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
         let info = info.as_ref();
         Ok(ImportReport {
@@ -266,6 +282,22 @@ impl Workspace {
             ignored_columns: Vec::new(),
             files: Vec::new(),
         })
+    }
+}
+
+/// The content hash of every new file of a prepared batch, for `verify --hash`: read
+/// back from the page cache right after writing.
+fn content_hashes(dir: &DataDir, imported: &Imported) -> Result<Vec<String>> {
+    match imported {
+        Imported::Ready(prepared) => prepared
+            .files
+            .iter()
+            .map(|f| {
+                let abs = dir.abs(&f.path);
+                file_sha256(&abs).map_err(|e| crate::io_error("error.io.read", &abs, &e))
+            })
+            .collect(),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -311,21 +343,30 @@ fn new_batch(
     })
 }
 
-/// An engine error as a use-case error: whole-file problems are the user's to fix.
-pub(crate) fn import_error(e: &ImportError) -> Error {
-    let kind = match e {
+/// An engine error as a use-case error: whole-file problems are the user's to fix; a
+/// stored file that the import had to read (the duplicate-id check) and found damaged
+/// or unreadable is damaged data, as when an evaluation meets it (exit code 4). A file
+/// that cannot be written inside the data directory (`root`) is the system's problem
+/// (no space left, a file size limit, a read-only folder): said as the path and the
+/// system's reason, once.
+pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
+    if let ImportError::Io { path, source } = e
+        && std::path::Path::new(path).starts_with(root)
+    {
+        return crate::io_error("error.io.write", std::path::Path::new(path), source);
+    }
+    let (kind, key) = match e {
         ImportError::Io { .. }
         | ImportError::NotUtf8 { .. }
         | ImportError::MissingColumns { .. }
         | ImportError::Malformed { .. }
-        | ImportError::UnknownFormat(_) => ErrorKind::Input,
-        ImportError::Cancelled => ErrorKind::Cancelled,
-        _ => ErrorKind::Internal,
-    };
-    let key = match kind {
-        ErrorKind::Input => "error.ingest.file",
-        ErrorKind::Cancelled => "error.cancelled",
-        _ => "error.ingest.internal",
+        | ImportError::UnknownFormat(_) => (ErrorKind::Input, "error.ingest.file"),
+        ImportError::Damaged { .. } => (ErrorKind::Damaged, "error.records.damaged"),
+        ImportError::ReadStored { .. } => (ErrorKind::Damaged, "error.records.unreadable"),
+        ImportError::Cancelled => (ErrorKind::Cancelled, "error.cancelled"),
+        ImportError::Parquet(_) | ImportError::Arrow(_) => {
+            (ErrorKind::Internal, "error.ingest.internal")
+        }
     };
     Error::new(kind, key).detail(crate::error::quoted(&e.to_string(), 600))
 }

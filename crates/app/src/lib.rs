@@ -14,12 +14,14 @@
 pub mod access;
 pub mod activity;
 pub mod audit;
+pub mod browse;
 pub mod config;
 pub mod demo;
 pub mod drill;
 pub mod error;
 pub mod evaluate;
 pub mod housekeeping;
+pub mod indicator;
 pub mod ingest;
 pub mod jobs;
 pub mod lock;
@@ -27,6 +29,7 @@ mod manifest;
 pub mod org;
 pub mod pdca;
 pub mod plan;
+pub mod published;
 pub mod records;
 pub mod scope;
 pub mod workspace;
@@ -38,6 +41,10 @@ pub use error::{Error, ErrorKind, Result};
 pub use jobs::{Cancel, Notice, Observer, Quiet};
 pub use scope::Actor;
 pub use workspace::Workspace;
+// Types of the layers below that interfaces receive from the use cases: the server and
+// the command line name them through here, never depending on the engine or the store.
+pub use yardstick_engine::import::{ImportOptions, ImportReport, ImportStatus};
+pub use yardstick_store::{BatchInfo, EvaluationInfo};
 
 /// An I/O failure on a path, in words: the path and the OS reason (permission denied,
 /// no space left, read-only file system), once.
@@ -70,7 +77,16 @@ pub(crate) fn os_reason(e: &std::io::Error) -> String {
 
 /// A store failure in words.
 pub(crate) fn store_error(e: &yardstick_store::StoreError) -> Error {
-    Error::internal("error.store").detail(e.to_string())
+    match e {
+        // Said once, in words (read-only, disk full), without the database's codes.
+        yardstick_store::StoreError::Unwritable { reason } => {
+            Error::internal("error.store_unwritable").detail(reason.clone())
+        }
+        yardstick_store::StoreError::Open { path, reason } => Error::internal("error.store_open")
+            .arg("db", path.display())
+            .detail(reason.clone()),
+        _ => Error::internal("error.store").detail(e.to_string()),
+    }
 }
 
 /// A computation failure: damaged stored files are named as such.
@@ -83,3 +99,8 @@ pub(crate) fn compute_error(e: &yardstick_engine::compute::ComputeError) -> Erro
         _ => Error::new(ErrorKind::Damaged, "error.records.unreadable").detail(e.to_string()),
     }
 }
+
+/// Test support (feature `test-support`): a fresh database per test on each backend at
+/// hand, for crates that reach the store only through the application layer.
+#[cfg(feature = "test-support")]
+pub use yardstick_store::testing;

@@ -19,7 +19,7 @@ impl Workspace {
             .store
             .manifest(kind.as_str(), upto)
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         Ok(KindManifest {
             files: rows
                 .files

@@ -33,7 +33,7 @@ impl Workspace {
             .store
             .put_org(name, text, &org, chrono::Utc::now())
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         Ok(OrgLoaded {
             nodes: org.nodes.len(),
             sites: org.sites.len(),
@@ -53,7 +53,7 @@ impl Workspace {
         self.store
             .org()
             .await
-            .map_err(|e| crate::store_error(&e))?
+            .map_err(|e| self.store_error(&e))?
             .ok_or_else(|| Error::input("error.org.none"))
     }
 }

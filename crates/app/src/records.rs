@@ -39,12 +39,12 @@ impl Workspace {
             .store
             .batches()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let live = self
             .store
             .live_rows()
             .await
-            .map_err(|e| crate::store_error(&e))?;
+            .map_err(|e| self.store_error(&e))?;
         let kinds = live
             .into_iter()
             .map(|(kind, (stored, superseded))| {

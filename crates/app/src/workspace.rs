@@ -25,6 +25,8 @@ pub struct Workspace {
     pub(crate) store: Store,
     /// Guideline versions parsed so far, by fingerprint (a version never changes).
     guidelines: GuidelineCache,
+    /// Provisional evaluations computed for readers (`published.rs`).
+    pub(crate) cache: std::sync::Arc<crate::published::ProvisionalCache>,
 }
 
 /// Parsed guideline versions by fingerprint, shared by the clones of a workspace.
@@ -132,6 +134,35 @@ fn record_files(root: &Path) -> usize {
     n
 }
 
+/// The error to give when the embedded metadata database is missing or empty (0 bytes)
+/// while `records/` holds record files: starting afresh would hide every stored batch, so
+/// nothing may open the database (which would create it). `None` when the database is
+/// there, when nothing is stored, or when the metadata lives in PostgreSQL.
+#[must_use]
+pub fn metadata_lost(cfg: &Config) -> Option<Error> {
+    let DatabaseUrl::Sqlite(path) = cfg.database_url() else {
+        return None;
+    };
+    let size = std::fs::metadata(&path).map(|m| m.len()).ok();
+    if size.is_some_and(|n| n > 0) {
+        return None;
+    }
+    let files = record_files(&cfg.data_dir);
+    if files == 0 {
+        return None;
+    }
+    let key = if size.is_none() {
+        "error.workspace.meta_missing"
+    } else {
+        "error.workspace.meta_empty"
+    };
+    Some(
+        Error::new(ErrorKind::Damaged, key)
+            .arg("db", path.display())
+            .arg("files", files),
+    )
+}
+
 impl Workspace {
     /// Creates a data directory (or opens one that exists), migrates its database and
     /// records the built-in guideline.
@@ -150,15 +181,19 @@ impl Workspace {
             .map_err(|e| crate::io_error("error.io.create_dir", root, &e))?;
         if existed {
             check_marker(root, &url)?;
+            if let Some(lost) = metadata_lost(cfg) {
+                return Err(lost);
+            }
         } else {
             write_marker(root, MetadataKind::of(&url))?;
         }
         let store = connect(&url).await?;
-        let applied = store.migrate().await.map_err(|e| crate::store_error(&e))?;
+        let applied = store.migrate().await.map_err(|e| store_error(&store, &e))?;
         let ws = Workspace {
             dir: DataDir::new(root.clone()),
             store,
             guidelines: GuidelineCache::default(),
+            cache: std::sync::Arc::default(),
         };
         ws.record_builtin_guideline().await?;
         let report = InitReport {
@@ -187,37 +222,24 @@ impl Workspace {
         }
         let url = cfg.database_url();
         check_marker(root, &url)?;
-        if let DatabaseUrl::Sqlite(path) = &url {
-            let size = std::fs::metadata(path).map(|m| m.len()).ok();
-            if size.unwrap_or(0) == 0 {
-                let files = record_files(root);
-                if files > 0 {
-                    let key = if size.is_none() {
-                        "error.workspace.meta_missing"
-                    } else {
-                        "error.workspace.meta_empty"
-                    };
-                    return Err(Error::new(ErrorKind::Damaged, key)
-                        .arg("db", path.display())
-                        .arg("files", files));
-                }
-                if size.is_none() {
-                    return Err(
-                        Error::input("error.workspace.not_data_dir").arg("dir", root.display())
-                    );
-                }
-            }
+        if let Some(lost) = metadata_lost(cfg) {
+            return Err(lost);
+        }
+        if let DatabaseUrl::Sqlite(path) = &url
+            && !path.exists()
+        {
+            return Err(Error::input("error.workspace.not_data_dir").arg("dir", root.display()));
         }
         if !root.join(MARKER).is_file() {
             // A data directory of an earlier version: it gets its marker.
             write_marker(root, MetadataKind::of(&url))?;
         }
         let store = connect(&url).await?;
-        let pending = store.pending().await.map_err(|e| crate::store_error(&e))?;
+        let pending = store.pending().await.map_err(|e| store_error(&store, &e))?;
         if !pending.is_empty() {
             match store.backend() {
                 Backend::Sqlite => {
-                    store.migrate().await.map_err(|e| crate::store_error(&e))?;
+                    store.migrate().await.map_err(|e| store_error(&store, &e))?;
                 }
                 Backend::Postgres => {
                     return Err(
@@ -230,6 +252,7 @@ impl Workspace {
             dir: DataDir::new(root.clone()),
             store,
             guidelines: GuidelineCache::default(),
+            cache: std::sync::Arc::default(),
         })
     }
 
@@ -245,12 +268,20 @@ impl Workspace {
         {
             return Err(Error::input("error.workspace.not_data_dir").arg("dir", root.display()));
         }
+        if let Some(lost) = metadata_lost(cfg) {
+            return Err(lost);
+        }
         let store = connect(&url).await?;
-        let applied = store.migrate().await.map_err(|e| crate::store_error(&e))?;
+        let applied = store.migrate().await.map_err(|e| store_error(&store, &e))?;
         Ok(applied
             .iter()
             .map(|m| format!("{:04} {}", m.version, m.description))
             .collect())
+    }
+
+    /// A store failure in words, naming the database.
+    pub(crate) fn store_error(&self, e: &yardstick_store::StoreError) -> Error {
+        crate::store_error(e).arg("db", self.store.location())
     }
 
     /// The data directory.
@@ -299,7 +330,7 @@ impl Workspace {
                 chrono::Utc::now(),
             )
             .await
-            .map_err(|e| crate::store_error(&e))
+            .map_err(|e| self.store_error(&e))
     }
 }
 
@@ -320,6 +351,11 @@ fn check_marker(root: &Path, url: &DatabaseUrl) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// A failure of `store` in words, naming it.
+fn store_error(store: &Store, e: &yardstick_store::StoreError) -> Error {
+    crate::store_error(e).arg("db", store.location())
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<Store> {

@@ -262,6 +262,7 @@ pub(crate) fn print_report(r: &ImportReport, lang: Lang) -> Result<(), Error> {
         ImportStatus::RejectedStrict | ImportStatus::Prepared => {
             t!(lang, "ingest.status.rejected").to_string()
         }
+        ImportStatus::AllQuarantined => t!(lang, "ingest.status.all_quarantined").to_string(),
     };
     outln!("{} {} — {status}", r.kind, r.file)?;
     let mut line = t!(
@@ -371,9 +372,15 @@ pub async fn records(ctx: &Ctx, cmd: RecordsCommand) -> Result<u8, Error> {
 
 /// `yardstick verify [--hash]`.
 pub async fn verify(ctx: &Ctx, hash: bool) -> Result<u8, Error> {
+    let lang = ctx.lang;
+    if let Some((lost, report)) = yardstick_app::housekeeping::verify_lost_metadata(&ctx.config) {
+        // The files are listed, the database left as it is (not created).
+        eprintln!("{}: {}", t!(lang, "common.error"), lost.render(lang));
+        print_leftovers(&report, lang)?;
+        return Ok(lost.exit_code());
+    }
     let ws = open(ctx).await?;
     let report = ws.verify(&Actor::System, hash).await?;
-    let lang = ctx.lang;
     outln!(
         "{}",
         t!(lang, "verify.checked", files = report.files_checked)
@@ -390,12 +397,7 @@ pub async fn verify(ctx: &Ctx, hash: bool) -> Result<u8, Error> {
             )
         )?;
     }
-    for o in &report.orphans {
-        outln!("  {}", t!(lang, "verify.orphan", path = o))?;
-    }
-    for o in &report.temporary {
-        outln!("  {}", t!(lang, "verify.temporary", path = o))?;
-    }
+    print_leftovers(&report, lang)?;
     if report.is_clean() {
         outln!("{}", t!(lang, "verify.clean"))?;
         Ok(0)
@@ -409,6 +411,20 @@ pub async fn verify(ctx: &Ctx, hash: bool) -> Result<u8, Error> {
         )?;
         Ok(4)
     }
+}
+
+/// The files of no batch and the temporary files of a verify report, one a line.
+fn print_leftovers(
+    report: &yardstick_app::housekeeping::VerifyReport,
+    lang: Lang,
+) -> Result<(), Error> {
+    for o in &report.orphans {
+        outln!("  {}", t!(lang, "verify.orphan", path = o))?;
+    }
+    for o in &report.temporary {
+        outln!("  {}", t!(lang, "verify.temporary", path = o))?;
+    }
+    Ok(())
 }
 
 /// `yardstick repair [--dry-run]`.

@@ -13,7 +13,9 @@ mod plan;
 mod plan_text;
 mod quickstart;
 mod render;
+mod serve_cmd;
 mod table;
+mod user_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,6 +121,21 @@ enum Command {
         #[command(subcommand)]
         cmd: plan::PlanCommand,
     },
+    /// Serve the REST API (/api/v1, OpenAPI at /api/v1/openapi.json, explorer at /api/docs) until Ctrl-C or SIGTERM.
+    ///
+    /// Examples: yardstick serve; yardstick serve --listen 0.0.0.0:8080 --behind-proxy --log-format json;
+    /// yardstick --database postgres://yardstick@db/yardstick serve
+    Serve(serve_cmd::ServeArgs),
+    /// Users, their roles and scopes (organisation nodes or sites).
+    #[command(subcommand)]
+    User(user_cmd::UserCommand),
+    /// API tokens: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(user_cmd::TokenCommand),
+    /// The activity log: who did what, when and from where, newest first.
+    ///
+    /// Example: yardstick activity --since 2026-10-01T00:00:00Z --actor li.wei
+    Activity(user_cmd::ActivityArgs),
 }
 
 /// `demo` subcommands.
@@ -163,6 +180,10 @@ async fn run(cli: Cli, cancel: Cancel) -> Result<u8, Error> {
         Command::Quickstart(args) => quickstart::run(&ctx, &args).await,
         Command::Guideline(cmd) => guideline_cmd::run(&ctx, cmd),
         Command::Plan { cmd } => plan::run(&ctx, cmd).await,
+        Command::Serve(args) => serve_cmd::serve(&ctx, &args).await,
+        Command::User(cmd) => user_cmd::user(&ctx, cmd).await,
+        Command::Token(cmd) => user_cmd::token(&ctx, cmd).await,
+        Command::Activity(args) => user_cmd::activity(&ctx, &args).await,
     }
 }
 

@@ -49,6 +49,9 @@ pub struct QuickstartArgs {
     /// Stop after the summary instead of serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Address to serve at after the summary.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
 }
 
 /// Yesterday in China Standard Time, the demo's default last day.
@@ -148,8 +151,54 @@ pub async fn run(ctx: &Ctx, args: &QuickstartArgs) -> Result<u8, Error> {
     outln!(
         "  yardstick plan staffing --arrivals-per-h 120 --aht-s 240 --answer-within-s 20 --sl-target 0.8"
     )?;
-    if !args.no_serve {
-        outln!("{}", t!(lang, "quickstart.no_server_yet"))?;
+    if args.no_serve {
+        return Ok(0);
     }
-    Ok(0)
+    serve_demo(done.workspace, args, lang).await
+}
+
+/// Creates the demo users, prints their passwords once and a `curl` line with a token,
+/// and serves until Ctrl-C.
+async fn serve_demo(
+    ws: yardstick_app::Workspace,
+    args: &QuickstartArgs,
+    lang: Lang,
+) -> Result<u8, Error> {
+    let users = demo::create_demo_users(&ws).await?;
+    outln!()?;
+    outln!("{}", t!(lang, "quickstart.users"))?;
+    for u in &users {
+        outln!(
+            "  {:<14} {:<16} {:<18} {}",
+            u.login,
+            u.role.as_str(),
+            u.scope,
+            u.password
+        )?;
+    }
+    let token = ws
+        .create_token(
+            &yardstick_app::Actor::System,
+            "admin",
+            "quickstart",
+            Some(30),
+        )
+        .await?;
+    outln!()?;
+    outln!("{}", t!(lang, "quickstart.curl"))?;
+    let url = format!("http://{}", args.listen);
+    outln!(
+        "  curl -H 'Authorization: Bearer {}' {url}/api/v1/sites",
+        token.token
+    )?;
+    outln!(
+        "  {}",
+        t!(lang, "quickstart.docs", url = format!("{url}/api/docs/"))
+    )?;
+    let serve = crate::serve_cmd::ServeArgs {
+        listen: args.listen,
+        behind_proxy: false,
+        log_format: crate::serve_cmd::LogFormatArg::Text,
+    };
+    crate::serve_cmd::serve_workspace(ws, &serve, lang).await
 }

@@ -2,41 +2,21 @@
 //! and says how to get it; a binary built with `--features datafusion` prints exactly the
 //! same evaluation from either engine (same states, so the same bytes).
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use common::{Env, s};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/indicators")
 }
 
-fn run(data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yardstick"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["--lang", "en"])
-        .args(args)
-        .output()
-        .expect("yardstick runs")
-}
-
-fn ok(data: &std::path::Path, args: &[&str]) -> String {
-    let out = run(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A data directory holding the indicator fixtures of the engine's tests.
-fn loaded() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let data = tmp.path().join("data");
-    ok(&data, &["init"]);
-    let org = fixtures().join("org.toml");
-    ok(&data, &["org", "import", org.to_str().expect("UTF-8 path")]);
+fn loaded() -> Env {
+    let env = Env::empty();
+    env.ok(&["init"]);
+    env.ok(&["org", "import", s(&fixtures().join("org.toml"))]);
     for kind in [
         "hall_ticket",
         "contact",
@@ -44,49 +24,40 @@ fn loaded() -> (tempfile::TempDir, PathBuf) {
         "complaint",
         "survey",
     ] {
-        let file = fixtures().join(format!("{kind}.csv"));
-        ok(&data, &["ingest", kind, file.to_str().expect("UTF-8 path")]);
+        env.ok(&["ingest", kind, s(&fixtures().join(format!("{kind}.csv")))]);
     }
-    (tmp, data)
+    env
 }
 
 #[cfg(not(feature = "datafusion"))]
 #[test]
 fn the_default_binary_refuses_datafusion_and_says_how_to_get_it() {
-    let (_tmp, data) = loaded();
-    let out = run(
-        &data,
-        &["evaluate", "--period", "2026-03", "--engine", "datafusion"],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let env = loaded();
+    let err = env
+        .run(&["evaluate", "--period", "2026-03", "--engine", "datafusion"])
+        .code(2)
+        .stderr;
     assert!(err.contains("built without DataFusion"), "{err}");
     assert!(err.contains("--features datafusion"), "{err}");
     // The default engine evaluates the same data.
-    let table = ok(&data, &["evaluate", "--period", "2026-03"]);
+    let table = env.ok(&["evaluate", "--period", "2026-03"]);
     assert!(table.contains("hall-1"), "{table}");
 }
 
 #[cfg(feature = "datafusion")]
 #[test]
 fn both_engines_print_the_same_evaluation() {
-    let (_tmp, data) = loaded();
-    let native = ok(
-        &data,
-        &["evaluate", "--period", "2026-03", "--format", "json"],
-    );
-    let df = ok(
-        &data,
-        &[
-            "evaluate",
-            "--period",
-            "2026-03",
-            "--format",
-            "json",
-            "--engine",
-            "datafusion",
-        ],
-    );
+    let env = loaded();
+    let native = env.ok(&["evaluate", "--period", "2026-03", "--format", "json"]);
+    let df = env.ok(&[
+        "evaluate",
+        "--period",
+        "2026-03",
+        "--format",
+        "json",
+        "--engine",
+        "datafusion",
+    ]);
     assert!(native.contains("\"hall-1\""), "{native}");
     assert_eq!(native, df);
 }

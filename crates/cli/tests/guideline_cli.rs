@@ -1,17 +1,12 @@
 //! `yardstick guideline validate | show | diff` run as a user would, exit codes included.
 
-use std::process::Command;
+mod common;
+
+use common::{run_cmd, yardstick as binary};
 
 fn yardstick(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_yardstick"))
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = run_cmd(binary().args(args));
+    (r.code.unwrap_or(-1), r.stdout, r.stderr)
 }
 
 #[test]

@@ -2,120 +2,13 @@
 //! with exit code 2 and a message saying where and what, `--strict` and re-imports, and
 //! `records stats` agreeing with it all.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const ORG: &str = r#"
-[[node]]
-id = "op"
-level = "operator"
-name_zh = "测试运营商"
-
-[[node]]
-id = "gd"
-parent = "op"
-level = "province"
-name_zh = "广东"
-
-[[node]]
-id = "gz"
-parent = "gd"
-level = "city"
-name_zh = "广州"
-
-[[site]]
-id = "h1"
-parent = "gz"
-name_zh = "天河营业厅"
-scene = "hall"
-area = "urban"
-
-[[site]]
-id = "c1"
-parent = "gz"
-name_zh = "呼叫中心"
-scene = "call_centre"
-area = "urban"
-"#;
-
-const HEADER: &str = "site_id,ticket_id,service_type,issued_at,called_at,outcome\n";
-
-struct Env {
-    tmp: tempfile::TempDir,
-    data: PathBuf,
-}
-
-impl Env {
-    fn new() -> Env {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let data = tmp.path().join("data");
-        let env = Env { tmp, data };
-        env.ok(&["init"]);
-        let org = env.write("org.toml", ORG);
-        env.ok(&["org", "import", org.to_str().expect("UTF-8 path")]);
-        env
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.tmp.path().join(name);
-        std::fs::write(&p, bytes).expect("file written");
-        p
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_yardstick"))
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(["--lang", "en"])
-            .args(args)
-            .output()
-            .expect("yardstick runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
-
-    /// Runs and expects exit code 2 (invalid input); returns stderr.
-    fn rejected(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        text(&out.stderr)
-    }
-
-    fn ingest(&self, file: &Path, flags: &[&str]) -> Output {
-        let mut args = vec!["ingest", "hall_ticket", file.to_str().expect("UTF-8 path")];
-        args.extend_from_slice(flags);
-        self.run(&args)
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn assert_contains(haystack: &str, parts: &[&str]) {
-    for p in parts {
-        assert!(haystack.contains(p), "`{p}` missing from:\n{haystack}");
-    }
-}
+use common::{Env, TICKETS as HEADER, assert_contains};
 
 #[test]
 fn a_file_with_bad_rows_is_reported_row_by_row() {
-    let env = Env::new();
+    let env = Env::with_org();
     let file = env.write(
         "mixed.csv",
         format!(
@@ -126,10 +19,10 @@ fn a_file_with_bad_rows_is_reported_row_by_row() {
              h1,T1,payment,2026-10-08 09:18:00,2026-10-08 09:20:00,served\n"
         ),
     );
-    let out = env.ingest(&file, &[]);
+    let out = env.ingest("hall_ticket", &file, &[]);
     // Stored with some rows quarantined: exit code 3 (docs/exit-codes.md).
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let stdout = out.stdout;
     assert_contains(
         &stdout,
         &[
@@ -163,7 +56,7 @@ fn a_file_with_bad_rows_is_reported_row_by_row() {
 
 #[test]
 fn whole_file_problems_exit_2_and_store_nothing() {
-    let env = Env::new();
+    let env = Env::with_org();
     let latin1 = env.write(
         "latin1.csv",
         [
@@ -172,7 +65,7 @@ fn whole_file_problems_exit_2_and_store_nothing() {
         ]
         .concat(),
     );
-    let err = env.rejected(&["ingest", "hall_ticket", latin1.to_str().expect("path")]);
+    let err = env.ingest("hall_ticket", &latin1, &[]).code(2).stderr;
     assert_contains(
         &err,
         &[
@@ -182,7 +75,7 @@ fn whole_file_problems_exit_2_and_store_nothing() {
     );
 
     let cols = env.write("cols.csv", "site_id,ticket,issued_at\n");
-    let err = env.rejected(&["ingest", "hall_ticket", cols.to_str().expect("path")]);
+    let err = env.ingest("hall_ticket", &cols, &[]).code(2).stderr;
     assert_contains(
         &err,
         &[
@@ -192,11 +85,11 @@ fn whole_file_problems_exit_2_and_store_nothing() {
     );
 
     let xlsx = env.write("book.txt", HEADER);
-    let err = env.rejected(&["ingest", "hall_ticket", xlsx.to_str().expect("path")]);
+    let err = env.ingest("hall_ticket", &xlsx, &[]).code(2).stderr;
     assert_contains(&err, &["book.txt: unknown file type"]);
 
-    let missing = env.tmp.path().join("nowhere.csv");
-    let err = env.rejected(&["ingest", "hall_ticket", missing.to_str().expect("path")]);
+    let missing = env.path("nowhere.csv");
+    let err = env.ingest("hall_ticket", &missing, &[]).code(2).stderr;
     assert_contains(&err, &["nowhere.csv"]);
 
     let stats = env.ok(&["records", "stats"]);
@@ -205,7 +98,7 @@ fn whole_file_problems_exit_2_and_store_nothing() {
 
 #[test]
 fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
-    let env = Env::new();
+    let env = Env::with_org();
     let bad = env.write(
         "bad.csv",
         format!(
@@ -214,21 +107,17 @@ fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
              h1,T2,payment,2026-10-08 09:16:00,,served\n"
         ),
     );
-    let out = env.ingest(&bad, &["--strict"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let out = env.ingest("hall_ticket", &bad, &["--strict"]).code(2);
     // The report adds up: 2 read = 0 stored + 1 quarantined + 1 valid but not stored.
     assert_contains(
-        &text(&out.stdout),
+        &out.stdout,
         &[
             "rejected (--strict): nothing stored",
             "read 2  stored 0  quarantined 1  duplicates 0  valid, not stored (--strict) 1",
             "quarantine/rejected-hall_ticket-r",
         ],
     );
-    assert_contains(
-        &text(&out.stderr),
-        &["bad.csv: nothing stored (1 invalid row(s))"],
-    );
+    assert_contains(&out.stderr, &["bad.csv: nothing stored (1 invalid row(s))"]);
     assert!(!env.ok(&["records", "stats"]).contains("live rows"));
 
     let good = env.write(
@@ -239,13 +128,11 @@ fn strict_rejects_then_accepts_and_reimports_are_no_ops() {
              h1,T2,payment,2026-10-08 09:16:00,2026-10-08 09:21:00,served\n"
         ),
     );
-    let out = env.ingest(&good, &["--strict"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_contains(&text(&out.stdout), &["batch 1", "stored 2"]);
-    let again = env.ingest(&good, &[]);
-    assert_eq!(again.status.code(), Some(0));
+    let out = env.ingest("hall_ticket", &good, &["--strict"]).code(0);
+    assert_contains(&out.stdout, &["batch 1", "stored 2"]);
+    let again = env.ingest("hall_ticket", &good, &[]).code(0);
     assert_contains(
-        &text(&again.stdout),
+        &again.stdout,
         &["already imported as batch 1: nothing to do", "stored 2"],
     );
     assert_contains(

@@ -358,7 +358,12 @@ fn batch_writes_one_line_per_row_in_order_and_exits_2_on_bad_rows() {
     assert_eq!(lines[2]["agents_scheduled"], 20);
     close("p_abandon", number(&lines[2], "p_abandon"), 0.013_984, 5e-7);
     assert_eq!(lines[3]["agents_scheduled"], 30);
-    assert!(stderr(&output).contains("1 of 4 rows"));
+    // "1 of 4 rows" in English; Chinese by default: "4 行中有 1 行无效".
+    assert!(
+        stderr(&output).contains("4 行中有 1 行无效"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -602,8 +602,14 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
         .iter()
         .filter(|l| l.status == LineStatus::Rated)
         .collect();
-    let rated_weight: f64 = rated.iter().map(|l| l.weight).sum();
-    let all_weight: f64 = lines.iter().map(|l| l.weight).sum();
+    // Folded from +0.0: the sum of no weights is 0, not the -0.0 `Sum` gives for an
+    // empty iterator (which shows as a coverage of "-0%").
+    let rated_weight: f64 = rated.iter().map(|l| l.weight).fold(0.0, |a, w| a + w);
+    let all_weight: f64 = lines.iter().map(|l| l.weight).fold(0.0, |a, w| a + w);
+    // Some evidence, though perhaps not enough to rate any line: records were measured.
+    let measured = lines
+        .iter()
+        .any(|l| matches!(l.status, LineStatus::Rated | LineStatus::BelowMinSample));
     let results = weighted(
         rated
             .iter()
@@ -637,7 +643,7 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
     let not_rated = too_little_evidence(
         sc.min_coverage,
         (management.is_some(), management_coverage),
-        (results.is_some(), results_coverage),
+        (results.is_some() || measured, results_coverage),
     );
     let total = match (management, results) {
         _ if not_rated.is_some() => None,
@@ -709,7 +715,8 @@ fn counted_of(inputs: &Inputs<'_>, site: &str) -> Vec<CountedAudit> {
 }
 
 /// Why a site with evidence is still not rated: a half that enters the total (it has a
-/// score) covers less than `min` of its points. The results half is checked first, as
+/// score), or whose records were measured without rating any line, covers less than
+/// `min` of its points. The results half is checked first, as
 /// the one that usually lacks data.
 fn too_little_evidence(
     min: f64,

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::Scene;
+
 /// The kinds of record Yardstick ingests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,7 +92,149 @@ impl RecordKind {
             .collect::<Vec<_>>()
             .join(", ")
     }
+
+    /// The rules across fields that a row of this kind must keep; a row that breaks one
+    /// is quarantined with the reason.
+    #[must_use]
+    pub fn rules(self) -> &'static [Rule] {
+        use Rule::{AtMost, InRange, NeedsWhen, NotBefore};
+        match self {
+            RecordKind::HallTicket => &[
+                NotBefore("called_at", "issued_at"),
+                NotBefore("service_start_at", "issued_at"),
+                NotBefore("service_end_at", "service_start_at"),
+                NotBefore("left_at", "issued_at"),
+                NotBefore("done_at", "settled_at"),
+                InRange("call_count", 0.0, None),
+                NeedsWhen("outcome", "served", "called_at"),
+                NeedsWhen("outcome", "no_show", "called_at"),
+            ],
+            RecordKind::Contact => &[
+                NotBefore("ivr_exit_at", "ivr_entry_at"),
+                NotBefore("answered_at", "queue_entry_at"),
+                NotBefore("abandoned_at", "queue_entry_at"),
+                NotBefore("first_reply_at", "queue_entry_at"),
+                NotBefore("end_at", "answered_at"),
+                InRange("talk_s", 0.0, None),
+                InRange("hold_s", 0.0, None),
+                InRange("acw_s", 0.0, None),
+                InRange("qa_score", 0.0, Some(100.0)),
+                NeedsWhen("outcome", "answered", "answered_at"),
+                NeedsWhen("outcome", "abandoned", "abandoned_at"),
+            ],
+            RecordKind::WorkOrder => &[
+                NotBefore("dispatched_at", "created_at"),
+                NotBefore("arrived_at", "created_at"),
+                NotBefore("completed_at", "created_at"),
+                NotBefore("appointment_end", "appointment_start"),
+                InRange("pause_s", 0.0, None),
+                InRange("visit_count", 0.0, None),
+                NeedsWhen("status", "completed", "completed_at"),
+            ],
+            RecordKind::Complaint => &[
+                NotBefore("answered_at", "received_at"),
+                NotBefore("resolved_at", "received_at"),
+            ],
+            RecordKind::Survey => &[
+                InRange("csat", 1.0, Some(5.0)),
+                InRange("nps", 0.0, Some(10.0)),
+            ],
+            RecordKind::SubscriberBase => {
+                &[InRange("users", 0.0, None), InRange("bills", 0.0, None)]
+            }
+            RecordKind::AgentInterval => &[
+                InRange("scheduled_s", 0.0, None),
+                InRange("staffed_s", 0.0, None),
+                InRange("busy_s", 0.0, None),
+                InRange("adherent_s", 0.0, None),
+                AtMost("busy_s", "staffed_s"),
+            ],
+        }
+    }
+
+    /// The scene of the sites that own records of this kind; `None` when any site or
+    /// organisation node may (complaints, surveys, subscriber bases).
+    #[must_use]
+    pub fn scene(self) -> Option<Scene> {
+        match self {
+            RecordKind::HallTicket => Some(Scene::Hall),
+            RecordKind::Contact | RecordKind::AgentInterval => Some(Scene::CallCentre),
+            RecordKind::WorkOrder => Some(Scene::FieldCentre),
+            RecordKind::Complaint | RecordKind::Survey | RecordKind::SubscriberBase => None,
+        }
+    }
+
+    /// The field naming a record's id, unique within its site; `None` for kinds without
+    /// ids.
+    #[must_use]
+    pub fn id_field(self) -> Option<&'static str> {
+        match self {
+            RecordKind::HallTicket => Some("ticket_id"),
+            RecordKind::Contact => Some("contact_id"),
+            RecordKind::WorkOrder => Some("order_id"),
+            RecordKind::Complaint => Some("complaint_id"),
+            RecordKind::Survey => Some("survey_id"),
+            RecordKind::SubscriberBase | RecordKind::AgentInterval => None,
+        }
+    }
+
+    /// The instants, in order of preference, whose local day a record belongs to; a row
+    /// needs one of them.
+    #[must_use]
+    pub fn anchor_fields(self) -> &'static [&'static str] {
+        match self {
+            RecordKind::HallTicket => &["issued_at"],
+            RecordKind::Contact => &[
+                "queue_entry_at",
+                "ivr_entry_at",
+                "answered_at",
+                "abandoned_at",
+                "end_at",
+            ],
+            RecordKind::WorkOrder => &["created_at"],
+            RecordKind::Complaint => &["received_at"],
+            RecordKind::Survey => &["answered_at"],
+            RecordKind::SubscriberBase => &["period_start"],
+            RecordKind::AgentInterval => &["interval_start"],
+        }
+    }
 }
+
+/// A rule across the fields of one record. A rule on a field a row leaves empty holds
+/// (except [`Rule::NeedsWhen`], which asks for the field).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// The first instant is not before the second: `NotBefore("called_at", "issued_at")`.
+    NotBefore(&'static str, &'static str),
+    /// A number between a lowest and (when given) a highest value, both included.
+    InRange(&'static str, f64, Option<f64>),
+    /// When the first field holds the value, the last field is set:
+    /// `NeedsWhen("outcome", "answered", "answered_at")`.
+    NeedsWhen(&'static str, &'static str, &'static str),
+    /// The first number is at most the second: `AtMost("busy_s", "staffed_s")`.
+    AtMost(&'static str, &'static str),
+}
+
+impl Rule {
+    /// The rule in words, for `docs/records.md`.
+    #[must_use]
+    pub fn describe(self) -> String {
+        match self {
+            Rule::NotBefore(later, earlier) => format!("`{later}` is not before `{earlier}`"),
+            Rule::InRange(field, lo, None) => format!("`{field}` is at least {lo}"),
+            Rule::InRange(field, lo, Some(hi)) => format!("`{field}` is between {lo} and {hi}"),
+            Rule::NeedsWhen(field, value, needs) => {
+                format!("`{needs}` is set when `{field}` is `{value}`")
+            }
+            Rule::AtMost(field, limit) => format!("`{field}` is at most `{limit}`"),
+        }
+    }
+}
+
+/// The earliest instant a record may carry (year, month, day, UTC): no operator's
+/// systems hold service records from before 2000, so older instants are quarantined as
+/// implausible, like those more than a day after the import.
+pub const EARLIEST_RECORD: (i32, u32, u32) = (2000, 1, 1);
 
 /// The type of a record field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -511,7 +655,9 @@ offset (`2026-10-08T09:15:02+08:00`) or local `YYYY-MM-DD HH:MM:SS` in the site'
 zone; they are stored in UTC. Booleans are `true`/`false` (also `1`/`0`, `yes`/`no`).\n\
 Ids and keys are opaque strings: hash personal data before export. Derived fields are\n\
 computed by Yardstick and never imported. Columns that are not fields are reported and\n\
-ignored.\n",
+ignored. Under each kind, the checks a row must pass: a row that fails one is\n\
+quarantined (`quarantine/<kind>-r<…>.csv` gives its line, every reason and the original),\n\
+never stored.\n",
     );
     for kind in RecordKind::ALL {
         out.push_str(&format!(
@@ -539,6 +685,47 @@ ignored.\n",
             };
             out.push_str(&format!("| `{}` | {ty} | {req} | {} |\n", f.name, f.doc));
         }
+        out.push_str(&rules_markdown(kind));
+    }
+    out
+}
+
+/// What quarantines a row of `kind`: the general checks with what they mean for this
+/// kind, then its rules across fields.
+fn rules_markdown(kind: RecordKind) -> String {
+    let mut out = String::from("\nA row is quarantined, with the reason, unless:\n\n");
+    let site = match kind.scene() {
+        Some(scene) => format!(
+            "- `site_id` names a site of the organisation that is a {} (`{}`)\n",
+            scene.label(crate::vocab::Lang::En),
+            scene.as_str()
+        ),
+        None => "- `site_id` names a site or a node of the organisation\n".to_string(),
+    };
+    out.push_str(&site);
+    out.push_str("- every required field is set and every value reads as its type\n");
+    let anchors = kind
+        .anchor_fields()
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if kind.anchor_fields().len() > 1 {
+        out.push_str(&format!(
+            "- one of {anchors} is set (the first set gives the row its day)\n"
+        ));
+    }
+    let (y, m, d) = EARLIEST_RECORD;
+    out.push_str(&format!(
+        "- every instant is plausible: from {y:04}-{m:02}-{d:02} (UTC) to one day after the import\n"
+    ));
+    if let Some(id) = kind.id_field() {
+        out.push_str(&format!(
+            "- `{id}` is not taken already at its site, by an earlier row of the file or a stored row (a duplicate; with `--replace`, a stored row on a day the file covers is replaced instead)\n"
+        ));
+    }
+    for rule in kind.rules() {
+        out.push_str(&format!("- {}\n", rule.describe()));
     }
     out
 }

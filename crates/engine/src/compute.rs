@@ -35,6 +35,9 @@ use crate::schema::anchor_fields;
 mod columnar;
 #[cfg(feature = "datafusion")]
 mod datafusion;
+mod rows;
+
+pub use rows::{PopulationRow, PopulationRows, RowsQuery, population_rows};
 
 /// Errors while computing.
 #[derive(Debug, thiserror::Error)]
@@ -452,7 +455,7 @@ pub(crate) fn read_stored(dir: &DataDir, f: &StoredFile) -> Result<Vec<RecordBat
         |e: &dyn std::fmt::Display| ReadFailure::Read(path.display().to_string(), e.to_string());
     let file = f.open_checked(dir).map_err(ReadFailure::Damaged)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| failed(&e))?;
-    f.check_rows(builder.metadata().file_metadata().num_rows())
+    f.check_footer(builder.metadata().file_metadata())
         .map_err(ReadFailure::Damaged)?;
     let reader = builder
         .with_batch_size(65_536)

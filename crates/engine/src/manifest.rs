@@ -4,8 +4,10 @@
 //! reads the database itself, and only ever reads files the manifest lists.
 //!
 //! Before a listed Parquet file is read, it is checked against its manifest row
-//! ([`StoredFile::open_checked`], [`StoredFile::check_rows`]): its size (when the row
-//! has one) and the row count in its footer. A file that is missing, or differs, is an
+//! ([`StoredFile::open_checked`], [`StoredFile::check_footer`]): its size (when the row
+//! has one), the row count in its footer and the path its writer recorded there (so a
+//! file swapped with another of the same size and rows is found too). A file that is
+//! missing, or differs, is an
 //! error naming the file, its batch and what differs ([`Damage`]), never a figure. These
 //! checks cost a `stat` and the footer the reader parses anyway; [`file_sha256`] hashes
 //! a whole file, for a deliberate check (`yardstick verify`), never on a read path.
@@ -15,7 +17,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use parquet::file::metadata::ParquetMetaDataReader;
+use parquet::file::metadata::{FileMetaData, ParquetMetaDataReader};
 use sha2::{Digest, Sha256};
 use yardstick_core::records::RecordKind;
 
@@ -65,6 +67,10 @@ impl Manifest {
             .unwrap_or_else(|| EMPTY.get_or_init(KindManifest::default))
     }
 }
+
+/// The key of the footer entry (Parquet key-value metadata) in which the writer records
+/// the file's path relative to the data directory, for [`StoredFile::check_footer`].
+pub const FOOTER_PATH: &str = "yardstick.path";
 
 /// A stored file that is not what its manifest row says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,19 +124,41 @@ impl StoredFile {
         )))
     }
 
+    /// Checks the file's footer against the manifest row: its row count, and the path
+    /// the writer recorded in it ([`FOOTER_PATH`]), so that another file put in this
+    /// one's place is found even with the same size and row count (another month of the
+    /// same batch, another run's file). Files of earlier versions record no path: only
+    /// their rows are checked.
+    ///
+    /// # Errors
+    /// Another count, or another file's path.
+    pub fn check_footer(&self, meta: &FileMetaData) -> Result<(), Damage> {
+        self.check_rows(meta.num_rows())?;
+        let recorded = meta
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|e| e.key == FOOTER_PATH))
+            .and_then(|e| e.value.as_deref());
+        match recorded {
+            Some(p) if p != self.path => Err(self.damage(format!(
+                "its footer says it was written as {p}: another file is in its place"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Opens the file, reads its footer and checks both against the manifest: for a
     /// reader that needs no more than the check (the duplicate-id check, which reads
     /// the key index beside the file).
     ///
     /// # Errors
-    /// As [`StoredFile::open_checked`] and [`StoredFile::check_rows`], and a footer
+    /// As [`StoredFile::open_checked`] and [`StoredFile::check_footer`], and a footer
     /// that cannot be read.
     pub fn verify(&self, dir: &DataDir) -> Result<(), Damage> {
         let file = self.open_checked(dir)?;
         let meta = ParquetMetaDataReader::new()
             .parse_and_finish(&file)
             .map_err(|e| self.damage(format!("its footer cannot be read: {e}")))?;
-        self.check_rows(meta.file_metadata().num_rows())
+        self.check_footer(meta.file_metadata())
     }
 
     fn damage(&self, problem: String) -> Damage {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use yardstick_core::records::{FieldDef, FieldType, RecordKind};
+use yardstick_core::records::{FieldDef, FieldType, RecordKind, Rule};
 
 /// A parsed cell. Text borrows from the row it was read from, so parsing and checking
 /// a row copy none of its text.
@@ -320,38 +320,6 @@ fn plain_local(t: &str) -> Option<NaiveDateTime> {
     if at == b.len() { plain.naive() } else { None }
 }
 
-/// Pairs of timestamp fields that must be in order (`earlier` ≤ `later`) when both are set.
-#[must_use]
-pub fn time_order(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        RecordKind::HallTicket => &[
-            ("issued_at", "called_at"),
-            ("issued_at", "service_start_at"),
-            ("service_start_at", "service_end_at"),
-            ("issued_at", "left_at"),
-            ("settled_at", "done_at"),
-        ],
-        RecordKind::Contact => &[
-            ("ivr_entry_at", "ivr_exit_at"),
-            ("queue_entry_at", "answered_at"),
-            ("queue_entry_at", "abandoned_at"),
-            ("queue_entry_at", "first_reply_at"),
-            ("answered_at", "end_at"),
-        ],
-        RecordKind::WorkOrder => &[
-            ("created_at", "dispatched_at"),
-            ("created_at", "arrived_at"),
-            ("created_at", "completed_at"),
-            ("appointment_start", "appointment_end"),
-        ],
-        RecordKind::Complaint => &[
-            ("received_at", "answered_at"),
-            ("received_at", "resolved_at"),
-        ],
-        RecordKind::Survey | RecordKind::SubscriberBase | RecordKind::AgentInterval => &[],
-    }
-}
-
 /// One rule a record breaks: a short code to count it under (bounded: it names fields,
 /// never values) and a message saying what is wrong, with the values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,54 +359,26 @@ pub fn violations<'v>(kind: RecordKind, get: &dyn Fn(&str) -> Field<'v>) -> Vec<
     rules.check(&|i| fields.get(i).map_or(Field::Null, |f| get(f.name)))
 }
 
-/// Numeric fields that must lie in a range: (field, lowest, highest).
-fn ranges(kind: RecordKind) -> &'static [(&'static str, f64, Option<f64>)] {
-    match kind {
-        RecordKind::Contact => &[
-            ("talk_s", 0.0, None),
-            ("hold_s", 0.0, None),
-            ("acw_s", 0.0, None),
-            ("qa_score", 0.0, Some(100.0)),
-        ],
-        RecordKind::Survey => &[("csat", 1.0, Some(5.0)), ("nps", 0.0, Some(10.0))],
-        RecordKind::WorkOrder => &[("pause_s", 0.0, None), ("visit_count", 0.0, None)],
-        RecordKind::SubscriberBase => &[("users", 0.0, None), ("bills", 0.0, None)],
-        RecordKind::AgentInterval => &[
-            ("scheduled_s", 0.0, None),
-            ("staffed_s", 0.0, None),
-            ("busy_s", 0.0, None),
-            ("adherent_s", 0.0, None),
-        ],
-        RecordKind::HallTicket => &[("call_count", 0.0, None)],
-        RecordKind::Complaint => &[],
-    }
-}
-
-/// Outcomes that need a timestamp: (outcome, field).
-fn needs(kind: RecordKind) -> &'static [(&'static str, &'static str)] {
-    match kind {
-        RecordKind::Contact => &[("answered", "answered_at"), ("abandoned", "abandoned_at")],
-        RecordKind::HallTicket => &[("served", "called_at"), ("no_show", "called_at")],
-        _ => &[],
-    }
-}
-
-/// The rules of a kind with their fields resolved to positions once, so that checking
-/// a row looks no name up.
+/// The rules of a kind (`RecordKind::rules`, declared in core) with their fields
+/// resolved to positions once, so that checking a row looks no name up.
 #[derive(Debug, Clone)]
 pub struct Rules {
     /// Time order: (earlier, later) positions and names.
     order: Vec<(usize, usize, &'static str, &'static str)>,
     /// Ranges: position, name, lowest, highest.
     ranges: Vec<(usize, &'static str, f64, Option<f64>)>,
-    /// Position of `outcome`, and the outcomes needing a field (its position, if the
-    /// kind has it: a missing field is always empty).
-    outcome: Option<usize>,
-    needs: Vec<(&'static str, Option<usize>, &'static str)>,
-    /// Work orders: positions of `status` and `completed_at`.
-    completed: Option<(usize, Option<usize>)>,
-    /// Agent intervals: positions of `busy_s` and `staffed_s`.
-    busy: Option<(usize, usize)>,
+    /// A field that a value of another needs: the other's position, name and value,
+    /// then the needed field's position (if the kind has it: a missing field is always
+    /// empty) and name.
+    needs: Vec<(
+        usize,
+        &'static str,
+        &'static str,
+        Option<usize>,
+        &'static str,
+    )>,
+    /// At most: positions and names of the number and of its limit.
+    at_most: Vec<(usize, usize, &'static str, &'static str)>,
 }
 
 impl Rules {
@@ -447,27 +387,39 @@ impl Rules {
     /// it empty).
     #[must_use]
     pub fn new(kind: RecordKind, index_of: &dyn Fn(&str) -> Option<usize>) -> Rules {
-        Rules {
-            order: time_order(kind)
-                .iter()
-                .filter_map(|(a, b)| Some((index_of(a)?, index_of(b)?, *a, *b)))
-                .collect(),
-            ranges: ranges(kind)
-                .iter()
-                .filter_map(|(f, lo, hi)| Some((index_of(f)?, *f, *lo, *hi)))
-                .collect(),
-            outcome: index_of("outcome"),
-            needs: needs(kind)
-                .iter()
-                .map(|(o, f)| (*o, index_of(f), *f))
-                .collect(),
-            completed: (kind == RecordKind::WorkOrder)
-                .then(|| index_of("status").map(|s| (s, index_of("completed_at"))))
-                .flatten(),
-            busy: (kind == RecordKind::AgentInterval)
-                .then(|| Some((index_of("busy_s")?, index_of("staffed_s")?)))
-                .flatten(),
+        let mut rules = Rules {
+            order: Vec::new(),
+            ranges: Vec::new(),
+            needs: Vec::new(),
+            at_most: Vec::new(),
+        };
+        for rule in kind.rules() {
+            match *rule {
+                Rule::NotBefore(later, earlier) => {
+                    if let (Some(a), Some(b)) = (index_of(earlier), index_of(later)) {
+                        rules.order.push((a, b, earlier, later));
+                    }
+                }
+                Rule::InRange(f, lo, hi) => {
+                    if let Some(i) = index_of(f) {
+                        rules.ranges.push((i, f, lo, hi));
+                    }
+                }
+                Rule::NeedsWhen(field, value, needed) => {
+                    if let Some(i) = index_of(field) {
+                        rules
+                            .needs
+                            .push((i, field, value, index_of(needed), needed));
+                    }
+                }
+                Rule::AtMost(f, limit) => {
+                    if let (Some(a), Some(b)) = (index_of(f), index_of(limit)) {
+                        rules.at_most.push((a, b, f, limit));
+                    }
+                }
+            }
         }
+        rules
     }
 
     /// Every violation of a row; `get` gives a field's value by position.
@@ -495,31 +447,23 @@ impl Rules {
                 ));
             }
         }
-        let outcome = match self.outcome.map(get) {
-            Some(Field::Str(s)) => s,
-            _ => "",
-        };
-        for &(o, i, f) in &self.needs {
-            if outcome == o && matches!(i.map_or(Field::Null, get), Field::Null) {
-                let m = format!("outcome `{o}` needs {f}");
+        for &(i, field, value, needed_at, needed) in &self.needs {
+            if matches!(get(i), Field::Str(s) if s == value)
+                && matches!(needed_at.map_or(Field::Null, get), Field::Null)
+            {
+                let m = format!("{field} `{value}` needs {needed}");
                 out.push(Violation::new(m.clone(), m));
             }
         }
-        if let Some((status, at)) = self.completed
-            && matches!(get(status), Field::Str("completed"))
-            && matches!(at.map_or(Field::Null, get), Field::Null)
-        {
-            let m = "status `completed` needs completed_at";
-            out.push(Violation::new(m, m));
-        }
-        if let Some((busy, staffed)) = self.busy
-            && let (Field::Num(b), Field::Num(s)) = (get(busy), get(staffed))
-            && b > s
-        {
-            out.push(Violation::new(
-                "busy_s exceeds staffed_s",
-                format!("busy_s ({b}) exceeds staffed_s ({s})"),
-            ));
+        for &(a, b, an, bn) in &self.at_most {
+            if let (Field::Num(x), Field::Num(y)) = (get(a), get(b))
+                && x > y
+            {
+                out.push(Violation::new(
+                    format!("{an} exceeds {bn}"),
+                    format!("{an} ({x}) exceeds {bn} ({y})"),
+                ));
+            }
         }
         out
     }

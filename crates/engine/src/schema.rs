@@ -52,49 +52,24 @@ pub fn unlike_values(kind: RecordKind) -> Vec<&'static str> {
         .collect()
 }
 
-/// The field naming a record's id within its site.
+/// The field naming a record's id within its site (declared in core).
 #[must_use]
 pub fn id_field(kind: RecordKind) -> Option<&'static str> {
-    match kind {
-        RecordKind::HallTicket => Some("ticket_id"),
-        RecordKind::Contact => Some("contact_id"),
-        RecordKind::WorkOrder => Some("order_id"),
-        RecordKind::Complaint => Some("complaint_id"),
-        RecordKind::Survey => Some("survey_id"),
-        RecordKind::SubscriberBase | RecordKind::AgentInterval => None,
-    }
+    kind.id_field()
 }
 
-/// The timestamps, in order of preference, whose local day a record belongs to.
+/// The timestamps, in order of preference, whose local day a record belongs to
+/// (declared in core).
 #[must_use]
 pub fn anchor_fields(kind: RecordKind) -> &'static [&'static str] {
-    match kind {
-        RecordKind::HallTicket => &["issued_at"],
-        RecordKind::Contact => &[
-            "queue_entry_at",
-            "ivr_entry_at",
-            "answered_at",
-            "abandoned_at",
-            "end_at",
-        ],
-        RecordKind::WorkOrder => &["created_at"],
-        RecordKind::Complaint => &["received_at"],
-        RecordKind::Survey => &["answered_at"],
-        RecordKind::SubscriberBase => &["period_start"],
-        RecordKind::AgentInterval => &["interval_start"],
-    }
+    kind.anchor_fields()
 }
 
-/// The scene a site must have to own records of this kind (`None` = any site or node).
+/// The scene a site must have to own records of this kind (`None` = any site or node;
+/// declared in core).
 #[must_use]
 pub fn required_scene(kind: RecordKind) -> Option<yardstick_core::vocab::Scene> {
-    use yardstick_core::vocab::Scene;
-    match kind {
-        RecordKind::HallTicket => Some(Scene::Hall),
-        RecordKind::Contact | RecordKind::AgentInterval => Some(Scene::CallCentre),
-        RecordKind::WorkOrder => Some(Scene::FieldCentre),
-        RecordKind::Complaint | RecordKind::Survey | RecordKind::SubscriberBase => None,
-    }
+    kind.scene()
 }
 
 #[cfg(test)]

@@ -345,7 +345,11 @@ fn replace_supersedes_the_days_it_covers_even_with_the_same_ids() {
         "late-v1.csv",
         tickets(&[("h1", "V1".into(), "2026-10-08 12:00:00")]),
     );
-    assert_eq!(env.import_ok(HALL, &e).duplicates, 1);
+    // Its only row a duplicate, the file is rejected whole: no batch.
+    let r = env
+        .import(HALL, &e, ImportOptions::default())
+        .expect("file read");
+    assert_eq!((r.status, r.duplicates), (ImportStatus::AllQuarantined, 1));
 }
 
 #[test]

@@ -407,10 +407,32 @@ fn a_stored_file_swapped_truncated_or_missing_fails_every_reader() {
     assert_eq!(env.visible(HALL, "2026-10"), 6);
 }
 
+/// Rewrites a stored file the way earlier versions wrote theirs, without its path in the
+/// footer (the same rows, default writer settings); returns its new size.
+fn as_an_earlier_version_wrote_it(path: &Path) -> u64 {
+    let file = std::fs::File::open(path).expect("opened");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("footer read");
+    let schema = reader.schema().clone();
+    let batches: Vec<_> = reader
+        .build()
+        .expect("reader")
+        .collect::<Result<_, _>>()
+        .expect("rows read");
+    let out = std::fs::File::create(path).expect("rewritten");
+    let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, None).expect("writer");
+    for b in &batches {
+        w.write(b).expect("rows written");
+    }
+    w.close().expect("closed");
+    std::fs::metadata(path).expect("size").len()
+}
+
 #[test]
 fn files_named_by_an_earlier_version_are_read_and_checked() {
-    // Earlier versions named a batch's files `b<batch>-<part>.parquet` (and `.keys`).
-    // The manifest names the files, so such a data directory reads as before: the
+    // Earlier versions named a batch's files `b<batch>-<part>.parquet` (and `.keys`),
+    // and recorded no path in their footers. The manifest names the files, so such a
+    // data directory reads as before: the
     // batch's 8 rows are visible, and O3 sent again is a duplicate of batch 1.
     let (env, oct, nov) = committed_two_months();
     let mut manifest = env.ledger.borrow().kind(HALL);
@@ -426,6 +448,7 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
         let new = env.dir.abs(&rel);
         std::fs::rename(old, &new).expect("renamed");
         std::fs::rename(old.with_extension("keys"), new.with_extension("keys")).expect("renamed");
+        f.bytes = as_an_earlier_version_wrote_it(&new);
         f.path = rel;
     }
     let g = default_guideline().expect("guideline");
@@ -445,7 +468,8 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
         accept: InstantWindow::default(),
     };
     let cancel = AtomicBool::new(false);
-    let p = match import_file(
+    // Its only row a duplicate, the file is rejected whole.
+    let r = match import_file(
         &cx,
         HALL,
         &again,
@@ -453,12 +477,12 @@ fn files_named_by_an_earlier_version_are_read_and_checked() {
         &|_| {},
         &cancel,
     ) {
-        Ok(Imported::Ready(p)) => p,
-        other => panic!("a prepared batch expected, got {other:?}"),
+        Ok(Imported::Rejected(r)) => r,
+        other => panic!("a rejection expected, got {other:?}"),
     };
-    assert_eq!((p.report.rows_stored, p.report.duplicates), (0, 1));
     assert_eq!(
-        quarantine(&p.report)[0].reasons,
-        "already stored in batch 1"
+        (&r.status, r.rows_stored, r.duplicates),
+        (&ImportStatus::AllQuarantined, 0, 1)
     );
+    assert_eq!(quarantine(&r)[0].reasons, "already stored in batch 1");
 }

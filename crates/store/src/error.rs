@@ -50,6 +50,13 @@ pub enum StoreError {
         /// Its value.
         value: u64,
     },
+    /// The database could not be written: its file or folder is read-only, the disk is
+    /// full, or the system failed the write.
+    #[error("the metadata database cannot be written: {reason}")]
+    Unwritable {
+        /// Why, in words (read-only, no space left on the device…).
+        reason: String,
+    },
     /// Any other database failure.
     #[error("metadata database: {0}")]
     Db(sqlx::Error),
@@ -315,10 +322,13 @@ pub(crate) fn constraint_of(db: &dyn DatabaseError) -> Option<Constraint> {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
-        if let sqlx::Error::Database(db) = &e
-            && let Some(c) = constraint_of(db.as_ref())
-        {
-            return StoreError::Refused(c);
+        if let sqlx::Error::Database(db) = &e {
+            if let Some(c) = constraint_of(db.as_ref()) {
+                return StoreError::Refused(c);
+            }
+            if let Some(reason) = sqlite_write_failure(db.as_ref()) {
+                return StoreError::Unwritable { reason };
+            }
         }
         StoreError::Db(e)
     }
@@ -363,6 +373,22 @@ fn io_reason(e: &std::io::Error, path: &Path) -> String {
         ErrorKind::IsADirectory => "it is a directory, not a file".into(),
         ErrorKind::NotADirectory => "a part of the path is a file, not a directory".into(),
         _ => e.to_string(),
+    }
+}
+
+/// Why SQLite could not write, in words, for the primary result codes that say so:
+/// read-only (8), disk full (13), a failed system call (10), permission (23). `None` for
+/// any other failure, and for PostgreSQL's.
+fn sqlite_write_failure(db: &dyn DatabaseError) -> Option<String> {
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    let code = db.code()?.parse::<i32>().ok()? & 0xff;
+    match code {
+        8 | 13 | 23 => Some(sqlite_code_reason(db)),
+        10 => Some(format!(
+            "the system failed a read or write ({})",
+            db.message()
+        )),
+        _ => None,
     }
 }
 

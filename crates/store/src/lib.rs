@@ -104,6 +104,9 @@ pub enum Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// Where the metadata lives, for messages: the SQLite file, or the PostgreSQL URL
+    /// without its password.
+    location: String,
 }
 
 /// How long a SQLite connection waits for another writer before giving up. Writers hold
@@ -162,7 +165,20 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            location: match url {
+                DatabaseUrl::Sqlite(path) => path.display().to_string(),
+                DatabaseUrl::Postgres(_) => url.to_string(),
+            },
+        })
+    }
+
+    /// Where the metadata lives, for messages: the SQLite file, or the PostgreSQL URL
+    /// without its password.
+    #[must_use]
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
     /// The backend this store runs on.

@@ -619,7 +619,7 @@ fn units(scan: &Scan<'_>) -> Result<(Vec<Unit>, Vec<ArrowReaderMetadata>), Compu
         let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
             .and_then(|m| with_dictionaries(m, scan.kind))
             .map_err(|e| read_error(&path, e))?;
-        f.check_rows(meta.metadata().file_metadata().num_rows())?;
+        f.check_footer(meta.metadata().file_metadata())?;
         for (group, rg) in meta.metadata().row_groups().iter().enumerate() {
             out.push(Unit {
                 file: fi,

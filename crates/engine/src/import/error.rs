@@ -110,13 +110,6 @@ pub(super) fn io(path: &Path) -> impl Fn(std::io::Error) -> ImportError + '_ {
     }
 }
 
-pub(super) fn io_other(path: &Path) -> impl Fn(csv::Error) -> ImportError + '_ {
-    move |e| ImportError::Io {
-        path: path.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    }
-}
-
 /// The error of a file that changed while it was read (`what` says how).
 pub(super) fn changed(path: &Path, what: &str) -> ImportError {
     ImportError::Io {

@@ -122,6 +122,9 @@ pub enum ImportStatus {
     AlreadyImported(i64),
     /// `--strict` and some rows were invalid: nothing stored.
     RejectedStrict,
+    /// Every row was quarantined: nothing stored and no batch, so the same file can be
+    /// imported once what made its rows invalid is fixed (the organisation, say).
+    AllQuarantined,
     /// Rows written, waiting for the caller to commit the batch.
     Prepared,
 }
@@ -413,8 +416,9 @@ fn import_file_within(
     })
 }
 
-/// The outcome of a run that read the whole file: rejected (`--strict`), or a batch
-/// ready to commit.
+/// The outcome of a run that read the whole file: rejected (`--strict` with an invalid
+/// row, or every row invalid), or a batch ready to commit. A rejected file's quarantine
+/// file is kept under a name that says nothing of the file was stored.
 fn prepared(
     cx: &ImportContext<'_>,
     opts: ImportOptions,
@@ -425,7 +429,8 @@ fn prepared(
     content_hash: String,
 ) -> Result<Imported, ImportError> {
     let mut report = run.report(&path.display().to_string(), ignored);
-    if opts.strict && report.rows_quarantined > 0 {
+    let all_quarantined = report.rows_stored == 0 && report.rows_quarantined > 0;
+    if (opts.strict && report.rows_quarantined > 0) || all_quarantined {
         if let Some(q) = run.take_quarantine() {
             let to = cx.dir.quarantine_rejected(run.kind.as_str(), run.id());
             if let Err(e) = std::fs::rename(&q, &to) {
@@ -434,7 +439,11 @@ fn prepared(
             }
             report.quarantine_file = Some(to.display().to_string());
         }
-        report.status = ImportStatus::RejectedStrict;
+        report.status = if opts.strict {
+            ImportStatus::RejectedStrict
+        } else {
+            ImportStatus::AllQuarantined
+        };
         report.rows_not_stored = report.rows_stored;
         report.rows_stored = 0;
         report.files.clear();

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use yardstick_core::records::RecordKind;
 
 use super::check::{Checked, Checker, FastMap, Valid};
-use super::error::{ImportError, changed, io, io_other};
+use super::error::{ImportError, changed, io};
 use super::keys::{self, Note, Notes, Sites, Stored};
 use super::source::{Origin, RawRow};
 use super::writer::PartitionWriter;
@@ -80,7 +80,7 @@ pub(super) struct Run {
     writers: BTreeMap<(i32, u32), PartitionWriter>,
     /// Rows the writers may buffer together before the fullest one writes a row group.
     pub(super) row_budget: usize,
-    quarantine: Option<csv::Writer<File>>,
+    quarantine: Option<BufWriter<File>>,
     quarantine_path: PathBuf,
     deferred: Option<Deferred>,
     read: u64,
@@ -372,15 +372,14 @@ impl Run {
             if let Some(parent) = p.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
-            let mut w = csv::Writer::from_path(&p).map_err(io_other(&p))?;
-            w.write_record(["line", "reasons", "original"])
-                .map_err(io_other(&p))?;
+            let mut w = BufWriter::new(File::create(&p).map_err(io(&p))?);
+            csv_record(&mut w, &["line", "reasons", "original"]).map_err(io(&p))?;
             self.quarantine = Some(w);
         }
         let text: Vec<&str> = reasons.iter().map(|(_, m)| m.as_str()).collect();
         if let Some(w) = self.quarantine.as_mut() {
-            w.write_record([&row.origin.cell(), &text.join("; "), row.original()])
-                .map_err(io_other(&self.quarantine_path))?;
+            csv_record(w, &[&row.origin.cell(), &text.join("; "), row.original()])
+                .map_err(io(&self.quarantine_path))?;
         }
         Ok(())
     }
@@ -392,18 +391,28 @@ impl Run {
             let p = &self.quarantine_path;
             let file = q.into_inner().map_err(|e| ImportError::Io {
                 path: p.display().to_string(),
-                source: std::io::Error::other(e.to_string()),
+                source: e.into_error(),
             })?;
             file.sync_all().map_err(io(p))?;
         }
-        for (month, w) in std::mem::take(&mut self.writers) {
-            let (path, rows, bytes) = w.finish(&self.dir, self.sites.names())?;
-            self.files.push(NewFile {
-                path,
-                month: month_label(month),
-                rows,
-                bytes,
-            });
+        let mut writers = std::mem::take(&mut self.writers).into_iter();
+        while let Some((month, w)) = writers.next() {
+            match w.finish(&self.dir, self.sites.names()) {
+                Ok((path, rows, bytes)) => self.files.push(NewFile {
+                    path,
+                    month: month_label(month),
+                    rows,
+                    bytes,
+                }),
+                Err(e) => {
+                    // The files not finished yet go too (the finished ones are the
+                    // run's, removed when it is dropped).
+                    for (_, rest) in writers {
+                        rest.abandon();
+                    }
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -501,6 +510,31 @@ impl Run {
             files: self.files.iter().map(|f| f.path.clone()).collect(),
         }
     }
+}
+
+/// Writes one CSV record as the `csv` crate writes it by default (a field is quoted
+/// when it holds a comma, a quote or a line break, its quotes doubled; records end with
+/// LF), in time linear in its length: the `csv` writer searches the rest of a long field
+/// for a quote at every buffer it fills, so a 50 MB line took minutes.
+fn csv_record(w: &mut impl Write, fields: &[&str]) -> std::io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+            w.write_all(b"\"")?;
+            for (j, part) in f.split('"').enumerate() {
+                if j > 0 {
+                    w.write_all(b"\"\"")?;
+                }
+                w.write_all(part.as_bytes())?;
+            }
+            w.write_all(b"\"")?;
+        } else {
+            w.write_all(f.as_bytes())?;
+        }
+    }
+    w.write_all(b"\n")
 }
 
 impl Drop for Run {

@@ -97,7 +97,13 @@ impl Env {
         let r = self
             .try_import_within(path, replace, limits)
             .expect("imported");
-        assert_eq!(r.status, ImportStatus::Committed);
+        // A file of quarantined rows only is rejected whole (no batch).
+        let status = if r.rows_stored == 0 && r.rows_quarantined > 0 {
+            ImportStatus::AllQuarantined
+        } else {
+            ImportStatus::Committed
+        };
+        assert_eq!(r.status, status);
         assert_eq!(r.rows_stored + r.rows_quarantined, r.rows_read, "{r:?}");
         let scratch = self.dir.root().join("tmp");
         let left = std::fs::read_dir(&scratch).map_or(0, Iterator::count);

@@ -15,6 +15,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
 use yardstick_core::records::RecordKind;
@@ -125,7 +126,14 @@ impl PartitionWriter {
             source,
         })?;
         let schema = crate::schema::schema(kind);
-        let props = column_encodings(kind).build();
+        // The file's own path in its footer: a reader finds another file put in its
+        // place even when size and row count agree (`StoredFile::check_footer`).
+        let props = column_encodings(kind)
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                crate::manifest::FOOTER_PATH.to_string(),
+                rel.clone(),
+            )]))
+            .build();
         let writer =
             ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(failed(&tmp))?;
         let builders = schema
@@ -196,8 +204,24 @@ impl PartitionWriter {
     }
 
     /// Completes the file: flush, close, fsync, rename to its final name, fsync the
-    /// directory. Returns the manifest-relative path, the row count and the size.
+    /// directory. Returns the manifest-relative path, the row count and the size. On
+    /// failure (a full disk, a file size limit) nothing of it is left: neither its
+    /// temporary file nor its key index.
     pub(super) fn finish(
+        self,
+        dir: &DataDir,
+        sites: &[String],
+    ) -> Result<(String, u64, u64), ImportError> {
+        let tmp = self.tmp.clone();
+        let index = index_path(&dir.abs(&self.rel));
+        self.complete(dir, sites).inspect_err(|_| {
+            // Best effort: neither is read unless a manifest lists the file.
+            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(&index);
+        })
+    }
+
+    fn complete(
         mut self,
         dir: &DataDir,
         sites: &[String],
@@ -285,12 +309,30 @@ fn column_encodings(kind: RecordKind) -> WriterPropertiesBuilder {
     )
 }
 
-/// A write failure, with the file it concerns.
-fn failed<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
+/// A write failure, with the file it concerns. A failure of the system underneath (no
+/// space left, a file size limit, permission) keeps its own error, so that the message
+/// gives the system's reason once, and the caller can tell it from bad input.
+fn failed<E: std::error::Error + 'static>(path: &Path) -> impl Fn(E) -> ImportError + '_ {
     move |e| ImportError::Io {
         path: path.display().to_string(),
-        source: std::io::Error::other(format!("writing Parquet: {e}")),
+        source: io_cause(&e)
+            .unwrap_or_else(|| std::io::Error::other(format!("writing Parquet: {e}"))),
     }
+}
+
+/// The operating system's error in an error's chain of causes, if there is one.
+fn io_cause(e: &(dyn std::error::Error + 'static)) -> Option<std::io::Error> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(match io.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(io.kind(), io.to_string()),
+            });
+        }
+        cause = c.source();
+    }
+    None
 }
 
 #[cfg(test)]

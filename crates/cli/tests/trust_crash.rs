@@ -1,7 +1,12 @@
-//! `yardstick ingest` killed with SIGKILL at several moments of a large import: whatever
-//! the moment, the manifest lists no partial batch (no batch, or the complete one, whose
-//! files all exist with the rows the manifest says), stray uncommitted files are never
-//! read, and importing again afterwards stores every row exactly once.
+//! Issue 18, finding 4: a crash leaves nothing behind. `yardstick ingest` killed with
+//! SIGKILL at several moments of a large import: whatever the moment, the manifest lists
+//! no partial batch (no batch, or the complete one, whose files all exist with the rows
+//! the manifest says), and stray uncommitted files are never read. What the killed runs
+//! left (temporary files, complete but uncommitted record files and key indexes,
+//! scratch folders) is listed by `verify`, shown by `repair --dry-run`, and removed by
+//! `repair` or by the next import, which then stores every row exactly once.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -20,34 +25,8 @@ const ROWS: usize = 30_000;
 /// Longest any one run may take before the test gives up on it.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-const ORG: &str = r#"
-[[node]]
-id = "op"
-level = "operator"
-name_zh = "测试运营商"
-
-[[node]]
-id = "gd"
-parent = "op"
-level = "province"
-name_zh = "广东"
-
-[[node]]
-id = "gz"
-parent = "gd"
-level = "city"
-name_zh = "广州"
-
-[[site]]
-id = "h1"
-parent = "gz"
-name_zh = "天河营业厅"
-scene = "hall"
-area = "urban"
-"#;
-
 fn yardstick(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_yardstick"));
+    let mut c = common::yardstick();
     c.arg("--data-dir").arg(data).arg("--lang").arg("en");
     c
 }
@@ -69,7 +48,7 @@ fn data_dir(root: &Path, name: &str) -> PathBuf {
     let data = root.join(name);
     run(yardstick(&data).arg("init"));
     let org = root.join("org.toml");
-    std::fs::write(&org, ORG).expect("org file");
+    std::fs::write(&org, common::ORG).expect("org file");
     run(yardstick(&data).args(["org", "import"]).arg(&org));
     data
 }
@@ -270,24 +249,49 @@ fn rows(n: usize) -> i64 {
     i64::try_from(n).expect("row counts fit")
 }
 
-fn stray_files(data: &Path) -> usize {
-    fn walk(p: &Path, n: &mut usize) {
-        for e in std::fs::read_dir(p).into_iter().flatten() {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, n);
-            } else {
-                *n += 1;
-            }
+/// What killed runs left, as `verify` and `repair` name them (relative to the data
+/// directory): files under `records/` that are neither a committed file nor its key
+/// index, and the scratch folders of import runs under `tmp/` (each one item; their
+/// processes are gone).
+async fn leftovers(data: &Path) -> Vec<String> {
+    let store = Store::connect(&yardstick_store::DatabaseUrl::Sqlite(
+        data.join("meta.sqlite"),
+    ))
+    .await
+    .expect("store opens");
+    let mut keep = std::collections::BTreeSet::new();
+    for f in store.all_files().await.expect("files") {
+        keep.insert(f.path.replace(".parquet", ".keys"));
+        keep.insert(f.path);
+    }
+    let mut out: Vec<String> = common::files_under(data, "records")
+        .into_iter()
+        .filter(|f| !keep.contains(f))
+        .collect();
+    for e in std::fs::read_dir(data.join("tmp")).into_iter().flatten() {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        out.push(format!("tmp/{name}"));
+    }
+    out.sort();
+    out
+}
+
+/// Copies a data directory (no process is using it).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for e in std::fs::read_dir(from).expect("listed") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copied");
         }
     }
-    let mut n = 0;
-    walk(&data.join("records"), &mut n);
-    n
 }
 
 #[test]
-fn a_killed_import_leaves_no_partial_batch_and_a_rerun_stores_every_row_once() {
+fn a_killed_import_leaves_no_partial_batch_and_its_leftovers_are_removed() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let tmp = tempfile::tempdir().expect("temp dir");
     let file = big_file(tmp.path());
@@ -302,6 +306,7 @@ fn a_killed_import_leaves_no_partial_batch_and_a_rerun_stores_every_row_once() {
         Moment::Renamed(3),
     ];
     let mut outcomes = Vec::new();
+    let mut uncommitted = 0;
     for at in moments {
         let before = final_files(&data);
         let mut child = ingest(&data, &file);
@@ -316,29 +321,84 @@ fn a_killed_import_leaves_no_partial_batch_and_a_rerun_stores_every_row_once() {
                 .filter(|f| !before.contains(f))
                 .count();
             assert!(new >= n, "{new} new files");
+            uncommitted = new;
         }
         outcomes.push((at, finished, seen));
     }
     // Killed early, nothing can have been committed.
     assert_eq!(outcomes[0].2, Seen::Nothing, "{outcomes:?}");
+    let left = rt.block_on(leftovers(&data));
+    eprintln!("kills (moment, had finished, seen): {outcomes:?}; left: {left:?}");
+    // The last killed run renamed files it never committed (unless it had finished):
+    // they, at least, are left over, each with its key index.
+    assert!(
+        left.iter().filter(|f| f.ends_with(".parquet")).count() >= uncommitted,
+        "{left:?}"
+    );
 
-    // Importing again completes the batch, or finds it complete already.
-    let started = Instant::now();
+    // `verify` names every leftover, says how to remove them, and exits 0: the stored
+    // files are intact.
+    let r = common::run_cmd(yardstick(&data).arg("verify")).code(0);
+    for f in &left {
+        assert!(r.stdout.contains(&format!(": {f}\n")), "{f}:\n{}", r.stdout);
+    }
+    if !left.is_empty() {
+        common::assert_contains(&r.stdout, &["`yardstick repair` removes them"]);
+    }
+    // `repair --dry-run` lists them and removes nothing.
+    let files = || {
+        let mut all = common::files_under(&data, "records");
+        all.extend(common::files_under(&data, "tmp"));
+        all
+    };
+    let before = files();
+    let r = common::run_cmd(yardstick(&data).args(["repair", "--dry-run"])).code(0);
+    for f in &left {
+        assert!(r.stdout.contains(&format!("  {f}\n")), "{f}:\n{}", r.stdout);
+    }
+    assert_eq!(files(), before);
+
+    // In a copy, `repair` removes exactly them.
+    let copy = tmp.path().join("repaired");
+    copy_dir(&data, &copy);
+    let r = common::run_cmd(yardstick(&copy).arg("repair")).code(0);
+    if !left.is_empty() {
+        common::assert_contains(&r.stdout, &[&format!("removed {} file(s)", left.len())]);
+    }
+    assert_eq!(rt.block_on(leftovers(&copy)), Vec::<String>::new());
+    assert_eq!(rt.block_on(verify(&copy)), outcomes.last().expect("runs").2);
+    common::assert_contains(
+        &common::run_cmd(yardstick(&copy).arg("verify"))
+            .code(0)
+            .stdout,
+        &["everything matches the manifest"],
+    );
+
+    // Importing again sweeps them first, then completes the batch, or finds it complete
+    // already.
     let out = run(yardstick(&data).args(["ingest", "hall_ticket"]).arg(&file));
-    let whole = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stdout.contains(&format!("stored {ROWS}")) || stdout.contains("already imported"),
         "{stdout}"
     );
+    if !left.is_empty() {
+        common::assert_contains(
+            &stderr,
+            &[&format!(
+                "removed {} file(s) left by an interrupted import",
+                left.len()
+            )],
+        );
+    }
+    assert_eq!(rt.block_on(leftovers(&data)), Vec::<String>::new());
     assert_eq!(rt.block_on(verify(&data)), Seen::Complete);
     let out = run(yardstick(&data).args(["ingest", "hall_ticket"]).arg(&file));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("already imported"), "{stdout}");
     assert!(stdout.contains(&format!("stored {ROWS}")), "{stdout}");
     assert_eq!(rt.block_on(verify(&data)), Seen::Complete);
-    eprintln!(
-        "last import {whole:?}; kills (moment, had finished, seen): {outcomes:?}; files in records/: {}",
-        stray_files(&data)
-    );
+    // One batch: three months, each a Parquet file and its key index.
+    assert_eq!(common::files_under(&data, "records").len(), 6);
 }

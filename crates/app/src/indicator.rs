@@ -1,0 +1,355 @@
+//! One indicator at one site: its line of the evaluation (frozen or provisional), its
+//! daily series and the distribution of its per-row values; and the records behind it,
+//! a page at a time. The line and the series are aggregated figures (every reader of the
+//! site sees them); the rows are individual records (`Actor::require_records_of`).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use yardstick_core::evaluate::{LineResult, indicator_value};
+use yardstick_core::expr::Value;
+use yardstick_core::guideline::{Guideline, Indicator};
+use yardstick_core::period::Period;
+use yardstick_engine::compute::{self, RowsQuery, population_rows};
+use yardstick_engine::manifest::Manifest;
+
+use crate::error::{Error, Result};
+use crate::evaluate::GuidelineChoice;
+use crate::jobs::{Cancel, blocking};
+use crate::published::Status;
+use crate::scope::Actor;
+use crate::workspace::Workspace;
+
+/// One day of an indicator line.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyValue {
+    /// Local day at the site.
+    pub day: NaiveDate,
+    /// The indicator's value over that day's rows, when one can be given.
+    pub value: Option<f64>,
+    /// Rows (or the population at risk) behind it.
+    pub sample: u64,
+}
+
+/// The distribution of an indicator's per-row values at a site.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    /// Rows in the population.
+    pub population: u64,
+    /// Rows with a value.
+    pub values: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Exact nearest-rank quantiles.
+    pub p50: Option<f64>,
+    /// 80th percentile.
+    pub p80: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// Smallest value: an individual record's, so only for readers of records.
+    pub min: Option<f64>,
+    /// Largest value, likewise.
+    pub max: Option<f64>,
+}
+
+/// An indicator at a site for a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteIndicator {
+    /// Site id.
+    pub site: String,
+    /// The indicator (definition, names, unit).
+    pub indicator: Indicator,
+    /// Period.
+    pub period: Period,
+    /// Whether the line comes from a frozen evaluation or a provisional one.
+    pub status: Status,
+    /// The frozen evaluation's id.
+    pub evaluation_id: Option<i64>,
+    /// The line for all records (stratum ""), when the site has one.
+    pub line: Option<LineResult>,
+    /// Lines for record strata (customer classes…).
+    pub strata: Vec<LineResult>,
+    /// Day by day.
+    pub daily: Vec<DailyValue>,
+    /// Per-row values, for indicators that have them.
+    pub distribution: Option<Distribution>,
+}
+
+/// A page of the records behind an indicator line.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordsPage {
+    /// Field names.
+    pub fields: Vec<String>,
+    /// Rows, values in field order (instants as RFC 3339 UTC text).
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// Rows in the whole population.
+    pub population: u64,
+    /// The cursor of the next page, when rows remain.
+    pub next_cursor: Option<String>,
+}
+
+/// The most rows one page holds.
+pub const MAX_PAGE: usize = 1000;
+
+impl Workspace {
+    /// An indicator at a site: its line, daily series and distribution.
+    ///
+    /// # Errors
+    /// Not found for a site the reader cannot see or an unknown indicator; damaged-data
+    /// errors from the records.
+    pub async fn site_indicator(
+        &self,
+        actor: &Actor,
+        site: &str,
+        indicator: &str,
+        period: &Period,
+        cancel: &Cancel,
+    ) -> Result<SiteIndicator> {
+        let org = self.require_org().await?;
+        actor.require_visible(&org, site)?;
+        if org.site(site).is_none() {
+            return Err(Error::not_found("error.site.unknown").arg("site", site));
+        }
+        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
+        let ind = indicator_of(&g, indicator)?;
+        let view = self
+            .evaluation_of_period(actor, period, Some(site), cancel)
+            .await?;
+        let lines: Vec<LineResult> = view
+            .evaluation
+            .sites
+            .iter()
+            .filter(|s| s.site == site)
+            .flat_map(|s| s.lines.iter())
+            .filter(|l| l.indicator == indicator)
+            .cloned()
+            .collect();
+        let (line, strata): (Vec<LineResult>, Vec<LineResult>) =
+            lines.into_iter().partition(|l| l.stratum.is_empty());
+        let daily = self.daily(&g, &ind, site, period, cancel).await?;
+        let records = actor.record_sites(&org).site(site);
+        let distribution = match ind.value_expr() {
+            Some(_) => {
+                let manifest = self.kind_manifest(ind.kind, None).await?;
+                let dir = self.dir.clone();
+                let (i2, s2, p2) = (ind.clone(), site.to_string(), period.clone());
+                let d = blocking(cancel, move |_| {
+                    compute::drill(&dir, &manifest, &org, &i2, &s2, &p2)
+                })
+                .await?
+                .map_err(|e| crate::compute_error(&e))?;
+                Some(distribution(&d, records))
+            }
+            None => None,
+        };
+        Ok(SiteIndicator {
+            site: site.to_string(),
+            indicator: ind,
+            period: period.clone(),
+            status: view.status,
+            evaluation_id: view.id,
+            line: line.into_iter().next(),
+            strata,
+            daily,
+            distribution,
+        })
+    }
+
+    /// The daily values of one indicator at one site (all records).
+    async fn daily(
+        &self,
+        g: &Guideline,
+        ind: &Indicator,
+        site: &str,
+        period: &Period,
+        cancel: &Cancel,
+    ) -> Result<Vec<DailyValue>> {
+        let org = Arc::new(self.require_org().await?);
+        // Only this indicator, and only its kind's records (plus the subscriber base a
+        // rate per users needs).
+        let one = Guideline {
+            indicators: vec![ind.clone()],
+            ..g.clone()
+        };
+        let mut manifest = Manifest::default();
+        for kind in [
+            ind.kind,
+            yardstick_core::records::RecordKind::SubscriberBase,
+        ] {
+            manifest
+                .kinds
+                .insert(kind, self.kind_manifest(kind, None).await?);
+        }
+        let dir = self.dir.clone();
+        let (org2, p2) = (org.clone(), period.clone());
+        let computed = blocking(cancel, move |_| {
+            compute::compute(&dir, &manifest, &one, &org2, &p2)
+        })
+        .await?
+        .map_err(|e| crate::compute_error(&e))?;
+        let users = computed.users.get(site).copied();
+        let key = yardstick_core::evaluate::StateKey {
+            site: site.to_string(),
+            indicator: ind.id.clone(),
+            stratum: String::new(),
+        };
+        Ok(computed
+            .daily
+            .get(&key)
+            .map(|days| {
+                days.iter()
+                    .map(|(day, state)| {
+                        let (value, sample, _) = indicator_value(ind, state, users);
+                        DailyValue {
+                            day: *day,
+                            value,
+                            sample,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// A page of the records behind an indicator line at a site. The cursor pins the
+    /// batches read, so later imports do not shift the pages.
+    ///
+    /// # Errors
+    /// Not found for a site whose records the reader may not read (a regulator reads
+    /// none); an input error for a cursor this did not give; damaged-data errors.
+    pub async fn indicator_records(
+        &self,
+        actor: &Actor,
+        site: &str,
+        indicator: &str,
+        period: &Period,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<RecordsPage> {
+        let org = self.require_org().await?;
+        actor.require_records_of(&org, site)?;
+        if org.site(site).is_none() {
+            return Err(Error::not_found("error.site.unknown").arg("site", site));
+        }
+        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
+        let ind = indicator_of(&g, indicator)?;
+        let (watermark, after) = match cursor {
+            Some(c) => {
+                let (w, p) = parse_cursor(c)?;
+                (w, Some(p))
+            }
+            None => (
+                self.store
+                    .max_batch_id()
+                    .await
+                    .map_err(|e| crate::store_error(&e))?
+                    .unwrap_or(0),
+                None,
+            ),
+        };
+        let manifest = self.kind_manifest(ind.kind, Some(watermark)).await?;
+        let dir = self.dir.clone();
+        let (site2, p2) = (site.to_string(), period.clone());
+        let limit = limit.clamp(1, MAX_PAGE);
+        let page = blocking(&Cancel::new(), move |_| {
+            population_rows(
+                &dir,
+                &manifest,
+                &org,
+                RowsQuery {
+                    indicator: &ind,
+                    site: &site2,
+                    period: &p2,
+                    after,
+                    limit,
+                },
+            )
+        })
+        .await?
+        .map_err(|e| crate::compute_error(&e))?;
+        Ok(RecordsPage {
+            fields: page.fields.iter().map(|f| (*f).to_string()).collect(),
+            rows: page
+                .rows
+                .iter()
+                .map(|r| r.values.iter().map(json_value).collect())
+                .collect(),
+            population: page.population,
+            next_cursor: page.next.map(|p| format!("{watermark}.{p}")),
+        })
+    }
+}
+
+fn indicator_of(g: &Guideline, id: &str) -> Result<Indicator> {
+    g.indicator(id)
+        .cloned()
+        .ok_or_else(|| Error::not_found("error.indicator.unknown").arg("indicator", id))
+}
+
+/// A cursor is `WATERMARK.POSITION`, two decimal numbers.
+fn parse_cursor(c: &str) -> Result<(i64, u64)> {
+    let bad = || Error::input("error.cursor.invalid").arg("cursor", crate::error::quoted(c, 40));
+    let (w, p) = c.split_once('.').ok_or_else(bad)?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(w) || !digits(p) {
+        return Err(bad());
+    }
+    Ok((w.parse().map_err(|_| bad())?, p.parse().map_err(|_| bad())?))
+}
+
+fn distribution(d: &compute::Drill, records: bool) -> Distribution {
+    #[allow(clippy::cast_precision_loss, reason = "row counts are far below 2^53")]
+    let mean = (!d.values.is_empty()).then(|| d.values.iter().sum::<f64>() / d.values.len() as f64);
+    Distribution {
+        population: d.population,
+        values: d.values.len() as u64,
+        mean,
+        p50: d.quantile(0.5),
+        p80: d.quantile(0.8),
+        p95: d.quantile(0.95),
+        min: d.values.first().copied().filter(|_| records),
+        max: d.values.last().copied().filter(|_| records),
+    }
+}
+
+/// A record value as JSON: instants as RFC 3339 UTC text with milliseconds.
+#[must_use]
+pub fn json_value(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Num(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
+        }
+        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::Ts(ms) => chrono::DateTime::from_timestamp_millis(*ms)
+            .map_or(serde_json::Value::Null, |t| {
+                serde_json::Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_are_two_numbers_and_nothing_else() {
+        assert_eq!(parse_cursor("12.345").expect("valid"), (12, 345));
+        for bad in [
+            "",
+            ".",
+            "1.",
+            ".2",
+            "1.2.3",
+            "a.1",
+            "1;DROP TABLE x",
+            "../1",
+            "-1.2",
+            "99999999999999999999.1",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
