@@ -789,6 +789,27 @@ impl Workspace {
         Ok(out)
     }
 
+    /// The answers of the signed audits that count for `period` under the guideline's
+    /// rule (`[audits]`), each with its audit and weight: what the management half is
+    /// scored from. `ids` limits them to those audits (recomputing a frozen evaluation).
+    pub(crate) async fn counted_audits(
+        &self,
+        g: &Guideline,
+        period: &yardstick_core::period::Period,
+        ids: Option<Vec<i64>>,
+    ) -> Result<Vec<yardstick_core::evaluate::AuditAnswer>> {
+        let signed = self
+            .signed_audits(AuditFilter {
+                date_to: Some(period.to.format("%Y-%m-%d").to_string()),
+                ids,
+                ..AuditFilter::default()
+            })
+            .await?;
+        let rule = g.audit_rule();
+        let selected = yardstick_core::audit::select(&rule, period, &signed);
+        Ok(yardstick_core::audit::counted_answers(&rule, &selected))
+    }
+
     /// Signed audits of some sites dated up to `to`, as core's counting rule reads them.
     pub(crate) async fn signed_audits(&self, filter: AuditFilter) -> Result<Vec<SignedAudit>> {
         let rows = self

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod check;
+mod clusters;
 pub mod review;
 
 use std::collections::BTreeMap;

@@ -22,7 +22,10 @@ pub use action::{
     Action, ActionError, ActionEvent, ActionState, EscalationReason, RootCause, Stage, Verdict,
     escalation_node, verdict,
 };
-pub use detect::{ClusterCounts, detect_clusters, detect_evaluation, detect_items, detect_trends};
+pub use detect::{
+    COMPLAINT_COUNTS_TOML, ClusterCounts, complaint_counts_guideline, detect_clusters,
+    detect_evaluation, detect_items, detect_trends,
+};
 pub use finding::{
     Change, Detected, Evidence, Finding, FindingEvent, FindingEventKind, OpenFinding, reconcile,
 };
