@@ -136,6 +136,8 @@ pub struct Evaluated {
     pub warnings: Vec<Warning>,
     /// Findings opened or found again when the evaluation was frozen.
     pub raised: Option<crate::pdca::Raised>,
+    /// The corrective actions checked against the data after the freeze.
+    pub checked: Option<crate::pdca::check::CheckReport>,
 }
 
 /// The result of `verify`.
@@ -293,6 +295,11 @@ impl Workspace {
             }
             None => None,
         };
+        // ... and checks the actions in Check against it (and escalates late ones).
+        let checked = match id {
+            Some(_) => Some(self.run_checks(actor, Utc::now().date_naive()).await?),
+            None => None,
+        };
         let evaluation = restrict(evaluation, &actor.visible(&org), &org, &asked);
         Ok(Evaluated {
             id,
@@ -301,6 +308,7 @@ impl Workspace {
             org,
             warnings,
             raised,
+            checked,
         })
     }
 

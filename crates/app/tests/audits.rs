@@ -441,3 +441,57 @@ async fn the_excel_template_comes_back_filled_and_bad_answers_are_named_by_cell(
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_files_are_checked_stored_by_content_and_read_only_within_scope() {
+    for tw in common::workspaces().await {
+        let ws = &tw.ws;
+        import_small_org(ws).await;
+        let p = people(ws).await;
+        let a = ws
+            .create_audit(&p.eva, &on_site("h1", "2026-10-10", "eva"))
+            .await
+            .expect("audit");
+        // A PNG's signature followed by some bytes: 8 + 4 = 12 bytes.
+        let png: Vec<u8> = [&b"\x89PNG\r\n\x1a\n"[..], b"IHDR"].concat();
+        let e = ws
+            .attach_evidence(&p.eva, a.id, Some("E1b"), "board.png", &png)
+            .await
+            .expect("attached");
+        assert_eq!(
+            (e.media_type.as_str(), e.bytes),
+            ("image/png", 12),
+            "{tw:?}"
+        );
+        // SHA-256 of those 12 bytes, computed independently of the program.
+        use sha2::Digest as _;
+        let sha: String = sha2::Sha256::digest(&png)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(e.sha256, sha, "{tw:?}");
+        let stored = tw.root().join("evidence").join(&sha[..2]).join(&sha);
+        assert_eq!(std::fs::read(&stored).expect("stored file"), png, "{tw:?}");
+        // A text file named like a photo is refused by its content.
+        let err = ws
+            .attach_evidence(&p.eva, a.id, None, "fake.jpg", b"hello")
+            .await
+            .expect_err("not a photo");
+        assert_eq!(err.kind(), ErrorKind::Input, "{tw:?}");
+        assert!(err.render(Lang::En).contains("fake.jpg"), "{tw:?}");
+        // An item outside the checklist is refused.
+        let err = ws
+            .attach_evidence(&p.eva, a.id, Some("ZZ9"), "board.png", &png)
+            .await
+            .expect_err("unknown item");
+        assert_eq!(err.kind(), ErrorKind::Input, "{tw:?}");
+        // The quality manager reads it back; another evaluator may not even see it.
+        let (row, bytes) = ws.evidence_file(&p.qm, a.id, e.id).await.expect("read");
+        assert_eq!((row.id, bytes), (e.id, png.clone()), "{tw:?}");
+        let err = ws
+            .evidence_file(&p.other_eva, a.id, e.id)
+            .await
+            .expect_err("outside scope");
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{tw:?}");
+    }
+}

@@ -710,7 +710,7 @@ fn counted_of(inputs: &Inputs<'_>, site: &str) -> Vec<CountedAudit> {
             out.push(s.clone());
         }
     }
-    out.sort_by(|a, b| (a.kind, a.id).cmp(&(b.kind, b.id)));
+    out.sort_by_key(|a| (a.kind, a.id));
     out
 }
 

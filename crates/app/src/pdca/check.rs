@@ -63,6 +63,8 @@ fn shape(label: &str) -> u8 {
 /// The frozen evaluations read once per check, by id.
 struct Frozen {
     list: Vec<(i64, Evaluation)>,
+    /// Guideline versions of the evaluations, by fingerprint.
+    guidelines: BTreeMap<String, std::sync::Arc<Guideline>>,
 }
 
 impl Frozen {
@@ -86,9 +88,9 @@ impl Frozen {
     }
 }
 
-/// Outcomes of an indicator line over the periods after `done`.
+/// Outcomes of an indicator line over the periods after `done`, each judged under the
+/// guideline its evaluation was computed with.
 fn line_outcomes(
-    g: &Guideline,
     frozen: &Frozen,
     f: &Finding,
     like: &str,
@@ -98,13 +100,14 @@ fn line_outcomes(
         Some((i, s)) => (i.to_string(), s.to_string()),
         None => (f.subject.clone(), String::new()),
     };
-    let Some(ind) = g.indicator(&indicator) else {
-        return Vec::new();
-    };
     frozen
         .periods_after(like, done, &f.site)
         .into_iter()
         .filter_map(|e| {
+            let ind = frozen
+                .guidelines
+                .get(&e.guideline_fingerprint)?
+                .indicator(&indicator)?;
             let s = e.sites.iter().find(|s| s.site == f.site)?;
             let l = s.lines.iter().find(|l| {
                 l.indicator == indicator && l.stratum == stratum && l.status == LineStatus::Rated
@@ -181,7 +184,6 @@ impl Workspace {
     /// The verdict the data gives an action in Check, and what it rests on.
     async fn data_verdict(
         &self,
-        g: &Guideline,
         rule: &PdcaRule,
         frozen: &Frozen,
         f: &Finding,
@@ -190,7 +192,7 @@ impl Workspace {
         let like = f.latest().0.unwrap_or("").to_string();
         let outcomes: Vec<(bool, String)> = match f.source {
             FindingSource::IndicatorFloor | FindingSource::HardLimit | FindingSource::Trend => {
-                line_outcomes(g, frozen, f, &like, done)
+                line_outcomes(frozen, f, &like, done)
                     .into_iter()
                     .map(|(_, met, basis)| (met, basis))
                     .collect()
@@ -214,24 +216,36 @@ impl Workspace {
                 .collect(),
             FindingSource::AuditItem => {
                 let item = f.item.clone().unwrap_or_default();
-                let def = g
-                    .clauses
-                    .iter()
-                    .flat_map(|c| &c.items)
-                    .find(|i| i.id == item);
-                let mut audits = self
-                    .signed_audits(AuditFilter {
-                        site: Some(f.site.clone()),
-                        ..AuditFilter::default()
-                    })
-                    .await?;
+                let filter = AuditFilter {
+                    site: Some(f.site.clone()),
+                    state: Some("signed".into()),
+                    ..AuditFilter::default()
+                };
+                // Each audit's item judged under the guideline it was answered with.
+                let mut defs = BTreeMap::new();
+                for r in self
+                    .store
+                    .audits(&filter)
+                    .await
+                    .map_err(|e| crate::store_error(&e))?
+                {
+                    let ag = self.stored_guideline(&r.guideline_fingerprint).await?;
+                    let def = ag
+                        .clauses
+                        .iter()
+                        .flat_map(|c| &c.items)
+                        .find(|i| i.id == item)
+                        .cloned();
+                    defs.insert(r.id, def);
+                }
+                let mut audits = self.signed_audits(filter).await?;
                 audits.sort_by_key(|a| (a.date, a.id));
                 audits
                     .iter()
                     .filter(|a| a.date > done)
                     .filter_map(|a| {
                         let answer = a.answers.iter().find(|(i, _)| *i == item)?.1;
-                        let d = def?;
+                        let d = defs.get(&a.id)?.as_ref()?;
                         let s = item_score(d.method, d.na_allowed, answer)?;
                         let met = s >= rule.item_fail_below && !(d.veto && s <= 0.0);
                         Some((
@@ -269,9 +283,19 @@ impl Workspace {
         let org = self.require_org().await?;
         let root = crate::evaluate::resolve_scope(&org, None)?;
         actor.require_quality(&org, &root)?;
+        self.run_checks(actor, today).await
+    }
+
+    /// The Check and the escalations, for whoever froze an evaluation (the freeze was
+    /// allowed; what follows from it is the system's rule, logged under their name).
+    pub(crate) async fn run_checks(&self, actor: &Actor, today: NaiveDate) -> Result<CheckReport> {
+        let org = self.require_org().await?;
         let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
         let rule = g.pdca_rule().into_owned();
-        let mut frozen = Frozen { list: Vec::new() };
+        let mut frozen = Frozen {
+            list: Vec::new(),
+            guidelines: BTreeMap::new(),
+        };
         for info in self
             .store
             .evaluations()
@@ -289,6 +313,12 @@ impl Workspace {
                         .arg("id", info.id)
                         .detail(e.to_string())
                 })?;
+                if !frozen.guidelines.contains_key(&e.guideline_fingerprint) {
+                    let eg = self.stored_guideline(&e.guideline_fingerprint).await?;
+                    frozen
+                        .guidelines
+                        .insert(e.guideline_fingerprint.clone(), eg);
+                }
                 frozen.list.push((info.id, e));
             }
         }
@@ -303,7 +333,7 @@ impl Workspace {
             if state.stage == Stage::Check
                 && let Some(done) = state.done_on
             {
-                let (v, basis) = self.data_verdict(&g, &rule, &frozen, f, done).await?;
+                let (v, basis) = self.data_verdict(&rule, &frozen, f, done).await?;
                 if v != Verdict::Pending {
                     let effective = v == Verdict::Effective;
                     let due = (!effective)

@@ -407,6 +407,10 @@ impl Workspace {
     /// Raises the findings of a frozen evaluation: lines below their floor or beyond a
     /// hard limit, failed items of the counted audits, trends over the frozen
     /// evaluations of the previous periods, complaint clusters of the period.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "what an evaluation's findings are detected from, each needed"
+    )]
     pub(crate) async fn raise_for_evaluation(
         &self,
         actor: &Actor,
@@ -472,7 +476,7 @@ impl Workspace {
             .map(|f| view(&g, &org, f, &actions, today))
             .filter(|v| !q.overdue_only || v.overdue)
             .collect();
-        out.sort_by(|a, b| b.finding.id.cmp(&a.finding.id));
+        out.sort_by_key(|f| std::cmp::Reverse(f.finding.id));
         Ok(out)
     }
 
