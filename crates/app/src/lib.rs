@@ -17,6 +17,7 @@ pub mod audit;
 pub mod browse;
 pub mod config;
 pub mod demo;
+pub mod demo_audits;
 pub mod drill;
 pub mod error;
 pub mod evaluate;
