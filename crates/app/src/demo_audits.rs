@@ -193,7 +193,7 @@ impl Workspace {
         };
         let planned = day_before(period, 70);
         let mut n = 0;
-        let stories: [(&str, Option<&str>, &str, RootCause, &str, &str, u8); 4] = [
+        let stories: [Story; 4] = [
             (
                 "hz-h01",
                 None,
@@ -268,6 +268,18 @@ impl Workspace {
         Ok(n)
     }
 }
+
+/// A demo action: site, the clause of the finding (`None`: hz-h01's fixed item), owner,
+/// root cause, 5 whys, plan, and how far it went (0 planned, 1 started, 2 done).
+type Story = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    RootCause,
+    &'static str,
+    &'static str,
+    u8,
+);
 
 /// hz-h01's item that failed a quarter ago and passes now: its first pass/fail item
 /// that is not a veto.
