@@ -854,7 +854,7 @@ fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A login: 2–64 characters of letters, digits, `.`, `_`, `-`, lower-cased.
-fn normalise_login(login: &str) -> Result<String> {
+pub(crate) fn normalise_login(login: &str) -> Result<String> {
     let l = login.trim().to_lowercase();
     let ok = (2..=64).contains(&l.chars().count())
         && l.chars()

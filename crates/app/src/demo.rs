@@ -39,6 +39,8 @@ pub struct Quickstarted {
     pub reports: Vec<ImportReport>,
     /// The evaluation of the last full month, frozen.
     pub evaluated: Evaluated,
+    /// The audits signed and actions added before it.
+    pub audits: crate::demo_audits::DemoLoop,
     /// The workspace, for what comes next (serving).
     pub workspace: Workspace,
 }
@@ -129,18 +131,25 @@ pub async fn quickstart(
                 .await?,
         );
     }
+    let period = last_full_month(demo.end);
+    let audits = ws.seed_demo_loop(&period, demo.seed).await?;
     let req = EvaluateRequest {
-        period: last_full_month(demo.end),
+        period: period.clone(),
         scope: None,
         guideline: GuidelineChoice::Builtin,
         engine: Engine::Columnar,
         freeze: true,
     };
     let evaluated = ws.evaluate(&Actor::System, req, cancel).await?;
+    // The check as of the day after the demo (the freeze checked as of today, which on
+    // a machine whose clock is behind the demo's dates is before the actions' due days).
+    ws.run_checks(&Actor::System, demo.end + chrono::Days::new(1))
+        .await?;
     Ok(Quickstarted {
         demo: summary,
         reports,
         evaluated,
+        audits,
         workspace: ws,
     })
 }

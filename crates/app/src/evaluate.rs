@@ -134,6 +134,10 @@ pub struct Evaluated {
     pub org: Arc<Organisation>,
     /// Warnings.
     pub warnings: Vec<Warning>,
+    /// Findings opened or found again when the evaluation was frozen.
+    pub raised: Option<crate::pdca::Raised>,
+    /// The corrective actions checked against the data after the freeze.
+    pub checked: Option<crate::pdca::check::CheckReport>,
 }
 
 /// The result of `verify`.
@@ -241,6 +245,8 @@ impl Workspace {
         let manifest = self.manifest(watermark).await?;
         let g = Arc::new(g);
         let org = Arc::new(org);
+        let audits = self.counted_audits(&g, &req.period, None).await?;
+        let cluster_manifest = manifest.clone();
         let (evaluation, warnings) = compute_and_evaluate(
             self,
             &g,
@@ -249,6 +255,7 @@ impl Workspace {
             &req.period,
             req.engine,
             manifest,
+            audits.clone(),
             cancel,
         )
         .await?;
@@ -270,6 +277,29 @@ impl Workspace {
         } else {
             None
         };
+        // A frozen evaluation raises its findings (shortfalls, failed items of the
+        // counted audits, trends over the frozen periods before).
+        let raised = match id {
+            Some(id) => {
+                let clusters = match g.pdca_rule().cluster.as_ref() {
+                    Some(c) => {
+                        self.complaint_counts(&req.period, c.days, cluster_manifest, cancel)
+                            .await?
+                    }
+                    None => yardstick_core::pdca::ClusterCounts::default(),
+                };
+                Some(
+                    self.raise_for_evaluation(actor, id, &evaluation, &g, &org, &audits, &clusters)
+                        .await?,
+                )
+            }
+            None => None,
+        };
+        // ... and checks the actions in Check against it (and escalates late ones).
+        let checked = match id {
+            Some(_) => Some(self.run_checks(actor, Utc::now().date_naive()).await?),
+            None => None,
+        };
         let evaluation = restrict(evaluation, &actor.visible(&org), &org, &asked);
         Ok(Evaluated {
             id,
@@ -277,6 +307,8 @@ impl Workspace {
             guideline: g,
             org,
             warnings,
+            raised,
+            checked,
         })
     }
 
@@ -461,6 +493,19 @@ impl Workspace {
             None => Manifest::default(),
         };
         let (g, org) = (Arc::new(g), Arc::new(org));
+        // Exactly the audits the evaluation counted: signed audits never change, and the
+        // rule over them alone selects them all again (audits signed since do not count).
+        let counted: Vec<i64> = frozen
+            .evaluation
+            .sites
+            .iter()
+            .flat_map(|s| s.audits.iter().map(|a| a.id))
+            .collect();
+        let audits = if counted.is_empty() {
+            Vec::new()
+        } else {
+            self.counted_audits(&g, &period, Some(counted)).await?
+        };
         let (recomputed, _) = compute_and_evaluate(
             self,
             &g,
@@ -469,6 +514,7 @@ impl Workspace {
             &period,
             engine,
             manifest,
+            audits,
             cancel,
         )
         .await?;
@@ -543,6 +589,7 @@ async fn compute_and_evaluate(
     period: &Period,
     engine: Engine,
     manifest: Manifest,
+    audits: Vec<evaluate::AuditAnswer>,
     cancel: &Cancel,
 ) -> Result<(Evaluation, Vec<Warning>)> {
     type Run = fn(
@@ -580,7 +627,7 @@ async fn compute_and_evaluate(
         period: period.clone(),
         states: computed.merged(),
         users: computed.users.clone(),
-        audits: Vec::new(),
+        audits,
     };
     let ev = evaluate::evaluate(&inputs)
         .map_err(|e| Error::input("error.evaluate.failed").detail(e.to_string()))?;

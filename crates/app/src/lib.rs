@@ -13,9 +13,11 @@
 
 pub mod access;
 pub mod activity;
+pub mod audit;
 pub mod browse;
 pub mod config;
 pub mod demo;
+pub mod demo_audits;
 pub mod drill;
 pub mod error;
 pub mod evaluate;
@@ -27,6 +29,7 @@ pub mod lock;
 mod manifest;
 pub mod mapping;
 pub mod org;
+pub mod pdca;
 pub mod plan;
 pub mod published;
 pub mod records;

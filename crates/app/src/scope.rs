@@ -14,6 +14,21 @@
 //! | viewer | subtrees of its grants | in scope | no | no | no |
 //! | regulator | every node and site, aggregated | no (no rows, no customer keys) | no | no | no |
 //!
+//! Audits and the improvement loop (audits, plans, findings, corrective actions,
+//! reviews):
+//!
+//! | role | audits | plans audits | site response | findings, actions (read) | actions (write) | manual findings, verdicts, decisions |
+//! |---|---|---|---|---|---|---|
+//! | admin | all: read, create, edit, sign | yes | yes | all | yes | yes |
+//! | quality_manager | in scope: read, create (for any evaluator) | in scope | no | in scope | in scope | in scope |
+//! | site_manager | of its sites: read | no | its sites | its sites | its sites | no |
+//! | evaluator | only those assigned to it: read, create, edit, sign (sites within its grants) | no | no | in scope | no | no |
+//! | viewer | in scope: read | no | no | in scope | no | no |
+//! | regulator | none | no | no | none (aggregated reviews only) | no | no |
+//!
+//! An evaluator's own assignments (audits and plans naming its login) come first in its
+//! lists.
+//!
 //! Reads outside the scope answer "not found" (no existence leak); writes outside it
 //! answer "forbidden".
 
@@ -233,6 +248,151 @@ impl Actor {
         } else {
             Err(Error::not_found("error.site.unknown").arg("site", site))
         }
+    }
+}
+
+/// Roles that read audits of the sites in their subtrees (an evaluator reads only the
+/// audits assigned to it).
+const AUDIT_READERS: [Role; 4] = [
+    Role::Admin,
+    Role::QualityManager,
+    Role::SiteManager,
+    Role::Viewer,
+];
+
+impl Actor {
+    /// Whether `role` is granted on `site` or a node above it.
+    fn granted_on(&self, org: &Organisation, role: Role, site: &str) -> bool {
+        self.principal().is_some_and(|p| {
+            let up = org.ancestors(site);
+            p.scopes_of(&[role]).any(|g| up.iter().any(|a| a == g))
+        })
+    }
+
+    /// Whether this actor may read an audit of `site` assigned to `evaluator`.
+    #[must_use]
+    pub fn may_read_audit(&self, org: &Organisation, site: &str, evaluator: &str) -> bool {
+        let Some(p) = self.principal() else {
+            return true;
+        };
+        if p.has_role(Role::Admin) {
+            return true;
+        }
+        let own = p.login == evaluator && self.granted_on(org, Role::Evaluator, site);
+        own || subtrees(org, p.scopes_of(&AUDIT_READERS)).site(site)
+    }
+
+    /// Requires that an audit may be read; "not found" otherwise.
+    ///
+    /// # Errors
+    /// Not found.
+    pub fn require_audit_read(
+        &self,
+        org: &Organisation,
+        site: &str,
+        evaluator: &str,
+        id: i64,
+    ) -> Result<()> {
+        if self.may_read_audit(org, site, evaluator) {
+            Ok(())
+        } else {
+            Err(Error::not_found("error.audit.not_found").arg("id", id))
+        }
+    }
+
+    /// Requires that an audit of `site` assigned to `evaluator` may be created: admins;
+    /// quality managers within a grant (for any evaluator); an evaluator for itself on a
+    /// site within its evaluator grants.
+    ///
+    /// # Errors
+    /// Forbidden.
+    pub fn require_audit_create(
+        &self,
+        org: &Organisation,
+        site: &str,
+        evaluator: &str,
+    ) -> Result<()> {
+        let Some(p) = self.principal() else {
+            return Ok(());
+        };
+        let ok = p.has_role(Role::Admin)
+            || self.granted_on(org, Role::QualityManager, site)
+            || (p.login == evaluator && self.granted_on(org, Role::Evaluator, site));
+        if ok { Ok(()) } else { Err(forbidden()) }
+    }
+
+    /// Requires that an audit may be answered, submitted, signed or amended: admins, and
+    /// the evaluator it is assigned to (on a site within its evaluator grants).
+    ///
+    /// # Errors
+    /// Forbidden.
+    pub fn require_audit_edit(
+        &self,
+        org: &Organisation,
+        site: &str,
+        evaluator: &str,
+    ) -> Result<()> {
+        let Some(p) = self.principal() else {
+            return Ok(());
+        };
+        let ok = p.has_role(Role::Admin)
+            || (p.login == evaluator && self.granted_on(org, Role::Evaluator, site));
+        if ok { Ok(()) } else { Err(forbidden()) }
+    }
+
+    /// Requires that the site's response (acknowledge, dispute) may be given: admins and
+    /// the site's managers.
+    ///
+    /// # Errors
+    /// Forbidden.
+    pub fn require_audit_respond(&self, org: &Organisation, site: &str) -> Result<()> {
+        let Some(p) = self.principal() else {
+            return Ok(());
+        };
+        if p.has_role(Role::Admin) || self.granted_on(org, Role::SiteManager, site) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// Requires that audits of `site` may be planned, and the improvement loop managed
+    /// there (manual findings, closing, verdicts by hand, review decisions): admins and
+    /// quality managers within a grant.
+    ///
+    /// # Errors
+    /// Forbidden.
+    pub fn require_quality(&self, org: &Organisation, site_or_node: &str) -> Result<()> {
+        let Some(p) = self.principal() else {
+            return Ok(());
+        };
+        if p.has_role(Role::Admin) || self.granted_on(org, Role::QualityManager, site_or_node) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// Requires that corrective actions of `site` may be added and moved: admins,
+    /// quality managers within a grant and the site's managers.
+    ///
+    /// # Errors
+    /// Forbidden.
+    pub fn require_action_write(&self, org: &Organisation, site: &str) -> Result<()> {
+        let Some(p) = self.principal() else {
+            return Ok(());
+        };
+        let ok = p.has_role(Role::Admin)
+            || self.granted_on(org, Role::QualityManager, site)
+            || self.granted_on(org, Role::SiteManager, site);
+        if ok { Ok(()) } else { Err(forbidden()) }
+    }
+
+    /// The sites whose findings and actions this actor reads (the sites of its
+    /// individual records: a regulator reads none).
+    #[must_use]
+    pub fn finding_sites(&self, org: &Organisation) -> Visible {
+        self.record_sites(org)
     }
 }
 

@@ -23,9 +23,18 @@ pub const MARKER: &str = ".yardstick";
 pub struct Workspace {
     pub(crate) dir: DataDir,
     pub(crate) store: Store,
+    /// Guideline versions parsed so far, by fingerprint (a version never changes).
+    guidelines: GuidelineCache,
     /// Provisional evaluations computed for readers (`published.rs`).
     pub(crate) cache: std::sync::Arc<crate::published::ProvisionalCache>,
 }
+
+/// Parsed guideline versions by fingerprint, shared by the clones of a workspace.
+type GuidelineCache = std::sync::Arc<
+    std::sync::Mutex<
+        std::collections::BTreeMap<String, std::sync::Arc<yardstick_core::guideline::Guideline>>,
+    >,
+>;
 
 /// What `init` did.
 #[derive(Debug, Clone, Serialize)]
@@ -183,6 +192,7 @@ impl Workspace {
         let ws = Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            guidelines: GuidelineCache::default(),
             cache: std::sync::Arc::default(),
         };
         ws.record_builtin_guideline().await?;
@@ -241,6 +251,7 @@ impl Workspace {
         Ok(Workspace {
             dir: DataDir::new(root.clone()),
             store,
+            guidelines: GuidelineCache::default(),
             cache: std::sync::Arc::default(),
         })
     }
@@ -283,6 +294,28 @@ impl Workspace {
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// A guideline version parsed before, by fingerprint.
+    pub(crate) fn guideline_cache(
+        &self,
+        fingerprint: &str,
+    ) -> Option<std::sync::Arc<yardstick_core::guideline::Guideline>> {
+        self.guidelines
+            .lock()
+            .ok()
+            .and_then(|m| m.get(fingerprint).cloned())
+    }
+
+    /// Keeps a parsed guideline version.
+    pub(crate) fn cache_guideline(
+        &self,
+        fingerprint: &str,
+        g: std::sync::Arc<yardstick_core::guideline::Guideline>,
+    ) {
+        if let Ok(mut m) = self.guidelines.lock() {
+            m.insert(fingerprint.to_string(), g);
+        }
     }
 
     async fn record_builtin_guideline(&self) -> Result<()> {

@@ -5,11 +5,13 @@
 //! 2 invalid input, nothing done (a file, flag or value the user can fix); 4 stored
 //! data damaged (no figure given); 1 internal error; 130 interrupted.
 
+mod audit_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod guideline_cmd;
 mod mapping_cmd;
 mod out;
+mod pdca_cmd;
 mod plan;
 mod plan_text;
 mod quickstart;
@@ -137,6 +139,15 @@ enum Command {
     /// API tokens: create (shown once), list, revoke.
     #[command(subcommand)]
     Token(user_cmd::TokenCommand),
+    /// Audits: the Excel checklist template and its import, list, show, sign; audit plans.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
+    /// Findings (不符合项) raised from evaluations, audits and by hand.
+    #[command(subcommand)]
+    Finding(pdca_cmd::FindingCommand),
+    /// Corrective actions (整改): add, start, done, verify, check by the data, list.
+    #[command(subcommand)]
+    Action(pdca_cmd::ActionCommand),
     /// The activity log: who did what, when and from where, newest first.
     ///
     /// Example: yardstick activity --since 2026-10-01T00:00:00Z --actor li.wei
@@ -190,6 +201,9 @@ async fn run(cli: Cli, cancel: Cancel) -> Result<u8, Error> {
         Command::User(cmd) => user_cmd::user(&ctx, cmd).await,
         Command::Token(cmd) => user_cmd::token(&ctx, cmd).await,
         Command::Activity(args) => user_cmd::activity(&ctx, &args).await,
+        Command::Audit(cmd) => audit_cmd::run(&ctx, cmd).await,
+        Command::Finding(cmd) => pdca_cmd::finding(&ctx, cmd).await,
+        Command::Action(cmd) => pdca_cmd::action(&ctx, cmd).await,
     }
 }
 

@@ -18,6 +18,19 @@ pub fn write(text: &str) -> Result<(), yardstick_app::Error> {
     }
 }
 
+/// Writes bytes (an Excel file) to standard output, as [`write`] does text.
+///
+/// # Errors
+/// A write error other than a closed pipe.
+pub fn write_bytes(bytes: &[u8]) -> Result<(), yardstick_app::Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(yardstick_app::Error::internal("error.io.stdout").detail(e.to_string())),
+    }
+}
+
 /// `print!` through [`write`]; evaluates to `Result<(), yardstick_app::Error>`.
 #[macro_export]
 macro_rules! out {

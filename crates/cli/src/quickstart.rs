@@ -121,6 +121,15 @@ pub async fn run(ctx: &Ctx, args: &QuickstartArgs) -> Result<u8, Error> {
         "{}",
         evaluation_summary(&ev.evaluation, &ev.org, &ev.guideline, lang)
     )?;
+    outln!(
+        "{}",
+        t!(
+            lang,
+            "quickstart.audits",
+            audits = done.audits.audits,
+            actions = done.audits.actions
+        )
+    )?;
     outln!()?;
     outln!("{}", t!(lang, "quickstart.weak_sites"))?;
     for p in &done.demo.poor_sites {
@@ -145,6 +154,8 @@ pub async fn run(ctx: &Ctx, args: &QuickstartArgs) -> Result<u8, Error> {
     )?;
     outln!("  yardstick --data-dir {d} evaluate --period {period} --scope sc-gz")?;
     outln!("  yardstick --data-dir {d} drill --period {period} --site my-f02 --indicator IM-05")?;
+    outln!("  yardstick --data-dir {d} finding list --site cd-h02")?;
+    outln!("  yardstick --data-dir {d} action list")?;
     outln!("  yardstick --data-dir {d} evaluation list")?;
     outln!("  yardstick --data-dir {d} records stats")?;
     outln!("  yardstick guideline show --lang en")?;

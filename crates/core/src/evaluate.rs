@@ -27,7 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::guideline::{Direction, Guideline, Indicator, ItemMethod, Measure, RedLineRule, Target};
+use crate::audit::CountedAudit;
+use crate::audit::score::site_audit;
+use crate::guideline::{Direction, Guideline, Indicator, Measure, RedLineRule, Target};
 use crate::measure::{Derived, MeasureState, Quantile, SlVariant, wilson_interval};
 use crate::org::{Organisation, Site};
 use crate::period::Period;
@@ -69,6 +71,10 @@ pub struct AuditAnswer {
     pub item: String,
     /// Answer.
     pub answer: Answer,
+    /// The counted audit it comes from, with its kind's weight; `None` for an answer
+    /// given without one (weight 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CountedAudit>,
 }
 
 /// Everything an evaluation reads.
@@ -242,6 +248,10 @@ pub struct SiteResult {
     pub level: Option<u8>,
     /// Red lines hit.
     pub red_lines: Vec<String>,
+    /// The audits whose answers counted (the management half's evidence), by kind;
+    /// left out when none did, so evaluations without audits keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audits: Vec<CountedAudit>,
     /// Rank in the peer group (1 = best).
     pub rank: Option<u32>,
     /// Rated sites in the peer group.
@@ -360,7 +370,10 @@ struct Canonical<'a> {
 /// When the inputs cannot be serialised.
 pub fn input_fingerprint(inputs: &Inputs<'_>) -> Result<String, EvaluateError> {
     let mut audits: Vec<&AuditAnswer> = inputs.audits.iter().collect();
-    audits.sort_by(|a, b| (&a.site, &a.item).cmp(&(&b.site, &b.item)));
+    audits.sort_by(|a, b| {
+        let id = |x: &AuditAnswer| x.source.as_ref().map_or(0, |s| s.id);
+        (&a.site, &a.item, id(a)).cmp(&(&b.site, &b.item, id(b)))
+    });
     let c = Canonical {
         guideline: inputs.guideline.fingerprint(),
         org: inputs.org,
@@ -581,77 +594,6 @@ fn weighted(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<f64> {
     (sw > 0.0).then(|| swx / sw)
 }
 
-/// Score of one answer in [0, 1]; `None` leaves the item out of the denominator.
-///
-/// N/A leaves the item out only where the guideline allows N/A; elsewhere it scores 0,
-/// so a veto item cannot be dodged. A pass/fail answer on a graded item scores its
-/// extremes (pass = full marks, fail = 0); a grade on a pass/fail item passes from 2 of
-/// 4 up. Out-of-range grades are capped at 4, and points that are not a finite number
-/// score 0.
-fn item_score(method: ItemMethod, na_allowed: bool, answer: Answer) -> Option<f64> {
-    match (method, answer) {
-        (_, Answer::NotApplicable) => (!na_allowed).then_some(0.0),
-        (_, Answer::Pass) => Some(1.0),
-        (_, Answer::Fail) => Some(0.0),
-        (ItemMethod::Scale0To4, Answer::Scale(v)) => Some(f64::from(v.min(4)) / 4.0),
-        (ItemMethod::PassFail, Answer::Scale(v)) => Some(if v >= 2 { 1.0 } else { 0.0 }),
-        (ItemMethod::Points { max }, Answer::Points(p)) => Some(if p.is_finite() {
-            (p / max).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }),
-        (ItemMethod::PassFail | ItemMethod::Scale0To4, Answer::Points(_))
-        | (ItemMethod::Points { .. }, Answer::Scale(_)) => None,
-    }
-}
-
-/// Clause audit scores (0–1) and the veto items failed, for one site.
-fn audit_scores(inputs: &Inputs<'_>, site: &Site) -> (BTreeMap<String, f64>, Vec<String>, f64) {
-    let answers: BTreeMap<&str, Answer> = inputs
-        .audits
-        .iter()
-        .filter(|a| a.site == site.id)
-        .map(|a| (a.item.as_str(), a.answer))
-        .collect();
-    let mut clause_scores = BTreeMap::new();
-    let mut vetoes = Vec::new();
-    let (mut items_total, mut items_answered) = (0.0, 0.0);
-    for clause in inputs
-        .guideline
-        .clauses
-        .iter()
-        .filter(|c| c.scenes.contains(&site.scene))
-    {
-        let mut pairs = Vec::new();
-        for item in clause
-            .items
-            .iter()
-            .filter(|i| i.scenes.contains(&site.scene))
-        {
-            items_total += item.weight;
-            let Some(answer) = answers.get(item.id.as_str()) else {
-                continue;
-            };
-            items_answered += item.weight;
-            if let Some(s) = item_score(item.method, item.na_allowed, *answer) {
-                pairs.push((item.weight, s));
-                if item.veto && s <= 0.0 {
-                    vetoes.push(item.id.clone());
-                }
-            }
-        }
-        if let Some(s) = weighted(pairs) {
-            clause_scores.insert(clause.id.clone(), s);
-        }
-    }
-    let coverage = if items_total > 0.0 {
-        items_answered / items_total
-    } else {
-        0.0
-    };
-    (clause_scores, vetoes, coverage)
-}
-
 fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
     let g = inputs.guideline;
     let sc = &g.scoring;
@@ -688,7 +630,9 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
             .map(|l| (l.weight, l.achievement.unwrap_or(0.0))),
     )
     .map(|a| a * sc.total_points());
-    let (clause_audit, vetoes, management_coverage) = audit_scores(inputs, site);
+    let audit = site_audit(g, site, &inputs.audits);
+    let (clause_audit, vetoes, management_coverage) = (audit.clauses, audit.vetoes, audit.coverage);
+    let audits = counted_of(inputs, &site.id);
     let (clauses, dimensions, management) =
         clause_and_dimension_scores(g, site, &lines, &clause_audit);
     let results_coverage = if all_weight > 0.0 {
@@ -746,10 +690,28 @@ fn evaluate_site(inputs: &Inputs<'_>, site: &Site) -> SiteResult {
         level_uncapped,
         level,
         red_lines,
+        audits,
         rank: None,
         peers: 0,
         percentile: None,
     }
+}
+
+/// The distinct audits a site's answers came from, ordered by kind then id.
+fn counted_of(inputs: &Inputs<'_>, site: &str) -> Vec<CountedAudit> {
+    let mut out: Vec<CountedAudit> = Vec::new();
+    for s in inputs
+        .audits
+        .iter()
+        .filter(|a| a.site == site)
+        .filter_map(|a| a.source.as_ref())
+    {
+        if !out.iter().any(|c| c.id == s.id) {
+            out.push(s.clone());
+        }
+    }
+    out.sort_by_key(|a| (a.kind, a.id));
+    out
 }
 
 /// Why a site with evidence is still not rated: a half that enters the total (it has a

@@ -7,6 +7,7 @@
 //! files, and depends on no async runtime, database, HTTP or query-engine crate. The
 //! `xtask tidy` check enforces this.
 
+pub mod audit;
 pub mod calendar;
 pub mod diag;
 pub mod evaluate;
@@ -17,6 +18,7 @@ pub mod i18n;
 pub mod mapping;
 pub mod measure;
 pub mod org;
+pub mod pdca;
 pub mod period;
 pub mod planning;
 pub mod queueing;

@@ -101,6 +101,36 @@ impl Period {
         self.from <= day && day <= self.to
     }
 
+    /// The period of the same shape just before this one: the previous month, quarter,
+    /// half-year or year, or for a day range the range of as many days ending the day
+    /// before it starts.
+    #[must_use]
+    pub fn previous(&self) -> Option<Period> {
+        if self.label.contains("..") {
+            let to = self.from.pred_opt()?;
+            let from = to - chrono::Days::new(u64::try_from(self.days() - 1).ok()?);
+            return Some(Period {
+                label: format!("{from}..{to}"),
+                from,
+                to,
+            });
+        }
+        let months = match self.label.split_once('-').map(|(_, r)| r) {
+            None => 12,
+            Some(r) if r.starts_with('Q') => 3,
+            Some(r) if r.starts_with('H') => 6,
+            Some(_) => 1,
+        };
+        let from = self.from.checked_sub_months(Months::new(months))?;
+        let label = match months {
+            12 => format!("{}", from.year()),
+            6 => format!("{}-H{}", from.year(), from.month().div_ceil(6)),
+            3 => format!("{}-Q{}", from.year(), from.month().div_ceil(3)),
+            _ => format!("{:04}-{:02}", from.year(), from.month()),
+        };
+        Period::parse(&label).ok()
+    }
+
     /// The last full calendar month before `today` (for "evaluate the last full month").
     #[must_use]
     pub fn last_full_month(today: NaiveDate) -> Period {
@@ -131,6 +161,23 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn the_previous_period_has_the_same_shape() {
+        let prev = |s: &str| {
+            Period::parse(s)
+                .expect("period")
+                .previous()
+                .expect("previous")
+                .label
+        };
+        assert_eq!(prev("2026-01"), "2025-12");
+        assert_eq!(prev("2026-Q1"), "2025-Q4");
+        assert_eq!(prev("2026-H2"), "2026-H1");
+        assert_eq!(prev("2026"), "2025");
+        // 2026-10-01..2026-10-15 is 15 days: the 15 days before it.
+        assert_eq!(prev("2026-10-01..2026-10-15"), "2026-09-16..2026-09-30");
     }
 
     #[test]

@@ -240,10 +240,14 @@ async fn metrics(State(shared): State<Arc<Shared>>, req: Request, next: Next) ->
     res
 }
 
-/// Whether a request is a bulk import (its own body limit and timeout).
+/// Whether a request is a bulk import or an evidence file (their own body limit and
+/// timeout; an evidence file's own limit is the application's).
 fn is_bulk(req: &Request) -> bool {
+    let path = req.uri().path();
     req.method() == Method::POST
-        && (req.uri().path().starts_with("/api/v1/records/") || req.uri().path() == "/imports")
+        && (path.starts_with("/api/v1/records/")
+            || path == "/imports"
+            || (path.starts_with("/api/v1/audits/") && path.ends_with("/evidence")))
 }
 
 async fn limits(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {

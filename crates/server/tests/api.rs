@@ -409,3 +409,145 @@ async fn problems_speak_the_callers_language_and_5xx_keep_their_details() {
         );
     }
 }
+
+/// What the tablet form does, through the API: an evaluator reads the checklist of its
+/// hall, creates an audit, saves answers twice (the second save replaces, nothing is
+/// doubled), attaches a photo, submits and signs; signing raises the failed veto item as
+/// a critical finding; the site manager disputes with a reason; the signed audit then
+/// refuses answers; the site manager adds a corrective action to the finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_is_captured_signed_and_its_failed_item_becomes_a_finding() {
+    for env in envs().await {
+        let eva = user_token(&env.ws, "wang.fang", Role::Evaluator, "zj").await;
+        let sm = user_token(&env.ws, "sm", Role::SiteManager, "hz-h02").await;
+        let json = |s: &str| Some(("application/json", s.as_bytes().to_vec()));
+        let call = |m: Method, uri: String, token: &str, body| {
+            let (app, token) = (env.app.clone(), token.to_string());
+            async move { send(&app, request(m, &uri, Some(&token), body)).await }
+        };
+        let c = call(
+            Method::GET,
+            "/api/v1/sites/hz-h02/checklist".into(),
+            &eva,
+            None,
+        )
+        .await;
+        assert_eq!(c.status, StatusCode::OK, "{}", c.text());
+        let lines = c.json()["lines"].as_array().expect("lines").clone();
+        // The first veto item of the hall checklist (a legal must).
+        let veto = lines
+            .iter()
+            .find(|l| l["veto"] == true)
+            .expect("a veto item")["item"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let a = call(
+            Method::POST,
+            "/api/v1/audits".into(),
+            &eva,
+            json(r#"{"site":"hz-h02","kind":"mystery_shopper","date":"2026-09-12","evaluator":"wang.fang"}"#),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+        let id = a.json()["id"].as_i64().expect("id");
+        let answers = format!(
+            r#"[{{"item":"PHI-01-A1","answer":"pass"}},{{"item":"{veto}","answer":"fail","comment":"no tariff board"}}]"#
+        );
+        for _ in 0..2 {
+            let a = call(
+                Method::PUT,
+                format!("/api/v1/audits/{id}/answers"),
+                &eva,
+                json(&answers),
+            )
+            .await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+            assert_eq!(a.json()["answers"].as_array().expect("answers").len(), 2);
+        }
+        let bad = call(
+            Method::PUT,
+            format!("/api/v1/audits/{id}/answers"),
+            &eva,
+            json(r#"[{"item":"PHI-01-A1","answer":"scale","value":9}]"#),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+        let photo = call(
+            Method::POST,
+            format!("/api/v1/audits/{id}/evidence?name=board.jpg&item={veto}"),
+            &eva,
+            Some(("image/jpeg", b"\xff\xd8\xff\xe0 a photo".to_vec())),
+        )
+        .await;
+        assert_eq!(photo.status, StatusCode::CREATED, "{}", photo.text());
+        assert_eq!(photo.json()["media_type"], "image/jpeg");
+        for step in ["submit", "sign"] {
+            let a = call(
+                Method::POST,
+                format!("/api/v1/audits/{id}/{step}"),
+                &eva,
+                None,
+            )
+            .await;
+            assert_eq!(a.status, StatusCode::OK, "{step}: {}", a.text());
+        }
+        let refused = call(
+            Method::PUT,
+            format!("/api/v1/audits/{id}/answers"),
+            &eva,
+            json(&answers),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
+        let d = call(
+            Method::POST,
+            format!("/api/v1/audits/{id}/dispute"),
+            &sm,
+            json(r#"{"reason":"the board was being replaced that day"}"#),
+        )
+        .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+        assert_eq!(d.json()["response"], "disputed");
+        // The failed veto item: critical, due 7 days after the audit's day.
+        let f = call(
+            Method::GET,
+            "/api/v1/findings?site=hz-h02".into(),
+            &sm,
+            None,
+        )
+        .await;
+        let list = f.json();
+        let found: Vec<&serde_json::Value> = list
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["source"] == "audit_item")
+            .collect();
+        assert_eq!(found.len(), 1, "{list}");
+        assert_eq!(
+            (
+                &found[0]["item"],
+                &found[0]["severity"],
+                &found[0]["due_on"]
+            ),
+            (
+                &serde_json::json!(veto),
+                &serde_json::json!("critical"),
+                &serde_json::json!("2026-09-19")
+            )
+        );
+        let finding = found[0]["id"].as_i64().expect("id");
+        let a = call(
+            Method::POST,
+            "/api/v1/actions".into(),
+            &sm,
+            json(&format!(
+                r#"{{"finding":{finding},"owner":"sm","root_cause":"facilities","five_whys":"the board broke; no spare","plan":"keep a spare board"}}"#
+            )),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+        assert_eq!(a.json()["stage"], "plan");
+    }
+}

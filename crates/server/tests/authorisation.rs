@@ -32,6 +32,76 @@ struct Ids {
     batch: i64,
     /// A token of `bystander`, a user the administration pages change.
     bystander_token: i64,
+    /// Audits, findings and actions of each scope (see [`setup_pdca`]).
+    pdca: [Pdca; 2],
+}
+
+/// The improvement-loop objects of one site: a draft audit (assigned to the login
+/// `evaluator` on hz-h02, to `eva-sc` on gz-h01) with an evidence file; a signed audit
+/// the site has acknowledged; an open finding; a closed finding; an action in Act (on a
+/// finding of its own, closed by it).
+#[derive(Debug, Clone, Copy)]
+struct Pdca {
+    draft: i64,
+    evidence: i64,
+    signed: i64,
+    open_finding: i64,
+    closed_finding: i64,
+    action: i64,
+}
+
+impl Ids {
+    fn of(&self, s: Scope) -> Pdca {
+        self.pdca[usize::from(s == Scope::Out)]
+    }
+}
+
+/// An evidence file: a PNG's signature and a chunk name (12 bytes).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\nIHDR";
+
+/// Who reads the audits of a site: admins, and in scope the quality managers, site
+/// managers, viewers and the audit's evaluator (all but regulators); 404 otherwise.
+fn audit_reader(r: Role, s: Scope) -> bool {
+    r == Role::Admin || (s == Scope::In && r != Role::Regulator)
+}
+
+/// An audit step only the audit's evaluator (in scope) and admins may take, on an audit
+/// whose state refuses it: 409 for them, 403 for the other readers, 404 for the rest.
+fn edit_refused(r: Role, s: Scope) -> StatusCode {
+    match (r, s) {
+        (Role::Admin, _) | (Role::Evaluator, Scope::In) => StatusCode::CONFLICT,
+        _ if audit_reader(r, s) => StatusCode::FORBIDDEN,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// The site's response (acknowledge, dispute) to an audit it already acknowledged:
+/// admins and the site's managers get 409; other readers 403; the rest 404.
+fn respond_refused(r: Role, s: Scope) -> StatusCode {
+    match (r, s) {
+        (Role::Admin, _) | (Role::SiteManager, Scope::In) => StatusCode::CONFLICT,
+        _ if audit_reader(r, s) => StatusCode::FORBIDDEN,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// An audit step that succeeds for the audit's evaluator and admins.
+fn edit_ok(ok: StatusCode) -> impl Fn(Role, Scope) -> StatusCode {
+    move |r, s| match (r, s) {
+        (Role::Admin, _) | (Role::Evaluator, Scope::In) => ok,
+        _ if audit_reader(r, s) => StatusCode::FORBIDDEN,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// Who reads findings and actions: admins; in scope everyone but regulators (the
+/// readers of individual records).
+fn pdca_reader(r: Role, s: Scope) -> StatusCode {
+    if r == Role::Admin || (s == Scope::In && r != Role::Regulator) {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
 
 /// The site of a scope.
@@ -140,7 +210,8 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 )
                 .into_bytes(),
             )),
-            // A file whose only row is outside the importer's scope stores nothing: 422.
+            // An importer's only row outside its scope is quarantined: a file whose
+            // every row is invalid stores nothing and answers 422 with its report.
             Some(|r, s| match (r, s) {
                 (Role::Admin, _) | (Role::QualityManager | Role::SiteManager, Scope::In) => {
                     StatusCode::CREATED
@@ -291,6 +362,25 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 _ => StatusCode::FORBIDDEN,
             }),
         ),
+        ("GET", "/api/v1/audits") => (m, format!("/api/v1/audits?site={site}"), None, Some(ok)),
+        ("POST", "/api/v1/audits") => (
+            m,
+            path.into(),
+            Some((
+                "application/json",
+                format!(
+                    r#"{{"site":"{site}","kind":"on_site","date":"2026-09-10","evaluator":"evaluator"}}"#
+                )
+                .into_bytes(),
+            )),
+            // Admins; quality managers within their grants; an evaluator for itself.
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) | (Role::QualityManager | Role::Evaluator, Scope::In) => {
+                    StatusCode::CREATED
+                }
+                _ => StatusCode::FORBIDDEN,
+            }),
+        ),
         // Administration: admins only (403 for everyone else, in scope or not).
         ("GET", "/admin") => (m, path.into(), None, Some(admin_only)),
         ("POST", "/admin/users") => (
@@ -332,9 +422,191 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
             Some(("application/x-www-form-urlencoded", b"csrf=".to_vec())),
             Some(admin_only),
         ),
+        ("GET", "/api/v1/audits/{id}") => (
+            m,
+            format!("/api/v1/audits/{}", ids.of(s).draft),
+            None,
+            Some(|r, s| {
+                if audit_reader(r, s) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                }
+            }),
+        ),
+        ("PUT", "/api/v1/audits/{id}/answers") => (
+            m,
+            format!("/api/v1/audits/{}/answers", ids.of(s).draft),
+            Some((
+                "application/json",
+                br#"[{"item":"PHI-01-A1","answer":"pass"}]"#.to_vec(),
+            )),
+            Some(|r, s| edit_ok(StatusCode::OK)(r, s)),
+        ),
+        ("POST", "/api/v1/audits/{id}/submit" | "/api/v1/audits/{id}/withdraw" | "/api/v1/audits/{id}/sign") => (
+            m,
+            path.replace("{id}", &ids.of(s).signed.to_string()),
+            None,
+            Some(edit_refused),
+        ),
+        ("POST", "/api/v1/audits/{id}/acknowledge") => (
+            m,
+            format!("/api/v1/audits/{}/acknowledge", ids.of(s).signed),
+            None,
+            Some(respond_refused),
+        ),
+        ("POST", "/api/v1/audits/{id}/dispute") => (
+            m,
+            format!("/api/v1/audits/{}/dispute", ids.of(s).signed),
+            Some(("application/json", br#"{"reason":"not so"}"#.to_vec())),
+            Some(respond_refused),
+        ),
+        ("POST", "/api/v1/audits/{id}/amend") => (
+            m,
+            format!("/api/v1/audits/{}/amend", ids.of(s).signed),
+            Some(("application/json", br#"{"reason":"a typo"}"#.to_vec())),
+            Some(|r, s| edit_ok(StatusCode::CREATED)(r, s)),
+        ),
+        ("POST", "/api/v1/audits/{id}/evidence") => (
+            m,
+            format!("/api/v1/audits/{}/evidence?name=p{n}.png&item=PHI-01-A1", ids.of(s).draft),
+            Some(("image/png", PNG.to_vec())),
+            Some(|r, s| edit_ok(StatusCode::CREATED)(r, s)),
+        ),
+        ("GET", "/api/v1/audits/{id}/evidence/{evidence}") => (
+            m,
+            format!("/api/v1/audits/{}/evidence/{}", ids.of(s).draft, ids.of(s).evidence),
+            None,
+            Some(|r, s| {
+                if audit_reader(r, s) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                }
+            }),
+        ),
+        ("GET", "/api/v1/sites/{id}/checklist") => {
+            (m, format!("/api/v1/sites/{site}/checklist"), None, Some(visible))
+        }
+        ("GET", "/api/v1/audit-plans") => (m, path.into(), None, Some(ok)),
+        ("POST", "/api/v1/audit-plans") => (
+            m,
+            path.into(),
+            Some((
+                "application/json",
+                format!(
+                    r#"{{"site":"{site}","kind":"mystery_shopper","evaluator":"evaluator","due_from":"2026-10-01","due_to":"2026-12-31"}}"#
+                )
+                .into_bytes(),
+            )),
+            Some(|r, s| quality(StatusCode::CREATED)(r, s)),
+        ),
+        ("GET", "/api/v1/findings") => (m, format!("/api/v1/findings?site={site}"), None, Some(ok)),
+        ("POST", "/api/v1/findings") => (
+            m,
+            path.into(),
+            Some((
+                "application/json",
+                format!(
+                    r#"{{"site":"{site}","subject":"k{n}","title":"queue screen dark","note":"off all morning","severity":"minor"}}"#
+                )
+                .into_bytes(),
+            )),
+            Some(|r, s| quality(StatusCode::CREATED)(r, s)),
+        ),
+        ("GET", "/api/v1/findings/{id}") => (
+            m,
+            format!("/api/v1/findings/{}", ids.of(s).open_finding),
+            None,
+            Some(pdca_reader),
+        ),
+        ("POST", "/api/v1/findings/{id}/close") => (
+            m,
+            format!("/api/v1/findings/{}/close", ids.of(s).closed_finding),
+            Some(("application/json", br#"{"note":"fixed"}"#.to_vec())),
+            Some(|r, s| quality_on_read(StatusCode::CONFLICT)(r, s)),
+        ),
+        ("GET", "/api/v1/actions") => (m, format!("/api/v1/actions?site={site}"), None, Some(ok)),
+        ("POST", "/api/v1/actions") => (
+            m,
+            path.into(),
+            Some((
+                "application/json",
+                format!(
+                    r#"{{"finding":{},"owner":"sm","root_cause":"process","five_whys":"why","plan":"do it"}}"#,
+                    ids.of(s).open_finding
+                )
+                .into_bytes(),
+            )),
+            Some(|r, s| action_write(StatusCode::CREATED)(r, s)),
+        ),
+        ("GET", "/api/v1/actions/{id}") => (
+            m,
+            format!("/api/v1/actions/{}", ids.of(s).action),
+            None,
+            Some(pdca_reader),
+        ),
+        ("POST", "/api/v1/actions/{id}/start" | "/api/v1/actions/{id}/done") => (
+            m,
+            path.replace("{id}", &ids.of(s).action.to_string()),
+            None,
+            // The action is in Act: those who may move it are refused by its stage.
+            Some(|r, s| action_write(StatusCode::CONFLICT)(r, s)),
+        ),
+        ("POST", "/api/v1/actions/{id}/verify") => (
+            m,
+            format!("/api/v1/actions/{}/verify", ids.of(s).action),
+            Some(("application/json", br#"{"effective":true,"note":"seen"}"#.to_vec())),
+            Some(|r, s| quality_on_read(StatusCode::CONFLICT)(r, s)),
+        ),
+        ("POST", "/api/v1/actions/check") => (
+            m,
+            path.into(),
+            None,
+            // Admins, and quality managers of the root (the fixture's is of zj).
+            Some(|r, _| match r {
+                Role::Admin => StatusCode::OK,
+                _ => StatusCode::FORBIDDEN,
+            }),
+        ),
+        ("GET", "/api/v1/reviews") => (
+            m,
+            format!("/api/v1/reviews?period={PERIOD}&scope={site}"),
+            None,
+            Some(visible),
+        ),
         _ => panic!(
             "the route {method} {path} has no row in the authorisation matrix: add one (who may call it, in and out of scope)"
         ),
+    }
+}
+
+/// Planning audits and raising findings of a site: admins; quality managers within
+/// their grants; 403 for everyone else.
+fn quality(ok: StatusCode) -> impl Fn(Role, Scope) -> StatusCode {
+    move |r, s| match (r, s) {
+        (Role::Admin, _) | (Role::QualityManager, Scope::In) => ok,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+/// A quality manager's step on a finding or action the caller must first be able to
+/// read: 404 for those who cannot, 403 for readers who are not its quality managers.
+fn quality_on_read(ok: StatusCode) -> impl Fn(Role, Scope) -> StatusCode {
+    move |r, s| match (r, s) {
+        (Role::Admin, _) | (Role::QualityManager, Scope::In) => ok,
+        _ if pdca_reader(r, s) == StatusCode::OK => StatusCode::FORBIDDEN,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// Adding and moving actions: admins, quality managers and the site's managers; 403 for
+/// other readers, 404 for those who cannot read the finding or action.
+fn action_write(ok: StatusCode) -> impl Fn(Role, Scope) -> StatusCode {
+    move |r, s| match (r, s) {
+        (Role::Admin, _) | (Role::QualityManager | Role::SiteManager, Scope::In) => ok,
+        _ if pdca_reader(r, s) == StatusCode::OK => StatusCode::FORBIDDEN,
+        _ => StatusCode::NOT_FOUND,
     }
 }
 
@@ -423,6 +695,113 @@ async fn setup(env: &Env) -> Ids {
         eval_out,
         batch: report.batch.expect("a batch"),
         bystander_token,
+        pdca: [
+            setup_pdca(ws, "hz-h02", "evaluator").await,
+            setup_pdca(ws, "gz-h01", "eva-sc").await,
+        ],
+    }
+}
+
+/// The audits, findings and action of one site (see [`Pdca`]), made by the command line.
+async fn setup_pdca(ws: &yardstick_app::Workspace, site: &str, evaluator: &str) -> Pdca {
+    use yardstick_app::audit::{AnswerInput, NewAuditRequest};
+    use yardstick_app::pdca::ManualFinding;
+    use yardstick_app::pdca::actions::NewActionRequest;
+    use yardstick_core::audit::AuditKind;
+    use yardstick_core::pdca::{RootCause, Severity};
+    let sys = &Actor::System;
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+    let audit = NewAuditRequest {
+        site: site.into(),
+        kind: AuditKind::OnSite,
+        date: day("2026-09-05"),
+        evaluator: evaluator.into(),
+        guideline: GuidelineChoice::Builtin,
+        plan: None,
+    };
+    let pass = [AnswerInput {
+        item: "PHI-01-A1".into(),
+        answer: yardstick_core::evaluate::Answer::Pass,
+        comment: String::new(),
+    }];
+    let draft = ws.create_audit(sys, &audit).await.expect("draft").id;
+    let evidence = ws
+        .attach_evidence(sys, draft, None, "p.png", PNG)
+        .await
+        .expect("evidence")
+        .id;
+    let signed = ws
+        .record_audit(sys, &audit, &pass, true)
+        .await
+        .expect("signed")
+        .id;
+    ws.acknowledge_audit(sys, signed)
+        .await
+        .expect("acknowledged");
+    let manual = |subject: &str| ManualFinding {
+        site: site.into(),
+        subject: subject.into(),
+        title: "queue screen dark".into(),
+        note: "off all morning".into(),
+        severity: Severity::Minor,
+        clause: None,
+        on: Some(day("2026-09-06")),
+    };
+    let open_finding = ws
+        .raise_finding(sys, &manual("open"))
+        .await
+        .expect("open")
+        .finding
+        .id;
+    // The action's own finding: verified effective, the action closes it.
+    let acted = ws
+        .raise_finding(sys, &manual("acted"))
+        .await
+        .expect("acted")
+        .finding
+        .id;
+    let closed_finding = ws
+        .raise_finding(sys, &manual("closed"))
+        .await
+        .expect("raised")
+        .finding
+        .id;
+    ws.close_finding(sys, closed_finding, "repaired", day("2026-09-07"))
+        .await
+        .expect("closed");
+    let a = ws
+        .add_action(
+            sys,
+            &NewActionRequest {
+                finding: acted,
+                owner: "sm".into(),
+                root_cause: RootCause::Facilities,
+                five_whys: "the screen's power supply failed".into(),
+                plan: "replace it".into(),
+                due: None,
+                on: Some(day("2026-09-06")),
+            },
+        )
+        .await
+        .expect("action")
+        .action
+        .id;
+    ws.start_action(sys, a, Some(day("2026-09-06")))
+        .await
+        .expect("started");
+    ws.done_action(sys, a, Some(day("2026-09-07")))
+        .await
+        .expect("done");
+    ws.verify_action(sys, a, true, "the screen works", Some(day("2026-09-08")))
+        .await
+        .expect("verified");
+    Pdca {
+        draft,
+        evidence,
+        signed,
+        open_finding,
+        closed_finding,
+        action: a,
     }
 }
 

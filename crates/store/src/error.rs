@@ -134,13 +134,47 @@ pub enum Constraint {
     /// `activity_append_only`: activity entries are neither updated nor deleted.
     #[error("the activity log is append-only: entries can be neither changed nor deleted")]
     ActivityAppendOnly,
+    /// `audit_guideline`: an audit names a recorded guideline version.
+    #[error("the audit's guideline version is not recorded: store the guideline first")]
+    AuditGuideline,
+    /// `audit_signed`: a signed audit, its answers and its evidence never change.
+    #[error("a signed audit cannot change; amend it by a new version")]
+    AuditSigned,
+    /// `audit_amends`: a correction names a signed audit.
+    #[error("a correction names a signed audit")]
+    AuditAmends,
+    /// `audit_amend_reason`: a correction says why, and only a correction has a reason.
+    #[error("a correction must say why it amends the audit")]
+    AuditAmendReason,
+    /// `audit_response_once`: a signed audit is acknowledged or disputed once.
+    #[error("the site has already responded to this audit")]
+    AuditResponded,
+    /// `audit_response_signed`: only a signed audit can be acknowledged or disputed.
+    #[error("only a signed audit can be acknowledged or disputed")]
+    AuditNotSigned,
+    /// `audit_response_reason`: a dispute gives its reason.
+    #[error("a dispute must give its reason")]
+    DisputeReason,
+    /// `audit_plan_window`: a plan's window starts no later than it ends.
+    #[error("an audit plan's window must start no later than it ends")]
+    PlanWindow,
+    /// `finding_open`: one open finding per site, source and subject.
+    #[error("an open finding of this site, source and subject exists already")]
+    FindingOpen,
+    /// `finding_history`: a finding changes only by being closed, once.
+    #[error("a finding changes only by being closed, once; its history is never rewritten")]
+    FindingHistory,
+    /// `history_append_only`: finding events, actions and their events, audit responses
+    /// and review decisions are appended, never changed nor deleted.
+    #[error("history is appended, never changed nor deleted")]
+    HistoryAppendOnly,
 }
 
 /// How each backend names a constraint when it refuses a write: PostgreSQL gives the
 /// constraint's name; SQLite gives a message (`CHECK constraint failed: NAME`, the
 /// columns of a UNIQUE constraint, or the text a trigger raises). No SQLite text holds
 /// another (a test checks), so a message names one constraint.
-const NAMED: [(Constraint, &str, &str); 17] = [
+const NAMED: [(Constraint, &str, &str); 28] = [
     (
         Constraint::BatchAccounting,
         "batch_accounting",
@@ -221,6 +255,53 @@ const NAMED: [(Constraint, &str, &str); 17] = [
         Constraint::ActivityAppendOnly,
         "activity_append_only",
         "activity_append_only:",
+    ),
+    (
+        Constraint::AuditGuideline,
+        "audit_guideline",
+        "audit_guideline:",
+    ),
+    (Constraint::AuditSigned, "audit_signed", "audit_signed:"),
+    (Constraint::AuditAmends, "audit_amends", "audit_amends:"),
+    (
+        Constraint::AuditAmendReason,
+        "audit_amend_reason",
+        "CHECK constraint failed: audit_amend_reason",
+    ),
+    (
+        Constraint::AuditResponded,
+        "audit_response_once",
+        "UNIQUE constraint failed: audit_response.audit_id",
+    ),
+    (
+        Constraint::AuditNotSigned,
+        "audit_response_signed",
+        "audit_response_signed:",
+    ),
+    (
+        Constraint::DisputeReason,
+        "audit_response_reason",
+        "CHECK constraint failed: audit_response_reason",
+    ),
+    (
+        Constraint::PlanWindow,
+        "audit_plan_window",
+        "CHECK constraint failed: audit_plan_window",
+    ),
+    (
+        Constraint::FindingOpen,
+        "finding_open",
+        "UNIQUE constraint failed: finding.site, finding.source, finding.subject",
+    ),
+    (
+        Constraint::FindingHistory,
+        "finding_history",
+        "finding_history:",
+    ),
+    (
+        Constraint::HistoryAppendOnly,
+        "history_append_only",
+        "history_append_only:",
     ),
 ];
 

@@ -1,6 +1,8 @@
 //! Yardstick's metadata database: organisation versions, guideline versions, the import
-//! manifest (batches, their files and the days they cover), frozen evaluations, and
-//! access (users and their grants, browser sessions, API tokens, the activity log).
+//! manifest (batches, their files and the days they cover), frozen evaluations, access
+//! (users and their grants, browser sessions, API tokens, the activity log), audits
+//! (plans, answers, evidence rows, the site's response) and the improvement loop
+//! (findings and their history, corrective actions and their events, review decisions).
 //!
 //! One contract, two backends: SQLite (one embedded file, the default) and PostgreSQL
 //! (production). A [`Store`] holds a pool of either kind ([`Pool`]); every method runs
@@ -13,7 +15,8 @@
 //! The database itself enforces the invariants (row accounting adds up, one batch per
 //! file content, frozen evaluations are never changed, an evaluation names a recorded
 //! guideline, one user per login whatever its case, known roles, sessions and tokens kept
-//! by hash only, the activity log is append-only); [`StoreError`] turns its refusals into
+//! by hash only, the activity log is append-only, signed audits never change, one open
+//! finding per site, source and subject, histories are appended only); [`StoreError`] turns its refusals into
 //! domain errors in one place. The rules of access (hashing passwords, who may do what
 //! where, whether a session or a token is still good) belong to the application: the
 //! store keeps what it decides. Instants are RFC 3339 UTC text in both backends, so both
@@ -38,10 +41,14 @@ macro_rules! with_pool {
     };
 }
 
+mod actions;
 mod activity;
+mod audit_plans;
+mod audits;
 mod batches;
 mod error;
 mod evaluations;
+mod findings;
 mod migrate;
 mod org;
 mod row;
@@ -52,10 +59,14 @@ mod tokens;
 mod url;
 mod users;
 
+pub use actions::{ActionEventRow, ActionRow, DecisionRow, NewAction, NewActionEvent, NewDecision};
 pub use activity::{ActivityFilter, ActivityRow, NewActivity};
+pub use audit_plans::{EvidenceRow, NewEvidence, NewPlan, PlanRow};
+pub use audits::{AnswerRow, AuditFilter, AuditRow, NewAnswer, NewAudit};
 pub use batches::{BatchInfo, FileEntry, KindManifestRows, NewBatch, NewFile};
 pub use error::{Constraint, Result, StoreError};
 pub use evaluations::{EvaluationInfo, NewEvaluation, StoredEvaluation};
+pub use findings::{FindingEventRow, FindingRow, NewFinding, NewFindingEvent};
 pub use migrate::Migration;
 pub use sessions::{NewSession, SessionRow};
 pub use tokens::{NewToken, TokenRow};

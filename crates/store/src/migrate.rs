@@ -27,7 +27,7 @@ type Embedded = (i64, &'static str, &'static str);
 /// sqlx and SQLite a second time for the build host (about a minute of a fresh release
 /// build). Versions, descriptions and checksums are exactly those the macro derived
 /// from the file names and contents, so databases migrated before keep verifying.
-const SQLITE: [Embedded; 4] = [
+const SQLITE: [Embedded; 5] = [
     (
         1,
         "init",
@@ -48,12 +48,17 @@ const SQLITE: [Embedded; 4] = [
         "access",
         include_str!("../migrations/sqlite/0004_access.sql"),
     ),
+    (
+        5,
+        "audits",
+        include_str!("../migrations/sqlite/0005_audits.sql"),
+    ),
 ];
 
 /// PostgreSQL's migrations (`migrations/postgres/`), embedded the same way. The schema
 /// starts at SQLite's 0003 contract (no PostgreSQL database predates it); later changes
-/// come in pairs (PostgreSQL's 0002 is SQLite's 0004).
-const POSTGRES: [Embedded; 2] = [
+/// come in pairs (PostgreSQL's 0002 is SQLite's 0004, 0003 is 0005).
+const POSTGRES: [Embedded; 3] = [
     (
         1,
         "init",
@@ -63,6 +68,11 @@ const POSTGRES: [Embedded; 2] = [
         2,
         "access",
         include_str!("../migrations/postgres/0002_access.sql"),
+    ),
+    (
+        3,
+        "audits",
+        include_str!("../migrations/postgres/0003_audits.sql"),
     ),
 ];
 

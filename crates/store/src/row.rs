@@ -20,6 +20,8 @@ pub(crate) trait Columns {
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
     /// A non-null boolean.
     fn flag(&self, col: &str) -> Result<bool>;
+    /// A nullable floating-point number (`REAL` / `DOUBLE PRECISION`).
+    fn opt_float(&self, col: &str) -> Result<Option<f64>>;
 }
 
 macro_rules! columns_for {
@@ -38,6 +40,9 @@ macro_rules! columns_for {
                 Ok(self.try_get(col)?)
             }
             fn flag(&self, col: &str) -> Result<bool> {
+                Ok(self.try_get(col)?)
+            }
+            fn opt_float(&self, col: &str) -> Result<Option<f64>> {
                 Ok(self.try_get(col)?)
             }
         }

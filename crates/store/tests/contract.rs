@@ -7,12 +7,16 @@
 mod access;
 #[path = "contract/activity.rs"]
 mod activity;
+#[path = "contract/audits.rs"]
+mod audits;
 #[path = "contract/batches.rs"]
 mod batches;
 #[path = "contract/concurrency.rs"]
 mod concurrency;
 #[path = "contract/evaluations.rs"]
 mod evaluations;
+#[path = "contract/findings.rs"]
+mod findings;
 #[path = "contract/migrations.rs"]
 mod migrations;
 #[path = "contract/org.rs"]

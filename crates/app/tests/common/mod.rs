@@ -6,6 +6,8 @@
 
 #![allow(dead_code, reason = "each test file uses a part of the harness")]
 
+pub mod xlsx;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -85,6 +85,18 @@ pub fn diff(old: &Guideline, new: &Guideline) -> Vec<Change> {
         &keyed(old.planning.as_slice(), |_| "planning".into()),
         &keyed(new.planning.as_slice(), |_| "planning".into()),
     );
+    section(
+        &mut out,
+        "audits",
+        &keyed(old.audits.as_slice(), |_| "audits".into()),
+        &keyed(new.audits.as_slice(), |_| "audits".into()),
+    );
+    section(
+        &mut out,
+        "pdca",
+        &keyed(old.pdca.as_slice(), |_| "pdca".into()),
+        &keyed(new.pdca.as_slice(), |_| "pdca".into()),
+    );
     out
 }
 

@@ -26,6 +26,9 @@ use crate::measure::SlVariant;
 use crate::records::{CUSTOMER_CLASSES, RecordKind};
 use crate::vocab::{AreaClass, Scene, Text, Tier};
 
+#[path = "load_rules.rs"]
+mod rules;
+
 /// Parses and validates a guideline. `file` only labels the messages.
 ///
 /// # Errors
@@ -57,6 +60,8 @@ const TOP_KEYS: &[&str] = &[
     "indicator",
     "target",
     "planning",
+    "audits",
+    "pdca",
 ];
 
 impl Cx<'_> {
@@ -108,6 +113,9 @@ impl Cx<'_> {
         let targets = self.targets(&targets, &indicators, &declared);
         let scoring = scoring.and_then(|s| self.scoring(&s, &indicators, &declared));
         let planning = planning.map(|p| self.planning(&p, &indicators, &declared));
+        // `[audits]` and `[pdca]` are optional: without them the built-in rules apply.
+        let audits = doc.get("audits").and_then(|v| self.audits(v));
+        let pdca = doc.get("pdca").and_then(|v| self.pdca(v, &clauses));
         let header = header?;
         self.nonempty(&header.id, "guideline.id");
         self.nonempty(&header.version, "guideline.version");
@@ -122,6 +130,8 @@ impl Cx<'_> {
             targets,
             scoring: scoring?,
             planning,
+            audits,
+            pdca,
         })
     }
 

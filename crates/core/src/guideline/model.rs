@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::audit::AuditRule;
 use crate::expr::{Expr, Value};
 use crate::measure::SlVariant;
+use crate::pdca::PdcaRule;
 use crate::records::RecordKind;
 use crate::vocab::{AreaClass, Scene, Text, Tier};
 
@@ -41,6 +43,14 @@ pub struct Guideline {
     /// the fingerprint it had before the section existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planning: Option<Planning>,
+    /// Which signed audits count for a period, and their weights (`[audits]`); `None`
+    /// when the file has no such section, which counts by [`AuditRule::built_in`]. Left
+    /// out of the serialised form when absent, as `planning` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audits: Option<AuditRule>,
+    /// The improvement loop's numbers (`[pdca]`); `None` = [`PdcaRule::built_in`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pdca: Option<PdcaRule>,
 }
 
 impl Guideline {
@@ -67,6 +77,22 @@ impl Guideline {
         self.indicators
             .iter()
             .filter(move |i| i.scenes.contains(&scene))
+    }
+
+    /// The audit-counting rule in force: the file's `[audits]`, or the built-in one.
+    #[must_use]
+    pub fn audit_rule(&self) -> Cow<'_, AuditRule> {
+        self.audits
+            .as_ref()
+            .map_or_else(|| Cow::Owned(AuditRule::built_in()), Cow::Borrowed)
+    }
+
+    /// The improvement rules in force: the file's `[pdca]`, or the built-in ones.
+    #[must_use]
+    pub fn pdca_rule(&self) -> Cow<'_, PdcaRule> {
+        self.pdca
+            .as_ref()
+            .map_or_else(|| Cow::Owned(PdcaRule::built_in()), Cow::Borrowed)
     }
 
     /// The planning rules in force: the file's `[planning]` section, or

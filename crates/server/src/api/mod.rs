@@ -3,11 +3,13 @@
 //! router serves (utoipa-axum), so a route cannot exist undocumented.
 
 pub mod activity;
+pub mod audits;
 pub mod batches;
 pub mod evaluations;
 pub mod guideline;
 pub mod indicators;
 pub mod org;
+pub mod pdca;
 pub mod records;
 pub mod session;
 
@@ -118,6 +120,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(batches::router())
         .merge(guideline::router())
         .merge(activity::router())
+        .merge(audits::router())
+        .merge(pdca::router())
 }
 
 /// A period label parsed once, with a message that says what is accepted.

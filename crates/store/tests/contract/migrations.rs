@@ -35,6 +35,10 @@ async fn migrate_applies_what_is_pending_once() {
                     version: 4,
                     description: "access",
                 },
+                Migration {
+                    version: 5,
+                    description: "audits",
+                },
             ],
             Backend::Postgres => vec![
                 Migration {
@@ -44,6 +48,10 @@ async fn migrate_applies_what_is_pending_once() {
                 Migration {
                     version: 2,
                     description: "access",
+                },
+                Migration {
+                    version: 3,
+                    description: "audits",
                 },
             ],
         };
@@ -60,6 +68,13 @@ async fn migrate_applies_what_is_pending_once() {
 
 /// Every table with its columns in order, as `table.column`: the same on both backends.
 const COLUMNS: &[&str] = &[
+    "action_event.id",
+    "action_event.action_id",
+    "action_event.event",
+    "action_event.on_date",
+    "action_event.detail_json",
+    "action_event.actor",
+    "action_event.at",
     "activity.id",
     "activity.at",
     "activity.actor",
@@ -85,6 +100,51 @@ const COLUMNS: &[&str] = &[
     "app_user.lang",
     "app_user.created_at",
     "app_user.updated_at",
+    "audit.id",
+    "audit.site",
+    "audit.kind",
+    "audit.guideline_fingerprint",
+    "audit.audit_date",
+    "audit.evaluator",
+    "audit.state",
+    "audit.amends",
+    "audit.amend_reason",
+    "audit.plan_id",
+    "audit.created_by",
+    "audit.created_at",
+    "audit.submitted_at",
+    "audit.signed_at",
+    "audit_answer.audit_id",
+    "audit_answer.item_id",
+    "audit_answer.answer",
+    "audit_answer.value",
+    "audit_answer.comment",
+    "audit_answer.answered_at",
+    "audit_answer.answered_by",
+    "audit_evidence.id",
+    "audit_evidence.audit_id",
+    "audit_evidence.item_id",
+    "audit_evidence.sha256",
+    "audit_evidence.media_type",
+    "audit_evidence.bytes",
+    "audit_evidence.file_name",
+    "audit_evidence.added_at",
+    "audit_evidence.added_by",
+    "audit_plan.id",
+    "audit_plan.site",
+    "audit_plan.kind",
+    "audit_plan.evaluator",
+    "audit_plan.due_from",
+    "audit_plan.due_to",
+    "audit_plan.note",
+    "audit_plan.created_by",
+    "audit_plan.created_at",
+    "audit_response.id",
+    "audit_response.audit_id",
+    "audit_response.response",
+    "audit_response.reason",
+    "audit_response.actor",
+    "audit_response.at",
     "batch.id",
     "batch.kind",
     "batch.file_name",
@@ -108,6 +168,14 @@ const COLUMNS: &[&str] = &[
     "batch_file.rows",
     "batch_file.bytes",
     "batch_file.sha256",
+    "corrective_action.id",
+    "corrective_action.finding_id",
+    "corrective_action.owner",
+    "corrective_action.root_cause",
+    "corrective_action.five_whys",
+    "corrective_action.plan",
+    "corrective_action.created_by",
+    "corrective_action.created_at",
     "evaluation.id",
     "evaluation.scope",
     "evaluation.period",
@@ -119,6 +187,30 @@ const COLUMNS: &[&str] = &[
     "evaluation.frozen_by",
     "evaluation.created_at",
     "evaluation.result_json",
+    "finding.id",
+    "finding.site",
+    "finding.source",
+    "finding.subject",
+    "finding.severity",
+    "finding.clause",
+    "finding.indicator",
+    "finding.item",
+    "finding.opened_on",
+    "finding.due_on",
+    "finding.title",
+    "finding.created_by",
+    "finding.created_at",
+    "finding.closed_on",
+    "finding.closed_at",
+    "finding_event.id",
+    "finding_event.finding_id",
+    "finding_event.kind",
+    "finding_event.on_date",
+    "finding_event.period",
+    "finding_event.evidence_json",
+    "finding_event.note",
+    "finding_event.actor",
+    "finding_event.at",
     "guideline_version.fingerprint",
     "guideline_version.guideline_id",
     "guideline_version.version",
@@ -130,6 +222,14 @@ const COLUMNS: &[&str] = &[
     "org_version.file_name",
     "org_version.toml",
     "org_version.loaded_at",
+    "review_decision.id",
+    "review_decision.scope",
+    "review_decision.period",
+    "review_decision.text",
+    "review_decision.owner",
+    "review_decision.due_on",
+    "review_decision.actor",
+    "review_decision.at",
     "site.id",
     "site.parent",
     "site.scene",
@@ -294,6 +394,10 @@ async fn a_sqlite_database_of_version_0002_migrates_with_its_rows() {
                 version: 4,
                 description: "access"
             },
+            Migration {
+                version: 5,
+                description: "audits"
+            },
         ]
     );
 
@@ -457,10 +561,19 @@ async fn the_migrated_database_keeps_its_rules(store: &Store) {
     assert_eq!(
         fks,
         [
+            "action_event->corrective_action",
             "api_token->app_user",
+            "audit->audit_plan",
+            "audit->audit",
+            "audit->guideline_version",
+            "audit_answer->audit",
+            "audit_evidence->audit",
+            "audit_response->audit",
             "batch_coverage->batch",
             "batch_file->batch",
+            "corrective_action->finding",
             "evaluation->guideline_version",
+            "finding_event->finding",
             "org_current->org_version",
             "user_grant->app_user",
             "user_session->app_user",
@@ -557,7 +670,7 @@ async fn a_database_migrated_by_the_macro_build_still_migrates() {
     let store = Store::connect(&DatabaseUrl::Sqlite(path.clone()))
         .await
         .expect("connect");
-    // Row 1 was written above; 2 to 4 are what migrating applied.
+    // Row 1 was written above; 2 to 5 are what migrating applied.
     assert_eq!(
         store.migrate().await.expect("migrates the older database"),
         [
@@ -572,6 +685,10 @@ async fn a_database_migrated_by_the_macro_build_still_migrates() {
             Migration {
                 version: 4,
                 description: "access"
+            },
+            Migration {
+                version: 5,
+                description: "audits"
             },
         ]
     );
