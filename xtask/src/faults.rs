@@ -376,6 +376,20 @@ impl Campaign {
         Ok(())
     }
 
+    /// Runs `args` in `dir`, kills it (SIGKILL) after `after`; whether it had ended first.
+    fn kill_after(&self, dir: &Path, args: &[&str], after: Duration) -> Result<bool> {
+        let mut child: Child = command(&self.bin, Some(dir), args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start yardstick")?;
+        std::thread::sleep(after);
+        let finished = child.try_wait()?.is_some();
+        child.kill().ok();
+        child.wait()?;
+        Ok(finished)
+    }
+
     fn kill_import(&mut self, rng: &mut Rng) -> Result<String> {
         let dir = self.fresh(&self.empty.clone())?;
         // The two largest kinds take long enough to be killed in the middle.
@@ -387,15 +401,7 @@ impl Campaign {
         let file = self.kind_file(kind);
         let limit = u64::try_from(self.slowest.as_millis()).unwrap_or(u64::MAX / 2) * 6 / 5;
         let after = Duration::from_millis(rng.below(limit.max(1)));
-        let mut child: Child = command(&self.bin, Some(&dir), &["ingest", kind, &file])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start yardstick")?;
-        std::thread::sleep(after);
-        let finished = child.try_wait()?.is_some();
-        child.kill().ok();
-        child.wait()?;
+        let finished = self.kill_after(&dir, &["ingest", kind, &file], after)?;
         self.recovers(&dir)?;
         Self::done(&dir);
         Ok(if finished {
@@ -469,19 +475,8 @@ impl Campaign {
         let dir = self.fresh(&self.reference.clone())?;
         let file = self.replacement.to_string_lossy().into_owned();
         let after = Duration::from_millis(rng.below(2_000));
-        let mut child = command(
-            &self.bin,
-            Some(&dir),
-            &["ingest", "work_order", &file, "--replace"],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start yardstick")?;
-        std::thread::sleep(after);
-        let finished = child.try_wait()?.is_some();
-        child.kill().ok();
-        child.wait()?;
+        let finished =
+            self.kill_after(&dir, &["ingest", "work_order", &file, "--replace"], after)?;
         // Either the replacement is in, whole, or nothing of it: then it goes in now.
         expect_code(&self.y(&dir, &["verify"])?, 0, "verify after the kill")?;
         expect_code(&self.y(&dir, &["repair"])?, 0, "repair")?;
@@ -504,15 +499,7 @@ impl Campaign {
     fn kill_evaluate(&mut self, rng: &mut Rng) -> Result<String> {
         let dir = self.fresh(&self.reference.clone())?;
         let after = Duration::from_millis(rng.below(3_000));
-        let mut child = command(&self.bin, Some(&dir), &["evaluate", "--period", PERIOD])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start yardstick")?;
-        std::thread::sleep(after);
-        let finished = child.try_wait()?.is_some();
-        child.kill().ok();
-        child.wait()?;
+        let finished = self.kill_after(&dir, &["evaluate", "--period", PERIOD], after)?;
         // Every evaluation it left is whole: it verifies against the records.
         let list = self.y(&dir, &["evaluation", "list"])?;
         expect_code(&list, 0, "evaluation list")?;

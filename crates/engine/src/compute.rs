@@ -464,26 +464,29 @@ pub(crate) fn read_stored(dir: &DataDir, f: &StoredFile) -> Result<Vec<RecordBat
     // Through the block checksums when the file has them (`crate::integrity`).
     let blocks = crate::integrity::Blocks::of(meta.metadata().file_metadata())
         .map_err(|p| ReadFailure::Damaged(f.damage(p)))?;
-    let reader = match blocks {
+    match blocks {
         Some(blocks) => {
             let len = file.metadata().map_err(|e| failed(&e))?.len();
             let verified = crate::integrity::Verified::read(&file, len, &blocks, &blocks.all())
                 .map_err(|p| ReadFailure::Damaged(f.damage(p)))?;
-            ParquetRecordBatchReaderBuilder::new_with_metadata(verified, meta)
-                .with_batch_size(65_536)
-                .build()
+            all_batches(verified, meta, &failed)
         }
-        None => {
-            return ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
-                .with_batch_size(65_536)
-                .build()
-                .map_err(|e| failed(&e))?
-                .map(|b| b.map_err(|e| failed(&e)))
-                .collect();
-        }
+        None => all_batches(file, meta, &failed),
     }
-    .map_err(|e| failed(&e))?;
-    reader.map(|b| b.map_err(|e| failed(&e))).collect()
+}
+
+/// Every batch a reader over a whole file gives.
+fn all_batches<R: parquet::file::reader::ChunkReader + 'static>(
+    reader: R,
+    meta: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    failed: &dyn Fn(&dyn std::fmt::Display) -> ReadFailure,
+) -> Result<Vec<RecordBatch>, ReadFailure> {
+    ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta)
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| failed(&e))?
+        .map(|b| b.map_err(|e| failed(&e)))
+        .collect()
 }
 
 /// (site, id) pairs of a stored file, in storage order (the file is checked against its
