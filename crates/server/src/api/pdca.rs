@@ -525,15 +525,35 @@ pub async fn verify(
     Ok(Json(action_dto(&a)?))
 }
 
+/// One action judged by a check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedDto {
+    /// The action.
+    pub action: i64,
+    /// Whether it worked.
+    pub effective: bool,
+    /// What the verdict rests on.
+    pub basis: String,
+}
+
+/// One action escalated by a check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalatedDto {
+    /// The action.
+    pub action: i64,
+    /// The node it was escalated to.
+    pub node: String,
+    /// Why: `overdue` or `ineffective`.
+    pub reason: String,
+}
+
 /// What a check did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckDto {
-    /// Actions judged: action id, effective, what the verdict rests on.
-    #[schema(value_type = Vec<Object>)]
-    pub verified: serde_json::Value,
-    /// Actions escalated: action id, node, reason.
-    #[schema(value_type = Vec<Object>)]
-    pub escalated: serde_json::Value,
+    /// Actions judged.
+    pub verified: Vec<VerifiedDto>,
+    /// Actions escalated.
+    pub escalated: Vec<EscalatedDto>,
     /// Findings closed.
     pub closed: Vec<i64>,
 }
@@ -560,8 +580,26 @@ pub async fn check(
         .check_actions(&caller.actor, today(p.today))
         .await?;
     Ok(Json(CheckDto {
-        verified: json(&r.verified)?,
-        escalated: json(&r.escalated)?,
+        verified: r
+            .verified
+            .into_iter()
+            .map(|(action, effective, basis)| VerifiedDto {
+                action,
+                effective,
+                basis,
+            })
+            .collect(),
+        escalated: r
+            .escalated
+            .iter()
+            .map(|(action, node, why)| {
+                Ok(EscalatedDto {
+                    action: *action,
+                    node: node.clone(),
+                    reason: json(why)?.as_str().unwrap_or_default().to_owned(),
+                })
+            })
+            .collect::<ApiResult<_>>()?,
         closed: r.closed,
     }))
 }
