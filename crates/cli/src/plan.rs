@@ -18,7 +18,7 @@ use yardstick_core::vocab::Lang;
 
 use crate::data_cmd::read_text;
 use crate::eval_cmd::guideline_choice;
-use crate::plan_text::{note_text, site_text, staffing_table};
+use crate::plan_text::{site_text, staffing_table};
 use crate::{Ctx, out, outln};
 
 /// Help shown after the options of `plan staffing`.
@@ -456,7 +456,7 @@ impl<'a> SiteJson<'a> {
             field,
             intervals,
             days,
-            notes: notes.iter().map(|n| note_text(n, lang)).collect(),
+            notes: notes.iter().map(|n| n.text(lang)).collect(),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! table of `plan staffing`, and the report of `plan site` (header, queue or field
 //! model, the interval or day table, totals, the verdict on a roster, notes).
 
-use yardstick_app::plan::{PlanNote, SitePlan, StaffingPlan};
-use yardstick_core::planning::{DayType, GuidelineValue, IntervalLen, Source};
+use yardstick_app::plan::{SitePlan, StaffingPlan, day_type_text};
+use yardstick_core::planning::{GuidelineValue, IntervalLen, Source};
 use yardstick_core::t;
 use yardstick_core::vocab::{Lang, Scene};
 
@@ -118,58 +118,6 @@ fn source_text(source: &Source, lang: Lang) -> String {
                 )
             }
         },
-    }
-}
-
-/// A day type, short.
-fn day_type_text(day_type: DayType, lang: Lang) -> &'static str {
-    match day_type {
-        DayType::Mon => t!(lang, "plan.day.mon"),
-        DayType::Tue => t!(lang, "plan.day.tue"),
-        DayType::Wed => t!(lang, "plan.day.wed"),
-        DayType::Thu => t!(lang, "plan.day.thu"),
-        DayType::Fri => t!(lang, "plan.day.fri"),
-        DayType::Sat => t!(lang, "plan.day.sat"),
-        DayType::Sun => t!(lang, "plan.day.sun"),
-        DayType::Holiday => t!(lang, "plan.day.holiday"),
-        DayType::MakeupWorkday => t!(lang, "plan.day.makeup_workday"),
-    }
-}
-
-/// A note of a plan in a language.
-#[must_use]
-pub fn note_text(note: &PlanNote, lang: Lang) -> String {
-    match note {
-        PlanNote::TrendOff { trend_days, needed } => t!(
-            lang,
-            "plan.note.trend_off",
-            trend_days = trend_days,
-            needed = needed
-        ),
-        PlanNote::TrendNotPositive => t!(lang, "plan.note.trend_not_positive").to_owned(),
-        PlanNote::Fallback { day_type, used } => {
-            let used: Vec<&str> = used.iter().map(|d| day_type_text(*d, lang)).collect();
-            t!(
-                lang,
-                "plan.note.fallback",
-                day_type = day_type_text(*day_type, lang),
-                used = used.join(t!(lang, "plan.list_separator"))
-            )
-        }
-        PlanNote::NoBacktest {
-            history_days,
-            needed,
-        } => t!(
-            lang,
-            "plan.note.no_backtest",
-            history_days = history_days,
-            needed = needed
-        ),
-        PlanNote::StatutoryHolidaysOnly { year } => {
-            t!(lang, "plan.note.statutory_holidays_only", year = year)
-        }
-        PlanNote::NoHolidayData { year } => t!(lang, "plan.note.no_holiday_data", year = year),
-        PlanNote::PlannedPerDay => t!(lang, "plan.note.planned_per_day").to_owned(),
     }
 }
 
@@ -500,7 +448,7 @@ fn notes_text(p: &SitePlan, lang: Lang) -> String {
     out.push('\n');
     for n in &p.notes {
         out.push_str("  - ");
-        out.push_str(&note_text(n, lang));
+        out.push_str(&n.text(lang));
         out.push('\n');
     }
     out

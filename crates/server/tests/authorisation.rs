@@ -240,6 +240,30 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
                 _ => StatusCode::NOT_FOUND,
             }),
         ),
+        // Computation only: every signed-in caller. 100 calls an hour of 180 s are
+        // 5 Erlangs; 80 % within 20 s needs 8 agents (tested apart in tests/api.rs).
+        ("POST", "/api/v1/plan/staffing") => (
+            m,
+            path.into(),
+            Some((
+                "application/json",
+                br#"{"arrivals_per_h":100,"aht_s":180}"#.to_vec(),
+            )),
+            Some(ok),
+        ),
+        // A site plan reads the site's records: readers of its records get the plan —
+        // here a refusal, the fixture's two tickets being too little history (400) —,
+        // regulators and readers outside the site 404.
+        ("GET", "/api/v1/sites/{id}/plan") => (
+            m,
+            format!("/api/v1/sites/{site}/plan?week=2026-W41&history_weeks=4"),
+            None,
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) => StatusCode::BAD_REQUEST,
+                (Role::Regulator, _) | (_, Scope::Out) => StatusCode::NOT_FOUND,
+                _ => StatusCode::BAD_REQUEST,
+            }),
+        ),
         ("GET", "/api/v1/activity") => (
             m,
             path.into(),

@@ -13,6 +13,7 @@
 mod roster;
 mod site;
 mod staffing;
+mod text;
 
 use chrono::{Days, NaiveDate, Weekday};
 use yardstick_core::org::{Organisation, Site};
@@ -28,6 +29,7 @@ pub use staffing::{
     Asked, BATCH_COLUMNS, RowError, StaffingPlan, StaffingProblem, plan_staffing,
     plan_staffing_batch,
 };
+pub use text::day_type_text;
 
 use crate::error::{Error, Result};
 use crate::jobs::{Cancel, blocking};

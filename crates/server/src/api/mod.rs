@@ -10,6 +10,7 @@ pub mod guideline;
 pub mod indicators;
 pub mod org;
 pub mod pdca;
+pub mod plan;
 pub mod records;
 pub mod session;
 
@@ -122,6 +123,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(activity::router())
         .merge(audits::router())
         .merge(pdca::router())
+        .merge(plan::router())
 }
 
 /// A period label parsed once, with a message that says what is accepted.
