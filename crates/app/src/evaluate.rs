@@ -188,8 +188,32 @@ impl Workspace {
                 (format!("<stored guideline {}>", short(fp)), text)
             }
         };
-        let g = guideline::load(&name, &text)
-            .map_err(|e| Error::input("error.guideline.invalid").detail(e.to_string()))?;
+        // A stored version must still load and be the one its fingerprint names: a text
+        // changed inside the database is damage, not the user's input, and would change
+        // targets and figures without a word.
+        let stored = match choice {
+            GuidelineChoice::Stored(fp) => Some(fp),
+            _ => None,
+        };
+        let damaged = |fp: &str, why: String| {
+            Error::new(ErrorKind::Damaged, "error.store_damaged")
+                .detail(format!("guideline version {fp}: {why}"))
+        };
+        let g = guideline::load(&name, &text).map_err(|e| match stored {
+            Some(fp) => damaged(fp, e.to_string()),
+            None => Error::input("error.guideline.invalid").detail(e.to_string()),
+        })?;
+        if let Some(fp) = stored
+            && g.fingerprint() != *fp
+        {
+            return Err(damaged(
+                fp,
+                format!(
+                    "its stored text no longer matches it (it hashes to {})",
+                    g.fingerprint()
+                ),
+            ));
+        }
         Ok((g, text))
     }
 

@@ -87,6 +87,9 @@ pub(crate) fn store_error(e: &yardstick_store::StoreError) -> Error {
         yardstick_store::StoreError::Open { path, reason } => Error::internal("error.store_open")
             .arg("db", path.display())
             .detail(reason.clone()),
+        yardstick_store::StoreError::Damaged { .. } | yardstick_store::StoreError::Org(_) => {
+            Error::new(ErrorKind::Damaged, "error.store_damaged").detail(e.to_string())
+        }
         _ => Error::internal("error.store").detail(e.to_string()),
     }
 }

@@ -63,6 +63,15 @@ pub enum StoreError {
     /// A migration failed or an applied one differs from this program's.
     #[error("migrating the metadata database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database is damaged: SQLite says so, or stored content no longer matches the
+    /// fingerprint it was stored under.
+    #[error("the metadata database is damaged: {what}: {reason}")]
+    Damaged {
+        /// What was read.
+        what: String,
+        /// What differs.
+        reason: String,
+    },
     /// A stored organisation no longer validates.
     #[error("the stored organisation is invalid: {0}")]
     Org(#[from] LoadError),
@@ -329,6 +338,21 @@ impl From<sqlx::Error> for StoreError {
             if let Some(reason) = sqlite_write_failure(db.as_ref()) {
                 return StoreError::Unwritable { reason };
             }
+            if let Some(reason) = sqlite_corrupt(db.as_ref()) {
+                return StoreError::Damaged {
+                    what: "the database file".into(),
+                    reason,
+                };
+            }
+        }
+        // A stored value that no longer decodes (text that is not UTF-8, a number where
+        // text was written) was changed inside the database: every write goes through
+        // the store's typed binds.
+        if let sqlx::Error::ColumnDecode { index, source } = &e {
+            return StoreError::Damaged {
+                what: format!("column {index}"),
+                reason: source.to_string(),
+            };
         }
         StoreError::Db(e)
     }
@@ -346,6 +370,15 @@ pub(crate) fn sqlite_open(path: &Path, e: &sqlx::Error) -> StoreError {
         .create(true)
         .truncate(false)
         .open(path);
+    if probe.is_ok()
+        && let sqlx::Error::Database(db) = e
+        && let Some(reason) = sqlite_corrupt(db.as_ref())
+    {
+        return StoreError::Damaged {
+            what: path.display().to_string(),
+            reason,
+        };
+    }
     let reason = match probe {
         Err(io) => io_reason(&io, path),
         Ok(_) => match e {
@@ -390,6 +423,14 @@ fn sqlite_write_failure(db: &dyn DatabaseError) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// SQLite's word that its file is damaged: SQLITE_CORRUPT (11) or SQLITE_NOTADB (26)
+/// on a file that opened.
+fn sqlite_corrupt(db: &dyn DatabaseError) -> Option<String> {
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    let code = db.code()?.parse::<i32>().ok()? & 0xff;
+    matches!(code, 11 | 26).then(|| format!("SQLite: {}", db.message()))
 }
 
 /// SQLite's primary result codes that explain a failed open (extended codes carry

@@ -83,12 +83,13 @@ impl Store {
     /// stored.
     ///
     /// # Errors
-    /// On database failure, or [`crate::StoreError::Org`] when the stored text no longer
-    /// validates.
+    /// On database failure, [`crate::StoreError::Org`] when the stored text no longer
+    /// validates, [`crate::StoreError::Damaged`] when it no longer matches its
+    /// fingerprint.
     pub async fn org(&self) -> Result<Option<Organisation>> {
         let found = with_pool!(self, p => {
             match sqlx::query(CURRENT_ORG).fetch_optional(p).await? {
-                Some(r) => Some((r.text("file_name")?, r.text("toml")?)),
+                Some(r) => Some((r.text("fingerprint")?, r.text("file_name")?, r.text("toml")?)),
                 None => None,
             }
         });
@@ -102,7 +103,7 @@ impl Store {
     pub async fn org_version(&self, fingerprint: &str) -> Result<Option<Organisation>> {
         let found = with_pool!(self, p => {
             match sqlx::query(ORG_VERSION).bind(fingerprint).fetch_optional(p).await? {
-                Some(r) => Some((r.text("file_name")?, r.text("toml")?)),
+                Some(r) => Some((r.text("fingerprint")?, r.text("file_name")?, r.text("toml")?)),
                 None => None,
             }
         });
@@ -164,10 +165,23 @@ impl Store {
     }
 }
 
-/// A stored organisation's text, read back through core's loader.
-fn parse_org(found: Option<(String, String)>) -> Result<Option<Organisation>> {
+/// A stored organisation's text, read back through core's loader and checked against
+/// the fingerprint it was stored under: a text changed inside the database (damage, a
+/// hand edit) would otherwise change sites, scenes or targets, and every figure with
+/// them, without a word.
+fn parse_org(found: Option<(String, String, String)>) -> Result<Option<Organisation>> {
     match found {
         None => Ok(None),
-        Some((file, toml)) => Ok(Some(Organisation::from_toml(&file, &toml)?)),
+        Some((fingerprint, file, toml)) => {
+            let org = Organisation::from_toml(&file, &toml)?;
+            let actual = yardstick_core::fingerprint::of_json(&org)?;
+            if actual != fingerprint {
+                return Err(crate::StoreError::Damaged {
+                    what: format!("organisation version {fingerprint}"),
+                    reason: format!("its stored text no longer matches it (it hashes to {actual})"),
+                });
+            }
+            Ok(Some(org))
+        }
     }
 }

@@ -3,7 +3,9 @@
 use yardstick_core::org::Organisation;
 use yardstick_store::testing;
 
-use crate::support::{ORG, at, texts};
+use yardstick_store::StoreError;
+
+use crate::support::{ORG, at, execute, texts};
 
 #[tokio::test]
 async fn organisation_versions_are_kept_and_one_is_current() {
@@ -75,6 +77,34 @@ async fn organisation_versions_are_kept_and_one_is_current() {
             texts(store, "SELECT id FROM site ORDER BY id").await,
             ["h1", "h2"]
         );
+    }
+}
+
+/// A stored organisation whose text was changed inside the database — here h2's area
+/// class from rural to urban, which still validates and would move h2 to another peer
+/// group and change its targets — is damage when read, never a silent new organisation.
+#[tokio::test]
+async fn an_organisation_changed_inside_the_database_is_damage() {
+    let one = Organisation::from_toml("org.toml", ORG).expect("valid");
+    for db in testing::databases().await {
+        let store = db.store();
+        let fp = store
+            .put_org("org.toml", ORG, &one, at(0))
+            .await
+            .expect("put");
+        let changed = execute(
+            store,
+            "UPDATE org_version SET toml = replace(toml, 'area = \"rural\"', 'area = \"urban\"')",
+        )
+        .await
+        .expect("changed past the contract");
+        assert_eq!(changed, 1, "{:?}", db.backend());
+        for got in [store.org().await, store.org_version(&fp).await] {
+            match got {
+                Err(StoreError::Damaged { what, .. }) => assert!(what.contains(&fp), "{what}"),
+                other => panic!("{:?}: expected damage, got {other:?}", db.backend()),
+            }
+        }
     }
 }
 
