@@ -98,6 +98,14 @@ impl Message {
     }
 }
 
+/// What follows an error's message: an underlying error's own words, or a lower
+/// layer's reason from the catalogue (rendered in the reader's language).
+#[derive(Debug)]
+enum Detail {
+    Text(String),
+    Message(Message),
+}
+
 /// An error of a use case.
 #[derive(Debug)]
 pub struct Error {
@@ -105,7 +113,7 @@ pub struct Error {
     message: Message,
     /// Text appended after the message: an underlying error's own words (a path and the
     /// OS reason, a located parse error) that are not in the catalogue.
-    detail: Option<String>,
+    detail: Option<Box<Detail>>,
     /// Lines listed under the message, each in the catalogue (every bad row of a file).
     items: Vec<Message>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -155,7 +163,14 @@ impl Error {
     /// Adds detail text (an underlying error's own words).
     #[must_use]
     pub fn detail(mut self, detail: impl Into<String>) -> Error {
-        self.detail = Some(detail.into());
+        self.detail = Some(Box::new(Detail::Text(detail.into())));
+        self
+    }
+
+    /// Adds detail from the catalogue, shown in the reader's language.
+    #[must_use]
+    pub fn detail_message(mut self, detail: Message) -> Error {
+        self.detail = Some(Box::new(Detail::Message(detail)));
         self
     }
 
@@ -188,7 +203,10 @@ impl Error {
     /// The detail text, if any.
     #[must_use]
     pub fn detail_text(&self) -> Option<&str> {
-        self.detail.as_deref()
+        match self.detail.as_deref() {
+            Some(Detail::Text(t)) => Some(t),
+            _ => None,
+        }
     }
 
     /// The lines listed under the message.
@@ -201,9 +219,16 @@ impl Error {
     #[must_use]
     pub fn render(&self, lang: Lang) -> String {
         let mut text = self.message.render(lang);
-        if let Some(d) = self.detail.as_deref().filter(|d| !d.is_empty()) {
-            text.push_str(": ");
-            text.push_str(d);
+        match self.detail.as_deref() {
+            Some(Detail::Text(d)) if !d.is_empty() => {
+                text.push_str(": ");
+                text.push_str(&i18n::system_text(d, lang));
+            }
+            Some(Detail::Message(m)) => {
+                text.push_str(": ");
+                text.push_str(&m.render(lang));
+            }
+            _ => {}
         }
         if !self.items.is_empty() {
             text.push(':');

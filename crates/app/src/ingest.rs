@@ -436,5 +436,34 @@ pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
             (ErrorKind::Internal, "error.ingest.internal")
         }
     };
-    Error::new(kind, key).detail(crate::error::quoted(&e.to_string(), 600))
+    let err = Error::new(kind, key);
+    // The whole-file problems a user meets most, in the reader's language; the others
+    // in the engine's words.
+    match e {
+        ImportError::MissingColumns {
+            path,
+            kind,
+            missing,
+            found,
+        } => err.detail_message(
+            crate::error::Message::new("ingest.problem.missing_columns")
+                .arg("path", path)
+                .arg("kind", kind)
+                .arg("missing", missing)
+                .arg("found", crate::error::quoted(found, 300)),
+        ),
+        ImportError::NotUtf8 { path, line, column } => err.detail_message(match column {
+            Some(c) => crate::error::Message::new("ingest.problem.not_utf8_column")
+                .arg("path", path)
+                .arg("line", line)
+                .arg("column", crate::error::quoted(c, 60)),
+            None => crate::error::Message::new("ingest.problem.not_utf8")
+                .arg("path", path)
+                .arg("line", line),
+        }),
+        ImportError::UnknownFormat(path) => err.detail_message(
+            crate::error::Message::new("ingest.problem.unknown_format").arg("path", path),
+        ),
+        _ => err.detail(crate::error::quoted(&e.to_string(), 600)),
+    }
 }

@@ -32,6 +32,7 @@ pub mod org;
 pub mod pdca;
 pub mod plan;
 pub mod published;
+pub mod reasons;
 pub mod records;
 pub mod scope;
 pub mod workspace;

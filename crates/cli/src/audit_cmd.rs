@@ -9,7 +9,7 @@ use yardstick_app::audit::excel::{ImportAudit, template_bytes, template_written}
 use yardstick_app::audit::plans::{NewPlanRequest, PlanStatus};
 use yardstick_app::audit::{AuditQuery, AuditView};
 use yardstick_app::{Actor, Error};
-use yardstick_core::audit::{AuditKind, AuditState, answer_text};
+use yardstick_core::audit::{AuditKind, AuditState, answer_label};
 use yardstick_core::t;
 
 use crate::Ctx;
@@ -261,7 +261,7 @@ pub async fn run(ctx: &Ctx, cmd: AuditCommand) -> Result<u8, Error> {
                     id = h.id,
                     site = &h.site,
                     answers = h.answered,
-                    state = h.state.as_str()
+                    state = h.state.label(lang)
                 )
             )?;
         }
@@ -294,9 +294,9 @@ pub async fn run(ctx: &Ctx, cmd: AuditCommand) -> Result<u8, Error> {
                         h.kind.label(lang).to_string(),
                         h.date.to_string(),
                         h.evaluator.clone(),
-                        h.state.as_str().to_string(),
+                        h.state.label(lang).to_string(),
                         h.response
-                            .map(|r| r.as_str().to_string())
+                            .map(|r| r.label(lang).to_string())
                             .unwrap_or_default(),
                         h.answered.to_string(),
                         h.amends
@@ -418,7 +418,7 @@ fn show(ctx: &Ctx, v: &AuditView) -> Result<(), Error> {
             kind = h.kind.label(lang),
             date = h.date,
             evaluator = &h.evaluator,
-            state = h.state.as_str()
+            state = h.state.label(lang)
         )
     )?;
     if let Some((id, reason)) = &h.amends {
@@ -430,7 +430,7 @@ fn show(ctx: &Ctx, v: &AuditView) -> Result<(), Error> {
             t!(
                 lang,
                 "audit.response",
-                response = r.as_str(),
+                response = r.label(lang),
                 reason = h.response_reason.as_deref().unwrap_or("")
             )
         )?;
@@ -442,7 +442,7 @@ fn show(ctx: &Ctx, v: &AuditView) -> Result<(), Error> {
             vec![
                 a.clause.clone().unwrap_or_default(),
                 a.item.clone(),
-                answer_text(a.answer),
+                answer_label(a.answer, lang),
                 a.comment.clone(),
             ]
         })

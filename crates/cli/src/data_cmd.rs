@@ -355,7 +355,10 @@ pub(crate) fn print_report(r: &ImportReport, lang: Lang, mapped: bool) -> Result
     }
     outln!("  {line}")?;
     for (reason, n) in &r.reasons {
-        outln!("    {n:>8}  {reason}")?;
+        outln!(
+            "    {n:>8}  {}",
+            yardstick_app::reasons::reason_label(reason, lang)
+        )?;
     }
     for (rule, n) in &r.ignored {
         outln!(

@@ -100,8 +100,8 @@ pub struct DrillArgs {
 pub(crate) fn period(text: &str) -> Result<Period, Error> {
     Period::parse(text).map_err(|e| {
         Error::input("error.period.invalid")
-            .arg("period", text)
-            .detail(e.to_string())
+            .arg("period", yardstick_app::error::quoted(text, 40))
+            .detail_message(yardstick_app::error::Message::new(e.reason))
     })
 }
 

@@ -2,8 +2,8 @@
 //! table of `plan staffing`, and the report of `plan site` (header, queue or field
 //! model, the interval or day table, totals, the verdict on a roster, notes).
 
-use yardstick_app::plan::{SitePlan, StaffingPlan, day_type_text};
-use yardstick_core::planning::{GuidelineValue, IntervalLen, Source};
+use yardstick_app::plan::{SitePlan, StaffingPlan, day_type_text, duration_text, source_text};
+use yardstick_core::planning::IntervalLen;
 use yardstick_core::t;
 use yardstick_core::vocab::{Lang, Scene};
 
@@ -98,40 +98,6 @@ fn staffing_rows(plan: &StaffingPlan, lang: Lang) -> Vec<(String, String)> {
         rows.push((t!(lang, "plan.staffing.sl_excl", t = t), percent(excl)));
     }
     rows
-}
-
-/// Where a planning input came from, in words.
-fn source_text(source: &Source, lang: Lang) -> String {
-    match source {
-        Source::Flag => t!(lang, "plan.source.flag").to_owned(),
-        Source::History => t!(lang, "plan.source.history").to_owned(),
-        Source::Default => t!(lang, "plan.source.default").to_owned(),
-        Source::Guideline { indicator, value } => match value {
-            GuidelineValue::Goal => t!(lang, "plan.source.goal", indicator = indicator),
-            GuidelineValue::Floor => t!(lang, "plan.source.floor", indicator = indicator),
-            GuidelineValue::Option(name) => {
-                t!(
-                    lang,
-                    "plan.source.option",
-                    indicator = indicator,
-                    option = name
-                )
-            }
-        },
-    }
-}
-
-/// A duration for people: whole minutes as minutes, anything else in seconds.
-fn duration_text(seconds: f64, lang: Lang) -> String {
-    if seconds >= 60.0 && (seconds % 60.0).abs() < 1e-9 {
-        t!(
-            lang,
-            "plan.minutes",
-            value = format!("{:.0}", seconds / 60.0)
-        )
-    } else {
-        t!(lang, "plan.seconds", value = seconds)
-    }
 }
 
 /// `—` for a missing value.

@@ -104,6 +104,76 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
     fill(text(lang, key), args)
 }
 
+/// English phrases of the operating system and the database (and the store's own words
+/// for them) with their catalogue keys, longest first so that a long phrase is replaced
+/// before a phrase it contains.
+const SYSTEM_PHRASES: [(&str, &str); 16] = [
+    (
+        "the database is read-only (the file or its directory cannot be written)",
+        "os.db_read_only",
+    ),
+    (
+        "a part of the path is a file, not a directory",
+        "os.not_a_directory",
+    ),
+    ("no space left on the device (disk full)", "os.no_space"),
+    ("the file is not a SQLite database", "os.not_sqlite"),
+    ("stream did not contain valid UTF-8", "os.not_utf8"),
+    ("it is a directory, not a file", "os.is_a_directory"),
+    ("the file system is read-only", "os.read_only"),
+    ("No such file or directory", "os.not_found"),
+    ("the file cannot be created", "os.cannot_create"),
+    ("No space left on device", "os.no_space"),
+    ("Read-only file system", "os.read_only"),
+    ("Permission denied", "os.permission_denied"),
+    ("Not a directory", "os.not_a_directory"),
+    ("Is a directory", "os.is_a_directory"),
+    ("File too large", "os.too_large"),
+    ("Broken pipe", "os.broken_pipe"),
+];
+
+/// Text from the operating system or a library (an error's own words, appended to a
+/// catalogue message) for a reader of `lang`: Rust's `(os error N)` is dropped, and in
+/// Chinese the system's usual English phrases (file not found, permission denied, disk
+/// full, read-only…) are replaced by the catalogue's words. Other text is kept as it is.
+#[must_use]
+pub fn system_text(raw: &str, lang: Lang) -> String {
+    let mut out = strip_os_error_codes(raw);
+    if lang == Lang::En {
+        return out;
+    }
+    for (phrase, key) in SYSTEM_PHRASES {
+        let needle = phrase.to_ascii_lowercase();
+        // ASCII lower-casing keeps byte offsets, so a match in the folded text is a
+        // match at the same place in the original.
+        while let Some(at) = out.to_ascii_lowercase().find(&needle) {
+            out.replace_range(at..at + needle.len(), text(lang, key));
+        }
+    }
+    out
+}
+
+/// Removes every ` (os error N)` Rust appends to a system error.
+fn strip_os_error_codes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" (os error ") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + " (os error ".len()..];
+        match tail.find(')') {
+            Some(end) if end > 0 && tail[..end].bytes().all(|b| b.is_ascii_digit()) => {
+                rest = &tail[end + 1..];
+            }
+            _ => {
+                out.push_str(" (os error ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Fills `{name}` placeholders of `template`.
 #[must_use]
 pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
@@ -214,6 +284,29 @@ macro_rules! t {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rust's `(os error 2)` goes in both languages; the phrases are the catalogue's in
+    /// Chinese, whatever their case, and text around them stays.
+    #[test]
+    fn system_text_speaks_the_readers_language() {
+        let raw = "cannot read x.csv: No such file or directory (os error 2)";
+        assert_eq!(
+            system_text(raw, Lang::En),
+            "cannot read x.csv: No such file or directory"
+        );
+        assert_eq!(
+            system_text(raw, Lang::Zh),
+            "cannot read x.csv: 文件或目录不存在"
+        );
+        assert_eq!(
+            system_text("db: permission denied; (os error x)", Lang::Zh),
+            "db: 权限不足; (os error x)"
+        );
+        assert_eq!(
+            system_text("no space left on the device (disk full)", Lang::Zh),
+            "设备上没有剩余空间（磁盘已满）"
+        );
+    }
 
     #[test]
     fn fills_named_placeholders_and_escapes() {

@@ -21,13 +21,15 @@ pub struct Period {
 /// Why a period label was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid period `{input}`: {reason}; expected 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15"
+    "invalid period `{input}`: {}; expected 2026-10, 2026-Q3, 2026-H1, 2026 or 2026-10-01..2026-10-15",
+    crate::i18n::text(crate::vocab::Lang::En, .reason)
 )]
 pub struct PeriodError {
     /// What was given.
     pub input: String,
-    /// What is wrong.
-    pub reason: String,
+    /// What is wrong: a catalogue key (`period.reason.…`), so that every reader gets it
+    /// in their language.
+    pub reason: &'static str,
 }
 
 impl Period {
@@ -37,15 +39,15 @@ impl Period {
     /// When the label has none of the accepted shapes or names an impossible date.
     pub fn parse(input: &str) -> Result<Period, PeriodError> {
         let s = input.trim();
-        let fail = |reason: &str| PeriodError {
+        let fail = |reason: &'static str| PeriodError {
             input: input.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
         if let Some((a, b)) = s.split_once("..") {
-            let from = day(a).ok_or_else(|| fail("start is not a date YYYY-MM-DD"))?;
-            let to = day(b).ok_or_else(|| fail("end is not a date YYYY-MM-DD"))?;
+            let from = day(a).ok_or_else(|| fail("period.reason.start"))?;
+            let to = day(b).ok_or_else(|| fail("period.reason.end"))?;
             if to < from {
-                return Err(fail("end is before start"));
+                return Err(fail("period.reason.order"));
             }
             return Ok(Period {
                 label: format!("{from}..{to}"),
@@ -57,31 +59,31 @@ impl Period {
             Some((y, r)) => (y, Some(r)),
             None => (s, None),
         };
-        let year: i32 = year.parse().map_err(|_| fail("year is not a number"))?;
+        let year: i32 = year.parse().map_err(|_| fail("period.reason.year"))?;
         if !(1970..=9999).contains(&year) {
-            return Err(fail("year out of range"));
+            return Err(fail("period.reason.year_range"));
         }
         let (first_month, months) = match rest {
             None => (1, 12),
             Some(r) if r.starts_with('Q') => match r[1..].parse::<u32>() {
                 Ok(q @ 1..=4) => (3 * q - 2, 3),
-                _ => return Err(fail("quarter must be Q1..Q4")),
+                _ => return Err(fail("period.reason.quarter")),
             },
             Some(r) if r.starts_with('H') => match r[1..].parse::<u32>() {
                 Ok(h @ 1..=2) => (6 * h - 5, 6),
-                _ => return Err(fail("half must be H1 or H2")),
+                _ => return Err(fail("period.reason.half")),
             },
             Some(r) => match r.parse::<u32>() {
                 Ok(m @ 1..=12) if r.len() == 2 => (m, 1),
-                _ => return Err(fail("month must be 01..12")),
+                _ => return Err(fail("period.reason.month")),
             },
         };
-        let from =
-            NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(|| fail("no such month"))?;
+        let from = NaiveDate::from_ymd_opt(year, first_month, 1)
+            .ok_or_else(|| fail("period.reason.no_month"))?;
         let to = from
             .checked_add_months(Months::new(months))
             .and_then(|d| d.pred_opt())
-            .ok_or_else(|| fail("out of range"))?;
+            .ok_or_else(|| fail("period.reason.range"))?;
         Ok(Period {
             label: s.to_string(),
             from,
@@ -217,6 +219,10 @@ mod tests {
         ] {
             let e = Period::parse(bad).expect_err(bad);
             assert!(e.to_string().contains(bad), "{e}");
+            // The reason is in the catalogue, in both languages.
+            for lang in [crate::vocab::Lang::Zh, crate::vocab::Lang::En] {
+                assert_ne!(crate::i18n::text(lang, e.reason), e.reason, "{bad}");
+            }
         }
     }
 

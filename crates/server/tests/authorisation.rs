@@ -321,6 +321,18 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
         ("GET", "/overview") => (m, format!("/overview?period={PERIOD}"), None, Some(ok)),
         ("GET", "/search") => (m, format!("/search?q={site}"), None, Some(ok)),
         ("GET", "/sites/{id}") => (m, format!("/sites/{site}?period={PERIOD}"), None, Some(visible)),
+        // The plan page reads the site's records, as the API's plan does; the fixture's
+        // two tickets are too little history, said on the page (200).
+        ("GET", "/sites/{id}/plan") => (
+            m,
+            format!("/sites/{site}/plan?week=2026-W41"),
+            None,
+            Some(|r, s| match (r, s) {
+                (Role::Admin, _) => StatusCode::OK,
+                (Role::Regulator, _) | (_, Scope::Out) => StatusCode::NOT_FOUND,
+                _ => StatusCode::OK,
+            }),
+        ),
         ("GET", "/sites/{id}/indicators/{indicator}") => (
             m,
             format!("/sites/{site}/indicators/BH-01?period={PERIOD}"),

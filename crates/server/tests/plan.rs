@@ -197,6 +197,22 @@ async fn a_call_centre_week_is_planned_from_its_records() {
             en["notes"]
         );
 
+        // The web page shows the same plan: Monday 09:00 schedules 2 for a forecast of
+        // 4, in Chinese by default; a week before the history says so on the page.
+        let html = get(&env.app, "/sites/nb-c01/plan?week=2026-W47", Some(&manager)).await;
+        assert_eq!(html.status, StatusCode::OK, "{}", html.text());
+        let body = html.text();
+        assert!(body.contains("排班计划"), "{body}");
+        assert!(
+            body.contains(
+                r#"<th scope="row">09:00</th><td class="num busy">2 <span class="muted">(4)</span>"#
+            ),
+            "{body}"
+        );
+        let early = get(&env.app, "/sites/nb-c01/plan?week=2026-W30", Some(&manager)).await;
+        assert_eq!(early.status, StatusCode::OK, "{}", early.text());
+        assert!(early.text().contains("没有历史"), "{}", early.text());
+
         // Another site's manager, a regulator: not found. A bad week: named.
         let other = user_token(&env.ws, "hz-manager", Role::SiteManager, "hz-h02").await;
         let regulator = user_token(&env.ws, "reg", Role::Regulator, "yuanda").await;

@@ -278,8 +278,8 @@ async fn a_site_page_and_its_drill_down_reach_single_records() {
     assert!(row.contains("<td class=\"num\">2</td>"), "{row}");
     // The peer group named in words.
     assert!(t.contains("营业厅 · 标准 · 城镇"), "{t}");
-    // The staffing plan of a hall.
-    assert!(t.contains("yardstick plan site hz-h02"));
+    // A link to the staffing plan of the hall.
+    assert!(t.contains(r#"<a href="/sites/hz-h02/plan">"#), "{t}");
 
     let d = page(
         env,

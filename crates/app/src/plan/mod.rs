@@ -29,7 +29,7 @@ pub use staffing::{
     Asked, BATCH_COLUMNS, RowError, StaffingPlan, StaffingProblem, plan_staffing,
     plan_staffing_batch,
 };
-pub use text::day_type_text;
+pub use text::{day_type_text, duration_text, source_text};
 
 use crate::error::{Error, Result};
 use crate::jobs::{Cancel, blocking};

@@ -1,7 +1,7 @@
 //! Plans in words: a plan's notes and day types in a language, from the one catalogue,
 //! shared by the command line's tables and JSON and the server's answers.
 
-use yardstick_core::planning::DayType;
+use yardstick_core::planning::{DayType, GuidelineValue, Source};
 use yardstick_core::t;
 use yardstick_core::vocab::Lang;
 
@@ -61,5 +61,41 @@ impl PlanNote {
             }
             PlanNote::PlannedPerDay => t!(lang, "plan.note.planned_per_day").to_owned(),
         }
+    }
+}
+
+/// Where a planning input came from, in words.
+#[must_use]
+pub fn source_text(source: &Source, lang: Lang) -> String {
+    match source {
+        Source::Flag => t!(lang, "plan.source.flag").to_owned(),
+        Source::History => t!(lang, "plan.source.history").to_owned(),
+        Source::Default => t!(lang, "plan.source.default").to_owned(),
+        Source::Guideline { indicator, value } => match value {
+            GuidelineValue::Goal => t!(lang, "plan.source.goal", indicator = indicator),
+            GuidelineValue::Floor => t!(lang, "plan.source.floor", indicator = indicator),
+            GuidelineValue::Option(name) => {
+                t!(
+                    lang,
+                    "plan.source.option",
+                    indicator = indicator,
+                    option = name
+                )
+            }
+        },
+    }
+}
+
+/// A duration for people: whole minutes as minutes, anything else in seconds.
+#[must_use]
+pub fn duration_text(seconds: f64, lang: Lang) -> String {
+    if seconds >= 60.0 && (seconds % 60.0).abs() < 1e-9 {
+        t!(
+            lang,
+            "plan.minutes",
+            value = format!("{:.0}", seconds / 60.0)
+        )
+    } else {
+        t!(lang, "plan.seconds", value = seconds)
     }
 }

@@ -155,6 +155,19 @@ pub fn answer_text(answer: Answer) -> String {
     }
 }
 
+/// An answer for people in a language: in Chinese the words the parser also accepts
+/// (通过, 不通过, 不适用), in English as written; grades and points as numbers.
+#[must_use]
+pub fn answer_label(answer: Answer, lang: crate::vocab::Lang) -> String {
+    let key = match answer {
+        Answer::Pass => "audit.answer.pass",
+        Answer::Fail => "audit.answer.fail",
+        Answer::NotApplicable => "audit.answer.na",
+        Answer::Scale(_) | Answer::Points(_) => return answer_text(answer),
+    };
+    crate::i18n::text(lang, key).to_string()
+}
+
 /// A number without a needless fraction (`7`, `7.5`).
 fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {

@@ -18,7 +18,9 @@ mod state;
 
 use serde::{Deserialize, Serialize};
 
-pub use answer::{AnswerProblem, allowed_answers, answer_text, check_answer, parse_answer};
+pub use answer::{
+    AnswerProblem, allowed_answers, answer_label, answer_text, check_answer, parse_answer,
+};
 pub use count::{AuditRule, CountedAudit, SignedAudit, counted_answers, select};
 pub use state::{AuditState, AuditStateError, AuditStep, Response, next_state};
 

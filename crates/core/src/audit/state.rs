@@ -39,6 +39,19 @@ impl AuditState {
         }
     }
 
+    /// Its name for people.
+    #[must_use]
+    pub fn label(self, lang: crate::vocab::Lang) -> &'static str {
+        crate::i18n::text(
+            lang,
+            match self {
+                AuditState::Draft => "audit.state.draft",
+                AuditState::Submitted => "audit.state.submitted",
+                AuditState::Signed => "audit.state.signed",
+            },
+        )
+    }
+
     /// Parses a stored name.
     #[must_use]
     pub fn parse(s: &str) -> Option<AuditState> {
@@ -66,6 +79,18 @@ impl Response {
             Response::Acknowledged => "acknowledged",
             Response::Disputed => "disputed",
         }
+    }
+
+    /// Its name for people.
+    #[must_use]
+    pub fn label(self, lang: crate::vocab::Lang) -> &'static str {
+        crate::i18n::text(
+            lang,
+            match self {
+                Response::Acknowledged => "audit.response_state.acknowledged",
+                Response::Disputed => "audit.response_state.disputed",
+            },
+        )
     }
 
     /// Parses a stored name.

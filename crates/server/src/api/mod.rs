@@ -131,6 +131,6 @@ pub(crate) fn period(text: &str) -> Result<Period, Error> {
     Period::parse(text).map_err(|e| {
         Error::input("error.period.invalid")
             .arg("period", yardstick_app::error::quoted(text, 40))
-            .detail(e.reason)
+            .detail_message(yardstick_app::error::Message::new(e.reason))
     })
 }

@@ -169,7 +169,7 @@ pub(crate) async fn upload(
     let reasons: Vec<(String, u64)> = report
         .reasons
         .iter()
-        .map(|(k, v)| (k.clone(), *v))
+        .map(|(k, v)| (yardstick_app::reasons::reason_label(k, lang), *v))
         .collect();
     let status = if report.status == ImportStatus::AllQuarantined {
         StatusCode::UNPROCESSABLE_ENTITY

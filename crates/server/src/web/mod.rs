@@ -21,6 +21,7 @@ mod format;
 mod imports;
 mod overview;
 pub mod pinyin;
+mod plan;
 mod site;
 mod view;
 
@@ -95,6 +96,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/search", get(overview::search))
         .route("/sites/{id}", get(site::site))
         .route("/sites/{id}/indicators/{indicator}", get(site::indicator))
+        .route("/sites/{id}/plan", get(plan::plan))
         .route(
             "/sites/{id}/indicators/{indicator}/records.csv",
             get(site::records_csv),
@@ -302,6 +304,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("evaluation.html", include_str!("templates/evaluation.html")),
     ("imports.html", include_str!("templates/imports.html")),
     ("admin.html", include_str!("templates/admin.html")),
+    ("plan.html", include_str!("templates/plan.html")),
 ];
 
 /// The template sources, for tests that check every key they use exists.

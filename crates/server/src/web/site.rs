@@ -2,8 +2,8 @@
 //!
 //! - `GET /sites/{id}`: every indicator line (value, floor, goal, hard limit,
 //!   achievement, points, sample, confidence interval), weakest first; the rank among
-//!   peers with the peer group named; red lines in words; the staffing plan command for
-//!   halls and call centres.
+//!   peers with the peer group named; red lines in words; a link to the site's staffing plan
+//!   (`web/plan.rs`).
 //! - `GET /sites/{id}/indicators/{indicator}`: the definition, the line and its strata,
 //!   the distribution, the daily trend, and the records behind the figure a page at a
 //!   time (a reader who may not read records — a regulator — is told so).
@@ -17,7 +17,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use yardstick_app::ErrorKind;
 use yardstick_core::evaluate::LineResult;
-use yardstick_core::vocab::{Lang, Scene};
+use yardstick_core::vocab::Lang;
 
 use super::format::{change, num, opt, pct, url_encode};
 use super::view::{
@@ -123,8 +123,6 @@ pub(crate) async fn site(
             )
         })
     });
-    let plan = matches!(site.scene, Scene::Hall | Scene::CallCentre)
-        .then(|| format!("yardstick plan site {}", site.id));
     let facts = vec![
         Pair {
             k: text(lang, "web.site.id"),
@@ -166,7 +164,6 @@ pub(crate) async fn site(
             rank => rank,
             red_lines => r.map(|r| red_lines_in_words(&g, r, lang)).unwrap_or_default(),
             lines => lines,
-            plan => plan,
             period_q => url_encode(&pp.period.label),
         },
     )
