@@ -118,6 +118,12 @@ test("a site manager sees her site and gets the 404 page for another", async () 
   assert.equal(own.status(), 200);
   assert.match(await page.textContent("h1"), /宁波客户服务中心/);
   await page.screenshot({ path: `${shots}/site-zh.png` });
+  // Her call centre's staffing plan for next week: agents per half hour, from its records.
+  await Promise.all([page.waitForURL(/\/sites\/nb-c01\/plan/), page.click("text=打开排班计划")]);
+  assert.match(await page.textContent("h1"), /排班计划/);
+  const halfHours = await page.locator("table.plan tbody tr").count();
+  assert.ok(halfHours > 0, `${halfHours} half hours with demand`);
+  await page.screenshot({ path: `${shots}/plan-zh.png` });
   await signOut(page);
   await context.close();
 });

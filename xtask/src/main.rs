@@ -94,6 +94,10 @@ fn fuzz(root: &Path, args: Vec<String>) -> Result<()> {
 }
 
 fn bench(root: &Path, args: Vec<String>) -> Result<()> {
+    // The server phase runs the real binary, built beside the benchmark's.
+    if args.iter().any(|a| a == "--server" || a == "--server-only") {
+        run(root, "cargo", &["build", "--release", "-p", "yardstick"])?;
+    }
     let mut full = vec!["run", "--release", "-p", "yardstick-bench", "--"];
     full.extend(args.iter().map(String::as_str));
     run(root, "cargo", &full)

@@ -12,6 +12,7 @@
 mod pg;
 mod phase;
 mod report;
+mod server;
 mod staffing;
 mod synth;
 
@@ -49,7 +50,14 @@ usage: cargo xtask bench [--scale F] [--period P] [--seed N] [--staffing N] [--o
                  into a throwaway data directory; the run of median time is reported,
                  with the highest peak memory of all (default 3)
   --no-double    skip the import of a file twice as large (memory flatness)
-  --keep         keep the generated files and data directories";
+  --keep         keep the generated files and data directories
+  --server       also run the server phase: about 2,000 sites with a year of records,
+                 `yardstick serve` under 50 connections, a bulk import over the API
+  --server-only  run the server phase alone
+  --server-seconds N  seconds of each server load (default 60)
+  --connections N     concurrent connections of the server loads (default 50)
+  --server-scale F    rows of the server phase relative to 3 M contacts, 1 M hall
+                      tickets, 0.5 M work orders and a 1 M-row bulk import (default 1)";
 
 /// Command-line options.
 #[derive(Debug, Clone)]
@@ -65,6 +73,9 @@ struct Options {
     import_runs: u32,
     double: bool,
     keep: bool,
+    server: bool,
+    server_only: bool,
+    server_opts: server::ServerOptions,
 }
 
 fn parse_args(args: &[String]) -> Result<Options> {
@@ -86,6 +97,9 @@ fn parse_args(args: &[String]) -> Result<Options> {
         import_runs: 3,
         double: true,
         keep: false,
+        server: false,
+        server_only: false,
+        server_opts: server::ServerOptions::default(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -122,6 +136,32 @@ fn parse_args(args: &[String]) -> Result<Options> {
             }
             "--no-double" => o.double = false,
             "--keep" => o.keep = true,
+            "--server" => o.server = true,
+            "--server-only" => {
+                o.server = true;
+                o.server_only = true;
+            }
+            "--server-seconds" => {
+                o.server_opts.seconds = value("--server-seconds")?
+                    .parse()
+                    .context("--server-seconds is an integer")?;
+            }
+            "--server-scale" => {
+                let f: f64 = value("--server-scale")?
+                    .parse()
+                    .context("--server-scale is a number")?;
+                if !(f.is_finite() && f > 0.0) {
+                    bail!("--server-scale must be a positive number");
+                }
+                let d = server::ServerOptions::default();
+                o.server_opts.rows = d.rows.map(|r| rows_at(r as f64, f));
+                o.server_opts.bulk_rows = rows_at(d.bulk_rows as f64, f);
+            }
+            "--connections" => {
+                o.server_opts.connections = value("--connections")?
+                    .parse()
+                    .context("--connections is an integer")?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -187,6 +227,9 @@ fn run(o: &Options) -> Result<()> {
         load_average()
     );
 
+    if o.server_only {
+        return server_phase(o, &work, rep);
+    }
     let plan = Plan::new(period.from, days, o.seed);
     let org_file = work.join("org.toml");
     std::fs::write(&org_file, plan.org_toml()).context("cannot write the organisation")?;
@@ -242,7 +285,29 @@ fn run(o: &Options) -> Result<()> {
     eprintln!("staffing: {} problems…", o.staffing);
     let s = staffing::run(o.staffing, o.seed)?;
     rep.staffing(&s);
+    if o.server {
+        return server_phase(o, &work, rep);
+    }
+    finish(o, &work, rep)
+}
 
+/// The server phase, then the report.
+fn server_phase(o: &Options, work: &Path, mut rep: Report) -> Result<()> {
+    let bin = server::binary()?;
+    let s = server::run(
+        &server::ServerOptions {
+            seed: o.seed,
+            ..o.server_opts.clone()
+        },
+        &bin,
+        &work.join("server"),
+    )?;
+    rep.server(&s);
+    finish(o, work, rep)
+}
+
+/// Prints the table, writes the JSON, removes the work unless kept.
+fn finish(o: &Options, work: &Path, mut rep: Report) -> Result<()> {
     rep.finish(load_average());
     print!("{}", rep.table());
     let json_path = o.out.join("bench.json");
@@ -250,7 +315,7 @@ fn run(o: &Options) -> Result<()> {
         .with_context(|| format!("cannot write {}", json_path.display()))?;
     println!("\nJSON: {}", json_path.display());
     if !o.keep {
-        std::fs::remove_dir_all(&work)
+        std::fs::remove_dir_all(work)
             .with_context(|| format!("cannot remove {}", work.display()))?;
     }
     Ok(())

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use yardstick_core::records::RecordKind;
 
 use crate::pg::{COMPUTED, Loaded};
+use crate::server::ServerRun;
 use crate::staffing::StaffingRun;
 
 /// The targets.
@@ -15,6 +16,11 @@ const IMPORT_ROWS_PER_S: f64 = 1_000_000.0;
 const EVALUATION_S: f64 = 3.0;
 const PG_SPEEDUP: f64 = 5.0;
 const IMPORT_PEAK_MIB: f64 = 512.0;
+/// The server phase's targets.
+const SERVER_P95_INDICATOR_MS: f64 = 20.0;
+const SERVER_P95_EVALUATION_MS: f64 = 50.0;
+const SERVER_PEAK_MIB: f64 = 512.0;
+const SERVER_BULK_RATIO: f64 = 0.8;
 /// Peak memory may grow this much for twice the rows and still count as flat.
 const FLAT_GROWTH: f64 = 1.1;
 
@@ -533,6 +539,86 @@ impl Report {
                 "erlang_a_s": s.erlang_a_s,
                 "problems_per_s": rate,
                 "agents_sum": s.agents_sum,
+            }),
+        );
+    }
+
+    /// Records the server phase: each load's latency percentiles against its target,
+    /// the server's memory, and the bulk import's rate against the command line's.
+    pub fn server(&mut self, s: &ServerRun) {
+        let targets = [SERVER_P95_INDICATOR_MS, SERVER_P95_EVALUATION_MS];
+        let mut loads = Vec::new();
+        for (l, target) in s.loads.iter().zip(targets) {
+            let rate = if l.secs > 0.0 {
+                per_s(l.ok, l.secs)
+            } else {
+                0.0
+            };
+            self.line(
+                format!("server: {}", l.what),
+                format!("p95 {:.1} ms", l.p95_ms),
+                &format!("p95 < {target} ms, 0 errors"),
+                Met::of(l.p95_ms < target && l.errors == 0 && l.ok > 0),
+                format!(
+                    "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {} answered ({} /s), {} errors",
+                    l.p50_ms,
+                    l.p99_ms,
+                    l.max_ms,
+                    thousands(l.ok),
+                    thousands(round(rate)),
+                    l.errors
+                ),
+            );
+            loads.push(json!({
+                "what": l.what, "ok": l.ok, "errors": l.errors, "secs": l.secs,
+                "p50_ms": l.p50_ms, "p95_ms": l.p95_ms, "p99_ms": l.p99_ms, "max_ms": l.max_ms,
+            }));
+        }
+        let peak_mib = mib(s.peak_kib);
+        self.line(
+            "server: peak memory under the loads".into(),
+            format!("{peak_mib:.0} MiB"),
+            &format!("< {SERVER_PEAK_MIB:.0} MiB"),
+            Met::of(s.peak_kib > 0 && peak_mib < SERVER_PEAK_MIB),
+            format!(
+                "{} sites, {} rows over a year, {} frozen",
+                thousands(s.sites as u64),
+                thousands(s.rows),
+                s.month
+            ),
+        );
+        let api = if s.bulk_api_s > 0.0 {
+            per_s(s.bulk_rows, s.bulk_api_s)
+        } else {
+            0.0
+        };
+        let cli = if s.bulk_cli_s > 0.0 {
+            per_s(s.bulk_rows, s.bulk_cli_s)
+        } else {
+            0.0
+        };
+        let ratio = if cli > 0.0 { api / cli } else { 0.0 };
+        self.line(
+            "server: POST /api/v1/records/contact".into(),
+            format!("{:.0} % of the command line's rate", ratio * 100.0),
+            &format!("≥ {:.0} %", SERVER_BULK_RATIO * 100.0),
+            Met::of(ratio >= SERVER_BULK_RATIO),
+            format!(
+                "{} rows: API {:.2} s ({} rows/s), command line {:.2} s ({} rows/s); server peak {:.0} MiB",
+                thousands(s.bulk_rows),
+                s.bulk_api_s,
+                thousands(round(api)),
+                s.bulk_cli_s,
+                thousands(round(cli)),
+                mib(s.bulk_peak_kib)
+            ),
+        );
+        self.set(
+            "server",
+            json!({
+                "sites": s.sites, "rows": s.rows, "month": s.month, "loads": loads,
+                "peak_kib": s.peak_kib, "bulk_rows": s.bulk_rows, "bulk_api_s": s.bulk_api_s,
+                "bulk_cli_s": s.bulk_cli_s, "bulk_ratio": ratio, "bulk_peak_kib": s.bulk_peak_kib,
             }),
         );
     }
