@@ -3,7 +3,7 @@
 //! For each record kind the guideline uses, the committed Parquet files of the months
 //! concerned are scanned; rows superseded by a `--replace` batch are skipped; the
 //! cross-row derived fields are computed first. [`compute`] then runs the columnar engine
-//! (`columnar.rs`: compiled expressions evaluated a chunk of rows at a time, one worker
+//! (`columnar/`: compiled expressions evaluated a chunk of rows at a time, one worker
 //! per core). [`compute_reference`] hands every row to core's reference semantics
 //! (`guideline::observe`) one at a time instead; it is the definition the columnar engine
 //! is tested against, and the path the exact drill-down uses.
