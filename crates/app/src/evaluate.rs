@@ -172,6 +172,19 @@ impl Workspace {
     /// # Errors
     /// An input error with every located problem.
     pub async fn guideline(&self, choice: &GuidelineChoice) -> Result<(Guideline, String)> {
+        // The built-in guideline is parsed once per process: it is in the binary.
+        if matches!(choice, GuidelineChoice::Builtin) {
+            static BUILTIN: std::sync::OnceLock<std::result::Result<Guideline, String>> =
+                std::sync::OnceLock::new();
+            let parsed = BUILTIN.get_or_init(|| {
+                guideline::load(guideline::DEFAULT_NAME, guideline::DEFAULT_TOML)
+                    .map_err(|e| e.to_string())
+            });
+            return match parsed {
+                Ok(g) => Ok((g.clone(), guideline::DEFAULT_TOML.to_string())),
+                Err(e) => Err(Error::input("error.guideline.invalid").detail(e.clone())),
+            };
+        }
         let (name, text) = match choice {
             GuidelineChoice::Builtin => (
                 guideline::DEFAULT_NAME.to_string(),
@@ -420,20 +433,24 @@ impl Workspace {
     pub async fn frozen_evaluation(&self, actor: &Actor, id: i64) -> Result<FrozenEvaluation> {
         let frozen = self.stored_evaluation(id).await?;
         let Some((visible, org)) = self.frozen_view(actor, &frozen.info).await? else {
-            return Ok(frozen);
+            return Ok((*frozen).clone());
         };
-        let part = restrict(frozen.evaluation, &visible, &org, &frozen.info.scope);
+        let part = restrict_ref(&frozen.evaluation, &visible, &org, &frozen.info.scope);
         let json = serde_json::to_string(&part)
             .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
         Ok(FrozenEvaluation {
-            info: frozen.info,
+            info: frozen.info.clone(),
             evaluation: part,
             json,
         })
     }
 
-    /// A frozen evaluation whole, whoever asks.
-    async fn stored_evaluation(&self, id: i64) -> Result<FrozenEvaluation> {
+    /// A frozen evaluation whole, whoever asks; kept parsed once read (a frozen
+    /// evaluation never changes).
+    pub(crate) async fn stored_evaluation(&self, id: i64) -> Result<Arc<FrozenEvaluation>> {
+        if let Some(f) = self.memo.frozen(id) {
+            return Ok(f);
+        }
         let stored = self
             .store
             .evaluation(id)
@@ -445,11 +462,13 @@ impl Workspace {
                 .arg("id", id)
                 .detail(e.to_string())
         })?;
-        Ok(FrozenEvaluation {
+        let f = Arc::new(FrozenEvaluation {
             info: stored.info,
             evaluation,
             json: stored.result_json,
-        })
+        });
+        self.memo.keep_frozen(id, f.clone());
+        Ok(f)
     }
 
     /// What of a frozen evaluation an actor may see: `None` for all of it (the command
@@ -576,27 +595,17 @@ impl Workspace {
     /// Store failures; an input error when no organisation is loaded.
     pub async fn organisation_for(&self, info: &EvaluationInfo) -> Result<Organisation> {
         if let Some(fp) = &info.org_fingerprint
-            && let Some(org) = self
-                .store
-                .org_version(fp)
-                .await
-                .map_err(|e| self.store_error(&e))?
+            && let Some(org) = self.org_version_arc(fp).await?
         {
-            return Ok(org);
+            return Ok((*org).clone());
         }
         self.require_org().await
     }
 
     /// The current organisation and its fingerprint.
     pub(crate) async fn current_org(&self) -> Result<(Organisation, String)> {
-        let org = self.require_org().await?;
-        let fp = self
-            .store
-            .org_fingerprint()
-            .await
-            .map_err(|e| self.store_error(&e))?
-            .ok_or_else(|| Error::input("error.org.none"))?;
-        Ok((org, fp))
+        let (org, fp) = self.current_org_arc().await?;
+        Ok(((*org).clone(), fp))
     }
 }
 
@@ -685,6 +694,53 @@ pub fn restrict(
     ev.nodes
         .retain(|n| visible.node(&n.node) && nodes_under.contains(&n.node));
     ev
+}
+
+/// [`restrict`] of a shared evaluation: only the sites and nodes kept are copied.
+#[must_use]
+pub fn restrict_ref(
+    ev: &Evaluation,
+    visible: &Visible,
+    org: &Organisation,
+    scope: &str,
+) -> Evaluation {
+    let whole = matches!(visible, Visible::All) && scope == ev.scope;
+    let under: std::collections::BTreeSet<&str> = if whole {
+        std::collections::BTreeSet::new()
+    } else {
+        org.sites_under(scope)
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect()
+    };
+    let nodes_under: std::collections::BTreeSet<&str> = if whole {
+        std::collections::BTreeSet::new()
+    } else {
+        org.nodes_under(scope)
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect()
+    };
+    Evaluation {
+        guideline_id: ev.guideline_id.clone(),
+        guideline_version: ev.guideline_version.clone(),
+        guideline_fingerprint: ev.guideline_fingerprint.clone(),
+        input_fingerprint: ev.input_fingerprint.clone(),
+        scope: ev.scope.clone(),
+        period: ev.period.clone(),
+        sites: ev
+            .sites
+            .iter()
+            .filter(|s| whole || (visible.site(&s.site) && under.contains(s.site.as_str())))
+            .cloned()
+            .collect(),
+        nodes: ev
+            .nodes
+            .iter()
+            .filter(|n| whole || (visible.node(&n.node) && nodes_under.contains(n.node.as_str())))
+            .cloned()
+            .collect(),
+    }
 }
 
 /// The node or site a scope names: an id, or a name in either language; the root when

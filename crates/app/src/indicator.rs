@@ -106,7 +106,7 @@ impl Workspace {
         period: &Period,
         cancel: &Cancel,
     ) -> Result<SiteIndicator> {
-        let org = self.require_org().await?;
+        let (org, org_fp) = self.current_org_arc().await?;
         actor.require_visible(&org, site)?;
         if org.site(site).is_none() {
             return Err(Error::not_found("error.site.unknown").arg("site", site));
@@ -127,19 +127,43 @@ impl Workspace {
             .collect();
         let (line, strata): (Vec<LineResult>, Vec<LineResult>) =
             lines.into_iter().partition(|l| l.stratum.is_empty());
-        let daily = self.daily(&g, &ind, site, period, cancel).await?;
+        // The records up to the last committed batch: what the figures below read, and
+        // what they are kept under (committed batches never change).
+        let watermark = self
+            .store
+            .max_batch_id()
+            .await
+            .map_err(|e| self.store_error(&e))?;
+        let key = format!("builtin|{org_fp}|{watermark:?}|{}|{}", period.label, ind.id);
+        let daily = self
+            .daily(&g, &ind, site, period, (&key, watermark), &org, cancel)
+            .await?;
         let records = actor.record_sites(&org).site(site);
         let distribution = match ind.value_expr() {
             Some(_) => {
-                let manifest = self.kind_manifest(ind.kind, None).await?;
-                let dir = self.dir.clone();
-                let (i2, s2, p2) = (ind.clone(), site.to_string(), period.clone());
-                let d = blocking(cancel, move |_| {
-                    compute::drill(&dir, &manifest, &org, &i2, &s2, &p2)
-                })
-                .await?
-                .map_err(|e| crate::compute_error(&e))?;
-                Some(distribution(&d, records))
+                // Every site's in one pass, kept for the next reader of any site.
+                let all = match self.memo.drills(&key) {
+                    Some(all) => all,
+                    None => {
+                        let manifest = self.kind_manifest(ind.kind, watermark).await?;
+                        let dir = self.dir.clone();
+                        let (i2, p2, o2) = (ind.clone(), period.clone(), org.clone());
+                        let all = blocking(cancel, move |_| {
+                            compute::drill_all(&dir, &manifest, &o2, &i2, &p2)
+                        })
+                        .await?
+                        .map_err(|e| crate::compute_error(&e))?;
+                        let all = Arc::new(all);
+                        self.memo.keep_drills(key.clone(), all.clone());
+                        all
+                    }
+                };
+                let empty = compute::Drill {
+                    population: 0,
+                    values: Vec::new(),
+                };
+                let d = all.get(site).unwrap_or(&empty);
+                Some(distribution(d, records))
             }
             None => None,
         };
@@ -156,38 +180,53 @@ impl Workspace {
         })
     }
 
-    /// The daily values of one indicator at one site (all records).
+    /// The daily values of one indicator at one site: the indicator computed over every
+    /// site (a repeat contact may involve another site), kept under `key` for the next
+    /// reader of any site.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private step of site_indicator"
+    )]
     async fn daily(
         &self,
         g: &Guideline,
         ind: &Indicator,
         site: &str,
         period: &Period,
+        (key, watermark): (&str, Option<i64>),
+        org: &Arc<yardstick_core::org::Organisation>,
         cancel: &Cancel,
     ) -> Result<Vec<DailyValue>> {
-        let org = Arc::new(self.require_org().await?);
-        // Only this indicator, and only its kind's records (plus the subscriber base a
-        // rate per users needs).
-        let one = Guideline {
-            indicators: vec![ind.clone()],
-            ..g.clone()
+        let computed = match self.memo.daily(key) {
+            Some(c) => c,
+            None => {
+                // Only this indicator, and only its kind's records (plus the subscriber
+                // base a rate per users needs).
+                let one = Guideline {
+                    indicators: vec![ind.clone()],
+                    ..g.clone()
+                };
+                let mut manifest = Manifest::default();
+                for kind in [
+                    ind.kind,
+                    yardstick_core::records::RecordKind::SubscriberBase,
+                ] {
+                    manifest
+                        .kinds
+                        .insert(kind, self.kind_manifest(kind, watermark).await?);
+                }
+                let dir = self.dir.clone();
+                let (org2, p2) = (org.clone(), period.clone());
+                let c = blocking(cancel, move |_| {
+                    compute::compute(&dir, &manifest, &one, &org2, &p2)
+                })
+                .await?
+                .map_err(|e| crate::compute_error(&e))?;
+                let c = Arc::new(c);
+                self.memo.keep_daily(key.to_string(), c.clone());
+                c
+            }
         };
-        let mut manifest = Manifest::default();
-        for kind in [
-            ind.kind,
-            yardstick_core::records::RecordKind::SubscriberBase,
-        ] {
-            manifest
-                .kinds
-                .insert(kind, self.kind_manifest(kind, None).await?);
-        }
-        let dir = self.dir.clone();
-        let (org2, p2) = (org.clone(), period.clone());
-        let computed = blocking(cancel, move |_| {
-            compute::compute(&dir, &manifest, &one, &org2, &p2)
-        })
-        .await?
-        .map_err(|e| crate::compute_error(&e))?;
         let users = computed.users.get(site).copied();
         let key = yardstick_core::evaluate::StateKey {
             site: site.to_string(),

@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod lock;
 mod manifest;
 pub mod mapping;
+mod memo;
 pub mod org;
 pub mod pdca;
 pub mod plan;

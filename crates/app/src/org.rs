@@ -2,6 +2,8 @@
 //! every problem reported at once, each version kept under its fingerprint so that an
 //! evaluation can be recomputed for the organisation it was made for.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use yardstick_core::org::Organisation;
 
@@ -50,10 +52,40 @@ impl Workspace {
     }
 
     pub(crate) async fn require_org(&self) -> Result<Organisation> {
-        self.store
-            .org()
+        Ok((*self.current_org_arc().await?.0).clone())
+    }
+
+    /// The current organisation, shared, and its fingerprint: one small query, then the
+    /// version kept parsed, or read (and checked against its fingerprint) once.
+    pub(crate) async fn current_org_arc(&self) -> Result<(Arc<Organisation>, String)> {
+        let fp = self
+            .store
+            .org_fingerprint()
             .await
             .map_err(|e| self.store_error(&e))?
-            .ok_or_else(|| Error::input("error.org.none"))
+            .ok_or_else(|| Error::input("error.org.none"))?;
+        let org = self
+            .org_version_arc(&fp)
+            .await?
+            .ok_or_else(|| Error::input("error.org.none"))?;
+        Ok((org, fp))
+    }
+
+    /// An organisation version by fingerprint, kept parsed once read.
+    pub(crate) async fn org_version_arc(&self, fp: &str) -> Result<Option<Arc<Organisation>>> {
+        if let Some(org) = self.memo.org(fp) {
+            return Ok(Some(org));
+        }
+        let Some(org) = self
+            .store
+            .org_version(fp)
+            .await
+            .map_err(|e| self.store_error(&e))?
+        else {
+            return Ok(None);
+        };
+        let org = Arc::new(org);
+        self.memo.keep_org(fp, org.clone());
+        Ok(Some(org))
     }
 }

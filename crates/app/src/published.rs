@@ -13,7 +13,7 @@ use yardstick_core::period::Period;
 use yardstick_store::EvaluationInfo;
 
 use crate::error::Result;
-use crate::evaluate::{Engine, EvaluateRequest, GuidelineChoice, resolve_scope, restrict};
+use crate::evaluate::{Engine, EvaluateRequest, GuidelineChoice, resolve_scope, restrict_ref};
 use crate::jobs::Cancel;
 use crate::scope::{Actor, Visible};
 use crate::workspace::Workspace;
@@ -114,9 +114,9 @@ impl Workspace {
             .filter(|e| e.period == period.label && e.scope == root)
             .max_by_key(|e| e.id);
         if let Some(info) = frozen {
-            let f = self.frozen_evaluation(&Actor::System, info.id).await?;
+            let f = self.stored_evaluation(info.id).await?;
             let forg = self.organisation_for(&f.info).await?;
-            let evaluation = restrict(f.evaluation, &actor.visible(&forg), &forg, &asked);
+            let evaluation = restrict_ref(&f.evaluation, &actor.visible(&forg), &forg, &asked);
             return Ok(EvaluationView {
                 status: Status::Frozen,
                 id: Some(info.id),
@@ -152,7 +152,7 @@ impl Workspace {
                 ev
             }
         };
-        let evaluation = restrict((*whole).clone(), &actor.visible(&org), &org, &asked);
+        let evaluation = restrict_ref(&whole, &actor.visible(&org), &org, &asked);
         Ok(EvaluationView {
             status: Status::Provisional,
             id: None,
@@ -166,7 +166,7 @@ impl Workspace {
     /// # Errors
     /// Not found; damaged when the stored JSON no longer reads.
     pub async fn evaluation_for(&self, actor: &Actor, id: i64) -> Result<EvaluationView> {
-        let f = self.frozen_evaluation(&Actor::System, id).await?;
+        let f = self.stored_evaluation(id).await?;
         let org = self.organisation_for(&f.info).await?;
         let visible = actor.visible(&org);
         if !sees_part_of(&visible, &org, &f.info.scope) {
@@ -176,7 +176,7 @@ impl Workspace {
         Ok(EvaluationView {
             status: Status::Frozen,
             id: Some(id),
-            evaluation: restrict(f.evaluation, &visible, &org, &scope),
+            evaluation: restrict_ref(&f.evaluation, &visible, &org, &scope),
         })
     }
 

@@ -27,6 +27,8 @@ pub struct Workspace {
     guidelines: GuidelineCache,
     /// Provisional evaluations computed for readers (`published.rs`).
     pub(crate) cache: std::sync::Arc<crate::published::ProvisionalCache>,
+    /// Organisation versions and frozen evaluations kept parsed (`memo.rs`).
+    pub(crate) memo: std::sync::Arc<crate::memo::Memo>,
 }
 
 /// Parsed guideline versions by fingerprint, shared by the clones of a workspace.
@@ -194,6 +196,7 @@ impl Workspace {
             store,
             guidelines: GuidelineCache::default(),
             cache: std::sync::Arc::default(),
+            memo: std::sync::Arc::default(),
         };
         ws.record_builtin_guideline().await?;
         let report = InitReport {
@@ -253,6 +256,7 @@ impl Workspace {
             store,
             guidelines: GuidelineCache::default(),
             cache: std::sync::Arc::default(),
+            memo: std::sync::Arc::default(),
         })
     }
 

@@ -297,6 +297,7 @@ fn server_phase(o: &Options, work: &Path, mut rep: Report) -> Result<()> {
     let s = server::run(
         &server::ServerOptions {
             seed: o.seed,
+            keep: o.keep,
             ..o.server_opts.clone()
         },
         &bin,

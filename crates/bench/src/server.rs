@@ -36,6 +36,8 @@ pub struct ServerOptions {
     pub connections: usize,
     /// Seed.
     pub seed: u64,
+    /// Keep the served data directory (`--keep`).
+    pub keep: bool,
 }
 
 impl Default for ServerOptions {
@@ -47,6 +49,7 @@ impl Default for ServerOptions {
             seconds: 60,
             connections: 50,
             seed: 42,
+            keep: false,
         }
     }
 }
@@ -212,8 +215,11 @@ pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
     if status != 201 {
         bail!("POST /api/v1/records/contact answered {status}, not 201");
     }
-    for dir in [&cli_dir, &api_dir, &data] {
+    for dir in [&cli_dir, &api_dir] {
         std::fs::remove_dir_all(dir).ok();
+    }
+    if !o.keep {
+        std::fs::remove_dir_all(&data).ok();
     }
     std::fs::remove_file(&file).ok();
     Ok(ServerRun {

@@ -784,6 +784,36 @@ pub fn drill(
     site: &str,
     period: &Period,
 ) -> Result<Drill, ComputeError> {
+    let mut all = drill_sites(dir, manifest, org, ind, Some(site), period)?;
+    Ok(all.remove(site).unwrap_or(Drill {
+        population: 0,
+        values: Vec::new(),
+    }))
+}
+
+/// [`drill`] for every site at once, in one pass over the files: what a server keeps to
+/// answer the drill-down of any site. Sites without rows in the population are absent.
+///
+/// # Errors
+/// As [`drill`].
+pub fn drill_all(
+    dir: &DataDir,
+    manifest: &KindManifest,
+    org: &Organisation,
+    ind: &Indicator,
+    period: &Period,
+) -> Result<BTreeMap<String, Drill>, ComputeError> {
+    drill_sites(dir, manifest, org, ind, None, period)
+}
+
+fn drill_sites(
+    dir: &DataDir,
+    manifest: &KindManifest,
+    org: &Organisation,
+    ind: &Indicator,
+    only: Option<&str>,
+    period: &Period,
+) -> Result<BTreeMap<String, Drill>, ComputeError> {
     let Some(value) = ind.value_expr() else {
         return Err(ComputeError::Read {
             path: ind.id.clone(),
@@ -805,24 +835,30 @@ pub fn drill(
         tz: &tz,
         period,
     };
-    let mut out = Drill {
-        population: 0,
-        values: Vec::new(),
-    };
+    let mut out: BTreeMap<String, Drill> = BTreeMap::new();
     scan.for_each_row(&mut |s, _, view| {
-        if s != site
+        if only.is_some_and(|o| o != s)
             || ind.filter.as_ref().is_some_and(|f| {
                 !yardstick_core::expr::is_true(&yardstick_core::expr::eval(&f.expr, view))
             })
         {
             return;
         }
-        out.population += 1;
+        let d = match out.get_mut(s) {
+            Some(d) => d,
+            None => out.entry(s.to_string()).or_insert(Drill {
+                population: 0,
+                values: Vec::new(),
+            }),
+        };
+        d.population += 1;
         if let Value::Num(v) = yardstick_core::expr::eval(&value.expr, view) {
-            out.values.push(v);
+            d.values.push(v);
         }
     })?;
-    out.values.sort_by(f64::total_cmp);
+    for d in out.values_mut() {
+        d.values.sort_by(f64::total_cmp);
+    }
     Ok(out)
 }
 

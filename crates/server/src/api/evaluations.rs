@@ -19,7 +19,8 @@ use utoipa_axum::routes;
 use yardstick_app::Cancel;
 use yardstick_app::evaluate::{Engine, EvaluateRequest, GuidelineChoice};
 use yardstick_app::published::{EvaluationView, Status};
-use yardstick_core::evaluate::Evaluation;
+use yardstick_core::evaluate::{Evaluation, NodeResult, SiteResult};
+use yardstick_core::period::Period;
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -71,29 +72,44 @@ pub struct EvaluationDto {
     /// The scope evaluated.
     pub scope: String,
     /// The period: label, first and last day.
-    pub period: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub period: Period,
     /// Site results in the caller's scope: lines, scores, level, rank among all peers.
-    pub sites: Vec<serde_json::Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub sites: Vec<SiteResult>,
     /// Node roll-ups in the caller's scope.
-    pub nodes: Vec<serde_json::Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub nodes: Vec<NodeResult>,
 }
 
-fn dto(status: Status, id: Option<i64>, ev: &Evaluation) -> ApiResult<EvaluationDto> {
-    Ok(EvaluationDto {
+/// The answer, the evaluation moved in: serialised once, straight to the response
+/// (never through an intermediate JSON tree, which cost more than all the rest).
+fn dto(status: Status, id: Option<i64>, ev: Evaluation) -> EvaluationDto {
+    let Evaluation {
+        guideline_id,
+        guideline_version,
+        guideline_fingerprint,
+        input_fingerprint,
+        scope,
+        period,
+        sites,
+        nodes,
+    } = ev;
+    EvaluationDto {
         status: match status {
             Status::Frozen => "frozen".into(),
             Status::Provisional => "provisional".into(),
         },
         evaluation_id: id,
-        guideline_id: ev.guideline_id.clone(),
-        guideline_version: ev.guideline_version.clone(),
-        guideline_fingerprint: ev.guideline_fingerprint.clone(),
-        input_fingerprint: ev.input_fingerprint.clone(),
-        scope: ev.scope.clone(),
-        period: to_json(&ev.period)?,
-        sites: ev.sites.iter().map(to_json).collect::<ApiResult<_>>()?,
-        nodes: ev.nodes.iter().map(to_json).collect::<ApiResult<_>>()?,
-    })
+        guideline_id,
+        guideline_version,
+        guideline_fingerprint,
+        input_fingerprint,
+        scope,
+        period,
+        sites,
+        nodes,
+    }
 }
 
 /// A part of an evaluation as JSON. Serialising these types cannot fail; a failure is
@@ -104,8 +120,8 @@ pub(crate) fn to_json<T: Serialize>(v: &T) -> ApiResult<serde_json::Value> {
     })
 }
 
-fn view_dto(v: &EvaluationView) -> ApiResult<EvaluationDto> {
-    dto(v.status, v.id, &v.evaluation)
+fn view_dto(v: EvaluationView) -> EvaluationDto {
+    dto(v.status, v.id, v.evaluation)
 }
 
 /// The evaluation of a period in the caller's scope.
@@ -134,7 +150,7 @@ pub async fn get_evaluation(
     if v.status == Status::Provisional {
         state.metrics.evaluation(started.elapsed());
     }
-    Ok(Json(view_dto(&v)?))
+    Ok(Json(view_dto(v)))
 }
 
 /// Computes and freezes an evaluation (quality managers within their grants, admins).
@@ -173,7 +189,7 @@ pub async fn freeze(
     state.metrics.evaluation(started.elapsed());
     Ok((
         StatusCode::CREATED,
-        Json(dto(Status::Frozen, ev.id, &ev.evaluation)?),
+        Json(dto(Status::Frozen, ev.id, ev.evaluation)),
     ))
 }
 
@@ -194,5 +210,5 @@ pub async fn by_id(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<EvaluationDto>> {
     let v = state.workspace.evaluation_for(&caller.actor, id).await?;
-    Ok(Json(view_dto(&v)?))
+    Ok(Json(view_dto(v)))
 }
