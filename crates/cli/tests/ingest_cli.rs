@@ -28,7 +28,7 @@ fn a_file_with_bad_rows_is_reported_row_by_row() {
         &[
             "read 4  stored 1  quarantined 3  duplicates 1",
             "time order: called_at is before issued_at",
-            "the site's scene does not fit the kind",
+            "site scene does not fit kind",
             "duplicate id",
             "quarantined rows (line, reasons, original): ",
         ],

@@ -370,8 +370,15 @@ pub(crate) fn sqlite_open(path: &Path, e: &sqlx::Error) -> StoreError {
         .create(true)
         .truncate(false)
         .open(path);
+    // A file that opens but whose pages SQLite finds malformed is damage; a file that
+    // is no database at all is the user's mistake of path, said as such below.
     if probe.is_ok()
         && let sqlx::Error::Database(db) = e
+        && db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff)
+            == Some(11)
         && let Some(reason) = sqlite_corrupt(db.as_ref())
     {
         return StoreError::Damaged {

@@ -349,6 +349,14 @@ INSERT INTO evaluation VALUES (2, 'op', '2026-09', 'g-custom', 'in-2',
     '2026-09-05T00:00:00.000Z', '{\"total\":2}');
 ";
 
+/// `ORG`'s fingerprint: version 0002 kept the organisation under it (SHA-256 of its
+/// canonical JSON), as the program computed it then and now; the store checks it when
+/// read.
+fn org_fingerprint() -> String {
+    yardstick_core::fingerprint::of_json(&Organisation::from_toml("org.toml", ORG).expect("valid"))
+        .expect("fingerprint")
+}
+
 /// A SQLite database as version 0002 left it, with the organisation `ORG`.
 async fn database_0002(path: &std::path::Path) {
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
@@ -360,10 +368,12 @@ async fn database_0002(path: &std::path::Path) {
     conn.execute(SCHEMA_0002).await.expect("schema 0002");
     conn.execute(APPLIED_0002).await.expect("migration rows");
     conn.execute(ROWS_0002).await.expect("rows");
+    let fp_old = org_fingerprint();
     sqlx::query(
-        "INSERT INTO org_source VALUES (1, 'org.toml', $1, 'fp-old', '2026-09-01T00:00:00.000Z')",
+        "INSERT INTO org_source VALUES (1, 'org.toml', $1, $2, '2026-09-01T00:00:00.000Z')",
     )
     .bind(ORG)
+    .bind(&fp_old)
     .execute(&mut conn)
     .await
     .expect("organisation");
@@ -401,15 +411,16 @@ async fn a_sqlite_database_of_version_0002_migrates_with_its_rows() {
         ]
     );
 
-    // The organisation became version `fp-old`, the current one.
+    // The organisation became a version under its fingerprint, the current one.
+    let fp_old = org_fingerprint();
     let org = Organisation::from_toml("org.toml", ORG).expect("valid");
     assert_eq!(store.org().await.expect("org"), Some(org.clone()));
     assert_eq!(
         store.org_fingerprint().await.expect("fp"),
-        Some("fp-old".into())
+        Some(fp_old.clone())
     );
     assert_eq!(
-        store.org_version("fp-old").await.expect("version"),
+        store.org_version(&fp_old).await.expect("version"),
         Some(org)
     );
     assert_eq!(
