@@ -833,7 +833,14 @@ impl Workspace {
             return Ok(None);
         }
         let p = self.principal_of(t.user_id, Via::Token, client).await?;
-        if p.is_some() {
+        // Last use is kept to the minute: a machine calling many times a second would
+        // otherwise make every read a write, and writes wait on one another.
+        let recent = t
+            .last_used_at
+            .as_deref()
+            .and_then(parse_ts)
+            .is_some_and(|last| now - last < chrono::Duration::seconds(TOUCH_EVERY_S));
+        if p.is_some() && !recent {
             self.store
                 .touch_token(t.id, now)
                 .await
@@ -842,6 +849,9 @@ impl Workspace {
         Ok(p)
     }
 }
+
+/// How often a token's last use is written, at most (seconds).
+const TOUCH_EVERY_S: i64 = 60;
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -70,7 +70,7 @@ impl Workspace {
     /// # Errors
     /// Not found (also for a site outside the reader's scope).
     pub async fn site_in_scope(&self, actor: &Actor, id: &str) -> Result<Site> {
-        let org = self.require_org().await?;
+        let (org, _) = self.current_org_arc().await?;
         if !actor.visible(&org).site(id) {
             return Err(Error::not_found("error.site.unknown").arg("site", id));
         }

@@ -594,12 +594,20 @@ impl Workspace {
     /// # Errors
     /// Store failures; an input error when no organisation is loaded.
     pub async fn organisation_for(&self, info: &EvaluationInfo) -> Result<Organisation> {
+        Ok((*self.organisation_for_arc(info).await?).clone())
+    }
+
+    /// [`Workspace::organisation_for`], shared.
+    pub(crate) async fn organisation_for_arc(
+        &self,
+        info: &EvaluationInfo,
+    ) -> Result<Arc<Organisation>> {
         if let Some(fp) = &info.org_fingerprint
             && let Some(org) = self.org_version_arc(fp).await?
         {
-            return Ok((*org).clone());
+            return Ok(org);
         }
-        self.require_org().await
+        Ok(self.current_org_arc().await?.0)
     }
 
     /// The current organisation and its fingerprint.

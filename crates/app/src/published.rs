@@ -97,7 +97,7 @@ impl Workspace {
         scope: Option<&str>,
         cancel: &Cancel,
     ) -> Result<EvaluationView> {
-        let (org, org_fp) = self.current_org().await?;
+        let (org, org_fp) = self.current_org_arc().await?;
         let asked = resolve_scope(&org, scope)?;
         // Without a scope, the whole organisation cut to what the reader sees; a scope
         // named must be visible.
@@ -115,7 +115,7 @@ impl Workspace {
             .max_by_key(|e| e.id);
         if let Some(info) = frozen {
             let f = self.stored_evaluation(info.id).await?;
-            let forg = self.organisation_for(&f.info).await?;
+            let forg = self.organisation_for_arc(&f.info).await?;
             let evaluation = restrict_ref(&f.evaluation, &actor.visible(&forg), &forg, &asked);
             return Ok(EvaluationView {
                 status: Status::Frozen,
@@ -167,7 +167,7 @@ impl Workspace {
     /// Not found; damaged when the stored JSON no longer reads.
     pub async fn evaluation_for(&self, actor: &Actor, id: i64) -> Result<EvaluationView> {
         let f = self.stored_evaluation(id).await?;
-        let org = self.organisation_for(&f.info).await?;
+        let org = self.organisation_for_arc(&f.info).await?;
         let visible = actor.visible(&org);
         if !sees_part_of(&visible, &org, &f.info.scope) {
             return Err(crate::Error::not_found("error.evaluation.not_found").arg("id", id));
