@@ -145,17 +145,22 @@ impl Workspace {
                 let all = match self.memo.drills(&key) {
                     Some(all) => all,
                     None => {
-                        let manifest = self.kind_manifest(ind.kind, watermark).await?;
-                        let dir = self.dir.clone();
-                        let (i2, p2, o2) = (ind.clone(), period.clone(), org.clone());
-                        let all = blocking(cancel, move |_| {
-                            compute::drill_all(&dir, &manifest, &o2, &i2, &p2)
-                        })
-                        .await?
-                        .map_err(|e| crate::compute_error(&e))?;
-                        let all = Arc::new(all);
-                        self.memo.keep_drills(key.clone(), all.clone());
-                        all
+                        let _one_at_a_time = self.memo.computing.lock().await;
+                        if let Some(all) = self.memo.drills(&key) {
+                            all
+                        } else {
+                            let manifest = self.kind_manifest(ind.kind, watermark).await?;
+                            let dir = self.dir.clone();
+                            let (i2, p2, o2) = (ind.clone(), period.clone(), org.clone());
+                            let all = blocking(cancel, move |_| {
+                                compute::drill_all(&dir, &manifest, &o2, &i2, &p2)
+                            })
+                            .await?
+                            .map_err(|e| crate::compute_error(&e))?;
+                            let all = Arc::new(all);
+                            self.memo.keep_drills(key.clone(), all.clone());
+                            all
+                        }
                     }
                 };
                 let empty = compute::Drill {
@@ -200,6 +205,10 @@ impl Workspace {
         let computed = match self.memo.daily(key) {
             Some(c) => c,
             None => {
+                let _one_at_a_time = self.memo.computing.lock().await;
+                if let Some(c) = self.memo.daily(key) {
+                    return Ok(daily_values(&c, ind, site));
+                }
                 // Only this indicator, and only its kind's records (plus the subscriber
                 // base a rate per users needs).
                 let one = Guideline {
@@ -227,28 +236,7 @@ impl Workspace {
                 c
             }
         };
-        let users = computed.users.get(site).copied();
-        let key = yardstick_core::evaluate::StateKey {
-            site: site.to_string(),
-            indicator: ind.id.clone(),
-            stratum: String::new(),
-        };
-        Ok(computed
-            .daily
-            .get(&key)
-            .map(|days| {
-                days.iter()
-                    .map(|(day, state)| {
-                        let (value, sample, _) = indicator_value(ind, state, users);
-                        DailyValue {
-                            day: *day,
-                            value,
-                            sample,
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(daily_values(&computed, ind, site))
     }
 
     /// A page of the records behind an indicator line at a site. The cursor pins the
@@ -367,6 +355,32 @@ pub fn json_value(v: &Value) -> serde_json::Value {
                 serde_json::Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             }),
     }
+}
+
+/// One site's daily values of an indicator from a computation over every site.
+fn daily_values(computed: &compute::Computed, ind: &Indicator, site: &str) -> Vec<DailyValue> {
+    let users = computed.users.get(site).copied();
+    let key = yardstick_core::evaluate::StateKey {
+        site: site.to_string(),
+        indicator: ind.id.clone(),
+        stratum: String::new(),
+    };
+    computed
+        .daily
+        .get(&key)
+        .map(|days| {
+            days.iter()
+                .map(|(day, state)| {
+                    let (value, sample, _) = indicator_value(ind, state, users);
+                    DailyValue {
+                        day: *day,
+                        value,
+                        sample,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -33,6 +33,10 @@ pub(crate) struct Memo {
     /// the same key always gives the same figures, since committed batches never change.
     daily: Mutex<Vec<(String, Arc<Computed>)>>,
     drills: Mutex<Vec<(String, Arc<Drills>)>>,
+    /// Held while one of the computations above runs: readers who miss wait for it and
+    /// then find its result, instead of every one of them scanning the records at once
+    /// (fifty readers of a new month would otherwise hold fifty scans in memory).
+    pub(crate) computing: tokio::sync::Mutex<()>,
 }
 
 fn get<K: PartialEq, V>(list: &Mutex<Vec<(K, Arc<V>)>>, key: &K) -> Option<Arc<V>> {

@@ -135,6 +135,11 @@ impl Workspace {
             watermark,
             period: period.label.clone(),
         };
+        // One computation at a time: readers who miss wait and find its result.
+        let _one_at_a_time = match self.cache.get(&key) {
+            Some(_) => None,
+            None => Some(self.memo.computing.lock().await),
+        };
         let whole = match self.cache.get(&key) {
             Some(ev) => ev,
             None => {
