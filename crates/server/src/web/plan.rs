@@ -81,7 +81,11 @@ fn inputs(plan: &SitePlan, lang: Lang) -> Vec<Pair> {
     if let Some(q) = &plan.queue {
         out.push(Pair {
             k: text(lang, "web.plan.model"),
-            v: q.model.replace('_', " "),
+            v: match q.model {
+                "erlang_a" => "Erlang A".to_owned(),
+                "erlang_c" => "Erlang C".to_owned(),
+                other => other.replace('_', " "),
+            },
         });
         out.push(Pair {
             k: text(lang, "web.plan.aht"),
