@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use yardstick_core::records::RecordKind;
 
-use crate::synth::{self, Plan};
+use crate::synth::{self, Plan, Rng, SiteSpec};
 
 /// What the phase runs with.
 #[derive(Debug, Clone)]
@@ -109,7 +109,7 @@ const MONTH: &str = "2025-06";
 pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
     let first =
         NaiveDate::from_ymd_opt(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2).context("first day")?;
-    let plan = Plan::wide(first, 365, o.seed, o.per_city_scene);
+    let plan = wide(first, 365, o.seed, o.per_city_scene);
     std::fs::create_dir_all(work)?;
     let org = work.join("org-wide.toml");
     std::fs::write(&org, plan.org_toml())?;
@@ -233,6 +233,26 @@ pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
         bulk_cli_s,
         bulk_peak_kib,
     })
+}
+
+/// A wide organisation: the synthetic one's 15 cities with `per` sites of each scene in
+/// each (45 gives 2,025 sites), over `days` days from `first_day`.
+fn wide(first_day: NaiveDate, days: u32, seed: u64, per: usize) -> Plan {
+    let mut plan = Plan::new(first_day, days, seed);
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let base = std::mem::take(&mut plan.sites);
+    for k in 0..per.max(1) {
+        for s in &base {
+            plan.sites.push(SiteSpec {
+                id: format!("{}{:02}", s.id, k + 1),
+                name_zh: format!("{}{}号", s.name_zh, k + 1),
+                size: 0.5 + rng.f64(),
+                quality: rng.f64(),
+                ..s.clone()
+            });
+        }
+    }
+    plan
 }
 
 /// Runs the binary on a data directory; fails with its standard error.

@@ -236,27 +236,6 @@ impl Plan {
         }
     }
 
-    /// A wide organisation for the server phase: the same 15 cities, with `per` sites of
-    /// each scene in each (45 gives 2,025 sites), over `days` days from `first_day`.
-    #[must_use]
-    pub fn wide(first_day: NaiveDate, days: u32, seed: u64, per: usize) -> Plan {
-        let mut plan = Plan::new(first_day, days, seed);
-        let mut rng = Rng::new(seed ^ 0x5eed);
-        let base = std::mem::take(&mut plan.sites);
-        for k in 0..per.max(1) {
-            for s in &base {
-                plan.sites.push(SiteSpec {
-                    id: format!("{}{:02}", s.id, k + 1),
-                    name_zh: format!("{}{}号", s.name_zh, k + 1),
-                    size: 0.5 + rng.f64(),
-                    quality: rng.f64(),
-                    ..s.clone()
-                });
-            }
-        }
-        plan
-    }
-
     /// The organisation file.
     #[must_use]
     pub fn org_toml(&self) -> String {
