@@ -675,6 +675,49 @@ async fn compute_and_evaluate(
     Ok((ev, warnings))
 }
 
+/// What of an evaluation a reader keeps: the sites and nodes they see under `scope`
+/// (everything, when they see all and ask for the evaluation's own scope).
+struct Cut<'a> {
+    whole: bool,
+    visible: &'a Visible,
+    sites: std::collections::BTreeSet<&'a str>,
+    nodes: std::collections::BTreeSet<&'a str>,
+}
+
+impl<'a> Cut<'a> {
+    fn new(ev_scope: &str, visible: &'a Visible, org: &'a Organisation, scope: &str) -> Cut<'a> {
+        let whole = matches!(visible, Visible::All) && scope == ev_scope;
+        let (sites, nodes) = if whole {
+            Default::default()
+        } else {
+            (
+                org.sites_under(scope)
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect(),
+                org.nodes_under(scope)
+                    .iter()
+                    .map(|n| n.id.as_str())
+                    .collect(),
+            )
+        };
+        Cut {
+            whole,
+            visible,
+            sites,
+            nodes,
+        }
+    }
+
+    fn site(&self, id: &str) -> bool {
+        self.whole || (self.visible.site(id) && self.sites.contains(id))
+    }
+
+    fn node(&self, id: &str) -> bool {
+        self.whole || (self.visible.node(id) && self.nodes.contains(id))
+    }
+}
+
 /// An evaluation cut to what an actor sees and to the subtree of `scope`: sites and
 /// nodes outside are removed; ranks and peer counts stay as computed over the whole.
 #[must_use]
@@ -684,23 +727,11 @@ pub fn restrict(
     org: &Organisation,
     scope: &str,
 ) -> Evaluation {
-    if matches!(visible, Visible::All) && scope == ev.scope {
-        return ev;
+    let cut = Cut::new(&ev.scope, visible, org, scope);
+    if !cut.whole {
+        ev.sites.retain(|s| cut.site(&s.site));
+        ev.nodes.retain(|n| cut.node(&n.node));
     }
-    let under: std::collections::BTreeSet<String> = org
-        .sites_under(scope)
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
-    let nodes_under: std::collections::BTreeSet<String> = org
-        .nodes_under(scope)
-        .iter()
-        .map(|n| n.id.clone())
-        .collect();
-    ev.sites
-        .retain(|s| visible.site(&s.site) && (under.contains(&s.site)));
-    ev.nodes
-        .retain(|n| visible.node(&n.node) && nodes_under.contains(&n.node));
     ev
 }
 
@@ -712,23 +743,7 @@ pub fn restrict_ref(
     org: &Organisation,
     scope: &str,
 ) -> Evaluation {
-    let whole = matches!(visible, Visible::All) && scope == ev.scope;
-    let under: std::collections::BTreeSet<&str> = if whole {
-        std::collections::BTreeSet::new()
-    } else {
-        org.sites_under(scope)
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect()
-    };
-    let nodes_under: std::collections::BTreeSet<&str> = if whole {
-        std::collections::BTreeSet::new()
-    } else {
-        org.nodes_under(scope)
-            .iter()
-            .map(|n| n.id.as_str())
-            .collect()
-    };
+    let cut = Cut::new(&ev.scope, visible, org, scope);
     Evaluation {
         guideline_id: ev.guideline_id.clone(),
         guideline_version: ev.guideline_version.clone(),
@@ -739,13 +754,13 @@ pub fn restrict_ref(
         sites: ev
             .sites
             .iter()
-            .filter(|s| whole || (visible.site(&s.site) && under.contains(s.site.as_str())))
+            .filter(|s| cut.site(&s.site))
             .cloned()
             .collect(),
         nodes: ev
             .nodes
             .iter()
-            .filter(|n| whole || (visible.node(&n.node) && nodes_under.contains(n.node.as_str())))
+            .filter(|n| cut.node(&n.node))
             .cloned()
             .collect(),
     }

@@ -544,7 +544,8 @@ pub struct EscalatedDto {
     /// The node it was escalated to.
     pub node: String,
     /// Why: `overdue` or `ineffective`.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: yardstick_core::pdca::EscalationReason,
 }
 
 /// What a check did.
@@ -591,15 +592,13 @@ pub async fn check(
             .collect(),
         escalated: r
             .escalated
-            .iter()
-            .map(|(action, node, why)| {
-                Ok(EscalatedDto {
-                    action: *action,
-                    node: node.clone(),
-                    reason: json(why)?.as_str().unwrap_or_default().to_owned(),
-                })
+            .into_iter()
+            .map(|(action, node, reason)| EscalatedDto {
+                action,
+                node,
+                reason,
             })
-            .collect::<ApiResult<_>>()?,
+            .collect(),
         closed: r.closed,
     }))
 }
