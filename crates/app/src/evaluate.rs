@@ -166,24 +166,44 @@ pub struct FrozenEvaluation {
     pub json: String,
 }
 
+/// The built-in guideline, parsed once per process (it is in the binary) and shared:
+/// the request paths read it without a copy.
+///
+/// # Errors
+/// An input error if the built-in guideline does not load (a build defect).
+pub(crate) fn builtin_guideline() -> Result<&'static Guideline> {
+    static BUILTIN: std::sync::OnceLock<std::result::Result<Guideline, String>> =
+        std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            guideline::load(guideline::DEFAULT_NAME, guideline::DEFAULT_TOML)
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::input("error.guideline.invalid").detail(e.clone()))
+}
+
+/// The built-in guideline's fingerprint, computed once.
+///
+/// # Errors
+/// As [`builtin_guideline`].
+pub(crate) fn builtin_fingerprint() -> Result<&'static str> {
+    static FINGERPRINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let g = builtin_guideline()?;
+    Ok(FINGERPRINT.get_or_init(|| g.fingerprint()).as_str())
+}
+
 impl Workspace {
     /// Loads a guideline choice, validating it.
     ///
     /// # Errors
     /// An input error with every located problem.
     pub async fn guideline(&self, choice: &GuidelineChoice) -> Result<(Guideline, String)> {
-        // The built-in guideline is parsed once per process: it is in the binary.
         if matches!(choice, GuidelineChoice::Builtin) {
-            static BUILTIN: std::sync::OnceLock<std::result::Result<Guideline, String>> =
-                std::sync::OnceLock::new();
-            let parsed = BUILTIN.get_or_init(|| {
-                guideline::load(guideline::DEFAULT_NAME, guideline::DEFAULT_TOML)
-                    .map_err(|e| e.to_string())
-            });
-            return match parsed {
-                Ok(g) => Ok((g.clone(), guideline::DEFAULT_TOML.to_string())),
-                Err(e) => Err(Error::input("error.guideline.invalid").detail(e.clone())),
-            };
+            return Ok((
+                builtin_guideline()?.clone(),
+                guideline::DEFAULT_TOML.to_string(),
+            ));
         }
         let (name, text) = match choice {
             GuidelineChoice::Builtin => (
@@ -448,6 +468,12 @@ impl Workspace {
     /// A frozen evaluation whole, whoever asks; kept parsed once read (a frozen
     /// evaluation never changes).
     pub(crate) async fn stored_evaluation(&self, id: i64) -> Result<Arc<FrozenEvaluation>> {
+        if let Some(f) = self.memo.frozen(id) {
+            return Ok(f);
+        }
+        // One read at a time: fifty readers of a period just frozen would otherwise each
+        // parse its JSON (tens of megabytes for thousands of sites) at once.
+        let _one_at_a_time = self.memo.loading.lock().await;
         if let Some(f) = self.memo.frozen(id) {
             return Ok(f);
         }

@@ -15,7 +15,6 @@ use yardstick_engine::compute::{self, RowsQuery, population_rows};
 use yardstick_engine::manifest::Manifest;
 
 use crate::error::{Error, Result};
-use crate::evaluate::GuidelineChoice;
 use crate::jobs::{Cancel, blocking};
 use crate::published::Status;
 use crate::scope::Actor;
@@ -106,18 +105,18 @@ impl Workspace {
         period: &Period,
         cancel: &Cancel,
     ) -> Result<SiteIndicator> {
-        let (org, org_fp) = self.current_org_arc().await?;
+        let (state, org) = self.period_state(period).await?;
         actor.require_visible(&org, site)?;
         if org.site(site).is_none() {
             return Err(Error::not_found("error.site.unknown").arg("site", site));
         }
-        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
-        let ind = indicator_of(&g, indicator)?;
-        let view = self
-            .evaluation_of_period(actor, period, Some(site), cancel)
-            .await?;
-        let lines: Vec<LineResult> = view
-            .evaluation
+        let g = crate::evaluate::builtin_guideline()?;
+        let ind = indicator_of(g, indicator)?;
+        // The period's evaluation as a whole, its one site picked out: the reader may see
+        // the site (checked above), and ranks were computed over every peer.
+        let whole = self.whole_of_period(&org, &state, period, cancel).await?;
+        let lines: Vec<LineResult> = whole
+            .evaluation()
             .sites
             .iter()
             .filter(|s| s.site == site)
@@ -129,14 +128,11 @@ impl Workspace {
             lines.into_iter().partition(|l| l.stratum.is_empty());
         // The records up to the last committed batch: what the figures below read, and
         // what they are kept under (committed batches never change).
-        let watermark = self
-            .store
-            .max_batch_id()
-            .await
-            .map_err(|e| self.store_error(&e))?;
+        let watermark = state.watermark;
+        let org_fp = state.org_fingerprint.as_deref().unwrap_or_default();
         let key = format!("builtin|{org_fp}|{watermark:?}|{}|{}", period.label, ind.id);
         let daily = self
-            .daily(&g, &ind, site, period, (&key, watermark), &org, cancel)
+            .daily(g, &ind, site, period, (&key, watermark), &org, cancel)
             .await?;
         let records = actor.record_sites(&org).site(site);
         let distribution = match ind.value_expr() {
@@ -176,8 +172,8 @@ impl Workspace {
             site: site.to_string(),
             indicator: ind,
             period: period.clone(),
-            status: view.status,
-            evaluation_id: view.id,
+            status: whole.status(),
+            evaluation_id: whole.id(),
             line: line.into_iter().next(),
             strata,
             daily,
@@ -259,8 +255,8 @@ impl Workspace {
         if org.site(site).is_none() {
             return Err(Error::not_found("error.site.unknown").arg("site", site));
         }
-        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
-        let ind = indicator_of(&g, indicator)?;
+        let g = crate::evaluate::builtin_guideline()?;
+        let ind = indicator_of(g, indicator)?;
         let (watermark, after) = match cursor {
             Some(c) => {
                 let (w, p) = parse_cursor(c)?;

@@ -23,6 +23,10 @@ const KEEP_DAILY: usize = 8;
 /// How many drill-downs (one indicator at every site for a period) are kept.
 const KEEP_DRILLS: usize = 8;
 
+/// Bytes of serialised views kept at most; a view larger than a quarter of it is not
+/// kept (a whole organisation of thousands of sites is served, not hoarded).
+const VIEW_BYTES: usize = 32 << 20;
+
 /// The kept values.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
@@ -33,6 +37,15 @@ pub(crate) struct Memo {
     /// the same key always gives the same figures, since committed batches never change.
     daily: Mutex<Vec<(String, Arc<Computed>)>>,
     drills: Mutex<Vec<(String, Arc<Drills>)>>,
+    /// Evaluations cut to a reader's view and serialised, keyed by what the bytes depend
+    /// on (the whole evaluation, the scope asked, what the reader sees), within a byte
+    /// budget: a frozen evaluation never changes, so the same key gives the same bytes.
+    views: Mutex<Vec<(String, Arc<String>)>>,
+    /// Held while an organisation version or a frozen evaluation is read and parsed
+    /// (see `computing`).
+    pub(crate) loading: tokio::sync::Mutex<()>,
+    /// Held while a view is cut and serialised (see `computing`).
+    pub(crate) viewing: tokio::sync::Mutex<()>,
     /// Held while one of the computations above runs: readers who miss wait for it and
     /// then find its result, instead of every one of them scanning the records at once
     /// (fifty readers of a new month would otherwise hold fifty scans in memory).
@@ -98,6 +111,33 @@ impl Memo {
     }
 }
 
+impl Memo {
+    /// A serialised view made before under the same key.
+    pub(crate) fn view(&self, key: &str) -> Option<Arc<String>> {
+        get(&self.views, &key.to_string())
+    }
+
+    /// Keeps a serialised view, dropping the least recently used ones past the budget.
+    pub(crate) fn keep_view(&self, key: String, json: Arc<String>) {
+        if json.len() > VIEW_BYTES / 4 {
+            return;
+        }
+        let mut l = self.views.lock().unwrap_or_else(PoisonError::into_inner);
+        l.retain(|(k, _)| *k != key);
+        l.insert(0, (key, json));
+        let mut total = 0usize;
+        let mut kept = 0usize;
+        for (_, v) in l.iter() {
+            if total + v.len() > VIEW_BYTES {
+                break;
+            }
+            total += v.len();
+            kept += 1;
+        }
+        l.truncate(kept);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +154,23 @@ mod tests {
         keep(&list, 6, Arc::new(60), KEEP);
         assert!(get(&list, &3).is_none());
         assert_eq!(get(&list, &2).as_deref(), Some(&20));
+    }
+
+    #[test]
+    fn views_are_kept_within_their_byte_budget() {
+        let memo = Memo::default();
+        // Six views of 5 MiB fit in 32 MiB; the seventh pushes out the least recently
+        // used (7 × 5 MiB > 32 MiB); one of 9 MiB (over a quarter) is never kept.
+        let view = |n: usize| Arc::new("x".repeat(n << 20));
+        for i in 0..6 {
+            memo.keep_view(format!("v{i}"), view(5));
+        }
+        assert!(memo.view("v0").is_some());
+        memo.keep_view("v6".into(), view(5));
+        // v0 was used last before v6, so v1 is the least recently used and goes.
+        assert!(memo.view("v1").is_none());
+        assert!(memo.view("v0").is_some() && memo.view("v6").is_some());
+        memo.keep_view("big".into(), view(9));
+        assert!(memo.view("big").is_none());
     }
 }

@@ -76,6 +76,11 @@ impl Workspace {
         if let Some(org) = self.memo.org(fp) {
             return Ok(Some(org));
         }
+        // One read at a time (see `stored_evaluation`).
+        let _one_at_a_time = self.memo.loading.lock().await;
+        if let Some(org) = self.memo.org(fp) {
+            return Ok(Some(org));
+        }
         let Some(org) = self
             .store
             .org_version(fp)

@@ -9,11 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use yardstick_core::evaluate::Evaluation;
+use yardstick_core::org::Organisation;
 use yardstick_core::period::Period;
-use yardstick_store::EvaluationInfo;
+use yardstick_store::{EvaluationInfo, PeriodState};
 
 use crate::error::Result;
-use crate::evaluate::{Engine, EvaluateRequest, GuidelineChoice, resolve_scope, restrict_ref};
+use crate::evaluate::{
+    Engine, EvaluateRequest, FrozenEvaluation, GuidelineChoice, resolve_scope, restrict_ref,
+};
 use crate::jobs::Cancel;
 use crate::scope::{Actor, Visible};
 use crate::workspace::Workspace;
@@ -82,6 +85,64 @@ impl ProvisionalCache {
     }
 }
 
+/// A period's evaluation over the whole organisation, shared, with the organisation
+/// version it was made for.
+pub(crate) struct Whole {
+    source: Source,
+    /// The organisation version the evaluation was computed over.
+    pub(crate) org: Arc<Organisation>,
+}
+
+enum Source {
+    Frozen(Arc<FrozenEvaluation>),
+    /// A provisional evaluation and the text of its cache key.
+    Provisional(Arc<Evaluation>, String),
+}
+
+impl Whole {
+    pub(crate) fn evaluation(&self) -> &Evaluation {
+        match &self.source {
+            Source::Frozen(f) => &f.evaluation,
+            Source::Provisional(e, _) => e,
+        }
+    }
+
+    /// A text naming exactly this evaluation: its id when frozen, else all that its
+    /// figures depend on.
+    fn key(&self) -> String {
+        match &self.source {
+            Source::Frozen(f) => format!("frozen:{}", f.info.id),
+            Source::Provisional(_, key) => format!("provisional:{key}"),
+        }
+    }
+
+    pub(crate) fn status(&self) -> Status {
+        match self.source {
+            Source::Frozen(_) => Status::Frozen,
+            Source::Provisional(..) => Status::Provisional,
+        }
+    }
+
+    pub(crate) fn id(&self) -> Option<i64> {
+        match &self.source {
+            Source::Frozen(f) => Some(f.info.id),
+            Source::Provisional(..) => None,
+        }
+    }
+}
+
+/// An evaluation for a reader as JSON: see [`Workspace::evaluation_of_period_json`].
+#[derive(Debug, Clone)]
+pub struct EvaluationJson {
+    /// Frozen or provisional.
+    pub status: Status,
+    /// Id of the frozen evaluation.
+    pub id: Option<i64>,
+    /// The JSON object of the evaluation, cut to what the reader sees under the scope
+    /// asked (members in [`Evaluation`]'s order).
+    pub json: Arc<String>,
+}
+
 impl Workspace {
     /// The evaluation of a period for a reader: the latest frozen one of the period at
     /// the organisation's root, else a provisional one computed now (cached), cut to
@@ -97,44 +158,138 @@ impl Workspace {
         scope: Option<&str>,
         cancel: &Cancel,
     ) -> Result<EvaluationView> {
-        let (org, org_fp) = self.current_org_arc().await?;
+        let (whole, asked) = self.whole_for(actor, period, scope, cancel).await?;
+        let evaluation = restrict_ref(
+            whole.evaluation(),
+            &actor.visible(&whole.org),
+            &whole.org,
+            &asked,
+        );
+        Ok(EvaluationView {
+            status: whole.status(),
+            id: whole.id(),
+            evaluation,
+        })
+    }
+
+    /// The same evaluation as [`Workspace::evaluation_of_period`], as the JSON of its
+    /// [`Evaluation`]: serialised once per whole evaluation, scope asked and reader's
+    /// view (frozen evaluations never change; a provisional one is named by all its
+    /// figures depend on), then served from memory.
+    ///
+    /// # Errors
+    /// As [`Workspace::evaluation_of_period`].
+    pub async fn evaluation_of_period_json(
+        &self,
+        actor: &Actor,
+        period: &Period,
+        scope: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<EvaluationJson> {
+        let (whole, asked) = self.whole_for(actor, period, scope, cancel).await?;
+        let key = format!("{}|{asked}|{}", whole.key(), actor.visibility_key());
+        // Readers who miss wait for one another: fifty readers of a cold city would
+        // otherwise each hold a copy of its lines and its bytes at once.
+        let _one_at_a_time = match self.memo.view(&key) {
+            Some(_) => None,
+            None => Some(self.memo.viewing.lock().await),
+        };
+        let json = match self.memo.view(&key) {
+            Some(json) => json,
+            None => {
+                let evaluation = restrict_ref(
+                    whole.evaluation(),
+                    &actor.visible(&whole.org),
+                    &whole.org,
+                    &asked,
+                );
+                let json = Arc::new(serde_json::to_string(&evaluation).map_err(|e| {
+                    crate::Error::internal("error.internal.json").detail(e.to_string())
+                })?);
+                self.memo.keep_view(key, json.clone());
+                json
+            }
+        };
+        Ok(EvaluationJson {
+            status: whole.status(),
+            id: whole.id(),
+            json,
+        })
+    }
+
+    /// The whole evaluation of a period and the scope asked, resolved and checked: a
+    /// scope named must be visible to the reader (without one, the root, cut later).
+    async fn whole_for(
+        &self,
+        actor: &Actor,
+        period: &Period,
+        scope: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<(Whole, String)> {
+        let (state, org) = self.period_state(period).await?;
         let asked = resolve_scope(&org, scope)?;
-        // Without a scope, the whole organisation cut to what the reader sees; a scope
-        // named must be visible.
         if scope.is_some() {
             actor.require_visible(&org, &asked)?;
         }
-        let root = resolve_scope(&org, None)?;
-        let frozen = self
+        let whole = self.whole_of_period(&org, &state, period, cancel).await?;
+        Ok((whole, asked))
+    }
+
+    /// What a read of `period`'s figures depends on, asked of the store once, with the
+    /// current organisation (kept parsed).
+    ///
+    /// # Errors
+    /// Input error when no organisation was imported; store failures.
+    pub(crate) async fn period_state(
+        &self,
+        period: &Period,
+    ) -> Result<(PeriodState, Arc<Organisation>)> {
+        let state = self
             .store
-            .evaluations()
-            .await
-            .map_err(|e| crate::store_error(&e))?
-            .into_iter()
-            .filter(|e| e.period == period.label && e.scope == root)
-            .max_by_key(|e| e.id);
-        if let Some(info) = frozen {
-            let f = self.stored_evaluation(info.id).await?;
-            let forg = self.organisation_for_arc(&f.info).await?;
-            let evaluation = restrict_ref(&f.evaluation, &actor.visible(&forg), &forg, &asked);
-            return Ok(EvaluationView {
-                status: Status::Frozen,
-                id: Some(info.id),
-                evaluation,
-            });
-        }
-        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
-        let watermark = self
-            .store
-            .max_batch_id()
+            .period_state(&period.label)
             .await
             .map_err(|e| crate::store_error(&e))?;
+        let fp = state
+            .org_fingerprint
+            .as_deref()
+            .ok_or_else(|| crate::Error::input("error.org.none"))?;
+        let org = self
+            .org_version_arc(fp)
+            .await?
+            .ok_or_else(|| crate::Error::input("error.org.none"))?;
+        Ok((state, org))
+    }
+
+    /// The evaluation of a period over the whole organisation, before any cut: the latest
+    /// frozen one at the root, else the provisional one (computed once per key). Callers
+    /// check what the reader may see.
+    pub(crate) async fn whole_of_period(
+        &self,
+        org: &Arc<Organisation>,
+        state: &PeriodState,
+        period: &Period,
+        cancel: &Cancel,
+    ) -> Result<Whole> {
+        let root = resolve_scope(org, None)?;
+        let frozen = state.evaluations.iter().find(|(_, scope)| *scope == root);
+        if let Some((id, _)) = frozen {
+            let f = self.stored_evaluation(*id).await?;
+            let forg = self.organisation_for_arc(&f.info).await?;
+            return Ok(Whole {
+                source: Source::Frozen(f),
+                org: forg,
+            });
+        }
         let key = CacheKey {
-            guideline: g.fingerprint(),
-            org: org_fp,
-            watermark,
+            guideline: crate::evaluate::builtin_fingerprint()?.to_string(),
+            org: state.org_fingerprint.clone().unwrap_or_default(),
+            watermark: state.watermark,
             period: period.label.clone(),
         };
+        let key_text = format!(
+            "{}|{}|{:?}|{}",
+            key.guideline, key.org, key.watermark, key.period
+        );
         // One computation at a time: readers who miss wait and find its result.
         let _one_at_a_time = match self.cache.get(&key) {
             Some(_) => None,
@@ -150,18 +305,16 @@ impl Workspace {
                     engine: Engine::Columnar,
                     freeze: false,
                 };
-                // Computed as the system over the whole organisation, then cut below:
-                // every reader's view comes from the same figures.
+                // Computed as the system over the whole organisation, then cut by the
+                // callers: every reader's view comes from the same figures.
                 let ev = Arc::new(self.evaluate(&Actor::System, req, cancel).await?.evaluation);
                 self.cache.put(key, ev.clone());
                 ev
             }
         };
-        let evaluation = restrict_ref(&whole, &actor.visible(&org), &org, &asked);
-        Ok(EvaluationView {
-            status: Status::Provisional,
-            id: None,
-            evaluation,
+        Ok(Whole {
+            source: Source::Provisional(whole, key_text),
+            org: org.clone(),
         })
     }
 

@@ -144,6 +144,23 @@ impl Actor {
         subtrees(org, p.scopes_of(&READERS))
     }
 
+    /// A text that is equal for two actors exactly when [`Actor::visible`] gives them the
+    /// same sites and nodes of any organisation: `all`, or their reading scopes sorted.
+    /// Answers cut to what a reader sees are kept under it.
+    #[must_use]
+    pub fn visibility_key(&self) -> String {
+        let Some(p) = self.principal() else {
+            return "all".into();
+        };
+        if p.has_role(Role::Admin) || p.has_role(Role::Regulator) {
+            return "all".into();
+        }
+        let mut scopes: Vec<&str> = p.scopes_of(&READERS).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        format!("in:{}", scopes.join(","))
+    }
+
     /// The sites whose individual records this actor may read (drill-down, exports).
     #[must_use]
     pub fn record_sites(&self, org: &Organisation) -> Visible {

@@ -551,3 +551,69 @@ async fn an_audit_is_captured_signed_and_its_failed_item_becomes_a_finding() {
         assert_eq!(a.json()["stage"], "plan");
     }
 }
+
+/// A period's frozen evaluation is kept serialised per reader's view: its bytes are the
+/// ones the evaluation's own route writes through the DTO (two paths, one answer), a
+/// reader of one site never gets a wider reader's kept bytes, and asking again gives the
+/// same bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_evaluation_answer_is_the_readers_own_and_equals_the_dto() {
+    for env in envs().await {
+        let admin = user_token(&env.ws, "root", Role::Admin, "yuanda").await;
+        let sm = user_token(&env.ws, "sm", Role::SiteManager, "hz-h02").await;
+        let frozen = send(
+            &env.app,
+            request(
+                Method::POST,
+                "/api/v1/evaluations",
+                Some(&admin),
+                Some((
+                    "application/json",
+                    format!(r#"{{"period":"{PERIOD}"}}"#).into_bytes(),
+                )),
+            ),
+        )
+        .await;
+        assert_eq!(frozen.status, StatusCode::CREATED, "{}", frozen.text());
+        let id = frozen.json()["evaluation_id"].as_i64().expect("id");
+        let by_period = |token: String| {
+            let app = env.app.clone();
+            async move {
+                get(
+                    &app,
+                    &format!("/api/v1/evaluations?period={PERIOD}"),
+                    Some(&token),
+                )
+                .await
+            }
+        };
+        let first = by_period(admin.clone()).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+        assert_eq!(first.header("content-type"), Some("application/json"));
+        let by_id = get(&env.app, &format!("/api/v1/evaluations/{id}"), Some(&admin)).await;
+        assert_eq!(first.text(), by_id.text(), "the kept bytes equal the DTO's");
+        let v = first.json();
+        assert_eq!(
+            (v["status"].as_str(), v["evaluation_id"].as_i64()),
+            (Some("frozen"), Some(id))
+        );
+        assert_eq!(v["sites"].as_array().map(Vec::len), Some(3));
+
+        // The site manager, after the admin's answer was kept: only hz-h02, and the
+        // same bytes as its own read of the evaluation by id.
+        let mine = by_period(sm.clone()).await;
+        let sites: Vec<String> = mine.json()["sites"]
+            .as_array()
+            .expect("sites")
+            .iter()
+            .filter_map(|s| s["site"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(sites, ["hz-h02"]);
+        let mine_by_id = get(&env.app, &format!("/api/v1/evaluations/{id}"), Some(&sm)).await;
+        assert_eq!(mine.text(), mine_by_id.text());
+
+        // Asked again, each reader gets the same bytes as the first time.
+        assert_eq!(by_period(admin.clone()).await.text(), first.text());
+        assert_eq!(by_period(sm.clone()).await.text(), mine.text());
+    }
+}

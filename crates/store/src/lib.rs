@@ -65,7 +65,7 @@ pub use audit_plans::{EvidenceRow, NewEvidence, NewPlan, PlanRow};
 pub use audits::{AnswerRow, AuditFilter, AuditRow, NewAnswer, NewAudit};
 pub use batches::{BatchInfo, FileEntry, KindManifestRows, NewBatch, NewFile};
 pub use error::{Constraint, Result, StoreError};
-pub use evaluations::{EvaluationInfo, NewEvaluation, StoredEvaluation};
+pub use evaluations::{EvaluationInfo, NewEvaluation, PeriodState, StoredEvaluation};
 pub use findings::{FindingEventRow, FindingRow, NewFinding, NewFindingEvent};
 pub use migrate::Migration;
 pub use sessions::{NewSession, SessionRow};

@@ -15,6 +15,10 @@ const INSERT_SITES: &str =
     "INSERT INTO site (id, parent, scene, area, tier, tz, name_zh, name_en) ";
 const CURRENT_ORG: &str = "SELECT v.fingerprint, v.file_name, v.toml FROM org_current c \
      JOIN org_version v ON v.fingerprint = c.fingerprint WHERE c.id = 1";
+/// The current version's fingerprint alone: asked on every request, so it reads no
+/// organisation text.
+const CURRENT_ORG_FINGERPRINT: &str = "SELECT c.fingerprint FROM org_current c \
+     JOIN org_version v ON v.fingerprint = c.fingerprint WHERE c.id = 1";
 const ORG_VERSION: &str =
     "SELECT fingerprint, file_name, toml FROM org_version WHERE fingerprint = $1";
 
@@ -116,7 +120,7 @@ impl Store {
     /// On database failure.
     pub async fn org_fingerprint(&self) -> Result<Option<String>> {
         with_pool!(self, p => {
-            match sqlx::query(CURRENT_ORG).fetch_optional(p).await? {
+            match sqlx::query(CURRENT_ORG_FINGERPRINT).fetch_optional(p).await? {
                 Some(r) => Ok(Some(r.text("fingerprint")?)),
                 None => Ok(None),
             }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::row::Columns;
-use crate::{Result, Store, ts};
+use crate::{GrantRow, Result, Store, UserRow, ts};
 
 /// A token about to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,64 @@ const REVOKE_TOKEN: &str =
 const TOUCH_TOKEN: &str = "UPDATE api_token SET last_used_at = CASE \
      WHEN last_used_at IS NULL OR last_used_at < $2 THEN $2 ELSE last_used_at END WHERE id = $1";
 
+/// A token with its user and the user's grants, in one statement: what every request
+/// with a bearer token needs (one row per grant; a user without grants gives one row
+/// with no grant).
+const TOKEN_HOLDER: &str = "SELECT t.id, t.user_id, t.name, t.prefix, t.token_hash, \
+     t.created_at, t.expires_at, t.revoked_at, t.last_used_at, \
+     u.login AS u_login, u.display_name AS u_display_name, \
+     u.password_hash AS u_password_hash, u.disabled AS u_disabled, u.lang AS u_lang, \
+     u.created_at AS u_created_at, u.updated_at AS u_updated_at, \
+     g.role AS g_role, g.scope AS g_scope, g.created_at AS g_created_at \
+     FROM api_token t JOIN app_user u ON u.id = t.user_id \
+     LEFT JOIN user_grant g ON g.user_id = u.id \
+     WHERE t.token_hash = $1 ORDER BY g.role, g.scope";
+
 impl Store {
+    /// The token with this hash, its user and the user's grants (by role, then scope),
+    /// read in one statement; `None` when no token has this hash.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn token_holder(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(TokenRow, UserRow, Vec<GrantRow>)>> {
+        with_pool!(self, p => {
+            let rows = sqlx::query(TOKEN_HOLDER).bind(token_hash).fetch_all(p).await?;
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let token = token_row(first)?;
+            let user = UserRow {
+                id: token.user_id,
+                login: first.text("u_login")?,
+                display_name: first.text("u_display_name")?,
+                password_hash: first.opt_text("u_password_hash")?,
+                disabled: first.flag("u_disabled")?,
+                lang: first.text("u_lang")?,
+                created_at: first.text("u_created_at")?,
+                updated_at: first.text("u_updated_at")?,
+            };
+            let mut grants = Vec::new();
+            for r in &rows {
+                if let (Some(role), Some(scope), Some(created_at)) = (
+                    r.opt_text("g_role")?,
+                    r.opt_text("g_scope")?,
+                    r.opt_text("g_created_at")?,
+                ) {
+                    grants.push(GrantRow {
+                        user_id: token.user_id,
+                        role,
+                        scope,
+                        created_at,
+                    });
+                }
+            }
+            Ok(Some((token, user, grants)))
+        })
+    }
+
     /// Stores a new token and returns its id, which the database assigns.
     ///
     /// # Errors

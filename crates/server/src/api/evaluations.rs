@@ -7,18 +7,27 @@
 //! The body is the JSON of `yardstick evaluate --format json` with two more members:
 //! `status` (`frozen` or `provisional`) and `evaluation_id`.
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
+
+use axum::body::{Body, Bytes, HttpBody};
+use http_body::{Frame, SizeHint};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yardstick_app::Cancel;
 use yardstick_app::evaluate::{Engine, EvaluateRequest, GuidelineChoice};
-use yardstick_app::published::{EvaluationView, Status};
+use yardstick_app::published::{EvaluationJson, EvaluationView, Status};
 use yardstick_core::evaluate::{Evaluation, NodeResult, SiteResult};
 use yardstick_core::period::Period;
 
@@ -140,17 +149,77 @@ pub async fn get_evaluation(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<EvaluationQuery>,
-) -> ApiResult<Json<EvaluationDto>> {
+) -> ApiResult<Response> {
     let period = super::period(&q.period)?;
     let started = Instant::now();
     let v = state
         .workspace
-        .evaluation_of_period(&caller.actor, &period, q.scope.as_deref(), &Cancel::new())
+        .evaluation_of_period_json(&caller.actor, &period, q.scope.as_deref(), &Cancel::new())
         .await?;
     if v.status == Status::Provisional {
         state.metrics.evaluation(started.elapsed());
     }
-    Ok(Json(view_dto(v)))
+    body(&v)
+}
+
+/// The body of an [`EvaluationDto`] from the evaluation's JSON, kept serialised by the
+/// application layer: `status` and `evaluation_id` first, then the evaluation's members
+/// in their order — the same bytes serde would write for the DTO, without serialising
+/// the evaluation again for every reader.
+fn body(v: &EvaluationJson) -> ApiResult<Response> {
+    let members = v.json.strip_prefix('{').ok_or_else(|| {
+        ApiError::App(
+            yardstick_app::Error::internal("error.internal.json")
+                .detail("an evaluation serialised to something else than an object"),
+        )
+    })?;
+    let status = match v.status {
+        Status::Frozen => "frozen",
+        Status::Provisional => "provisional",
+    };
+    let id = v.id.map_or_else(|| "null".to_string(), |id| id.to_string());
+    let head = format!("{{\"status\":\"{status}\",\"evaluation_id\":{id},");
+    // The evaluation's bytes are sent from where they are kept, not copied: a city's
+    // evaluation is about a megabyte.
+    let rest = Bytes::from_owner(Kept(v.json.clone())).slice(v.json.len() - members.len()..);
+    let body = Chunks(VecDeque::from([Bytes::from(head), rest]));
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::new(body),
+    )
+        .into_response())
+}
+
+/// Kept JSON shared with the application layer's memory, as the owner of a body chunk.
+struct Kept(Arc<String>);
+
+impl AsRef<[u8]> for Kept {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// A body of a few chunks sent as they are, with its exact length.
+struct Chunks(VecDeque<Bytes>);
+
+impl HttpBody for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.0.pop_front().map(|b| Ok(Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.iter().map(|b| b.len() as u64).sum())
+    }
 }
 
 /// Computes and freezes an evaluation (quality managers within their grants, admins).

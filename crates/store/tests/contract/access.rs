@@ -702,3 +702,53 @@ async fn a_token_is_stored_by_a_hash_of_a_known_user_once() {
         assert_eq!(store.tokens(None).await.expect("all").len(), 1);
     }
 }
+
+#[tokio::test]
+async fn a_token_is_read_with_its_user_and_grants_in_one_statement() {
+    for db in testing::databases().await {
+        let store = db.store();
+        alice_and_bob(store).await;
+        for t in tokens() {
+            store.create_token(&t).await.expect("token");
+        }
+        // Alice holds two grants (added out of order), Bob none.
+        store
+            .add_grant(1, "viewer", "zj", at(3))
+            .await
+            .expect("grant");
+        store
+            .add_grant(1, "evaluator", "sc", at(4))
+            .await
+            .expect("grant");
+        let (token, user, grants) = store
+            .token_holder(&sha('3'))
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(
+            token,
+            store
+                .token_by_hash(&sha('3'))
+                .await
+                .expect("read")
+                .expect("token")
+        );
+        assert_eq!(user, store.user(1).await.expect("read").expect("alice"));
+        // By role, then scope: evaluator before viewer.
+        assert_eq!(
+            grants,
+            [grant("evaluator", "sc", "04"), grant("viewer", "zj", "03")],
+            "{:?}",
+            db.backend()
+        );
+        // A user without grants: one row, no grant.
+        let (token, user, grants) = store
+            .token_holder(&sha('2'))
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!((token.id, user.login.as_str()), (2, "bob"));
+        assert!(grants.is_empty());
+        assert!(store.token_holder(&sha('9')).await.expect("read").is_none());
+    }
+}

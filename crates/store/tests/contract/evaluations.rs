@@ -1,6 +1,8 @@
 //! Frozen evaluations: saved with their provenance, listed newest first, never changed.
 
-use yardstick_store::{Backend, Constraint, EvaluationInfo, NewEvaluation, StoreError, testing};
+use yardstick_store::{
+    Backend, Constraint, EvaluationInfo, NewEvaluation, PeriodState, StoreError, testing,
+};
 
 use crate::support::{at, execute};
 
@@ -68,6 +70,32 @@ async fn evaluations_are_saved_listed_newest_first_and_read_back() {
         assert_eq!(stored.info, september);
         assert_eq!(stored.result_json, "{\"period\":\"2026-09\"}");
         assert_eq!(store.evaluation(3).await.expect("read"), None);
+
+        // What a read of a period depends on, in one statement: no organisation and
+        // no batch were recorded here; September has evaluations 3 and 1 (newest
+        // first), a second freeze of September being id 3; August has none.
+        let third = store
+            .save_evaluation(&evaluation("2026-09", "g1"), at(3))
+            .await
+            .expect("save");
+        assert_eq!(third, 3);
+        let september_state = store.period_state("2026-09").await.expect("state");
+        assert_eq!(
+            september_state,
+            PeriodState {
+                org_fingerprint: None,
+                watermark: None,
+                evaluations: vec![(3, "op".into()), (1, "op".into())],
+            }
+        );
+        assert_eq!(
+            store
+                .period_state("2026-08")
+                .await
+                .expect("state")
+                .evaluations,
+            []
+        );
     }
 }
 
