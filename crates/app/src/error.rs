@@ -67,8 +67,9 @@ pub struct Message {
     pub key: &'static str,
     /// Placeholder values, already formatted.
     pub args: Vec<(&'static str, String)>,
-    /// Placeholder values given in both languages (a lower layer's reason).
-    pub localised: Vec<(&'static str, Text)>,
+    /// Placeholder values given in both languages (a lower layer's reason); boxed, as
+    /// few messages have one and errors travel in every `Result`.
+    pub localised: Option<Box<Vec<(&'static str, Text)>>>,
 }
 
 impl Message {
@@ -78,7 +79,7 @@ impl Message {
         Message {
             key,
             args: Vec::new(),
-            localised: Vec::new(),
+            localised: None,
         }
     }
 
@@ -92,7 +93,9 @@ impl Message {
     /// Adds a placeholder value given in both languages.
     #[must_use]
     pub fn arg_localised(mut self, name: &'static str, value: Text) -> Message {
-        self.localised.push((name, value));
+        self.localised
+            .get_or_insert_with(Default::default)
+            .push((name, value));
         self
     }
 
@@ -102,6 +105,7 @@ impl Message {
         let localised: Vec<(&str, &str)> = self
             .localised
             .iter()
+            .flat_map(|l| l.iter())
             .map(|(k, v)| (*k, v.get(lang)))
             .collect();
         let args: Vec<(&str, &dyn fmt::Display)> = self

@@ -651,3 +651,37 @@ tz = "Mars/Base"
         }
     }
 }
+
+#[test]
+fn a_file_the_import_cannot_read_is_reported_in_the_chosen_language() {
+    let env = Env::with_org();
+    let twice = env.write(
+        "twice.csv",
+        "site_id,ticket_id,service_type,issued_at,called_at,outcome,outcome\n",
+    );
+    for (lang, part) in [
+        ("zh", "twice.csv：第 1 行：表头中 `outcome` 列出现了两次"),
+        (
+            "en",
+            "twice.csv: line 1: column `outcome` appears twice in the header",
+        ),
+    ] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        let r = env.ingest("hall_ticket", &twice, &[]).code(2);
+        let all = format!("{}\n{}", r.stdout, r.stderr);
+        assert!(all.contains(part), "{lang}: {all}");
+        for line in all.lines() {
+            match lang {
+                "zh" => {
+                    let words = english_words(line);
+                    assert!(words.is_empty(), "zh: English words {words:?} in: {line}");
+                }
+                _ => assert!(!line.chars().any(is_cjk), "en: Chinese in: {line}"),
+            }
+        }
+    }
+}

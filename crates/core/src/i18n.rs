@@ -161,6 +161,14 @@ impl Msg {
     }
 }
 
+/// In English (for logs and the `Display` of errors that hold a message); shown to a
+/// reader through [`Msg::render`].
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
 /// English phrases of the operating system and the database (and the store's own words
 /// for them) with their catalogue keys, longest first so that a long phrase is replaced
 /// before a phrase it contains.
