@@ -610,6 +610,9 @@ name_en = "Tianhe hall"
 scene = "shop"
 area = "urban"
 tz = "Mars/Base"
+
+[calendar.hall-std.weekly]
+mon = ["08:00-12:00", "11:00-14:00"]
 "#;
     let zh: &[&str] = &[
         "错误: 组织文件无效: ",
@@ -618,7 +621,8 @@ tz = "Mars/Base"
         "站点 h1.scene: 未知场景 `shop`；应为以下之一：hall, call_centre, field_centre",
         "站点 h1.tz: 未知时区 `Mars/Base`；应为 IANA 时区名，如 Asia/Shanghai",
         "节点: 发现 2 个运营商；组织树必须有且只有一个根",
-        "broken-org.toml 中有 5 个错误",
+        "日历 hall-std: weekly.mon：营业时段 08:00-12:00 与 11:00-14:00 重叠",
+        "broken-org.toml 中有 6 个错误",
     ];
     let en: &[&str] = &[
         "error: invalid organisation file: ",
@@ -627,7 +631,8 @@ tz = "Mars/Base"
         "site h1.scene: unknown scene `shop`; expected one of: hall, call_centre, field_centre",
         "site h1.tz: unknown time zone `Mars/Base`; expected an IANA name such as Asia/Shanghai",
         "node: 2 operators found; the tree must have exactly one root",
-        "5 error(s) in ",
+        "calendar hall-std: weekly.mon: opening intervals 08:00-12:00 and 11:00-14:00 overlap",
+        "6 error(s) in ",
     ];
     let env = Env::empty();
     env.run(&["init"]).code(0);

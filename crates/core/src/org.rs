@@ -320,7 +320,7 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
             out.err_msg(
                 cal.span(),
                 Msg::new("org_file.path.calendar").arg("id", id),
-                Msg::new("org_file.calendar").arg("detail", e),
+                e.msg(),
             );
         }
     }
