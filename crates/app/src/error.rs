@@ -10,7 +10,7 @@
 use std::fmt;
 
 use yardstick_core::i18n;
-use yardstick_core::vocab::Lang;
+use yardstick_core::vocab::{Lang, Text};
 
 /// What kind of failure, which decides the exit code and the HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub struct Message {
     pub key: &'static str,
     /// Placeholder values, already formatted.
     pub args: Vec<(&'static str, String)>,
+    /// Placeholder values given in both languages (a lower layer's reason); boxed, as
+    /// few messages have one and errors travel in every `Result`.
+    pub localised: Option<Box<Vec<(&'static str, Text)>>>,
 }
 
 impl Message {
@@ -76,6 +79,7 @@ impl Message {
         Message {
             key,
             args: Vec::new(),
+            localised: None,
         }
     }
 
@@ -86,13 +90,29 @@ impl Message {
         self
     }
 
+    /// Adds a placeholder value given in both languages.
+    #[must_use]
+    pub fn arg_localised(mut self, name: &'static str, value: Text) -> Message {
+        self.localised
+            .get_or_insert_with(Default::default)
+            .push((name, value));
+        self
+    }
+
     /// The message in a language.
     #[must_use]
     pub fn render(&self, lang: Lang) -> String {
+        let localised: Vec<(&str, &str)> = self
+            .localised
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|(k, v)| (*k, v.get(lang)))
+            .collect();
         let args: Vec<(&str, &dyn fmt::Display)> = self
             .args
             .iter()
             .map(|(k, v)| (*k, v as &dyn fmt::Display))
+            .chain(localised.iter().map(|(k, v)| (*k, v as &dyn fmt::Display)))
             .collect();
         i18n::format(lang, self.key, &args)
     }
@@ -104,6 +124,7 @@ impl Message {
 enum Detail {
     Text(String),
     Message(Message),
+    Localised(Text),
 }
 
 /// An error of a use case.
@@ -125,10 +146,7 @@ impl Error {
     pub fn new(kind: ErrorKind, key: &'static str) -> Error {
         Error {
             kind,
-            message: Message {
-                key,
-                args: Vec::new(),
-            },
+            message: Message::new(key),
             detail: None,
             items: Vec::new(),
             source: None,
@@ -164,6 +182,21 @@ impl Error {
     #[must_use]
     pub fn detail(mut self, detail: impl Into<String>) -> Error {
         self.detail = Some(Box::new(Detail::Text(detail.into())));
+        self
+    }
+
+    /// Adds a placeholder value given in both languages (a lower layer's reason).
+    #[must_use]
+    pub fn arg_localised(mut self, name: &'static str, value: Text) -> Error {
+        self.message = self.message.arg_localised(name, value);
+        self
+    }
+
+    /// Adds detail given in both languages (a lower layer's reason, rendered there from
+    /// the catalogue), shown in the reader's language.
+    #[must_use]
+    pub fn detail_localised(mut self, detail: Text) -> Error {
+        self.detail = Some(Box::new(Detail::Localised(detail)));
         self
     }
 
@@ -228,6 +261,10 @@ impl Error {
                 text.push_str(": ");
                 text.push_str(&m.render(lang));
             }
+            Some(Detail::Localised(t)) => {
+                text.push_str(": ");
+                text.push_str(t.get(lang));
+            }
             _ => {}
         }
         if !self.items.is_empty() {
@@ -259,6 +296,13 @@ impl std::error::Error for Error {
             .as_ref()
             .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
     }
+}
+
+/// A text in both languages from a function of the language (a lower layer's
+/// `message(lang)`), for [`Error::detail_localised`] and [`Error::arg_localised`].
+#[must_use]
+pub fn in_both(f: impl Fn(Lang) -> String) -> Text {
+    Text::new(f(Lang::Zh), f(Lang::En))
 }
 
 /// Result alias of the use cases.

@@ -464,6 +464,27 @@ pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
         ImportError::UnknownFormat(path) => err.detail_message(
             crate::error::Message::new("ingest.problem.unknown_format").arg("path", path),
         ),
+        ImportError::Malformed {
+            path,
+            line,
+            message,
+        } => err.detail_localised(crate::error::in_both(|l| {
+            yardstick_core::t!(
+                l,
+                "engine.at_line",
+                path = path,
+                line = line,
+                message = crate::error::quoted(&message.render(l), 600)
+            )
+        })),
+        ImportError::Sheet { path, message } => err.detail_localised(crate::error::in_both(|l| {
+            yardstick_core::t!(
+                l,
+                "engine.in_file",
+                path = path,
+                message = crate::error::quoted(&message.render(l), 600)
+            )
+        })),
         _ => err.detail(crate::error::quoted(&e.to_string(), 600)),
     }
 }

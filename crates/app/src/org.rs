@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use yardstick_core::org::Organisation;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, in_both};
 use crate::scope::Actor;
 use crate::workspace::Workspace;
 
@@ -29,8 +29,9 @@ impl Workspace {
     /// An input error with every located problem of the file.
     pub async fn import_org(&self, actor: &Actor, name: &str, text: &str) -> Result<OrgLoaded> {
         actor.require_admin()?;
-        let org = Organisation::from_toml(name, text)
-            .map_err(|e| Error::input("error.org.invalid").detail(e.to_string()))?;
+        let org = Organisation::from_toml(name, text).map_err(|e| {
+            Error::input("error.org.invalid").detail_localised(in_both(|l| e.render(l)))
+        })?;
         let fingerprint = self
             .store
             .put_org(name, text, &org, chrono::Utc::now())

@@ -9,6 +9,7 @@ mod audit_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod guideline_cmd;
+mod help;
 mod mapping_cmd;
 mod out;
 mod pdca_cmd;
@@ -18,12 +19,13 @@ mod quickstart;
 mod render;
 mod serve_cmd;
 mod table;
+mod usage_error;
 mod user_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 use yardstick_app::{Cancel, Config, Error};
 use yardstick_core::t;
 use yardstick_core::vocab::Lang;
@@ -207,8 +209,35 @@ async fn run(cli: Cli, cancel: Cancel) -> Result<u8, Error> {
     }
 }
 
+/// The command line parsed with the help and the parser's errors in the language it
+/// asks for (`--lang`, Chinese by default); help, version and refusals are printed
+/// here, ending the process with clap's exit code (0 for help and version, 2 for a
+/// refusal).
+fn parse() -> Result<Cli, ExitCode> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = help::lang_of(&args);
+    let mut cmd = help::command(lang);
+    let refused = |e: clap::Error| {
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                // A closed standard output is no failure of the help.
+                let _ = e.print();
+            }
+            _ => eprintln!("{}", usage_error::render(&e, lang)),
+        }
+        ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+    };
+    let matches = cmd.try_get_matches_from_mut(args).map_err(refused)?;
+    Cli::from_arg_matches(&matches).map_err(|e| refused(e.with_cmd(&cmd)))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let lang: Lang = cli.lang.into();
     // A write past the file size limit (`ulimit -f`) fails with an error instead of
     // killing the process, so it is reported like a full disk.

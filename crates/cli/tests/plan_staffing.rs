@@ -297,7 +297,8 @@ fn invalid_input_exits_2_naming_the_input() {
         ),
         (
             &["--arrivals-per-h", "50000", "--aht-s", "180"],
-            "2000 agents",
+            // Chinese by default, from the catalogue.
+            "超过 2000 个坐席",
         ),
     ];
     for (args, needle) in cases {
@@ -394,7 +395,7 @@ fn batch_with_an_unknown_column_fails_before_any_output() {
 
 #[test]
 fn help_states_defaults_and_examples() {
-    let output = yardstick(&["--help"]);
+    let output = yardstick(&["--help", "--lang", "en"]);
     assert_eq!(output.status.code(), Some(0));
     let help = stdout(&output);
     for needle in [
@@ -405,5 +406,18 @@ fn help_states_defaults_and_examples() {
         "Exit codes",
     ] {
         assert!(help.contains(needle), "help lacks {needle:?}");
+    }
+    // Chinese by default: the same sections from the catalogue.
+    let output = yardstick(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = stdout(&output);
+    for needle in [
+        "--sl-target 0.8",
+        "--answer-within-s 20",
+        "示例：",
+        "批量 CSV：",
+        "退出码：",
+    ] {
+        assert!(help.contains(needle), "help lacks {needle:?}:\n{help}");
     }
 }

@@ -226,3 +226,467 @@ fn every_common_command_speaks_the_chosen_language() {
         }
     }
 }
+
+/// clap's own English words, none of which may stand in Chinese help or errors (they
+/// hold no word of [`ENGLISH_WORDS`], so [`english_words`] alone would not see them).
+const CLAP_ENGLISH: &[&str] = &[
+    "Usage:",
+    "Commands:",
+    "Arguments:",
+    "Options:",
+    "Print help",
+    "Print version",
+    "Print this message",
+    "[default:",
+    "[env:",
+    "[possible values:",
+    "Possible values:",
+    "For more information",
+    "tip:",
+    "error:",
+];
+
+/// Runs the binary with `args` (no data directory needed).
+fn run(args: &[&str]) -> common::Run {
+    common::run_cmd(common::yardstick().args(args))
+}
+
+/// The names listed under the "Commands:" heading of an English help text, `help` left
+/// out.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every command path of the tree, at every depth, walked through the English help of
+/// each command (the top command is the empty path).
+fn command_paths() -> Vec<Vec<String>> {
+    let mut paths = vec![Vec::new()];
+    let mut i = 0;
+    while i < paths.len() {
+        let path: Vec<String> = paths[i].clone();
+        let mut args: Vec<&str> = vec!["--lang", "en"];
+        args.extend(path.iter().map(String::as_str));
+        args.push("--help");
+        let help = run(&args).code(0).stdout;
+        for name in subcommands(&help) {
+            let mut child = path.clone();
+            child.push(name);
+            paths.push(child);
+        }
+        i += 1;
+    }
+    paths
+}
+
+/// The English sentence words of one line of Chinese help or of a parser error, once
+/// what the command line itself brings is taken out too: the command's own invocation
+/// (`yardstick plan site`, in the usage line and the examples), a subcommand's name at
+/// the head of its line in the list of commands, and possible values (`[可选值：…]`,
+/// `- draft: …`).
+fn help_english_words(line: &str, path: &[String], children: &[String]) -> Vec<String> {
+    let invocation = std::iter::once("yardstick")
+        .chain(path.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut line = line.replace(&invocation, "");
+    while let Some(start) = line.find("[可选值：") {
+        let end = line[start..]
+            .find(']')
+            .map_or(line.len(), |e| start + e + 1);
+        line.replace_range(start..end, "");
+    }
+    let trimmed = line.trim_start().to_string();
+    let rest = match trimmed.strip_prefix("- ") {
+        Some(listed) => listed
+            .split_once(':')
+            .map_or("", |(_, help)| help)
+            .to_string(),
+        None => match trimmed.split_once(char::is_whitespace) {
+            Some((name, help)) if children.iter().any(|c| c == name) => help.to_string(),
+            _ => trimmed,
+        },
+    };
+    english_words(&rest)
+}
+
+/// Asserts that a help text or an error speaks `lang` only: in Chinese no English
+/// sentence word and none of clap's English words, and some Chinese; in English no
+/// Chinese character.
+#[track_caller]
+fn assert_speaks(lang: &str, what: &str, text: &str, path: &[String], children: &[String]) {
+    match lang {
+        "zh" => {
+            for line in text.lines() {
+                let words = help_english_words(line, path, children);
+                assert!(
+                    words.is_empty(),
+                    "zh {what}: English words {words:?} in: {line}\n{text}"
+                );
+            }
+            for english in CLAP_ENGLISH {
+                assert!(
+                    !text.contains(english),
+                    "zh {what}: `{english}` in:\n{text}"
+                );
+            }
+            assert!(
+                text.chars().any(is_cjk),
+                "zh {what}: nothing in Chinese:\n{text}"
+            );
+        }
+        _ => {
+            for line in text.lines() {
+                assert!(!line.chars().any(is_cjk), "en {what}: Chinese in: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_help_of_every_command_speaks_the_chosen_language() {
+    let paths = command_paths();
+    // The walk reached the leaves (`plan staffing`, `audit plan add`, …).
+    assert!(paths.len() > 60, "{} command paths", paths.len());
+    assert!(paths.contains(&vec!["audit".into(), "plan".into(), "add".into()]));
+    for path in &paths {
+        let children: Vec<String> = paths
+            .iter()
+            .filter(|p| p.len() == path.len() + 1 && p.starts_with(path))
+            .filter_map(|p| p.last().cloned())
+            .collect();
+        for lang in ["zh", "en"] {
+            for flag in ["--help", "-h"] {
+                let mut args: Vec<&str> = vec!["--lang", lang];
+                args.extend(path.iter().map(String::as_str));
+                args.push(flag);
+                let r = run(&args).code(0);
+                assert!(r.stderr.is_empty(), "{args:?}: {}", r.stderr);
+                assert_speaks(lang, &format!("{args:?}"), &r.stdout, path, &children);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_help_speaks_chinese_by_default_with_clap_s_words_translated() {
+    let zh = run(&["--help"]).code(0).stdout;
+    assert_eq!(zh, run(&["--lang", "zh", "--help"]).code(0).stdout);
+    assert_eq!(zh, run(&["--lang=zh", "--help"]).code(0).stdout);
+    for part in [
+        "用法：yardstick [OPTIONS] <COMMAND>",
+        "命令：",
+        "选项：",
+        "  evaluate    计算一个周期的指标并评价站点",
+        "  help        显示本帮助或指定子命令的帮助",
+        "[环境变量：YARDSTICK_DATA_DIR",
+        "[默认值：./yardstick-data]",
+        "可选值：",
+        "- zh: 中文（默认）",
+        "-h, --help",
+        "显示帮助（用 '-h' 查看摘要）",
+        "-V, --version",
+        "显示版本",
+    ] {
+        assert!(zh.contains(part), "`{part}` missing from:\n{zh}");
+    }
+    let short = run(&["ingest", "-h"]).code(0).stdout;
+    for part in [
+        "参数：",
+        "<KIND>      记录类型：",
+        "--lang <LANG>",
+        "[默认值：zh] [可选值：zh, en]",
+        "显示帮助（用 '--help' 查看详细说明）",
+    ] {
+        assert!(short.contains(part), "`{part}` missing from:\n{short}");
+    }
+    // The `help` subcommand and `--lang=…`; English keeps clap's own words.
+    let en = run(&["--lang=en", "help", "plan", "site"]).code(0).stdout;
+    assert!(en.starts_with("Forecast a site's demand"), "{en}");
+    assert!(
+        en.contains("Usage: yardstick plan site [OPTIONS] --week <YYYY-Www> <SITE>"),
+        "{en}"
+    );
+    // `help` shows the long help: values listed, then the default on its own line.
+    assert!(
+        en.contains("Arguments:\n  <SITE>\n          Site id"),
+        "{en}"
+    );
+    assert!(
+        en.contains("Possible values:\n          - goal:  The goal (full achievement)"),
+        "{en}"
+    );
+    assert!(en.contains("\n          [default: goal]\n"), "{en}");
+    let short = run(&["--lang", "en", "plan", "site", "-h"]).code(0).stdout;
+    assert!(
+        short.contains("[default: goal] [possible values: goal, floor]"),
+        "{short}"
+    );
+    let zh = run(&["help", "plan", "site"]).code(0).stdout;
+    assert!(
+        zh.contains("用法：yardstick plan site [OPTIONS] --week <YYYY-Www> <SITE>"),
+        "{zh}"
+    );
+    assert!(zh.contains("做什么："), "{zh}");
+    let version = run(&["--version"]).code(0).stdout;
+    assert!(version.starts_with("yardstick "), "{version}");
+}
+
+#[test]
+fn the_parser_s_refusals_speak_the_chosen_language_and_exit_2() {
+    // (arguments, what the Chinese message says, what the English one says)
+    let cases: [(&[&str], &[&str], &[&str]); 7] = [
+        (
+            &["ingest", "--nope", "hall_ticket", "x.csv"],
+            &[
+                "错误: 无法识别的参数 `--nope`",
+                "提示：要把 `--nope` 作为值传入，请写成 `-- --nope`",
+                "用法：yardstick ingest [OPTIONS] <KIND> <FILES>...",
+            ],
+            &[
+                "error: unexpected argument '--nope' found",
+                "tip: to pass '--nope' as a value, use '-- --nope'",
+                "Usage: yardstick ingest [OPTIONS] <KIND> <FILES>...",
+            ],
+        ),
+        (
+            &["evaluate", "--period"],
+            &["错误: `--period <PERIOD>` 需要一个值，但没有给出"],
+            &["error: a value is required for '--period <PERIOD>' but none was supplied"],
+        ),
+        (
+            &["evaluate", "--period", "2026-10", "--format", "xml"],
+            &[
+                "错误: `--format <FORMAT>` 的取值 `xml` 无效",
+                "[可选值：table, json, csv]",
+            ],
+            &[
+                "error: invalid value 'xml' for '--format <FORMAT>'",
+                "[possible values: table, json, csv]",
+            ],
+        ),
+        (
+            &["evalute"],
+            &[
+                "错误: 无法识别的子命令 `evalute`",
+                "提示：有几个相近的子命令：",
+            ],
+            &[
+                "error: unrecognized subcommand 'evalute'",
+                "tip: some similar subcommands exist: ",
+            ],
+        ),
+        (
+            &["plan", "staffing", "--aht-s", "180"],
+            &["错误: 缺少以下必需的参数：\n  --arrivals-per-h <X>"],
+            &["error: the following required arguments were not provided:\n  --arrivals-per-h <X>"],
+        ),
+        (
+            &["evaluation", "show", "abc"],
+            &["错误: `<ID>` 的取值 `abc` 无效：不是整数"],
+            &["error: invalid value 'abc' for '<ID>': not a whole number"],
+        ),
+        (
+            &[
+                "plan",
+                "staffing",
+                "--arrivals-per-h",
+                "200",
+                "--aht-s",
+                "180",
+                "--shrinkage",
+                "2",
+            ],
+            &["`--shrinkage <R>` 的取值 `2` 无效：shrinkage 必须是 [0, 1) 之间的小数"],
+            &[
+                "invalid value '2' for '--shrinkage <R>': shrinkage must be a decimal fraction in [0, 1)",
+            ],
+        ),
+    ];
+    for (args, zh, en) in cases {
+        for (lang, parts) in [("zh", zh), ("en", en)] {
+            let mut all = vec!["--lang", lang];
+            all.extend_from_slice(args);
+            let r = run(&all).code(2);
+            assert!(r.stdout.is_empty(), "{all:?}: {}", r.stdout);
+            common::assert_contains(&r.stderr, parts);
+            let hint = if lang == "zh" {
+                "更多信息请运行 `--help`。"
+            } else {
+                "For more information, try '--help'."
+            };
+            assert!(r.stderr.trim_end().ends_with(hint), "{all:?}: {}", r.stderr);
+            let path: Vec<String> = args
+                .iter()
+                .take_while(|a| !a.starts_with('-'))
+                .map(|a| (*a).to_string())
+                .collect();
+            assert_speaks(lang, &format!("{all:?}"), &r.stderr, &path, &[]);
+        }
+    }
+    // Chinese without --lang.
+    let r = run(&["evaluate", "--period", "2026-10", "--format", "xml"]).code(2);
+    assert!(r.stderr.contains("的取值 `xml` 无效"), "{}", r.stderr);
+}
+
+#[test]
+fn staffing_refusals_speak_the_chosen_language() {
+    // (arguments, Chinese, English)
+    let cases: [(&[&str], &str, &str); 3] = [
+        (
+            &["--arrivals-per-h", "200", "--aht-s", "-5"],
+            "错误: 规划参数有误: aht_s 必须是有限的正数，实际为 -5",
+            "aht_s must be a positive finite number, got -5",
+        ),
+        (
+            &[
+                "--arrivals-per-h",
+                "200",
+                "--aht-s",
+                "180",
+                "--sl-target",
+                "1.5",
+            ],
+            "sl_target 必须在 (0, 1) 之间，实际为 1.5",
+            "sl_target must be in (0, 1), got 1.5",
+        ),
+        (
+            &[
+                "--arrivals-per-h",
+                "200",
+                "--aht-s",
+                "180",
+                "--max-abandon",
+                "0.05",
+            ],
+            "max_abandon 必须与 patience_s 一起给出（计算放弃需要耐心时长），实际为 0.05",
+            "max_abandon must be given together with patience_s (abandonment needs a patience), got 0.05",
+        ),
+    ];
+    for (args, zh, en) in cases {
+        for (lang, part) in [("zh", zh), ("en", en)] {
+            let mut all = vec!["--lang", lang, "plan", "staffing"];
+            all.extend_from_slice(args);
+            let r = run(&all).code(2);
+            assert!(r.stderr.contains(part), "{all:?}: {}", r.stderr);
+            assert_speaks(lang, &format!("{all:?}"), &r.stderr, &[], &[]);
+        }
+    }
+}
+
+#[test]
+fn a_broken_organisation_file_is_reported_in_the_chosen_language() {
+    let broken = r#"
+[[node]]
+id = "op"
+level = "operator"
+name_zh = "测试运营商"
+name_en = "Test operator"
+
+[[node]]
+id = "op2"
+level = "operator"
+name_zh = "第二运营商"
+name_en = "Second operator"
+
+[[node]]
+id = "gd"
+parent = "nowhere"
+level = "province"
+name_zh = "广东"
+name_en = "Guangdong"
+
+[[site]]
+id = "h1"
+parent = "gd"
+name_zh = "天河营业厅"
+name_en = "Tianhe hall"
+scene = "shop"
+area = "urban"
+tz = "Mars/Base"
+
+[calendar.hall-std.weekly]
+mon = ["08:00-12:00", "11:00-14:00"]
+"#;
+    let zh: &[&str] = &[
+        "错误: 组织文件无效: ",
+        "broken-org.toml:16:10: 节点 gd.parent: 未知的上级 `nowhere`",
+        "站点 h1.parent: 上级 `gd` 是省；站点必须隶属于市",
+        "站点 h1.scene: 未知场景 `shop`；应为以下之一：hall, call_centre, field_centre",
+        "站点 h1.tz: 未知时区 `Mars/Base`；应为 IANA 时区名，如 Asia/Shanghai",
+        "节点: 发现 2 个运营商；组织树必须有且只有一个根",
+        "日历 hall-std: weekly.mon：营业时段 08:00-12:00 与 11:00-14:00 重叠",
+        "broken-org.toml 中有 6 个错误",
+    ];
+    let en: &[&str] = &[
+        "error: invalid organisation file: ",
+        "broken-org.toml:16:10: node gd.parent: unknown parent `nowhere`",
+        "site h1.parent: parent `gd` is a province; sites belong to a city",
+        "site h1.scene: unknown scene `shop`; expected one of: hall, call_centre, field_centre",
+        "site h1.tz: unknown time zone `Mars/Base`; expected an IANA name such as Asia/Shanghai",
+        "node: 2 operators found; the tree must have exactly one root",
+        "calendar hall-std: weekly.mon: opening intervals 08:00-12:00 and 11:00-14:00 overlap",
+        "6 error(s) in ",
+    ];
+    let env = Env::empty();
+    env.run(&["init"]).code(0);
+    let file = env.write("broken-org.toml", broken);
+    for (lang, parts) in [("zh", zh), ("en", en)] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        let r = env.run(&["org", "import", s(&file)]).code(2);
+        common::assert_contains(&r.stderr, parts);
+        for line in r.stderr.lines() {
+            match lang {
+                "zh" => {
+                    let words = english_words(line);
+                    assert!(words.is_empty(), "zh: English words {words:?} in: {line}");
+                }
+                _ => assert!(!line.chars().any(is_cjk), "en: Chinese in: {line}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_the_import_cannot_read_is_reported_in_the_chosen_language() {
+    let env = Env::with_org();
+    let twice = env.write(
+        "twice.csv",
+        "site_id,ticket_id,service_type,issued_at,called_at,outcome,outcome\n",
+    );
+    for (lang, part) in [
+        ("zh", "twice.csv：第 1 行：表头中 `outcome` 列出现了两次"),
+        (
+            "en",
+            "twice.csv: line 1: column `outcome` appears twice in the header",
+        ),
+    ] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        let r = env.ingest("hall_ticket", &twice, &[]).code(2);
+        let all = format!("{}\n{}", r.stdout, r.stderr);
+        assert!(all.contains(part), "{lang}: {all}");
+        for line in all.lines() {
+            match lang {
+                "zh" => {
+                    let words = english_words(line);
+                    assert!(words.is_empty(), "zh: English words {words:?} in: {line}");
+                }
+                _ => assert!(!line.chars().any(is_cjk), "en: Chinese in: {line}"),
+            }
+        }
+    }
+}

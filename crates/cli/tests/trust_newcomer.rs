@@ -160,13 +160,24 @@ fn each_rule_that_quarantines_a_row_is_in_the_records_document() {
 
 #[test]
 fn ingest_help_points_to_the_record_formats() {
-    let out = common::run_cmd(common::yardstick().args(["ingest", "--help"])).code(0);
+    let out =
+        common::run_cmd(common::yardstick().args(["--lang", "en", "ingest", "--help"])).code(0);
     assert_contains(
         &out.stdout,
         &[
             "docs/records.md",
             "the rules that quarantine a row",
             "hall_ticket, contact, work_order, complaint, survey, subscriber_base, agent_interval",
+        ],
+    );
+    // Chinese by default, pointing to the same document.
+    let out = common::run_cmd(common::yardstick().args(["ingest", "--help"])).code(0);
+    assert_contains(
+        &out.stdout,
+        &[
+            "docs/records.md",
+            "行被隔离的规则",
+            "hall_ticket、contact、work_order、complaint、survey、subscriber_base、agent_interval",
         ],
     );
 }

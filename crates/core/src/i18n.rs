@@ -104,6 +104,71 @@ pub fn format(lang: Lang, key: &str, args: &[(&str, &dyn Display)]) -> String {
     fill(text(lang, key), args)
 }
 
+/// A catalogue message with its arguments, kept to be shown in the reader's language:
+/// core has no reader, so what it reports for people (a located problem of a file) is
+/// a key with its values, rendered at the edge by [`Msg::render`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    /// Catalogue key.
+    pub key: &'static str,
+    /// Placeholder values, already formatted.
+    pub args: Vec<(&'static str, String)>,
+    /// Placeholder values that are catalogue texts themselves (a level's name),
+    /// rendered in the message's language.
+    pub texts: Vec<(&'static str, &'static str)>,
+}
+
+impl Msg {
+    /// A message without arguments yet.
+    #[must_use]
+    pub fn new(key: &'static str) -> Msg {
+        Msg {
+            key,
+            args: Vec::new(),
+            texts: Vec::new(),
+        }
+    }
+
+    /// Adds a placeholder whose value is the catalogue text of `key`.
+    #[must_use]
+    pub fn arg_text(mut self, name: &'static str, key: &'static str) -> Msg {
+        self.texts.push((name, key));
+        self
+    }
+
+    /// Adds a placeholder value.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Display) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The message in a language.
+    #[must_use]
+    pub fn render(&self, lang: Lang) -> String {
+        let texts: Vec<(&str, &str)> = self
+            .texts
+            .iter()
+            .map(|(name, key)| (*name, text(lang, key)))
+            .collect();
+        let args: Vec<(&str, &dyn Display)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (*k, v as &dyn Display))
+            .chain(texts.iter().map(|(k, v)| (*k, v as &dyn Display)))
+            .collect();
+        format(lang, self.key, &args)
+    }
+}
+
+/// In English (for logs and the `Display` of errors that hold a message); shown to a
+/// reader through [`Msg::render`].
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
 /// English phrases of the operating system and the database (and the store's own words
 /// for them) with their catalogue keys, longest first so that a long phrase is replaced
 /// before a phrase it contains.

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::calendar::{BusinessCalendar, CalendarConfig, CalendarError};
-use crate::diag::{Collector, LoadError, bad_value};
+use crate::diag::{Collector, LoadError, toml_problem};
+use crate::i18n::Msg;
 use crate::vocab::{AreaClass, Scene, Text, Tier};
 
 /// Level of a non-site node.
@@ -28,6 +29,16 @@ pub enum NodeLevel {
 }
 
 impl NodeLevel {
+    /// The catalogue key of "an operator", "a province", "a city", for the organisation
+    /// file's messages.
+    fn a_level(self) -> &'static str {
+        match self {
+            NodeLevel::Operator => "org_file.a_level.operator",
+            NodeLevel::Province => "org_file.a_level.province",
+            NodeLevel::City => "org_file.a_level.city",
+        }
+    }
+
     fn parse(s: &str) -> Option<NodeLevel> {
         match s {
             "operator" => Some(NodeLevel::Operator),
@@ -264,10 +275,10 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
     let raw: RawOrg = match toml::from_str(src) {
         Ok(r) => r,
         Err(e) => {
-            out.err(
+            out.err_msg(
                 e.span().unwrap_or(0..0),
-                "(file)",
-                e.message().trim().to_string(),
+                Msg::new("diag.path.file"),
+                toml_problem(e.message()),
             );
             return None;
         }
@@ -277,21 +288,21 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
     for n in &raw.node {
         let n = n.get_ref();
         if !ids.insert(n.id.get_ref().clone()) {
-            out.err(
+            out.err_msg(
                 n.id.span(),
-                format!("node {}", n.id.get_ref()),
-                "duplicate id",
+                node_path(n.id.get_ref(), None),
+                Msg::new("org_file.duplicate_id"),
             );
         }
         match NodeLevel::parse(n.level.get_ref()) {
             Some(l) => {
                 levels.insert(n.id.get_ref().clone(), l);
             }
-            None => out.err(
+            None => out.err_msg(
                 n.level.span(),
-                format!("node {}.level", n.id.get_ref()),
+                node_path(n.id.get_ref(), Some("level")),
                 bad_value(
-                    "level",
+                    "org_file.unknown_level",
                     n.level.get_ref(),
                     &["operator", "province", "city"],
                 ),
@@ -306,7 +317,11 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
         .collect();
     for (id, cal) in &raw.calendar {
         if let Err(e) = BusinessCalendar::try_from(cal.get_ref().clone()) {
-            out.err(cal.span(), format!("calendar {id}"), e.to_string());
+            out.err_msg(
+                cal.span(),
+                Msg::new("org_file.path.calendar").arg("id", id),
+                e.msg(),
+            );
         }
     }
     for s in &raw.site {
@@ -315,23 +330,23 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
             && !raw.calendar.contains_key(c.get_ref())
         {
             let known: Vec<&str> = raw.calendar.keys().map(String::as_str).collect();
-            let list = if known.is_empty() {
-                "none is defined".to_string()
+            let message = if known.is_empty() {
+                Msg::new("org_file.unknown_calendar_none")
             } else {
-                format!("defined: {}", known.join(", "))
+                Msg::new("org_file.unknown_calendar").arg("defined", known.join(", "))
             };
-            out.err(
+            out.err_msg(
                 c.span(),
-                format!("site {}.calendar", s.id.get_ref()),
-                format!("unknown calendar `{}`; {list}", c.get_ref()),
+                site_path(s.id.get_ref(), Some("calendar")),
+                message.arg("calendar", c.get_ref()),
             );
         }
     }
     if raw.node.is_empty() {
-        out.err(
+        out.err_msg(
             0..0,
-            "node",
-            "no [[node]] entries: an organisation needs at least its operator",
+            Msg::new("org_file.path.nodes"),
+            Msg::new("org_file.no_nodes"),
         );
     }
     let calendars = raw
@@ -346,6 +361,33 @@ fn parse(src: &str, out: &mut Collector<'_>) -> Option<Organisation> {
     })
 }
 
+/// "node ID" or "node ID.KEY", where a problem of a `[[node]]` entry is.
+fn node_path(id: &str, key: Option<&str>) -> Msg {
+    match key {
+        None => Msg::new("org_file.path.node").arg("id", id),
+        Some(key) => Msg::new("org_file.path.node_key")
+            .arg("id", id)
+            .arg("key", key),
+    }
+}
+
+/// "site ID" or "site ID.KEY", where a problem of a `[[site]]` entry is.
+fn site_path(id: &str, key: Option<&str>) -> Msg {
+    match key {
+        None => Msg::new("org_file.path.site").arg("id", id),
+        Some(key) => Msg::new("org_file.path.site_key")
+            .arg("id", id)
+            .arg("key", key),
+    }
+}
+
+/// "unknown X `found`; expected one of: a, b, c" (`key` words the X).
+fn bad_value(key: &'static str, found: &str, valid: &[&str]) -> Msg {
+    Msg::new(key)
+        .arg("found", found)
+        .arg("valid", valid.join(", "))
+}
+
 fn nodes(
     raw: &[Spanned<RawNode>],
     levels: &BTreeMap<String, NodeLevel>,
@@ -355,7 +397,7 @@ fn nodes(
     let mut roots = 0;
     for n in raw {
         let n = n.get_ref();
-        let path = format!("node {}", n.id.get_ref());
+        let id = n.id.get_ref();
         let level = levels.get(n.id.get_ref()).copied();
         let expected_parent = match level {
             Some(NodeLevel::Operator) => None,
@@ -365,28 +407,30 @@ fn nodes(
         };
         match (&n.parent, expected_parent) {
             (None, None) => roots += 1,
-            (Some(p), None) => out.err(
+            (Some(p), None) => out.err_msg(
                 p.span(),
-                format!("{path}.parent"),
-                "an operator has no parent",
+                node_path(id, Some("parent")),
+                Msg::new("org_file.operator_parent"),
             ),
-            (None, Some(want)) => out.err(
+            (None, Some(want)) => out.err_msg(
                 n.id.span(),
-                format!("{path}.parent"),
-                format!("missing parent (a {want:?} id)").to_lowercase(),
+                node_path(id, Some("parent")),
+                Msg::new("org_file.missing_parent").arg_text("level", want.a_level()),
             ),
             (Some(p), Some(want)) => match levels.get(p.get_ref()) {
                 Some(l) if *l == want => {}
-                Some(l) => out.err(
+                Some(l) => out.err_msg(
                     p.span(),
-                    format!("{path}.parent"),
-                    format!("parent `{}` is a {l:?}, expected a {want:?}", p.get_ref())
-                        .to_lowercase(),
+                    node_path(id, Some("parent")),
+                    Msg::new("org_file.wrong_parent")
+                        .arg("parent", p.get_ref())
+                        .arg_text("level", l.a_level())
+                        .arg_text("want", want.a_level()),
                 ),
-                None => out.err(
+                None => out.err_msg(
                     p.span(),
-                    format!("{path}.parent"),
-                    format!("unknown parent `{}`", p.get_ref()),
+                    node_path(id, Some("parent")),
+                    Msg::new("org_file.unknown_parent").arg("parent", p.get_ref()),
                 ),
             },
         }
@@ -399,10 +443,10 @@ fn nodes(
         });
     }
     if roots > 1 {
-        out.err(
+        out.err_msg(
             0..0,
-            "node",
-            format!("{roots} operators found; the tree must have exactly one root"),
+            Msg::new("org_file.path.nodes"),
+            Msg::new("org_file.roots").arg("roots", roots),
         );
     }
     result.sort_by_key(|n| n.level != NodeLevel::Operator);
@@ -415,37 +459,43 @@ fn site(
     levels: &BTreeMap<String, NodeLevel>,
     out: &mut Collector<'_>,
 ) -> Option<Site> {
-    let path = format!("site {}", s.id.get_ref());
-    if s.id.get_ref().trim().is_empty() {
-        out.err(s.id.span(), &path, "id must not be empty");
+    let id = s.id.get_ref();
+    if id.trim().is_empty() {
+        out.err_msg(
+            s.id.span(),
+            site_path(id, None),
+            Msg::new("org_file.empty_id"),
+        );
     }
-    if !ids.insert(s.id.get_ref().clone()) {
-        out.err(s.id.span(), &path, "duplicate id");
+    if !ids.insert(id.clone()) {
+        out.err_msg(
+            s.id.span(),
+            site_path(id, None),
+            Msg::new("org_file.duplicate_id"),
+        );
     }
     match levels.get(s.parent.get_ref()) {
         Some(NodeLevel::City) => {}
-        Some(l) => out.err(
+        Some(l) => out.err_msg(
             s.parent.span(),
-            format!("{path}.parent"),
-            format!(
-                "parent `{}` is a {l:?}; sites belong to a city",
-                s.parent.get_ref()
-            )
-            .to_lowercase(),
+            site_path(id, Some("parent")),
+            Msg::new("org_file.site_parent")
+                .arg("parent", s.parent.get_ref())
+                .arg_text("level", l.a_level()),
         ),
-        None => out.err(
+        None => out.err_msg(
             s.parent.span(),
-            format!("{path}.parent"),
-            format!("unknown parent `{}`", s.parent.get_ref()),
+            site_path(id, Some("parent")),
+            Msg::new("org_file.unknown_parent").arg("parent", s.parent.get_ref()),
         ),
     }
     let scene = Scene::parse(s.scene.get_ref());
     if scene.is_none() {
-        out.err(
+        out.err_msg(
             s.scene.span(),
-            format!("{path}.scene"),
+            site_path(id, Some("scene")),
             bad_value(
-                "scene",
+                "org_file.unknown_scene",
                 s.scene.get_ref(),
                 &["hall", "call_centre", "field_centre"],
             ),
@@ -454,10 +504,10 @@ fn site(
     let area = AreaClass::parse(s.area.get_ref());
     if area.is_none() {
         let names: Vec<_> = AreaClass::ALL.iter().map(|a| a.as_str()).collect();
-        out.err(
+        out.err_msg(
             s.area.span(),
-            format!("{path}.area"),
-            bad_value("area class", s.area.get_ref(), &names),
+            site_path(id, Some("area")),
+            bad_value("org_file.unknown_area", s.area.get_ref(), &names),
         );
     }
     let tier = match &s.tier {
@@ -465,10 +515,14 @@ fn site(
         Some(t) => {
             let v = Tier::parse(t.get_ref());
             if v.is_none() {
-                out.err(
+                out.err_msg(
                     t.span(),
-                    format!("{path}.tier"),
-                    bad_value("tier", t.get_ref(), &["flagship", "standard", "small"]),
+                    site_path(id, Some("tier")),
+                    bad_value(
+                        "org_file.unknown_tier",
+                        t.get_ref(),
+                        &["flagship", "standard", "small"],
+                    ),
                 );
             }
             v
@@ -480,10 +534,10 @@ fn site(
     let tz = tz_name.parse::<chrono_tz::Tz>();
     if tz.is_err() {
         let span = s.tz.as_ref().map_or(s.id.span(), Spanned::span);
-        out.err(
+        out.err_msg(
             span,
-            format!("{path}.tz"),
-            format!("unknown time zone `{tz_name}`; expected an IANA name such as Asia/Shanghai"),
+            site_path(id, Some("tz")),
+            Msg::new("org_file.unknown_tz").arg("tz", &tz_name),
         );
     }
     Some(Site {
@@ -521,6 +575,7 @@ mod tz_name {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::Lang;
 
     const GOOD: &str = r#"
 [[node]]
@@ -591,6 +646,52 @@ area = "minor_rural"
         );
         assert!(text.contains("unknown scene `shop`"), "{text}");
         assert!(text.contains("unknown time zone `Mars/Base`"), "{text}");
+    }
+
+    #[test]
+    fn problems_read_in_either_language() {
+        let bad = GOOD
+            .replace(
+                "parent = \"gd\"\nlevel = \"city\"",
+                "parent = \"nowhere\"\nlevel = \"city\"",
+            )
+            .replace("scene = \"hall\"", "scene = \"shop\"");
+        let err = Organisation::from_toml("org.toml", &bad).expect_err("invalid");
+        assert_eq!(err.render(Lang::En), err.to_string());
+        let zh = err.render(Lang::Zh);
+        assert!(
+            zh.contains("org.toml:16:10: 节点 gz.parent: 未知的上级 `nowhere`"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains(
+                "站点 gz-h1.scene: 未知场景 `shop`；应为以下之一：hall, call_centre, field_centre"
+            ),
+            "{zh}"
+        );
+        assert!(zh.ends_with("org.toml 中有 2 个错误"), "{zh}");
+        let two_roots =
+            format!("{GOOD}\n[[node]]\nid = \"op2\"\nlevel = \"operator\"\nname_zh = \"二\"\n");
+        let err = Organisation::from_toml("org.toml", &two_roots).expect_err("invalid");
+        assert!(
+            err.to_string()
+                .contains("2 operators found; the tree must have exactly one root")
+        );
+        assert!(
+            err.render(Lang::Zh)
+                .contains("节点: 发现 2 个运营商；组织树必须有且只有一个根"),
+            "{}",
+            err.render(Lang::Zh)
+        );
+        let syntax =
+            Organisation::from_toml("org.toml", "[[node]]\nid = \"op\"\n").expect_err("invalid");
+        assert!(
+            syntax
+                .render(Lang::Zh)
+                .contains("（文件）: 缺少字段 `level`"),
+            "{}",
+            syntax.render(Lang::Zh)
+        );
     }
 
     #[test]

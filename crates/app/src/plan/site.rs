@@ -24,7 +24,7 @@ use yardstick_engine::series::SiteSeries;
 
 use super::Week;
 use super::roster::{Roster, RosterText, parse_roster, start_label};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, in_both};
 use crate::evaluate::GuidelineChoice;
 use crate::jobs::{Cancel, blocking};
 use crate::scope::Actor;
@@ -525,7 +525,8 @@ fn policy_error(e: &PolicyError) -> Error {
                 Source::History => Error::input("error.plan.from_history"),
                 _ => Error::input("error.plan.from_default"),
             };
-            e.arg("problem", error).arg("flag", flag)
+            e.arg_localised("problem", in_both(|l| error.message(l)))
+                .arg("flag", flag)
         }
         PolicyError::InvalidInput { error, .. } => super::staffing::queueing_error(error),
         _ => Error::internal("error.plan.failed").detail(e.to_string()),
@@ -554,7 +555,7 @@ fn queue(
                 Error::input("error.plan.at_interval")
                     .arg("date", day.date)
                     .arg("start", &start)
-                    .detail(e.to_string())
+                    .detail_localised(in_both(|l| e.message(l)))
             })?;
             let rostered = roster.map(|r| r.get(&(day.date, index)).copied().unwrap_or(0));
             rows.push(PlanInterval {
@@ -624,8 +625,9 @@ fn field(
     let (params, sources) = (setup.params, setup.sources);
     let shrinkage = policy.shrinkage;
     let orders: Vec<(NaiveDate, f64)> = fc.days.iter().map(|d| (d.date, d.total)).collect();
-    let plan = field_plan(&orders, &params, shrinkage)
-        .map_err(|e| Error::input("error.plan.input").detail(e.to_string()))?;
+    let plan = field_plan(&orders, &params, shrinkage).map_err(|e| {
+        Error::input("error.plan.input").detail_localised(in_both(|l| e.message(l)))
+    })?;
     let rostered: Option<Vec<u32>> = roster.map(|r| {
         plan.days
             .iter()
@@ -641,8 +643,9 @@ fn field(
                 .map(|s| f64::from(*s) * available * params.productive_h)
                 .collect();
             Some(
-                field_check(&workload, &capacity, plan.slack_days)
-                    .map_err(|e| Error::input("error.plan.input").detail(e.to_string()))?,
+                field_check(&workload, &capacity, plan.slack_days).map_err(|e| {
+                    Error::input("error.plan.input").detail_localised(in_both(|l| e.message(l)))
+                })?,
             )
         }
         None => None,

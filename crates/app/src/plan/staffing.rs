@@ -7,7 +7,7 @@ use serde::Serialize;
 use yardstick_core::guideline::PlanningDefaults;
 use yardstick_core::queueing::{Input, Queue, QueueingError, Shrinkage, Targets};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, in_both};
 
 /// One staffing problem; `None` means not given (the default applies).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -138,10 +138,10 @@ pub fn plan_staffing(p: &StaffingProblem) -> Result<StaffingPlan> {
     })
 }
 
-/// A queueing input refused by core, in core's words (they name the input as the
-/// flags and columns do).
+/// A queueing input refused by core, in core's words in the reader's language (they
+/// name the input as the flags and columns do).
 pub(crate) fn queueing_error(e: &QueueingError) -> Error {
-    Error::input("error.plan.input").detail(e.to_string())
+    Error::input("error.plan.input").detail_localised(in_both(|l| e.message(l)))
 }
 
 /// A batch row that could not be solved.

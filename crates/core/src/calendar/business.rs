@@ -19,6 +19,7 @@ use thiserror::Error;
 use super::holidays::{DataStatus, DayKind, HolidayDataError, HolidayRegion, HolidaySet};
 use super::hours::{HoursError, OpenInterval, WeeklyHours, validate_day};
 use super::span::{self, Span};
+use crate::i18n::Msg;
 
 /// The default time zone of a calendar.
 pub const DEFAULT_TZ: &str = "Asia/Shanghai";
@@ -112,6 +113,25 @@ pub enum CalendarError {
     /// The TOML text is not a calendar.
     #[error("calendar config: {0}")]
     Toml(String),
+}
+
+impl CalendarError {
+    /// The problem as a catalogue message (its English text is the `Display` one).
+    #[must_use]
+    pub fn msg(&self) -> Msg {
+        match self {
+            Self::UnknownTimeZone(tz) => {
+                Msg::new("calendar.unknown_tz").arg("tz", format!("{tz:?}"))
+            }
+            Self::Hours(e) => e.msg(),
+            Self::ClosureReversed { from, to, reason } => Msg::new("calendar.closure_reversed")
+                .arg("reason", format!("{reason:?}"))
+                .arg("from", from)
+                .arg("to", to),
+            Self::HolidayData(e) => Msg::new("calendar.holiday_data").arg("detail", e),
+            Self::Toml(detail) => Msg::new("calendar.config").arg("detail", detail),
+        }
+    }
 }
 
 /// A validated business calendar.
@@ -475,12 +495,25 @@ mod tests {
             ),
         ];
         for (text, needle) in cases {
-            let err = CalendarConfig::from_toml(text)
+            let e = CalendarConfig::from_toml(text)
                 .and_then(BusinessCalendar::try_from)
-                .expect_err(text)
-                .to_string();
+                .expect_err(text);
+            let err = e.to_string();
             assert!(err.contains(needle), "{text}\n=> {err}");
+            // The catalogue's English is the same text; the Chinese is another.
+            assert_eq!(e.msg().render(crate::vocab::Lang::En), err);
+            let zh = e.msg().render(crate::vocab::Lang::Zh);
+            assert_ne!(zh, err);
         }
+        let bad_syntax = OpenInterval::parse("0830-12:00").expect_err("no colon");
+        assert_eq!(
+            bad_syntax.msg().render(crate::vocab::Lang::En),
+            bad_syntax.to_string()
+        );
+        assert_eq!(
+            bad_syntax.msg().render(crate::vocab::Lang::Zh),
+            "营业时段 \"0830-12:00\"：开始时间有误；应为 \"HH:MM-HH:MM\"，如 \"08:30-12:00\""
+        );
     }
 
     #[test]

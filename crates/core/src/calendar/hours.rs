@@ -13,6 +13,9 @@ use chrono::Weekday;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::i18n::{self, Msg};
+use crate::vocab::Lang;
+
 /// Minutes in a day.
 const DAY_MIN: u16 = 1440;
 
@@ -35,7 +38,7 @@ pub enum HoursError {
         /// The offending text.
         text: String,
         /// What the parser found wrong.
-        reason: &'static str,
+        reason: SyntaxProblem,
     },
     /// The end is not after the start and the interval is not marked overnight.
     #[error(
@@ -67,6 +70,65 @@ pub enum HoursError {
     },
 }
 
+/// What is wrong in the text of an opening interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxProblem {
+    /// No `-` between start and end.
+    MissingDash,
+    /// The start is not `HH:MM`.
+    BadStart,
+    /// The end is not `HH:MM` (or `24:00`).
+    BadEnd,
+    /// The start is 24:00 or later.
+    StartPastDay,
+}
+
+impl SyntaxProblem {
+    /// The catalogue key of its wording.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::MissingDash => "calendar.syntax.missing_dash",
+            Self::BadStart => "calendar.syntax.bad_start",
+            Self::BadEnd => "calendar.syntax.bad_end",
+            Self::StartPastDay => "calendar.syntax.start_past_day",
+        }
+    }
+}
+
+/// In English; [`HoursError::msg`] gives either language.
+impl fmt::Display for SyntaxProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(i18n::text(Lang::En, self.key()))
+    }
+}
+
+impl HoursError {
+    /// The problem as a catalogue message (its English text is the `Display` one).
+    #[must_use]
+    pub fn msg(&self) -> Msg {
+        match self {
+            Self::Syntax { text, reason } => Msg::new("calendar.hours.syntax")
+                .arg("text", format!("{text:?}"))
+                .arg_text("reason", reason.key()),
+            Self::EndNotAfterStart { text } => {
+                Msg::new("calendar.hours.end_not_after_start").arg("text", format!("{text:?}"))
+            }
+            Self::TooLong { text } => {
+                Msg::new("calendar.hours.too_long").arg("text", format!("{text:?}"))
+            }
+            Self::Overlap {
+                place,
+                first,
+                second,
+            } => Msg::new("calendar.hours.overlap")
+                .arg("place", place)
+                .arg("first", first)
+                .arg("second", second),
+        }
+    }
+}
+
 impl OpenInterval {
     /// Builds an interval from minutes after local midnight. `end_min` may exceed 1440
     /// for an overnight interval, up to `start_min + 1440`.
@@ -78,7 +140,7 @@ impl OpenInterval {
         if start_min >= DAY_MIN {
             return Err(HoursError::Syntax {
                 text: iv.to_string(),
-                reason: "the start must be before 24:00",
+                reason: SyntaxProblem::StartPastDay,
             });
         }
         if end_min <= start_min {
@@ -108,9 +170,13 @@ impl OpenInterval {
             Some(body) => (body, true),
             None => (trimmed, false),
         };
-        let (start, end) = body.split_once('-').ok_or_else(|| syntax("missing '-'"))?;
-        let start_min = parse_hh_mm(start.trim(), false).ok_or_else(|| syntax("bad start time"))?;
-        let end_min = parse_hh_mm(end.trim(), !overnight).ok_or_else(|| syntax("bad end time"))?;
+        let (start, end) = body
+            .split_once('-')
+            .ok_or_else(|| syntax(SyntaxProblem::MissingDash))?;
+        let start_min =
+            parse_hh_mm(start.trim(), false).ok_or_else(|| syntax(SyntaxProblem::BadStart))?;
+        let end_min =
+            parse_hh_mm(end.trim(), !overnight).ok_or_else(|| syntax(SyntaxProblem::BadEnd))?;
         if !overnight {
             return if end_min > start_min {
                 Ok(OpenInterval { start_min, end_min })

@@ -53,5 +53,5 @@ pub use clock::{
 pub use holidays::{
     DataStatus, DayKind, Holiday, HolidayDataError, HolidayRegion, HolidaySet, HolidayYear,
 };
-pub use hours::{HoursError, OpenInterval, WeeklyHours};
+pub use hours::{HoursError, OpenInterval, SyntaxProblem, WeeklyHours};
 pub use span::Span;

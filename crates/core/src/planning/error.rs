@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 
-use crate::queueing::QueueingError;
+use crate::queueing::{Domain, QueueingError};
+use crate::t;
+use crate::vocab::Lang;
 
 /// Why a forecast or a staffing plan refused its inputs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -57,8 +59,8 @@ pub enum PlanningError {
     InvalidParam {
         /// The parameter, as named in flags (`productive_h`, …).
         input: &'static str,
-        /// Its domain in words.
-        expected: &'static str,
+        /// Its domain.
+        expected: Domain,
         /// The value given.
         value: f64,
     },
@@ -75,4 +77,75 @@ pub enum PlanningError {
     /// The queueing maths refused an interval (for example more than 2000 agents).
     #[error(transparent)]
     Queueing(#[from] QueueingError),
+}
+
+impl PlanningError {
+    /// The refusal in `lang`, from the message catalogue (the `Display` text is the
+    /// English one).
+    #[must_use]
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::BadInterval(minutes) => t!(lang, "planning.bad_interval", minutes = minutes),
+            Self::WrongLength {
+                date,
+                got,
+                expected,
+                minutes,
+            } => t!(
+                lang,
+                "planning.wrong_length",
+                date = date,
+                got = got,
+                expected = expected,
+                minutes = minutes
+            ),
+            Self::BadIndex {
+                date,
+                index,
+                per_day,
+            } => t!(
+                lang,
+                "planning.bad_index",
+                date = date,
+                index = index,
+                per_day = per_day
+            ),
+            Self::BadCount { date, index, value } => t!(
+                lang,
+                "planning.bad_count",
+                date = date,
+                index = index,
+                value = value
+            ),
+            Self::TooLittleHistory { days, needed } => t!(
+                lang,
+                "planning.too_little_history",
+                days = days,
+                needed = needed
+            ),
+            Self::InvalidParam {
+                input,
+                expected,
+                value,
+            } => t!(
+                lang,
+                "planning.invalid_param",
+                input = input,
+                expected = crate::i18n::text(lang, expected.key()),
+                value = value
+            ),
+            Self::LengthMismatch {
+                what,
+                got,
+                expected,
+            } => t!(
+                lang,
+                "planning.length_mismatch",
+                what = what,
+                got = got,
+                expected = expected
+            ),
+            Self::Queueing(e) => e.message(lang),
+        }
+    }
 }

@@ -34,7 +34,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::error::PlanningError;
-use crate::queueing::Shrinkage;
+use crate::queueing::{Domain, Shrinkage};
 
 /// Slack allowed when comparing a backlog with a workload, so an exact tie is not lost
 /// to rounding in the last bits.
@@ -245,19 +245,19 @@ fn check_params(orders: &[(NaiveDate, f64)], p: &FieldParams) -> Result<(), Plan
     };
     let non_negative = |v: f64| v.is_finite() && v >= 0.0;
     if !non_negative(p.onsite_h) {
-        return bad("onsite_h", "a finite number of hours ≥ 0", p.onsite_h);
+        return bad("onsite_h", Domain::NonNegativeHours, p.onsite_h);
     }
     if !non_negative(p.travel_h) {
-        return bad("travel_h", "a finite number of hours ≥ 0", p.travel_h);
+        return bad("travel_h", Domain::NonNegativeHours, p.travel_h);
     }
     if !(p.productive_h.is_finite() && p.productive_h > 0.0 && p.productive_h <= 24.0) {
-        return bad("productive_h", "hours in (0, 24]", p.productive_h);
+        return bad("productive_h", Domain::HoursInADay, p.productive_h);
     }
     if !(p.limit_h.is_finite() && p.limit_h > 0.0) {
-        return bad("limit_h", "a positive number of hours", p.limit_h);
+        return bad("limit_h", Domain::PositiveHours, p.limit_h);
     }
     if let Some((_, o)) = orders.iter().find(|(_, o)| !non_negative(*o)) {
-        return bad("orders", "a finite number ≥ 0", *o);
+        return bad("orders", Domain::FiniteNonNegative, *o);
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Erlang B and Erlang C: the blocking probability of M/M/N/N and the waiting
 //! probability of M/M/N, computed with the stable recursion on the number of servers.
 
-use super::error::{Input, QueueingError};
+use super::error::{Domain, Input, QueueingError};
 
 /// Erlang B: the probability that a contact offered `traffic_erlangs` of traffic finds
 /// all `servers` busy when there is no queue (M/M/N/N).
@@ -39,7 +39,7 @@ pub(crate) fn check_traffic(traffic_erlangs: f64) -> Result<(), QueueingError> {
     } else {
         Err(QueueingError::invalid(
             Input::TrafficErlangs,
-            "a finite number ≥ 0",
+            Domain::FiniteNonNegative,
             traffic_erlangs,
         ))
     }

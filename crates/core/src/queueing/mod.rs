@@ -48,6 +48,6 @@ mod shrinkage;
 mod staffing;
 
 pub use erlang::{erlang_b, erlang_c};
-pub use error::{Input, QueueingError};
+pub use error::{Domain, Input, QueueingError, Unmeetable};
 pub use shrinkage::Shrinkage;
 pub use staffing::{Abandonment, MAX_AGENTS, Performance, Queue, Targets};

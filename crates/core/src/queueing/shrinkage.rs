@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-use super::error::{Input, QueueingError};
+use super::error::{Domain, Input, QueueingError};
 
 /// Largest number of decimal places accepted; 10⁻⁹ is far below any planning need and
 /// keeps every product within 128-bit integers.
@@ -20,7 +20,7 @@ const MAX_DECIMALS: usize = 9;
 /// be valid, but a clear message beats an overflow for "00000000000000000000.1").
 const MAX_INTEGER_DIGITS: usize = 3;
 /// What a valid shrinkage looks like, for error messages.
-const EXPECTED: &str = "a decimal fraction in [0, 1) such as 0.3, or a percentage such as 30%";
+const EXPECTED: Domain = Domain::Shrinkage;
 
 /// A shrinkage in [0, 1), held as a reduced fraction `numerator / denominator`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::erlang::{erlang_b_step, erlang_b_unchecked, erlang_c_from_b};
 use super::erlang_a;
-use super::error::{Input, QueueingError};
+use super::error::{Domain, Input, QueueingError, Unmeetable};
 
 /// The largest staffing the evaluation and the search handle.
 pub const MAX_AGENTS: u32 = 2000;
@@ -92,7 +92,7 @@ impl Queue {
         if !(arrivals_per_h.is_finite() && arrivals_per_h >= 0.0) {
             return Err(QueueingError::invalid(
                 Input::ArrivalsPerH,
-                "a finite number ≥ 0",
+                Domain::FiniteNonNegative,
                 arrivals_per_h,
             ));
         }
@@ -108,7 +108,7 @@ impl Queue {
         if !queue.traffic_erlangs().is_finite() {
             return Err(QueueingError::invalid(
                 Input::TrafficErlangs,
-                "finite (arrivals_per_h × aht_s / 3600)",
+                Domain::FiniteTraffic,
                 queue.traffic_erlangs(),
             ));
         }
@@ -155,7 +155,7 @@ impl Queue {
         if agents > MAX_AGENTS || (agents == 0 && self.traffic_erlangs() > 0.0) {
             return Err(QueueingError::InvalidInput {
                 input: Input::Agents,
-                expected: "between 1 and 2000 (0 only when no traffic is offered)",
+                expected: Domain::Agents,
                 value: agents.to_string(),
             });
         }
@@ -357,14 +357,14 @@ impl Targets {
             check_open_fraction(Input::SlTarget, level)?;
         }
         if let Some(asa) = self.asa_s {
-            check_impossible_zero(Input::AsaTargetS, asa, "a positive number of seconds")?;
+            check_impossible_zero(Input::AsaTargetS, asa, Domain::PositiveSeconds)?;
         }
         if let Some(cap) = self.max_occupancy
             && !(cap > 0.0 && cap <= 1.0)
         {
             return Err(QueueingError::invalid(
                 Input::MaxOccupancy,
-                "in (0, 1]",
+                Domain::HalfOpenFraction,
                 cap,
             ));
         }
@@ -372,11 +372,11 @@ impl Targets {
             if !has_patience {
                 return Err(QueueingError::InvalidInput {
                     input: Input::MaxAbandon,
-                    expected: "given together with patience_s (abandonment needs a patience)",
+                    expected: Domain::WithPatience,
                     value: cap.to_string(),
                 });
             }
-            check_impossible_zero(Input::MaxAbandon, cap, "in (0, 1)")?;
+            check_impossible_zero(Input::MaxAbandon, cap, Domain::OpenFraction)?;
             check_open_fraction(Input::MaxAbandon, cap)?;
         }
         if self.service_level.is_none() && self.asa_s.is_none() && self.max_abandon.is_none() {
@@ -423,11 +423,7 @@ fn check_positive(input: Input, value: f64) -> Result<(), QueueingError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(QueueingError::invalid(
-            input,
-            "a positive finite number",
-            value,
-        ))
+        Err(QueueingError::invalid(input, Domain::PositiveFinite, value))
     }
 }
 
@@ -439,7 +435,7 @@ fn check_answer_within(value: f64) -> Result<(), QueueingError> {
     } else {
         Err(QueueingError::invalid(
             Input::AnswerWithinS,
-            "a finite number of seconds ≥ 0",
+            Domain::NonNegativeSeconds,
             value,
         ))
     }
@@ -450,25 +446,20 @@ fn check_open_fraction(input: Input, value: f64) -> Result<(), QueueingError> {
     if value > 0.0 && value < 1.0 {
         Ok(())
     } else {
-        Err(QueueingError::invalid(input, "in (0, 1)", value))
+        Err(QueueingError::invalid(input, Domain::OpenFraction, value))
     }
 }
 
 /// Rejects a cap that is exactly zero as impossible (some wait and some abandonment
 /// always remain) and a negative or non-finite one as invalid.
-fn check_impossible_zero(
-    input: Input,
-    value: f64,
-    expected: &'static str,
-) -> Result<(), QueueingError> {
+fn check_impossible_zero(input: Input, value: f64, expected: Domain) -> Result<(), QueueingError> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else if value == 0.0 {
         Err(QueueingError::ImpossibleTarget {
             input,
             value: value.to_string(),
-            reason: "some contacts always wait (and, with patience, some abandon), \
-                     whatever the staffing",
+            reason: Unmeetable::SomeAlwaysWait,
         })
     } else {
         Err(QueueingError::invalid(input, expected, value))

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use yardstick_core::i18n::Msg;
+
 use crate::manifest::Damage;
 
 /// A whole-file problem: nothing is stored.
@@ -50,8 +52,8 @@ pub enum ImportError {
         path: String,
         /// Line.
         line: u64,
-        /// What is wrong.
-        message: String,
+        /// What is wrong, from the catalogue (`engine.*`).
+        message: Msg,
     },
     /// The format is unknown.
     #[error("{0}: unknown file type; expected .csv, .jsonl, .ndjson, .xlsx, .xls or .ods")]
@@ -74,8 +76,8 @@ pub enum ImportError {
     Sheet {
         /// The workbook.
         path: String,
-        /// What is wrong.
-        message: String,
+        /// What is wrong, from the catalogue (`engine.sheet.*`).
+        message: Msg,
     },
     /// A committed file (read for the duplicate-id check) could not be read.
     #[error("reading stored records {path}: {message}")]

@@ -8,6 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use yardstick_core::i18n::Msg;
 use yardstick_core::records::RecordKind;
 
 use super::decode::{Input, TextEncoding};
@@ -640,10 +641,19 @@ fn csv_error(path: &str, e: &csv::Error) -> ImportError {
             path: path.to_string(),
             source: std::io::Error::new(err.kind(), err.to_string()),
         },
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => ImportError::Malformed {
+            path: path.to_string(),
+            line: e.position().map_or(0, csv::Position::line),
+            message: Msg::new("engine.csv_unequal_lengths")
+                .arg("fields", len)
+                .arg("expected", expected_len),
+        },
         _ => ImportError::Malformed {
             path: path.to_string(),
             line: e.position().map_or(0, csv::Position::line),
-            message: e.to_string(),
+            message: Msg::new("engine.csv_other").arg("detail", e),
         },
     }
 }

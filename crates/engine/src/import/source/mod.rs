@@ -26,6 +26,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use yardstick_core::i18n::Msg;
 use yardstick_core::records::RecordKind;
 
 use super::SourceSpec;
@@ -420,7 +421,7 @@ fn twice(path: &Path, header: &[String]) -> Result<(), ImportError> {
             return Err(ImportError::Malformed {
                 path: path.display().to_string(),
                 line: 1,
-                message: format!("column `{h}` appears twice in the header"),
+                message: Msg::new("engine.column_twice").arg("column", h),
             });
         }
     }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{Data, DataRef, Dimensions, Reader, Xls, Xlsx, open_workbook};
+use yardstick_core::i18n::Msg;
 use yardstick_core::records::RecordKind;
 
 use super::{Columns, Format, Origin, RawRow, RowSource, Segment, header_index};
@@ -140,20 +141,17 @@ impl SheetSource {
                     let _ = tx.send(Err(e));
                 }
             })
-            .map_err(|e| sheet_error(path, format!("cannot start the reading thread: {e}")))?;
+            .map_err(|e| sheet_error(path, Msg::new("engine.sheet.thread").arg("detail", e)))?;
         let first = rx
             .recv()
-            .map_err(|_| sheet_error(path, "the workbook reader stopped".into()))??;
+            .map_err(|_| sheet_error(path, Msg::new("engine.sheet.reader_stopped")))??;
         let Message::Header {
             sheet_no,
             sheet,
             row,
         } = first
         else {
-            return Err(sheet_error(
-                path,
-                "the workbook reader sent rows first".into(),
-            ));
+            return Err(sheet_error(path, Msg::new("engine.sheet.rows_first")));
         };
         let header: Vec<String> = row.cells.iter().map(|c| c.trim().to_string()).collect();
         let (index, ignored) = header_index(path, cols, &header).map_err(|e| match e {
@@ -295,7 +293,7 @@ fn csv_line(cells: &[String]) -> String {
     out
 }
 
-fn sheet_error(path: &Path, message: String) -> ImportError {
+fn sheet_error(path: &Path, message: Msg) -> ImportError {
     ImportError::Sheet {
         path: path.display().to_string(),
         message,
@@ -322,11 +320,10 @@ fn pick(path: &Path, names: &[String], wanted: Option<&str>) -> Result<(u32, Str
         None => Err(sheet_error(
             path,
             match wanted {
-                Some(w) => format!(
-                    "no sheet `{w}`; the workbook's sheets: {}",
-                    names.join(", ")
-                ),
-                None => "the workbook has no sheet".into(),
+                Some(w) => Msg::new("engine.sheet.unknown")
+                    .arg("sheet", w)
+                    .arg("sheets", names.join(", ")),
+                None => Msg::new("engine.sheet.none"),
             },
         )),
     }
@@ -356,8 +353,9 @@ fn read_book(
     wanted: Option<&str>,
     tx: &SyncSender<Result<Message, ImportError>>,
 ) -> Result<(), ImportError> {
-    let open_err =
-        |e: &dyn std::fmt::Display| sheet_error(path, format!("cannot read the workbook: {e}"));
+    let open_err = |e: &dyn std::fmt::Display| {
+        sheet_error(path, Msg::new("engine.sheet.unreadable").arg("detail", e))
+    };
     match book {
         Book::Xlsx => {
             let mut wb: Xlsx<BufReader<File>> = open_workbook(path).map_err(|e| open_err(&e))?;
@@ -395,10 +393,9 @@ fn read_book(
             if !gaps.is_empty() {
                 return Err(sheet_error(
                     path,
-                    format!(
-                        "sheet `{name}`: the header row has empty cells over columns that hold values ({}): merged cells? Give every column a name of its own in one header row",
-                        gaps.join(", ")
-                    ),
+                    Msg::new("engine.sheet.header_gaps")
+                        .arg("sheet", &name)
+                        .arg("cells", gaps.join(", ")),
                 ));
             }
             send_range(Rows::new(tx, path, no, name, Vec::new()), &range)
@@ -520,11 +517,9 @@ impl<'t> Rows<'t> {
             if !merged.is_empty() {
                 return Err(sheet_error(
                     self.path,
-                    format!(
-                        "sheet `{}`: the header row has merged cells ({}): unmerge them so that every column has a name of its own in one header row",
-                        self.sheet,
-                        merged.join(", ")
-                    ),
+                    Msg::new("engine.sheet.merged_header")
+                        .arg("sheet", &self.sheet)
+                        .arg("cells", merged.join(", ")),
                 ));
             }
             self.header_sent = true;
@@ -554,7 +549,7 @@ impl<'t> Rows<'t> {
         if !self.header_sent {
             return Err(sheet_error(
                 self.path,
-                format!("sheet `{}` is empty: no header row", self.sheet),
+                Msg::new("engine.sheet.empty").arg("sheet", &self.sheet),
             ));
         }
         if !self.chunk.is_empty() {
