@@ -116,8 +116,10 @@ impl From<StaffingPlan> for StaffingDto {
 /// A shrinkage as written, refused with the reason core gives.
 fn shrinkage(text: Option<&str>) -> Result<Option<Shrinkage>, Error> {
     text.map(|t| {
-        t.parse::<Shrinkage>()
-            .map_err(|e| Error::input("error.plan.input").detail(e.to_string()))
+        t.parse::<Shrinkage>().map_err(|e| {
+            Error::input("error.plan.input")
+                .detail_localised(yardstick_app::error::in_both(|l| e.message(l)))
+        })
     })
     .transpose()
 }
