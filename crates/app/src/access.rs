@@ -626,10 +626,17 @@ impl Workspace {
         let Some(p) = self.principal_of(s.user_id, Via::Session, client).await? else {
             return Ok(None);
         };
-        self.store
-            .touch_session(&id, now)
-            .await
-            .map_err(|e| store(&e))?;
+        // Last use is written when it has moved by a sixtieth of the idle time (at most
+        // a minute): a page and its requests would otherwise each make a write, and a
+        // session still ends within 1/60 of its idle time of the configured instant.
+        let step = (policy.idle / 60).min(chrono::Duration::seconds(TOUCH_EVERY_S));
+        let recent = parse_ts(&s.last_seen_at).is_some_and(|last| now - last < step);
+        if !recent {
+            self.store
+                .touch_session(&id, now)
+                .await
+                .map_err(|e| store(&e))?;
+        }
         Ok(Some((p, s.csrf_token)))
     }
 

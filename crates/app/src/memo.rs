@@ -44,6 +44,8 @@ pub(crate) struct Memo {
     /// Held while an organisation version or a frozen evaluation is read and parsed
     /// (see `computing`).
     pub(crate) loading: tokio::sync::Mutex<()>,
+    /// Held while the records behind a figure are scanned for a page of them.
+    pub(crate) scanning: tokio::sync::Mutex<()>,
     /// Held while a view is cut and serialised (see `computing`).
     pub(crate) viewing: tokio::sync::Mutex<()>,
     /// Held while one of the computations above runs: readers who miss wait for it and

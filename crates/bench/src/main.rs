@@ -55,7 +55,8 @@ usage: cargo xtask bench [--scale F] [--period P] [--seed N] [--staffing N] [--o
                  `yardstick serve` under 50 connections, a bulk import over the API
   --server-only  run the server phase alone
   --server-seconds N  seconds of each server load (default 60)
-  --connections N     concurrent connections of the server loads (default 50)
+  --connections N     concurrent connections of the server's API loads (default 50)
+  --users N           concurrent people (sessions) of the server's web loads (default 20)
   --server-scale F    rows of the server phase relative to 3 M contacts, 1 M hall
                       tickets, 0.5 M work orders and a 1 M-row bulk import (default 1)";
 
@@ -161,6 +162,9 @@ fn parse_args(args: &[String]) -> Result<Options> {
                 o.server_opts.connections = value("--connections")?
                     .parse()
                     .context("--connections is an integer")?;
+            }
+            "--users" => {
+                o.server_opts.users = value("--users")?.parse().context("--users is an integer")?;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -32,8 +32,10 @@ pub struct ServerOptions {
     pub bulk_rows: u64,
     /// Seconds of each load.
     pub seconds: u64,
-    /// Concurrent connections.
+    /// Concurrent connections of the API loads.
     pub connections: usize,
+    /// Concurrent people (sessions) of the web loads.
+    pub users: usize,
     /// Seed.
     pub seed: u64,
     /// Keep the served data directory (`--keep`).
@@ -48,6 +50,7 @@ impl Default for ServerOptions {
             bulk_rows: 1_000_000,
             seconds: 60,
             connections: 50,
+            users: 20,
             seed: 42,
             keep: false,
         }
@@ -97,6 +100,9 @@ pub struct ServerRun {
     /// The importing server's peak memory, KiB.
     pub bulk_peak_kib: u64,
 }
+
+/// The benchmark user's password.
+const PASSWORD: &str = "a long benchmark password";
 
 /// The first day of the synthetic year and the month frozen in it.
 const FIRST_DAY: (i32, u32, u32) = (2025, 1, 1);
@@ -158,10 +164,11 @@ pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
         "server phase: {} connections for {} s on a site's indicator…",
         o.connections, o.seconds
     );
+    let machine = [Who::Token(token.clone())];
     loads.push(load(
         &server.addr,
-        &token,
-        o,
+        &machine,
+        (o.connections, o.seconds),
         "GET /api/v1/sites/{id}/indicators/{indicator}?period=2025-06",
         &|i| {
             let (site, ind) = &sites[i % sites.len()];
@@ -174,8 +181,8 @@ pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
     );
     loads.push(load(
         &server.addr,
-        &token,
-        o,
+        &machine,
+        (o.connections, o.seconds),
         "GET /api/v1/evaluations?period=2025-06&scope={city}",
         &|i| {
             format!(
@@ -184,6 +191,38 @@ pub fn run(o: &ServerOptions, bin: &Path, work: &Path) -> Result<ServerRun> {
             )
         },
     )?);
+    // The web app: people in browsers, each signed in with a session of their own.
+    let people = (0..o.users)
+        .map(|_| sign_in(&server.addr).map(Who::Session))
+        .collect::<Result<Vec<_>>>()?;
+    for (what, path) in [
+        (
+            "web: GET /overview?period=2025-06 (2,025 sites)",
+            &(|_| format!("/overview?period={MONTH}")) as &(dyn Fn(usize) -> String + Sync),
+        ),
+        ("web: GET /sites/{id}?period=2025-06", &|i| {
+            format!("/sites/{}?period={MONTH}", sites[i % sites.len()].0)
+        }),
+        (
+            "web: GET /sites/{id}/indicators/{indicator}?period=2025-06 (first page)",
+            &|i| {
+                let (site, ind) = &sites[i % sites.len()];
+                format!("/sites/{site}/indicators/{ind}?period={MONTH}")
+            },
+        ),
+    ] {
+        eprintln!(
+            "server phase: {} people for {} s on {what}…",
+            o.users, o.seconds
+        );
+        loads.push(load(
+            &server.addr,
+            &people,
+            (o.users, o.seconds),
+            what,
+            path,
+        )?);
+    }
     let peak_kib = server.peak_kib();
     server.stop();
 
@@ -299,7 +338,7 @@ fn admin_token(bin: &Path, dir: &Path) -> Result<String> {
     add.stdin
         .take()
         .context("stdin")?
-        .write_all(b"a long benchmark password\n")?;
+        .write_all(format!("{PASSWORD}\n").as_bytes())?;
     if !add.wait()?.success() {
         bail!("cannot add the benchmark's user");
     }
@@ -376,6 +415,13 @@ impl Drop for Server {
     }
 }
 
+/// Who asks: a machine with an API token (JSON), or a person in a browser with a session
+/// cookie (`ys_session=…`, HTML pages).
+enum Who {
+    Token(String),
+    Session(String),
+}
+
 /// One keep-alive connection.
 struct Conn {
     reader: BufReader<TcpStream>,
@@ -395,10 +441,14 @@ impl Conn {
 
     /// Sends a GET and reads the whole answer; returns its status and whether the
     /// server keeps the connection open.
-    fn get(&mut self, path: &str, token: &str) -> Result<(u16, bool)> {
+    fn get(&mut self, path: &str, who: &Who) -> Result<(u16, bool)> {
+        let (credential, accept) = match who {
+            Who::Token(t) => (format!("Authorization: Bearer {t}"), "application/json"),
+            Who::Session(c) => (format!("Cookie: {c}"), "text/html"),
+        };
         write!(
             self.writer,
-            "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: bench\r\n{credential}\r\nAccept: {accept}\r\n\r\n"
         )?;
         self.writer.flush()?;
         read_answer(&mut self.reader)
@@ -452,20 +502,21 @@ fn read_answer(r: &mut impl BufRead) -> Result<(u16, bool)> {
     Ok((status, keep))
 }
 
-/// `o.connections` threads, each on its own keep-alive connection, asking `path(i)` for
-/// request `i` until the time is up.
+/// `connections` threads for `seconds`, each on its own keep-alive connection as one of
+/// `who` in turn, asking `path(i)` for request `i` until the time is up.
 fn load(
     addr: &str,
-    token: &str,
-    o: &ServerOptions,
+    who: &[Who],
+    (connections, seconds): (usize, u64),
     what: &str,
     path: &(dyn Fn(usize) -> String + Sync),
 ) -> Result<Load> {
-    let until = Instant::now() + Duration::from_secs(o.seconds);
+    let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let results: Vec<(Vec<f64>, u64)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..o.connections)
+        let handles: Vec<_> = (0..connections)
             .map(|c| {
+                let who = &who[c % who.len()];
                 s.spawn(move || {
                     let mut times = Vec::new();
                     let mut errors = 0u64;
@@ -479,7 +530,7 @@ fn load(
                             continue;
                         };
                         let t = Instant::now();
-                        match k.get(&path(i), token) {
+                        match k.get(&path(i), who) {
                             Ok((200, keep)) => {
                                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                                 if !keep {
@@ -537,6 +588,38 @@ fn load(
         p99_ms: pick(0.99),
         max_ms: all.last().copied().unwrap_or(f64::NAN),
     })
+}
+
+/// Signs the benchmark's user in (`POST /api/v1/session`) and returns its session
+/// cookie (`ys_session=…`).
+fn sign_in(addr: &str) -> Result<String> {
+    let body = format!(r#"{{"login":"bench","password":"{PASSWORD}"}}"#);
+    let mut conn = Conn::open(addr)?;
+    write!(
+        conn.writer,
+        "POST /api/v1/session HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    conn.writer.flush()?;
+    let mut head = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if conn.reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    if !(head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.1 201")) {
+        bail!("signing in answered {}", head.lines().next().unwrap_or(""));
+    }
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.trim().split(';').next())
+        .find(|c| c.starts_with("ys_session="))
+        .map(str::to_string)
+        .context("signing in set no session cookie")
 }
 
 /// Sends a file as the body of a POST (streamed, with its length) and returns the

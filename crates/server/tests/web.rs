@@ -663,3 +663,59 @@ async fn names_with_markup_render_inert() {
         );
     }
 }
+
+/// A reader of hundreds of sites: the tree lists the nodes with each city a link to its
+/// sites, and the heat map lists the sites a hundred at a time. The fixture's three sites
+/// and 205 more halls in Ganzi make 208: pages 1–100, 101–200, 201–208.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_scope_is_listed_by_city_and_a_page_at_a_time() {
+    for env in envs().await {
+        let mut org = common::ORG.to_string();
+        for i in 1..=205 {
+            org.push_str(&format!(
+                "\n[[site]]\nid = \"x-h{i:03}\"\nparent = \"sc-gz\"\nname_zh = \"甘孜第{i}营业厅\"\nscene = \"hall\"\narea = \"remote\"\n"
+            ));
+        }
+        env.ws
+            .import_org(&Actor::System, "large.toml", &org)
+            .await
+            .expect("organisation");
+        let admin = user(&env, "root", Role::Admin, "yuanda").await;
+        let o = page(&env, &admin, &format!("/overview?period={PERIOD}")).await;
+        assert_eq!(o.status, StatusCode::OK, "{}", o.text());
+        let html = o.text();
+        assert!(
+            html.contains("共 208 个站点"),
+            "the note says why sites are not listed"
+        );
+        assert_eq!(
+            html.matches("<tr class=\"site").count(),
+            0,
+            "no site row in the tree"
+        );
+        assert!(html.contains(&format!("/overview?period={PERIOD}&city=sc-gz\"")));
+        assert!(html.contains("第 1–100 个站点，共 208 个"));
+        assert!(html.contains("page=2\" rel=\"next\""));
+        let last = page(&env, &admin, &format!("/overview?period={PERIOD}&page=3"))
+            .await
+            .text();
+        assert!(last.contains("第 201–208 个站点，共 208 个"));
+        assert!(!last.contains("rel=\"next\"") && last.contains("page=2\" rel=\"prev\""));
+        // A page past the last is the last.
+        let past = page(&env, &admin, &format!("/overview?period={PERIOD}&page=9"))
+            .await
+            .text();
+        assert!(past.contains("第 201–208 个站点，共 208 个"));
+        // A city picked: its sites are listed under it (Hangzhou has one).
+        let hz = page(
+            &env,
+            &admin,
+            &format!("/overview?period={PERIOD}&city=zj-hz"),
+        )
+        .await
+        .text();
+        assert_eq!(hz.matches("<tr class=\"site").count(), 1);
+        assert!(hz.contains("/sites/hz-h02?period="));
+        assert!(hz.contains("第 1–1 个站点，共 1 个"));
+    }
+}

@@ -31,7 +31,14 @@ pub(crate) struct OverviewQuery {
     tier: Option<String>,
     city: Option<String>,
     sort: Option<String>,
+    page: Option<usize>,
 }
+
+/// Above this many sites, the tree lists nodes only, each city a link to its sites: a
+/// provincial or national reader's page stays a few hundred rows.
+const TREE_SITES: usize = 200;
+/// Rows of the heat map per page.
+const HEAT_PAGE: usize = 100;
 
 /// A row of the tree: a node or a site, indented by depth.
 #[derive(Debug, Serialize)]
@@ -48,6 +55,8 @@ struct TreeRow {
     red_lines: Vec<String>,
     change: String,
     rank: String,
+    /// A city whose sites are not listed here: its name links to them.
+    city_link: bool,
 }
 
 /// A row of the heat map.
@@ -151,8 +160,11 @@ pub(crate) async fn overview(
             rank: r
                 .and_then(|r| r.rank.map(|k| format!("{k}/{}", r.peers)))
                 .unwrap_or_else(|| "—".into()),
+            city_link: false,
         }
     };
+    let city = q.city.as_deref().filter(|c| !c.is_empty());
+    let list_all_sites = org.sites.len() <= TREE_SITES;
     let mut rows = Vec::new();
     let mut stack: Vec<(&Node, usize)> = roots.iter().rev().map(|n| (*n, 0)).collect();
     while let Some((n, depth)) = stack.pop() {
@@ -197,9 +209,14 @@ pub(crate) async fn overview(
                 .unwrap_or_default(),
             change: change(total, prev_node.get(n.id.as_str()).copied().flatten()),
             rank: String::new(),
+            city_link: !list_all_sites
+                && city != Some(n.id.as_str())
+                && sites_of.contains_key(n.id.as_str()),
         });
-        for s in sites_of.get(n.id.as_str()).into_iter().flatten() {
-            rows.push(site_row(s, depth + 1));
+        if list_all_sites || city == Some(n.id.as_str()) {
+            for s in sites_of.get(n.id.as_str()).into_iter().flatten() {
+                rows.push(site_row(s, depth + 1));
+            }
         }
         for c in children.get(n.id.as_str()).into_iter().flatten().rev() {
             stack.push((c, depth + 1));
@@ -271,8 +288,7 @@ pub(crate) async fn overview(
     let scene = q.scene.as_deref().and_then(Scene::parse);
     let area = q.area.as_deref().filter(|a| !a.is_empty());
     let tier = q.tier.as_deref().filter(|t| !t.is_empty());
-    let city = q.city.as_deref().filter(|c| !c.is_empty());
-    let heat_sites: Vec<&yardstick_core::org::Site> = org
+    let mut heat_sites: Vec<&yardstick_core::org::Site> = org
         .sites
         .iter()
         .filter(|s| scene.is_none_or(|sc| s.scene == sc))
@@ -337,15 +353,38 @@ pub(crate) async fn overview(
         })
     };
     let achievement = |site: &str, ind: &str| line_of(site, ind).and_then(|l| l.achievement);
-    let mut heat: Vec<HeatRow> = heat_sites
+    let total_of = |id: &str| site_res.get(id).and_then(|r| r.total);
+    match sort.as_str() {
+        "id" => heat_sites.sort_by(|a, b| a.id.cmp(&b.id)),
+        "name" => heat_sites.sort_by_cached_key(|s| site_name(s, lang)),
+        "total" => heat_sites.sort_by(|a, b| {
+            // Best first; sites without a total last.
+            total_of(&b.id)
+                .unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&total_of(&a.id).unwrap_or(f64::NEG_INFINITY))
+                .then_with(|| a.id.cmp(&b.id))
+        }),
+        ind => heat_sites.sort_by(|a, b| {
+            // Weakest first on the indicator; sites without it last.
+            achievement(&a.id, ind)
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&achievement(&b.id, ind).unwrap_or(f64::INFINITY))
+                .then_with(|| a.id.cmp(&b.id))
+        }),
+    }
+    // One page of the sorted sites.
+    let heat_total = heat_sites.len();
+    let pages = heat_total.div_ceil(HEAT_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let from = (page - 1) * HEAT_PAGE;
+    let heat: Vec<HeatRow> = heat_sites
         .iter()
+        .skip(from)
+        .take(HEAT_PAGE)
         .map(|s| HeatRow {
             id: s.id.clone(),
             name: site_name(s, lang),
-            total: site_res
-                .get(s.id.as_str())
-                .and_then(|r| r.total)
-                .map_or_else(|| "—".into(), |t| num(t, 1)),
+            total: total_of(&s.id).map_or_else(|| "—".into(), |t| num(t, 1)),
             cells: columns
                 .iter()
                 .map(|c| {
@@ -360,25 +399,13 @@ pub(crate) async fn overview(
                 .collect(),
         })
         .collect();
-    let total_of = |id: &str| site_res.get(id).and_then(|r| r.total);
-    match sort.as_str() {
-        "id" => heat.sort_by(|a, b| a.id.cmp(&b.id)),
-        "name" => heat.sort_by(|a, b| a.name.cmp(&b.name)),
-        "total" => heat.sort_by(|a, b| {
-            // Best first; sites without a total last.
-            total_of(&b.id)
-                .unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&total_of(&a.id).unwrap_or(f64::NEG_INFINITY))
-                .then_with(|| a.id.cmp(&b.id))
-        }),
-        ind => heat.sort_by(|a, b| {
-            // Weakest first on the indicator; sites without it last.
-            achievement(&a.id, ind)
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&achievement(&b.id, ind).unwrap_or(f64::INFINITY))
-                .then_with(|| a.id.cmp(&b.id))
-        }),
-    }
+    let heat_range = yardstick_core::t!(
+        lang,
+        "web.overview.heat_page",
+        from = (from + 1).min(heat_total),
+        to = (from + heat.len()).min(heat_total),
+        total = heat_total
+    );
     let scenes: Vec<(String, String)> = Scene::ALL
         .iter()
         .map(|s| (s.as_str().to_string(), s.label(lang).to_string()))
@@ -404,6 +431,10 @@ pub(crate) async fn overview(
             movers => movers,
             columns => columns,
             heat => heat,
+            heat_range => heat_range,
+            page => page,
+            pages => pages,
+            sites_hidden => (!list_all_sites && city.is_none()).then_some(org.sites.len()),
             scene => q.scene.clone().unwrap_or_default(),
             scenes => scenes,
             area => area.unwrap_or(""),
