@@ -909,6 +909,39 @@ fn a_broken_mapping_file_is_reported_in_the_chosen_language() {
             assert_lines_speak(lang, &format!("{args:?}"), &all);
         }
     }
+    // A mapping that loads but names a column the file does not have (`queued`, its
+    // quote at 8:29).
+    let fits_not = env.write(
+        "fits-not.toml",
+        "[[record]]\nkind = \"contact\"\n[record.fields]\nsite_id = { value = \"c1\" }\ncontact_id = { column = \"id\" }\nchannel = { value = \"voice\" }\noutcome = { column = \"result\" }\nqueue_entry_at = { column = \"queued\" }\n",
+    );
+    for (lang, parts) in [
+        (
+            "zh",
+            [
+                "calls.csv：映射中列出的列在文件中不存在：`queued` (",
+                "fits-not.toml:8:29)；文件中的列有：id, type, result, talk, q",
+            ],
+        ),
+        (
+            "en",
+            [
+                "calls.csv: the mapping names column(s) the file does not have: `queued` (",
+                "fits-not.toml:8:29); the file's columns: id, type, result, talk, q",
+            ],
+        ),
+    ] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        let r = env
+            .run(&["mapping", "check", s(&fits_not), s(&calls)])
+            .code(2);
+        common::assert_contains(&r.stderr, &parts);
+        assert_lines_speak(lang, "mapping check", &r.stderr);
+    }
     // Nothing was read, so nothing was stored.
     assert!(env.files_under("records").is_empty());
 }
