@@ -21,7 +21,7 @@ use yardstick_engine::manifest::Manifest;
 use yardstick_store::{EvaluationInfo, NewEvaluation};
 
 use crate::activity::Activity;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, in_both};
 use crate::jobs::{Cancel, blocking};
 use crate::scope::{Actor, Visible};
 use crate::workspace::Workspace;
@@ -234,7 +234,9 @@ impl Workspace {
         };
         let g = guideline::load(&name, &text).map_err(|e| match stored {
             Some(fp) => damaged(fp, e.to_string()),
-            None => Error::input("error.guideline.invalid").detail(e.to_string()),
+            None => {
+                Error::input("error.guideline.invalid").detail_localised(in_both(|l| e.render(l)))
+            }
         })?;
         if let Some(fp) = stored
             && g.fingerprint() != *fp

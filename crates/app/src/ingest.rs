@@ -477,14 +477,15 @@ pub(crate) fn import_error(e: &ImportError, root: &std::path::Path) -> Error {
                 message = crate::error::quoted(&message.render(l), 600)
             )
         })),
-        ImportError::Sheet { path, message } => err.detail_localised(crate::error::in_both(|l| {
-            yardstick_core::t!(
-                l,
-                "engine.in_file",
-                path = path,
-                message = crate::error::quoted(&message.render(l), 600)
-            )
-        })),
+        ImportError::Sheet { path, message } | ImportError::Mapping { path, message } => err
+            .detail_localised(crate::error::in_both(|l| {
+                yardstick_core::t!(
+                    l,
+                    "engine.in_file",
+                    path = path,
+                    message = crate::error::quoted(&message.render(l), 600)
+                )
+            })),
         _ => err.detail(crate::error::quoted(&e.to_string(), 600)),
     }
 }

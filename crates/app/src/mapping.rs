@@ -10,7 +10,7 @@ use yardstick_core::records::RecordKind;
 pub use yardstick_engine::import::{KindCheck, MAX_PROBLEMS, Problem, Sample};
 use yardstick_engine::import::{SourceSpec, check_mapping};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, in_both};
 use crate::ingest::{QueueLogSpec, ReadAs, import_error, plausible_window};
 use crate::jobs::{Cancel, blocking};
 use crate::scope::Actor;
@@ -50,7 +50,7 @@ impl MappingFile {
             .map_err(|e| {
                 Error::input("error.mapping.invalid")
                     .arg("file", &self.name)
-                    .detail(e.to_string())
+                    .detail_localised(in_both(|l| e.render(l)))
             })
     }
 }

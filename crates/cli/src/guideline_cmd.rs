@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use yardstick_app::Error;
+use yardstick_app::error::in_both;
 use yardstick_core::guideline::{self, Guideline, Measure};
 use yardstick_core::t;
 use yardstick_core::vocab::Lang;
@@ -147,8 +148,9 @@ pub fn load(file: Option<&PathBuf>) -> Result<Guideline, Error> {
             .map_err(|e| Error::internal("error.guideline.builtin").detail(e.to_string())),
         Some(path) => {
             let src = read_text(path)?;
-            guideline::load(&path.display().to_string(), &src)
-                .map_err(|e| Error::input("error.guideline.invalid").detail(e.to_string()))
+            guideline::load(&path.display().to_string(), &src).map_err(|e| {
+                Error::input("error.guideline.invalid").detail_localised(in_both(|l| e.render(l)))
+            })
         }
     }
 }

@@ -33,8 +33,8 @@ fn a_copy_with_three_mistakes_reports_all_three_and_exits_2() {
         .replacen("min_score = 300", "min_score = 200\nbogus = 1", 1);
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, &src).expect("write");
-    let (code, out, err) =
-        yardstick(&["guideline", "validate", path.to_str().expect("utf-8 path")]);
+    let path = path.to_str().expect("utf-8 path");
+    let (code, out, err) = yardstick(&["--lang", "en", "guideline", "validate", path]);
     assert_eq!(code, 2, "{out}{err}");
     let line = |needle: &str| {
         src[..src.find(needle).expect("present")]
@@ -53,6 +53,25 @@ fn a_copy_with_three_mistakes_reports_all_three_and_exits_2() {
     );
     assert!(err.contains("unknown field `bogus`"), "{err}");
     assert!(err.contains("3 error(s)"), "{err}");
+    // Chinese by default: the same problems at the same places.
+    let (code, out, zh) = yardstick(&["guideline", "validate", path]);
+    assert_eq!(code, 2, "{out}{zh}");
+    // `bad.toml:LINE:COL` of every problem.
+    let places = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.find("bad.toml:").map(|at| &l[at..]))
+            .filter_map(|l| l.split_once(": ").map(|(at, _)| at.to_string()))
+            .collect()
+    };
+    assert_eq!(places(&err).len(), 3, "{err}");
+    assert_eq!(places(&zh), places(&err), "zh:\n{zh}\nen:\n{err}");
+    assert!(
+        zh.contains("未知记录类型 `hall_tickets`；应为以下之一："),
+        "{zh}"
+    );
+    assert!(zh.contains("未知方向 `lower`"), "{zh}");
+    assert!(zh.contains("未知字段 `bogus`"), "{zh}");
+    assert!(zh.ends_with("bad.toml 中有 3 个错误\n"), "{zh}");
 }
 
 #[test]

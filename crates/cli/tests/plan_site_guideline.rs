@@ -190,28 +190,37 @@ fn a_bad_guideline_is_refused_with_its_location() {
         1,
     );
     let file = data.write("bad.toml", &src);
-    let out = data.run(&[
-        "plan",
-        "site",
-        "cc1",
-        "--week",
-        "2026-W45",
-        "--guideline",
-        path(&file),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     let line = src[..src
         .find("threshold_option = \"threshold\"")
         .expect("edited")]
         .matches('\n')
         .count()
         + 1;
-    let stderr = text(&out.stderr);
-    let located = format!(
-        "bad.toml:{line}:20: planning.call_centre.threshold_option: indicator `CC-02` has no option `threshold`"
-    );
-    assert!(
-        stderr.contains(&located),
-        "missing {located:?} in\n{stderr}"
-    );
+    for (lang, problem) in [
+        (
+            "en",
+            "indicator `CC-02` has no option `threshold`; its options: ",
+        ),
+        ("zh", "指标 `CC-02` 没有选项 `threshold`；它的选项有："),
+    ] {
+        let out = data.run(&[
+            "--lang",
+            lang,
+            "plan",
+            "site",
+            "cc1",
+            "--week",
+            "2026-W45",
+            "--guideline",
+            path(&file),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        let located =
+            format!("bad.toml:{line}:20: planning.call_centre.threshold_option: {problem}");
+        assert!(
+            stderr.contains(&located),
+            "missing {located:?} in\n{stderr}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Issue 18, "one language": the commands a user runs — reports, tables, warnings and the
 //! errors met most (a file that is not there, a file of another kind, a bad period, an
-//! unknown site or scope) — speak Chinese by default and English with `--lang en`, from
+//! unknown site or scope, a broken organisation, guideline or mapping file) — speak
+//! Chinese by default and English with `--lang en`, from
 //! the one catalogue. Chinese output may hold no English words but what the data and
 //! the command line themselves bring (ids, paths, quoted values, flags); English output
 //! holds no Chinese character at all, the test organisation's names being English too.
@@ -645,15 +646,7 @@ mon = ["08:00-12:00", "11:00-14:00"]
         };
         let r = env.run(&["org", "import", s(&file)]).code(2);
         common::assert_contains(&r.stderr, parts);
-        for line in r.stderr.lines() {
-            match lang {
-                "zh" => {
-                    let words = english_words(line);
-                    assert!(words.is_empty(), "zh: English words {words:?} in: {line}");
-                }
-                _ => assert!(!line.chars().any(is_cjk), "en: Chinese in: {line}"),
-            }
-        }
+        assert_lines_speak(lang, "org import", &r.stderr);
     }
 }
 
@@ -679,14 +672,276 @@ fn a_file_the_import_cannot_read_is_reported_in_the_chosen_language() {
         let r = env.ingest("hall_ticket", &twice, &[]).code(2);
         let all = format!("{}\n{}", r.stdout, r.stderr);
         assert!(all.contains(part), "{lang}: {all}");
-        for line in all.lines() {
-            match lang {
-                "zh" => {
-                    let words = english_words(line);
-                    assert!(words.is_empty(), "zh: English words {words:?} in: {line}");
-                }
-                _ => assert!(!line.chars().any(is_cjk), "en: Chinese in: {line}"),
+        assert_lines_speak(lang, "ingest", &all);
+    }
+}
+
+/// Asserts that every line of `text` speaks `lang`: in Chinese no English sentence word,
+/// in English no Chinese character.
+#[track_caller]
+fn assert_lines_speak(lang: &str, what: &str, text: &str) {
+    for line in text.lines() {
+        match lang {
+            "zh" => {
+                let words = english_words(line);
+                assert!(
+                    words.is_empty(),
+                    "zh {what}: English words {words:?} in: {line}"
+                );
             }
+            _ => assert!(!line.chars().any(is_cjk), "en {what}: Chinese in: {line}"),
         }
     }
+}
+
+/// A guideline with nine mistakes of seven sorts. Line numbers count from `[guideline]`
+/// on line 1.
+const BROKEN_GUIDELINE: &str = r#"[guideline]
+id = "broken"
+version = "1"
+name_zh = "有误的细则"
+name_en = "Broken guideline"
+colour = "red"
+
+[scoring]
+management_points = 500
+results_points = 500
+min_sample = 10
+
+[[scoring.level]]
+id = "L1"
+name_zh = "初始级"
+name_en = "Initial"
+min_score = 0
+
+[[dimension]]
+id = "people"
+name_zh = "人"
+name_en = "People"
+weight = 1
+
+[[clause]]
+id = "P1"
+dimension = "peple"
+scenes = ["hall"]
+title_zh = "人员"
+title_en = "Staff"
+
+[[indicator]]
+id = "W"
+name_zh = "平均等候"
+name_en = "Mean wait"
+scenes = ["hall"]
+kind = "hall_ticket"
+clause = "P9"
+filter = "caled_at IS NOT NULL"
+measure = { type = "mean", value = "minutes_between(issued_at, called_at)" }
+unit = "min"
+direction = "lower_better"
+
+[[indicator]]
+id = "W"
+name_zh = "等候分位"
+name_en = "Wait percentile"
+scenes = ["hall"]
+kind = "hall_ticket"
+measure = { type = "percentile", value = "minutes_between(issued_at, called_at) +" }
+unit = "min"
+direction = "down"
+
+[[target]]
+indicator = "BH-99"
+floor = 1
+goal = 2
+"#;
+
+#[test]
+fn a_broken_guideline_file_is_reported_in_the_chosen_language() {
+    // Line:column by hand: the unknown field `colour` at 6:1; the values of `dimension`
+    // (27), `clause` (38), `filter` (39, its first character at column 11), `id` (45)
+    // and `direction` (52) open after their `key = `; the missing `q` is reported at the
+    // measure's `type` value (50:20) and the unfinished expression at its end (50:82);
+    // the target's indicator at 55:13.
+    let zh: &[&str] = &[
+        "错误: 评价细则无效: ",
+        "broken-guideline.toml:6:1: guideline: 未知字段 `colour`，应为以下之一：`id`, `version`, `name_zh`, `name_en`, `source`",
+        "broken-guideline.toml:27:13: clause[0] (P1).dimension: 未知维度 `peple`；应为以下之一：people",
+        "broken-guideline.toml:38:10: indicator[0] (W).clause: 未知条款 `P9`",
+        "broken-guideline.toml:39:11: indicator[0] (W).filter: 记录类型 `hall_ticket` 没有字段 `caled_at`；可用的字段：site_id, ticket_id,",
+        "（位于 `caled_at IS NOT NULL`）",
+        "broken-guideline.toml:45:6: indicator[1] (W).id: 编号 `W` 重复",
+        "broken-guideline.toml:50:20: indicator[1] (W).measure.q: 度量类型 `percentile` 需要 `q`（0 < q ≤ 1）",
+        "broken-guideline.toml:50:82: indicator[1] (W).measure.value: 应为一个表达式，实际为表达式结尾（位于 `minutes_between(issued_at, called_at) +`）",
+        "broken-guideline.toml:52:13: indicator[1] (W).direction: 未知方向 `down`；应为以下之一：higher_better, lower_better",
+        "broken-guideline.toml:55:13: target[0] (BH-99).indicator: 未知指标 `BH-99`",
+        "broken-guideline.toml 中有 9 个错误",
+    ];
+    let en: &[&str] = &[
+        "error: invalid guideline: ",
+        "broken-guideline.toml:6:1: guideline: unknown field `colour`, expected one of `id`, `version`, `name_zh`, `name_en`, `source`",
+        "broken-guideline.toml:27:13: clause[0] (P1).dimension: unknown dimension `peple`; expected one of: people",
+        "broken-guideline.toml:38:10: indicator[0] (W).clause: unknown clause `P9`",
+        "broken-guideline.toml:39:11: indicator[0] (W).filter: unknown field `caled_at` of record kind `hall_ticket`; valid fields: site_id, ticket_id,",
+        " (in `caled_at IS NOT NULL`)",
+        "broken-guideline.toml:45:6: indicator[1] (W).id: duplicate id `W`",
+        "broken-guideline.toml:50:20: indicator[1] (W).measure.q: measure type `percentile` needs `q` (0 < q ≤ 1)",
+        "broken-guideline.toml:50:82: indicator[1] (W).measure.value: expected an expression, found end of input (in `minutes_between(issued_at, called_at) +`)",
+        "broken-guideline.toml:52:13: indicator[1] (W).direction: unknown direction `down`; expected one of: higher_better, lower_better",
+        "broken-guideline.toml:55:13: target[0] (BH-99).indicator: unknown indicator `BH-99`",
+        "9 error(s) in ",
+    ];
+    let env = Env::with_org();
+    let file = env.write("broken-guideline.toml", BROKEN_GUIDELINE);
+    for (lang, parts) in [("zh", zh), ("en", en)] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        for args in [
+            vec!["guideline", "validate", s(&file)],
+            vec!["evaluate", "--period", "2026-10", "--guideline", s(&file)],
+        ] {
+            let r = env.run(&args).code(2);
+            common::assert_contains(&r.stderr, parts);
+            let all = format!("{}\n{}", r.stdout, r.stderr);
+            assert_lines_speak(lang, &format!("{args:?}"), &all);
+        }
+    }
+}
+
+/// A mapping with sixteen mistakes: unknown keys and values, a zone and a format it
+/// cannot read, a filter without its values, fields mapped wrongly or not at all, a
+/// cycle, a kind that does not exist. Line numbers count from `[source]` on line 1.
+const BROKEN_MAPPING: &str = r#"[source]
+sheet = "Calls"
+colour = "red"
+
+[defaults]
+zone = "Mars/Base"
+format = "dd/mm/yyyy"
+
+[[filter]]
+name = "test call"
+column = "type"
+
+[[record]]
+kind = "contact"
+id_scope = "week"
+
+[record.fields]
+site_id = { value = "c1" }
+contact_id = { column = "id", value = "x" }
+outcome = { column = "result", map = { A = "answerd" } }
+talk_s = { column = "talk", format = "%H" }
+end_at = { from = "talk_s", plus = { field = "nope" } }
+repeat_7d = { column = "x" }
+colour = { column = "c" }
+queue_entry_at = { column = "q", clock_change = "sometimes" }
+answered_at = { from = "abandoned_at", plus = { field = "talk_s" } }
+abandoned_at = { from = "answered_at", plus = { field = "talk_s" } }
+
+[[record]]
+kind = "parcel"
+"#;
+
+#[test]
+fn a_broken_mapping_file_is_reported_in_the_chosen_language() {
+    // Line:column by hand: a problem of a whole table at its header (9:1, 13:1), of a
+    // key at the key (3:1, 22:1…26:1) or at its inline table (19:14), of a value at its
+    // opening quote (6:8, 7:10, 15:12, 20:44, 21:38, 25:49, 30:8).
+    let zh: &[&str] = &[
+        "错误: 映射文件 ",
+        "broken-map.toml:3:1: source: 未知字段 `colour`，应为 `encoding` 或 `sheet`",
+        "broken-map.toml:6:8: defaults.zone: 未知时区 `Mars/Base`；应为 `site`、IANA 时区名（如 Asia/Shanghai）或时区偏移（如 +08:00）",
+        "broken-map.toml:7:10: defaults.format: 未知时间格式 `dd/mm/yyyy`；应为 `%d/%m/%Y %H:%M:%S` 这样的模式，或以下之一：canonical, excel, epoch, epoch_ms",
+        "broken-map.toml:9:1: filter[0]: `in = [...]` 与 `not_in = [...]` 须给出且只给出一个",
+        "broken-map.toml:13:1: record[0] (contact).fields: `contact` 的必需字段 `channel` 没有映射",
+        "broken-map.toml:15:12: record[0] (contact).id_scope: 未知的 id_scope 取值 `week`；应为以下之一：forever, day",
+        "broken-map.toml:19:14: record[0] (contact).fields.contact_id: 须给出且只给出一个来源：`column`、`columns`、`value` 或 `from`（加 `plus`）",
+        "broken-map.toml:20:44: record[0] (contact).fields.outcome.map.A: outcome 的取值 `answerd` 未知；应为以下之一：answered, abandoned, ivr_only, overflowed, callback",
+        "broken-map.toml:21:38: record[0] (contact).fields.talk_s.format: `format` 只适用于时刻，而 `talk_s` 是数值",
+        "broken-map.toml:22:1: record[0] (contact).fields.end_at.from: `talk_s` 是数值，不是时刻",
+        "broken-map.toml:22:1: record[0] (contact).fields.end_at.plus: `nope` 不是本记录已映射的字段",
+        "broken-map.toml:23:1: record[0] (contact).fields.repeat_7d: `repeat_7d` 由 Yardstick 推导得出，不能映射",
+        "broken-map.toml:24:1: record[0] (contact).fields.colour: `contact` 没有字段 `colour`；应为以下之一：site_id, contact_id, channel,",
+        "broken-map.toml:25:49: record[0] (contact).fields.queue_entry_at.clock_change: 未知的 clock_change 取值 `sometimes`；应为以下之一：refuse, earlier, later, shift_forward",
+        "broken-map.toml:26:1: record[0] (contact).fields.answered_at: `answered_at` 由 `abandoned_at` 计算，而 `abandoned_at` 又由它计算：形成循环",
+        "broken-map.toml:30:8: record[1].kind: 未知记录类型 `parcel`；应为以下之一：hall_ticket, contact, work_order,",
+        "broken-map.toml 中有 16 个错误",
+    ];
+    let en: &[&str] = &[
+        "error: the mapping ",
+        "broken-map.toml:3:1: source: unknown field `colour`, expected `encoding` or `sheet`",
+        "broken-map.toml:6:8: defaults.zone: unknown time zone `Mars/Base`; expected `site`, an IANA name such as Asia/Shanghai, or an offset such as +08:00",
+        "broken-map.toml:7:10: defaults.format: unknown time format `dd/mm/yyyy`; expected a pattern such as `%d/%m/%Y %H:%M:%S`, or one of: canonical, excel, epoch, epoch_ms",
+        "broken-map.toml:9:1: filter[0]: give exactly one of `in = [...]` or `not_in = [...]`",
+        "broken-map.toml:13:1: record[0] (contact).fields: required field `channel` of `contact` is not mapped",
+        "broken-map.toml:15:12: record[0] (contact).id_scope: unknown id_scope `week`; expected one of: forever, day",
+        "broken-map.toml:19:14: record[0] (contact).fields.contact_id: give exactly one source: `column`, `columns`, `value` or `from` (with `plus`)",
+        "broken-map.toml:20:44: record[0] (contact).fields.outcome.map.A: unknown value of outcome `answerd`; expected one of: answered, abandoned, ivr_only, overflowed, callback",
+        "broken-map.toml:21:38: record[0] (contact).fields.talk_s.format: `format` applies to instants, and `talk_s` is a number",
+        "broken-map.toml:22:1: record[0] (contact).fields.end_at.from: `talk_s` is a number, not an instant",
+        "broken-map.toml:22:1: record[0] (contact).fields.end_at.plus: `nope` is not a mapped field of this record",
+        "broken-map.toml:23:1: record[0] (contact).fields.repeat_7d: `repeat_7d` is derived by Yardstick and cannot be mapped",
+        "broken-map.toml:24:1: record[0] (contact).fields.colour: unknown field of `contact` `colour`; expected one of: site_id, contact_id, channel,",
+        "broken-map.toml:25:49: record[0] (contact).fields.queue_entry_at.clock_change: unknown clock_change `sometimes`; expected one of: refuse, earlier, later, shift_forward",
+        "broken-map.toml:26:1: record[0] (contact).fields.answered_at: `answered_at` is computed from `abandoned_at`, which is computed from it: a cycle",
+        "broken-map.toml:30:8: record[1].kind: unknown record kind `parcel`; expected one of: hall_ticket, contact, work_order,",
+        "16 error(s) in ",
+    ];
+    let env = Env::with_org();
+    let map = env.write("broken-map.toml", BROKEN_MAPPING);
+    let calls = env.write("calls.csv", "id,type,result,talk,q\n");
+    for (lang, parts) in [("zh", zh), ("en", en)] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        for args in [
+            vec!["mapping", "check", s(&map), s(&calls)],
+            vec!["ingest", "contact", s(&calls), "--mapping", s(&map)],
+        ] {
+            let r = env.run(&args).code(2);
+            common::assert_contains(&r.stderr, parts);
+            let all = format!("{}\n{}", r.stdout, r.stderr);
+            assert_lines_speak(lang, &format!("{args:?}"), &all);
+        }
+    }
+    // A mapping that loads but names a column the file does not have (`queued`, its
+    // quote at 8:29).
+    let fits_not = env.write(
+        "fits-not.toml",
+        "[[record]]\nkind = \"contact\"\n[record.fields]\nsite_id = { value = \"c1\" }\ncontact_id = { column = \"id\" }\nchannel = { value = \"voice\" }\noutcome = { column = \"result\" }\nqueue_entry_at = { column = \"queued\" }\n",
+    );
+    for (lang, parts) in [
+        (
+            "zh",
+            [
+                "calls.csv：映射中列出的列在文件中不存在：`queued` (",
+                "fits-not.toml:8:29)；文件中的列有：id, type, result, talk, q",
+            ],
+        ),
+        (
+            "en",
+            [
+                "calls.csv: the mapping names column(s) the file does not have: `queued` (",
+                "fits-not.toml:8:29); the file's columns: id, type, result, talk, q",
+            ],
+        ),
+    ] {
+        let env = Env {
+            tmp: tempfile::tempdir().expect("unused folder"),
+            data: env.data.clone(),
+            lang,
+        };
+        let r = env
+            .run(&["mapping", "check", s(&fits_not), s(&calls)])
+            .code(2);
+        common::assert_contains(&r.stderr, &parts);
+        assert_lines_speak(lang, "mapping check", &r.stderr);
+    }
+    // Nothing was read, so nothing was stored.
+    assert!(env.files_under("records").is_empty());
 }

@@ -116,6 +116,9 @@ pub struct Msg {
     /// Placeholder values that are catalogue texts themselves (a level's name),
     /// rendered in the message's language.
     pub texts: Vec<(&'static str, &'static str)>,
+    /// Placeholder values that are catalogue messages themselves (the problem of an
+    /// expression inside a file's problem), rendered in the message's language.
+    pub msgs: Vec<(&'static str, Msg)>,
 }
 
 impl Msg {
@@ -126,7 +129,15 @@ impl Msg {
             key,
             args: Vec::new(),
             texts: Vec::new(),
+            msgs: Vec::new(),
         }
+    }
+
+    /// Adds a placeholder whose value is another catalogue message.
+    #[must_use]
+    pub fn arg_msg(mut self, name: &'static str, msg: Msg) -> Msg {
+        self.msgs.push((name, msg));
+        self
     }
 
     /// Adds a placeholder whose value is the catalogue text of `key`.
@@ -151,11 +162,17 @@ impl Msg {
             .iter()
             .map(|(name, key)| (*name, text(lang, key)))
             .collect();
+        let msgs: Vec<(&str, String)> = self
+            .msgs
+            .iter()
+            .map(|(name, m)| (*name, m.render(lang)))
+            .collect();
         let args: Vec<(&str, &dyn Display)> = self
             .args
             .iter()
             .map(|(k, v)| (*k, v as &dyn Display))
             .chain(texts.iter().map(|(k, v)| (*k, v as &dyn Display)))
+            .chain(msgs.iter().map(|(k, v)| (*k, v as &dyn Display)))
             .collect();
         format(lang, self.key, &args)
     }

@@ -424,6 +424,7 @@ fn a_mapping_naming_columns_the_file_lacks_names_them_all() {
     let ImportError::Mapping { message, .. } = &err else {
         panic!("{err:?}")
     };
+    let message = message.to_string();
     // 进队时间, 接通时间, 放弃时间 and 结果 are missing, each with its place in the
     // mapping (file:line:col).
     for col in ["进队时间", "接通时间", "放弃时间", "结果"] {

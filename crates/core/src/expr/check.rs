@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::ast::{BinOp, Expr, ExprKind, Func, Span, Type, UnOp, Value};
 use super::error::ExprError;
+use crate::i18n::Msg;
 use crate::records::{FieldType, RecordKind};
 
 /// Type-checks `expr` against the fields of `kind` and the defined `params`, and checks
@@ -66,17 +67,34 @@ fn is_null_literal(e: &Expr) -> bool {
     matches!(e.kind, ExprKind::Lit(Value::Null))
 }
 
-/// A hint for operators that do not take timestamps, which authors most often trip on.
-fn ts_hint(ty: Type) -> &'static str {
+/// The catalogue key of a type's name in messages (`[file_check.type]`).
+fn type_key(ty: Type) -> &'static str {
+    match ty {
+        Type::Bool => "file_check.type.boolean",
+        Type::Num => "file_check.type.number",
+        Type::Str => "file_check.type.string",
+        Type::Ts => "file_check.type.timestamp",
+        Type::Null => "file_check.type.null",
+    }
+}
+
+/// `msg` with the type `ty` as its placeholder `name`.
+fn with_type(msg: Msg, name: &'static str, ty: Type) -> Msg {
+    msg.arg_text(name, type_key(ty))
+}
+
+/// A hint for operators that do not take timestamps, which authors most often trip on,
+/// as the placeholder `hint` of `msg` (empty for other types).
+fn ts_hint(msg: Msg, ty: Type) -> Msg {
     if ty == Type::Ts {
-        "; use seconds_between(a, b) or a sibling for the time between two timestamps"
+        msg.arg_text("hint", "expr.hint.timestamps")
     } else {
-        ""
+        msg.arg("hint", "")
     }
 }
 
 impl Checker<'_> {
-    fn error(&mut self, span: Span, message: String) {
+    fn error(&mut self, span: Span, message: Msg) {
         self.errors.push(ExprError::new(span, message));
     }
 
@@ -84,15 +102,13 @@ impl Checker<'_> {
         if want == Type::Null || ty == want {
             return;
         }
-        let found = if ty == Type::Null {
-            "NULL (the expression is always NULL)".to_owned()
+        let msg = with_type(Msg::new("expr.want"), "want", want);
+        let msg = if ty == Type::Null {
+            msg.arg_text("found", "expr.always_null")
         } else {
-            ty.name().to_owned()
+            with_type(msg, "found", ty)
         };
-        self.error(
-            expr.span,
-            format!("expected a {want} expression, found {found}"),
-        );
+        self.error(expr.span, msg);
     }
 
     fn expr(&mut self, e: &Expr) -> Option<Type> {
@@ -133,36 +149,32 @@ impl Checker<'_> {
         }
         self.error(
             span,
-            format!(
-                "unknown field `{name}` of record kind `{}`; valid fields: {}",
-                self.kind.as_str(),
-                self.kind.field_list()
-            ),
+            Msg::new("expr.unknown_field")
+                .arg("name", name)
+                .arg("kind", self.kind.as_str())
+                .arg("valid", self.kind.field_list()),
         );
         None
     }
 
     fn param(&mut self, name: &str, span: Span) -> Option<Type> {
         let Some(value) = self.params.get(name) else {
-            let defined = if self.params.is_empty() {
-                "no parameters are defined".to_owned()
+            let msg = if self.params.is_empty() {
+                Msg::new("expr.unknown_param_none")
             } else {
                 let names: Vec<_> = self.params.keys().map(|k| format!("${k}")).collect();
-                format!("defined parameters: {}", names.join(", "))
+                Msg::new("expr.unknown_param").arg("defined", names.join(", "))
             };
-            self.error(span, format!("unknown parameter `${name}`; {defined}"));
+            self.error(span, msg.arg("name", name));
             return None;
         };
         match value {
             Value::Num(n) if !n.is_finite() => {
-                self.error(span, format!("parameter `${name}` is not a finite number"));
+                self.error(span, Msg::new("expr.param_not_finite").arg("name", name));
                 None
             }
             Value::Ts(ms) if !super::display::timestamp_in_range(*ms) => {
-                self.error(
-                    span,
-                    format!("parameter `${name}` is outside years 0000 to 9999"),
-                );
+                self.error(span, Msg::new("expr.param_out_of_range").arg("name", name));
                 None
             }
             _ => Some(value.ty()),
@@ -174,10 +186,16 @@ impl Checker<'_> {
         match op {
             UnOp::Neg if !matches!(ty, Type::Num | Type::Null) => self.error(
                 operand.span,
-                format!("unary `-` needs a number, found {ty}{}", ts_hint(ty)),
+                ts_hint(
+                    with_type(Msg::new("expr.neg_needs_number"), "found", ty),
+                    ty,
+                ),
             ),
             UnOp::Not if !matches!(ty, Type::Bool | Type::Null) => {
-                self.error(operand.span, format!("`NOT` needs a boolean, found {ty}"));
+                self.error(
+                    operand.span,
+                    with_type(Msg::new("expr.not_needs_bool"), "found", ty),
+                );
             }
             UnOp::Neg | UnOp::Not => {}
         }
@@ -191,31 +209,37 @@ impl Checker<'_> {
             return Type::Bool;
         }
         let (need, result) = if op.is_arithmetic() {
-            ("numbers", Type::Num)
+            ("expr.need.numbers", Type::Num)
         } else {
-            ("booleans", Type::Bool)
+            ("expr.need.booleans", Type::Bool)
         };
         let wrong = |ty: Option<Type>| ty.filter(|t| unify(*t, result) != Some(result));
-        let hint = |ty: Type| if op.is_arithmetic() { ts_hint(ty) } else { "" };
-        let symbol = op.symbol();
+        let hint = |msg: Msg, ty: Type| {
+            if op.is_arithmetic() {
+                ts_hint(msg, ty)
+            } else {
+                msg.arg("hint", "")
+            }
+        };
+        let operand =
+            |key: &'static str| Msg::new(key).arg("op", op.symbol()).arg_text("need", need);
         match (wrong(lt), wrong(rt)) {
             // Both sides wrong is one mistake (typically subtracting two timestamps), so
             // it gets one message over the whole operation.
-            (Some(a), Some(b)) => self.error(
-                left.span.cover(right.span),
-                format!("`{symbol}` needs {need}, found {a} and {b}{}", hint(a)),
-            ),
-            (Some(ty), None) => {
+            (Some(a), Some(b)) => {
+                let msg = with_type(operand("expr.operands"), "left", a);
                 self.error(
-                    left.span,
-                    format!("`{symbol}` needs {need}, found {ty}{}", hint(ty)),
+                    left.span.cover(right.span),
+                    hint(with_type(msg, "right", b), a),
                 );
             }
+            (Some(ty), None) => {
+                let msg = with_type(operand("expr.operand"), "found", ty);
+                self.error(left.span, hint(msg, ty));
+            }
             (None, Some(ty)) => {
-                self.error(
-                    right.span,
-                    format!("`{symbol}` needs {need}, found {ty}{}", hint(ty)),
-                );
+                let msg = with_type(operand("expr.operand"), "found", ty);
+                self.error(right.span, hint(msg, ty));
             }
             (None, None) => {}
         }
@@ -226,11 +250,7 @@ impl Checker<'_> {
         let ((l, lt), (r, rt)) = (left, right);
         for side in [l, r] {
             if is_null_literal(side) {
-                self.error(
-                    side.span,
-                    "comparing with NULL always gives NULL; use `IS NULL` or `IS NOT NULL`"
-                        .to_owned(),
-                );
+                self.error(side.span, Msg::new("expr.compare_null"));
                 return;
             }
         }
@@ -240,16 +260,14 @@ impl Checker<'_> {
             return;
         };
         match unify(lt, rt) {
-            None => self.error(
-                r.span,
-                format!(
-                    "expected {lt} to compare with the left side of `{}`, found {rt}",
-                    op.symbol()
-                ),
-            ),
+            None => {
+                let msg = Msg::new("expr.compare_type").arg("op", op.symbol());
+                let msg = with_type(with_type(msg, "want", lt), "found", rt);
+                self.error(r.span, msg);
+            }
             Some(Type::Bool) if !matches!(op, BinOp::Eq | BinOp::Ne) => self.error(
                 l.span.cover(r.span),
-                format!("`{}` cannot order booleans; use `=` or `<>`", op.symbol()),
+                Msg::new("expr.order_bool").arg("op", op.symbol()),
             ),
             Some(_) => {}
         }
@@ -279,10 +297,10 @@ impl Checker<'_> {
         if !values.contains(&text.as_str()) {
             self.error(
                 other.span,
-                format!(
-                    "'{text}' is not a value of `{name}`; valid values: {}",
-                    values.join(", ")
-                ),
+                Msg::new("expr.not_a_value")
+                    .arg("value", text)
+                    .arg("name", name)
+                    .arg("valid", values.join(", ")),
             );
         }
     }
@@ -292,19 +310,16 @@ impl Checker<'_> {
         for item in list {
             let ty = self.expr(item);
             if is_null_literal(item) {
-                self.error(
-                    item.span,
-                    "NULL in an `IN` list never matches; test `IS NULL` separately".to_owned(),
-                );
+                self.error(item.span, Msg::new("expr.null_in_list"));
                 continue;
             }
             self.enum_literal(expr, item);
             match (reference, ty) {
                 (None | Some(Type::Null), _) => reference = ty,
-                (Some(want), Some(found)) if unify(want, found).is_none() => self.error(
-                    item.span,
-                    format!("expected {want} to match the left side of `IN`, found {found}"),
-                ),
+                (Some(want), Some(found)) if unify(want, found).is_none() => {
+                    let msg = with_type(Msg::new("expr.in_type"), "want", want);
+                    self.error(item.span, with_type(msg, "found", found));
+                }
                 _ => {}
             }
         }
@@ -315,7 +330,7 @@ impl Checker<'_> {
         if let Some(ty) = reference.filter(|t| !t.is_orderable()) {
             self.error(
                 expr.span,
-                format!("`BETWEEN` needs numbers, strings or timestamps, found {ty}"),
+                with_type(Msg::new("expr.between_orderable"), "found", ty),
             );
             reference = None;
         }
@@ -323,10 +338,10 @@ impl Checker<'_> {
             let ty = self.expr(bound);
             self.enum_literal(expr, bound);
             match (reference, ty) {
-                (Some(want), Some(found)) if unify(want, found).is_none() => self.error(
-                    bound.span,
-                    format!("expected {want} to match the left side of `BETWEEN`, found {found}"),
-                ),
+                (Some(want), Some(found)) if unify(want, found).is_none() => {
+                    let msg = with_type(Msg::new("expr.between_type"), "want", want);
+                    self.error(bound.span, with_type(msg, "found", found));
+                }
                 _ => {}
             }
         }
@@ -347,19 +362,12 @@ impl Checker<'_> {
             None => !args.is_empty(),
         };
         if !arity_ok {
-            let (what, n) = match exact {
-                Some(n) => ("", n),
-                None => ("at least ", 1),
+            let msg = match exact {
+                Some(1) => Msg::new("expr.arity_one"),
+                Some(n) => Msg::new("expr.arity").arg("n", n),
+                None => Msg::new("expr.arity_at_least_one"),
             };
-            let plural = if n == 1 { "" } else { "s" };
-            self.error(
-                span,
-                format!(
-                    "`{}` takes {what}{n} argument{plural}, found {}",
-                    func.name(),
-                    args.len()
-                ),
-            );
+            self.error(span, msg.arg("func", func.name()).arg("found", args.len()));
         }
         match func {
             Func::Abs => {
@@ -384,14 +392,11 @@ impl Checker<'_> {
             if let Some(ty) = *ty
                 && unify(ty, want) != Some(want)
             {
-                self.error(
-                    arg.span,
-                    format!(
-                        "argument {} of `{}` must be a {want}, found {ty}",
-                        i + 1,
-                        func.name()
-                    ),
-                );
+                let msg = Msg::new("expr.argument_type")
+                    .arg("n", i + 1)
+                    .arg("func", func.name());
+                let msg = with_type(with_type(msg, "want", want), "found", ty);
+                self.error(arg.span, msg);
             }
         }
     }
@@ -411,26 +416,17 @@ impl Checker<'_> {
                 continue;
             };
             if func != Func::Coalesce && !ty.is_orderable() {
-                self.error(
-                    arg.span,
-                    format!(
-                        "`{}` needs numbers, strings or timestamps, found {ty}",
-                        func.name()
-                    ),
-                );
+                let msg = Msg::new("expr.func_orderable").arg("func", func.name());
+                self.error(arg.span, with_type(msg, "found", ty));
                 reference = None;
                 continue;
             }
             match reference.map(|r| (r, unify(r, ty))) {
                 Some((_, Some(t))) => reference = Some(t),
                 Some((r, None)) => {
-                    self.error(
-                        arg.span,
-                        format!(
-                            "expected {r} to match the earlier arguments of `{}`, found {ty}",
-                            func.name()
-                        ),
-                    );
+                    let msg = Msg::new("expr.arguments_type").arg("func", func.name());
+                    let msg = with_type(with_type(msg, "want", r), "found", ty);
+                    self.error(arg.span, msg);
                     reference = None;
                 }
                 None => {}

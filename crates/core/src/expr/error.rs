@@ -1,6 +1,7 @@
 //! Located expression errors and their rendering with a caret line for terminals.
 
 use super::ast::Span;
+use crate::i18n::Msg;
 use std::fmt::Write as _;
 
 /// One problem in an expression, located by a byte span of its source.
@@ -9,17 +10,21 @@ use std::fmt::Write as _;
 pub struct ExprError {
     /// The offending source range; empty at the end of input.
     pub span: Span,
-    /// What is wrong, as a full sentence fragment without the location.
+    /// What is wrong, as a full sentence fragment without the location, in English.
     pub message: String,
+    /// The same as a catalogue message (`[expr]`), for readers of either language;
+    /// boxed, so that the parser's results stay small.
+    pub msg: Box<Msg>,
 }
 
 impl ExprError {
-    /// Makes an error.
+    /// Makes an error from its catalogue message.
     #[must_use]
-    pub fn new(span: Span, message: impl Into<String>) -> ExprError {
+    pub fn new(span: Span, msg: Msg) -> ExprError {
         ExprError {
             span,
-            message: message.into(),
+            message: msg.to_string(),
+            msg: Box::new(msg),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use super::ast::Span;
 use super::error::ExprError;
+use crate::i18n::Msg;
 
 /// Longest accepted expression, in tokens. Parsed trees are at most about this deep, so
 /// the recursive checker, evaluator and printer stay well within the stack.
@@ -93,10 +94,9 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, Vec<ExprError>> {
     if tokens.len() > MAX_TOKENS {
         errors.push(ExprError::new(
             Span::new(0, src.len()),
-            format!(
-                "expression too long: {} tokens, at most {MAX_TOKENS}",
-                tokens.len()
-            ),
+            Msg::new("expr.too_long")
+                .arg("tokens", tokens.len())
+                .arg("max", MAX_TOKENS),
         ));
     }
     if errors.is_empty() {
@@ -201,7 +201,7 @@ impl Lexer<'_> {
             let text = &self.src[start..self.pos];
             self.errors.push(ExprError::new(
                 Span::new(start, self.pos),
-                format!("malformed number `{text}`"),
+                Msg::new("expr.bad_number").arg("number", text),
             ));
             return;
         }
@@ -210,7 +210,7 @@ impl Lexer<'_> {
             Ok(n) if n.is_finite() => self.push(Tok::Num(n), start),
             _ => self.errors.push(ExprError::new(
                 Span::new(start, self.pos),
-                format!("number `{text}` is too large"),
+                Msg::new("expr.number_too_large").arg("number", text),
             )),
         }
     }
@@ -224,7 +224,7 @@ impl Lexer<'_> {
                 None => {
                     self.errors.push(ExprError::new(
                         Span::new(start, self.src.len()),
-                        "unterminated string literal",
+                        Msg::new("expr.unterminated"),
                     ));
                     return;
                 }
@@ -253,7 +253,7 @@ impl Lexer<'_> {
         } else {
             self.errors.push(ExprError::new(
                 Span::new(start, self.pos),
-                "expected a parameter name after `$`",
+                Msg::new("expr.param_name"),
             ));
         }
     }
@@ -276,17 +276,14 @@ impl Lexer<'_> {
             ('>', _) => (Tok::Gt, 1),
             _ => {
                 self.pos += c.len_utf8();
-                let hint = if c == '"' {
-                    "; strings use single quotes"
-                } else if c == '!' {
-                    "; write `NOT` for negation or `<>` for inequality"
-                } else {
-                    ""
+                let msg = Msg::new("expr.unexpected_char").arg("char", c);
+                let msg = match c {
+                    '"' => msg.arg_text("hint", "expr.hint.double_quote"),
+                    '!' => msg.arg_text("hint", "expr.hint.bang"),
+                    _ => msg.arg("hint", ""),
                 };
-                self.errors.push(ExprError::new(
-                    Span::new(start, self.pos),
-                    format!("unexpected character `{c}`{hint}"),
-                ));
+                self.errors
+                    .push(ExprError::new(Span::new(start, self.pos), msg));
                 return;
             }
         };

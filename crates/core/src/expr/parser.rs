@@ -8,6 +8,7 @@
 use super::ast::{BinOp, Expr, ExprKind, Func, Span, UnOp, Value};
 use super::error::ExprError;
 use super::lexer::{self, Kw, Tok, Token};
+use crate::i18n::Msg;
 
 /// How deeply parentheses, calls, `NOT` and unary minus may nest. Realistic indicators nest a
 /// handful of levels; the bound keeps hostile input from exhausting the stack.
@@ -101,25 +102,23 @@ impl Parser<'_> {
         }
     }
 
-    /// Describes the next token for "found ..." in messages: its source text in
-    /// backticks, or "end of input".
-    fn found(&self) -> String {
+    /// "expected …, found …" at the next token: `expected` is the catalogue key of what
+    /// was expected; found is the token's source text in backticks, or "end of input".
+    fn error_here(&self, expected: &'static str) -> ExprError {
         let token = self.peek();
-        if token.tok == Tok::Eof {
-            "end of input".to_owned()
+        let msg = Msg::new("expr.expected").arg_text("expected", expected);
+        let msg = if token.tok == Tok::Eof {
+            msg.arg_text("found", "expr.end_of_input")
         } else {
-            format!("`{}`", &self.src[token.span.start..token.span.end])
-        }
+            msg.arg(
+                "found",
+                format!("`{}`", &self.src[token.span.start..token.span.end]),
+            )
+        };
+        ExprError::new(token.span, msg)
     }
 
-    fn error_here(&self, expected: &str) -> ExprError {
-        ExprError::new(
-            self.peek().span,
-            format!("expected {expected}, found {}", self.found()),
-        )
-    }
-
-    fn expect(&mut self, tok: &Tok, expected: &str) -> PResult<Span> {
+    fn expect(&mut self, tok: &Tok, expected: &'static str) -> PResult<Span> {
         self.eat(tok).ok_or_else(|| self.error_here(expected))
     }
 
@@ -134,7 +133,7 @@ impl Parser<'_> {
         if self.depth >= MAX_NESTING {
             return Err(ExprError::new(
                 opener,
-                format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
+                Msg::new("expr.too_deep").arg("max", MAX_NESTING),
             ));
         }
         self.depth += 1;
@@ -146,7 +145,7 @@ impl Parser<'_> {
     fn parse_all(&mut self) -> PResult<Expr> {
         let expr = self.parse_or()?;
         if !self.at(&Tok::Eof) {
-            return Err(self.error_here("an operator or the end of the expression"));
+            return Err(self.error_here("expr.expect.operator_or_end"));
         }
         Ok(expr)
     }
@@ -191,10 +190,7 @@ impl Parser<'_> {
         let left = self.parse_additive()?;
         let expr = self.parse_comparison_rest(left)?;
         if self.at_comparison() {
-            return Err(ExprError::new(
-                self.peek().span,
-                "comparisons cannot be chained; join them with AND or add parentheses",
-            ));
+            return Err(ExprError::new(self.peek().span, Msg::new("expr.chained")));
         }
         Ok(expr)
     }
@@ -215,7 +211,7 @@ impl Parser<'_> {
         }
         if self.eat(&Tok::Kw(Kw::Is)).is_some() {
             let negated = self.eat(&Tok::Kw(Kw::Not)).is_some();
-            let null_span = self.expect(&Tok::Kw(Kw::Null), "`NULL` after `IS`")?;
+            let null_span = self.expect(&Tok::Kw(Kw::Null), "expr.expect.null_after_is")?;
             let span = left.span.cover(null_span);
             return Ok(Expr::new(
                 ExprKind::IsNull {
@@ -228,7 +224,7 @@ impl Parser<'_> {
         let negated = if self.at(&Tok::Kw(Kw::Not)) {
             if !matches!(self.peek_second(), Tok::Kw(Kw::In | Kw::Between)) {
                 self.advance();
-                return Err(self.error_here("`IN` or `BETWEEN` after `NOT`"));
+                return Err(self.error_here("expr.expect.in_or_between"));
             }
             self.advance();
             true
@@ -240,7 +236,7 @@ impl Parser<'_> {
         }
         if self.eat(&Tok::Kw(Kw::Between)).is_some() {
             let low = self.parse_additive()?;
-            self.expect(&Tok::Kw(Kw::And), "`AND` between the bounds of `BETWEEN`")?;
+            self.expect(&Tok::Kw(Kw::And), "expr.expect.and_in_between")?;
             let high = self.parse_additive()?;
             let span = left.span.cover(high.span);
             let kind = ExprKind::Between {
@@ -257,24 +253,22 @@ impl Parser<'_> {
     /// Parses `( item, ... )` after `IN`. Items are literals or parameters, so the list
     /// is a fixed set the engine can hand to an `IN` list directly.
     fn parse_in_list(&mut self, left: Expr, negated: bool) -> PResult<Expr> {
-        let open = self.expect(&Tok::LParen, "`(` after `IN`")?;
+        let open = self.expect(&Tok::LParen, "expr.expect.lparen_after_in")?;
         let mut list = Vec::new();
         let close = if let Some(close) = self.eat(&Tok::RParen) {
             self.errors
-                .push(ExprError::new(open.cover(close), "the `IN` list is empty"));
+                .push(ExprError::new(open.cover(close), Msg::new("expr.empty_in")));
             close
         } else {
             loop {
                 let item = self.parse_additive()?;
                 if !matches!(item.kind, ExprKind::Lit(_) | ExprKind::Param(_)) {
-                    self.errors.push(ExprError::new(
-                        item.span,
-                        "`IN` lists hold only literals and parameters",
-                    ));
+                    self.errors
+                        .push(ExprError::new(item.span, Msg::new("expr.in_literals")));
                 }
                 list.push(item);
                 if self.eat(&Tok::Comma).is_none() {
-                    break self.expect(&Tok::RParen, "`,` or `)` in the `IN` list")?;
+                    break self.expect(&Tok::RParen, "expr.expect.in_list_next")?;
                 }
             }
         };
@@ -390,13 +384,13 @@ impl Parser<'_> {
             Tok::LParen => {
                 self.advance();
                 let mut inner = self.nested(span, Self::parse_or)?;
-                let close = self.expect(&Tok::RParen, "`)`")?;
+                let close = self.expect(&Tok::RParen, "expr.expect.rparen")?;
                 // The node takes the span of the parentheses too, so carets under a
                 // parenthesised operand cover what the author wrote.
                 inner.span = span.cover(close);
                 Ok(inner)
             }
-            _ => Err(self.error_here("an expression")),
+            _ => Err(self.error_here("expr.expect.expression")),
         }
     }
 
@@ -405,9 +399,7 @@ impl Parser<'_> {
     /// dropped).
     fn parse_timestamp(&mut self, keyword: Span) -> PResult<Expr> {
         let Tok::Str(text) = self.peek().tok.clone() else {
-            return Err(self.error_here(
-                "a string after `TIMESTAMP`, as in TIMESTAMP '2024-03-01T08:00:00+08:00'",
-            ));
+            return Err(self.error_here("expr.expect.timestamp_string"));
         };
         let string = self.advance().span;
         let span = keyword.cover(string);
@@ -419,9 +411,7 @@ impl Parser<'_> {
             Err(_) => {
                 self.errors.push(ExprError::new(
                     string,
-                    format!(
-                        "invalid timestamp '{text}'; expected RFC 3339 with an offset, as in '2024-03-01T08:00:00+08:00'"
-                    ),
+                    Msg::new("expr.bad_timestamp").arg("text", &text),
                 ));
                 // A NULL placeholder lets parsing go on; the error keeps it from escaping.
                 Ok(Expr::new(ExprKind::Lit(Value::Null), span))
@@ -434,20 +424,19 @@ impl Parser<'_> {
         if func.is_none() {
             self.errors.push(ExprError::new(
                 name_span,
-                format!(
-                    "unknown function `{name}`; allowed functions: {}",
-                    Func::list()
-                ),
+                Msg::new("expr.unknown_function")
+                    .arg("name", name)
+                    .arg("valid", Func::list()),
             ));
         }
-        self.expect(&Tok::LParen, "`(`")?;
+        self.expect(&Tok::LParen, "expr.expect.lparen")?;
         let mut args = Vec::new();
         let close = match self.eat(&Tok::RParen) {
             Some(close) => close,
             None => loop {
                 args.push(self.nested(name_span, Self::parse_or)?);
                 if self.eat(&Tok::Comma).is_none() {
-                    break self.expect(&Tok::RParen, "`,` or `)` after a function argument")?;
+                    break self.expect(&Tok::RParen, "expr.expect.argument_next")?;
                 }
             },
         };

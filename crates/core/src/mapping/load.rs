@@ -15,7 +15,8 @@ use super::{
     Addend, ClockChange, Column, Condition, FieldMap, Filter, IdScope, Loc, Mapping, RecordMap,
     Source, TimeFormat, TimeSpec, Unit, ValueMap, Zone,
 };
-use crate::diag::{Collector, LoadError, bad_value, line_col};
+use crate::diag::{Collector, LoadError, bad_value, line_col, toml_problem, toml_syntax};
+use crate::i18n::Msg;
 use crate::records::{FieldDef, FieldType, RecordKind};
 
 type S<T> = Spanned<T>;
@@ -133,8 +134,9 @@ pub(super) fn load(file: &str, src: &str) -> Result<Mapping, LoadError> {
 }
 
 impl Cx<'_> {
-    fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
-        self.out.err(span, path, message);
+    /// Records a problem at a key path as written in the file.
+    fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: Msg) {
+        self.out.err_at(span, path, message);
     }
 
     fn loc(&self, span: &Range<usize>) -> Loc {
@@ -159,7 +161,7 @@ impl Cx<'_> {
             Ok(v) => Some(v),
             Err(e) => {
                 let at = e.span().unwrap_or(span);
-                self.err(at, path, e.message().trim().to_string());
+                self.err(at, path, toml_problem(e.message()));
                 None
             }
         }
@@ -175,7 +177,7 @@ impl Cx<'_> {
             self.err(
                 value.span(),
                 path,
-                format!("expected an array of tables [[{path}]]"),
+                Msg::new("file_check.array_of_tables").arg("key", path),
             );
             return Vec::new();
         };
@@ -194,7 +196,8 @@ impl Cx<'_> {
             Ok(d) => d,
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
-                self.err(span, "(file)", format!("not valid TOML: {}", e.message()));
+                self.out
+                    .err_msg(span, Msg::new("diag.path.file"), toml_syntax(e.message()));
                 return None;
             }
         };
@@ -204,7 +207,7 @@ impl Cx<'_> {
                 self.err(
                     key.span(),
                     key.get_ref().to_string(),
-                    format!("unknown key; expected one of: {}", TOP_KEYS.join(", ")),
+                    Msg::new("mapping_file.unknown_key").arg("valid", TOP_KEYS.join(", ")),
                 );
             }
         }
@@ -221,18 +224,14 @@ impl Cx<'_> {
             .unwrap_or_default();
         let filters = self.filters(&filters, "filter");
         let Some(records) = doc.get("record") else {
-            self.err(
-                0..0,
-                "record",
-                "missing [[record]]: a mapping makes records of at least one kind",
-            );
+            self.err(0..0, "record", Msg::new("mapping_file.no_record"));
             return None;
         };
         let DeValue::Array(items) = records.get_ref() else {
             self.err(
                 records.span(),
                 "record",
-                "expected an array of tables [[record]]",
+                Msg::new("file_check.array_of_tables").arg("key", "record"),
             );
             return None;
         };
@@ -244,10 +243,7 @@ impl Cx<'_> {
                     self.err(
                         item.span(),
                         format!("record[{i}]"),
-                        format!(
-                            "a second record of kind `{}`: a mapping makes at most one record of each kind from a row",
-                            r.kind.as_str()
-                        ),
+                        Msg::new("mapping_file.second_record").arg("kind", r.kind.as_str()),
                     );
                 }
                 out.push(r);
@@ -313,7 +309,7 @@ impl Cx<'_> {
             self.err(
                 c.span(),
                 path,
-                bad_value("clock_change", c.get_ref(), &names),
+                bad_value("file_check.what.clock_change", c.get_ref(), &names),
             );
         }
         found
@@ -326,7 +322,11 @@ impl Cx<'_> {
             .map(|(_, x)| *x);
         if found.is_none() {
             let names: Vec<&str> = Unit::ALL.iter().map(|(n, _)| *n).collect();
-            self.err(u.span(), path, bad_value("unit", u.get_ref(), &names));
+            self.err(
+                u.span(),
+                path,
+                bad_value("file_check.what.unit", u.get_ref(), &names),
+            );
         }
         found
     }
@@ -340,17 +340,17 @@ impl Cx<'_> {
         path: &str,
     ) -> Option<Condition> {
         if column.get_ref().trim().is_empty() {
-            self.err(column.span(), format!("{path}.column"), "must not be empty");
+            self.err(
+                column.span(),
+                format!("{path}.column"),
+                Msg::new("file_check.empty"),
+            );
         }
         let (values, is) = match (is_in, not_in) {
             (Some(v), None) => (v, true),
             (None, Some(v)) => (v, false),
             _ => {
-                self.err(
-                    span,
-                    path,
-                    "give exactly one of `in = [...]` or `not_in = [...]`",
-                );
+                self.err(span, path, Msg::new("mapping_file.in_or_not_in"));
                 return None;
             }
         };
@@ -370,12 +370,16 @@ impl Cx<'_> {
             let p = format!("{path}[{i}]");
             let name = f.name.get_ref().trim();
             if name.is_empty() {
-                self.err(f.name.span(), format!("{p}.name"), "must not be empty");
+                self.err(
+                    f.name.span(),
+                    format!("{p}.name"),
+                    Msg::new("file_check.empty"),
+                );
             } else if !names.insert(name.to_string()) {
                 self.err(
                     f.name.span(),
                     format!("{p}.name"),
-                    format!("filter name `{name}` used twice: rows are counted by it"),
+                    Msg::new("mapping_file.filter_twice").arg("name", name),
                 );
             }
             if let Some(when) =
@@ -398,7 +402,11 @@ impl Cx<'_> {
     ) -> Option<RecordMap> {
         let path = format!("record[{i}]");
         let DeValue::Table(table) = item.get_ref() else {
-            self.err(item.span(), &path, "expected a table [[record]]");
+            self.err(
+                item.span(),
+                &path,
+                Msg::new("mapping_file.record_not_table"),
+            );
             return None;
         };
         for (key, _) in table {
@@ -406,12 +414,12 @@ impl Cx<'_> {
                 self.err(
                     key.span(),
                     format!("{path}.{}", key.get_ref()),
-                    format!("unknown key; expected one of: {}", RECORD_KEYS.join(", ")),
+                    Msg::new("mapping_file.unknown_key").arg("valid", RECORD_KEYS.join(", ")),
                 );
             }
         }
         let Some(kind_v) = table.get("kind") else {
-            self.err(item.span(), &path, "missing `kind`");
+            self.err(item.span(), &path, Msg::new("mapping_file.missing_kind"));
             return None;
         };
         let kind_s: S<String> = self.de(kind_v.clone(), &format!("{path}.kind"))?;
@@ -420,7 +428,7 @@ impl Cx<'_> {
             self.err(
                 kind_s.span(),
                 format!("{path}.kind"),
-                bad_value("record kind", kind_s.get_ref(), &kinds),
+                bad_value("file_check.what.record_kind", kind_s.get_ref(), &kinds),
             );
             return None;
         };
@@ -440,7 +448,7 @@ impl Cx<'_> {
         let (fields, declared) = match table.get("fields") {
             Some(v) => self.fields(v, kind, &path, defaults),
             None => {
-                self.err(item.span(), &path, "missing [record.fields]");
+                self.err(item.span(), &path, Msg::new("mapping_file.missing_fields"));
                 (Vec::new(), BTreeSet::new())
             }
         };
@@ -464,7 +472,7 @@ impl Cx<'_> {
                 self.err(
                     s.span(),
                     format!("{path}.id_scope"),
-                    format!("`{}` records have no id", kind.as_str()),
+                    Msg::new("mapping_file.no_id").arg("kind", kind.as_str()),
                 );
                 IdScope::Forever
             }
@@ -473,7 +481,7 @@ impl Cx<'_> {
                 self.err(
                     s.span(),
                     format!("{path}.id_scope"),
-                    bad_value("id_scope", other, &["forever", "day"]),
+                    bad_value("file_check.what.id_scope", other, &["forever", "day"]),
                 );
                 IdScope::Forever
             }
@@ -490,7 +498,11 @@ impl Cx<'_> {
     ) -> (Vec<(FieldMap, Range<usize>)>, BTreeSet<String>) {
         let mut declared = BTreeSet::new();
         let DeValue::Table(table) = value.get_ref() else {
-            self.err(value.span(), format!("{path}.fields"), "expected a table");
+            self.err(
+                value.span(),
+                format!("{path}.fields"),
+                Msg::new("mapping_file.not_table"),
+            );
             return (Vec::new(), declared);
         };
         let mut out = Vec::new();
@@ -506,9 +518,12 @@ impl Cx<'_> {
                     .map(|f| f.name)
                     .collect();
                 let what = if kind.field(&name).is_some() {
-                    format!("`{name}` is derived by Yardstick and cannot be mapped")
+                    Msg::new("mapping_file.derived").arg("field", &name)
                 } else {
-                    bad_value(&format!("field of `{}`", kind.as_str()), &name, &names)
+                    Msg::new("mapping_file.unknown_field")
+                        .arg("kind", kind.as_str())
+                        .arg("found", &name)
+                        .arg("valid", names.join(", "))
                 };
                 self.err(key.span(), &p, what);
                 continue;
@@ -545,24 +560,28 @@ impl Cx<'_> {
         .filter(|x| **x)
         .count();
         if given != 1 {
-            self.err(
-                span.clone(),
-                p,
-                "give exactly one source: `column`, `columns`, `value` or `from` (with `plus`)",
-            );
+            self.err(span.clone(), p, Msg::new("mapping_file.one_source"));
             return None;
         }
         let mut ok = true;
         if let Some(j) = &r.join
             && r.columns.is_none()
         {
-            self.err(j.span(), format!("{p}.join"), "`join` goes with `columns`");
+            self.err(
+                j.span(),
+                format!("{p}.join"),
+                Msg::new("mapping_file.join_without_columns"),
+            );
             ok = false;
         }
         if let Some(pl) = &r.plus
             && r.from.is_none()
         {
-            self.err(pl.span(), format!("{p}.plus"), "`plus` goes with `from`");
+            self.err(
+                pl.span(),
+                format!("{p}.plus"),
+                Msg::new("mapping_file.plus_without_from"),
+            );
             ok = false;
         }
         let source = if let Some(c) = &r.column {
@@ -572,7 +591,7 @@ impl Cx<'_> {
                 self.err(
                     cs.span(),
                     format!("{p}.columns"),
-                    "name at least two columns (or use `column`)",
+                    Msg::new("mapping_file.two_columns"),
                 );
                 ok = false;
             }
@@ -588,16 +607,14 @@ impl Cx<'_> {
                 self.err(
                     from.span(),
                     format!("{p}.from"),
-                    format!(
-                        "`from` computes an instant, but `{}` is a {}",
-                        def.name,
-                        def.ty.name()
-                    ),
+                    Msg::new("mapping_file.from_not_instant")
+                        .arg("field", def.name)
+                        .arg_text("type", type_key(def.ty)),
                 );
                 ok = false;
             }
             let Some(plus) = &r.plus else {
-                self.err(span.clone(), p, "`from` needs `plus`: the duration added");
+                self.err(span.clone(), p, Msg::new("mapping_file.from_needs_plus"));
                 return None;
             };
             let a = plus.get_ref();
@@ -607,7 +624,7 @@ impl Cx<'_> {
                         self.err(
                             plus.span(),
                             format!("{p}.plus"),
-                            "a field is in seconds already: drop `unit`",
+                            Msg::new("mapping_file.field_has_unit"),
                         );
                         ok = false;
                     }
@@ -627,7 +644,7 @@ impl Cx<'_> {
                     self.err(
                         plus.span(),
                         format!("{p}.plus"),
-                        "give exactly one of `field` or `column`",
+                        Msg::new("mapping_file.field_or_column"),
                     );
                     return None;
                 }
@@ -658,13 +675,12 @@ impl Cx<'_> {
                 && (!is_time || computed)
             {
                 let why = if computed {
-                    format!("`{key}` does not apply to a computed instant")
+                    Msg::new("mapping_file.computed").arg("key", key)
                 } else {
-                    format!(
-                        "`{key}` applies to instants, and `{}` is a {}",
-                        def.name,
-                        def.ty.name()
-                    )
+                    Msg::new("mapping_file.time_key_not_instant")
+                        .arg("key", key)
+                        .arg("field", def.name)
+                        .arg_text("type", type_key(def.ty))
                 };
                 self.err(g.span(), format!("{p}.{key}"), why);
                 ok = false;
@@ -693,11 +709,9 @@ impl Cx<'_> {
                 self.err(
                     u.span(),
                     format!("{p}.unit"),
-                    format!(
-                        "`unit` applies to numbers, and `{}` is a {}",
-                        def.name,
-                        def.ty.name()
-                    ),
+                    Msg::new("mapping_file.unit_not_number")
+                        .arg("field", def.name)
+                        .arg_text("type", type_key(def.ty)),
                 );
                 ok = false;
                 None
@@ -710,7 +724,7 @@ impl Cx<'_> {
                 self.err(
                     m.span(),
                     format!("{p}.map"),
-                    "`map` does not apply to a computed instant",
+                    Msg::new("mapping_file.computed").arg("key", "map"),
                 );
                 ok = false;
                 ValueMap::default()
@@ -752,7 +766,10 @@ impl Cx<'_> {
                 self.err(
                     span,
                     path,
-                    bad_value(&format!("value of {}", def.name), v, values),
+                    Msg::new("mapping_file.unknown_enum_value")
+                        .arg("field", def.name)
+                        .arg("found", v)
+                        .arg("valid", values.join(", ")),
                 );
             }
             FieldType::Bool
@@ -762,7 +779,7 @@ impl Cx<'_> {
                 self.err(
                     span,
                     path,
-                    format!("`{v}` is not a boolean; expected true or false"),
+                    Msg::new("mapping_file.not_bool").arg("value", v),
                 );
             }
             _ => {}
@@ -807,11 +824,9 @@ impl Cx<'_> {
                 self.err(
                     span.clone(),
                     format!("{path}.fields"),
-                    format!(
-                        "required field `{}` of `{}` is not mapped",
-                        def.name,
-                        kind.as_str()
-                    ),
+                    Msg::new("mapping_file.required")
+                        .arg("field", def.name)
+                        .arg("kind", kind.as_str()),
                 );
             }
         }
@@ -829,12 +844,14 @@ impl Cx<'_> {
                     Some(t) => self.err(
                         key.clone(),
                         format!("{p}.from"),
-                        format!("`{from}` is a {}, not an instant", t.name()),
+                        Msg::new("mapping_file.from_type")
+                            .arg("field", from)
+                            .arg_text("type", type_key(*t)),
                     ),
                     None => self.err(
                         key.clone(),
                         format!("{p}.from"),
-                        format!("`{from}` is not a mapped field of this record"),
+                        Msg::new("mapping_file.not_mapped").arg("field", from),
                     ),
                 }
                 if let Addend::Field(a) = plus {
@@ -843,12 +860,14 @@ impl Cx<'_> {
                         Some(t) => self.err(
                             key.clone(),
                             format!("{p}.plus"),
-                            format!("`{a}` is a {}, not a number of seconds", t.name()),
+                            Msg::new("mapping_file.plus_type")
+                                .arg("field", a)
+                                .arg_text("type", type_key(*t)),
                         ),
                         None => self.err(
                             key.clone(),
                             format!("{p}.plus"),
-                            format!("`{a}` is not a mapped field of this record"),
+                            Msg::new("mapping_file.not_mapped").arg("field", a),
                         ),
                     }
                 }
@@ -905,10 +924,9 @@ impl Cx<'_> {
                         self.err(
                             key.clone(),
                             format!("{path}.fields.{}", f.field),
-                            format!(
-                                "`{}` is computed from `{dep}`, which is computed from it: a cycle",
-                                f.field
-                            ),
+                            Msg::new("mapping_file.cycle")
+                                .arg("field", f.field)
+                                .arg("dep", dep),
                         );
                     }
                     _ => {}
@@ -918,5 +936,17 @@ impl Cx<'_> {
                 order.push(at);
             }
         }
+    }
+}
+
+/// The catalogue key of a field type's name in messages (`[file_check.type]`).
+fn type_key(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Str => "file_check.type.string",
+        FieldType::Enum(_) => "file_check.type.enum",
+        FieldType::Timestamp => "file_check.type.timestamp",
+        FieldType::Int => "file_check.type.integer",
+        FieldType::Float => "file_check.type.number",
+        FieldType::Bool => "file_check.type.boolean",
     }
 }

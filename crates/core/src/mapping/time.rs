@@ -9,6 +9,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use crate::i18n::Msg;
+
 /// The shape of a time's text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeFormat {
@@ -36,8 +38,9 @@ impl TimeFormat {
     /// pattern with at least one `%` directive.
     ///
     /// # Errors
-    /// A pattern chrono cannot read, or text that is neither a name nor a pattern.
-    pub fn parse(text: &str) -> Result<TimeFormat, String> {
+    /// A pattern chrono cannot read, or text that is neither a name nor a pattern, as a
+    /// catalogue message.
+    pub fn parse(text: &str) -> Result<TimeFormat, Msg> {
         match text {
             "canonical" => return Ok(TimeFormat::Canonical),
             "excel" => return Ok(TimeFormat::ExcelSerial),
@@ -46,13 +49,11 @@ impl TimeFormat {
             _ => {}
         }
         if !text.contains('%') {
-            return Err(format!(
-                "unknown time format `{text}`; expected a pattern such as `%d/%m/%Y %H:%M:%S`, or one of: canonical, excel, epoch, epoch_ms"
-            ));
+            return Err(Msg::new("mapping_file.unknown_format").arg("format", text));
         }
         let items = StrftimeItems::new(text)
             .parse_to_owned()
-            .map_err(|_| format!("`{text}` is not a valid time pattern"))?;
+            .map_err(|_| Msg::new("mapping_file.bad_pattern").arg("format", text))?;
         Ok(TimeFormat::Pattern {
             text: text.to_string(),
             items,
@@ -176,8 +177,8 @@ impl Zone {
     /// `-05:00`).
     ///
     /// # Errors
-    /// A message naming what was expected.
-    pub fn parse(text: &str) -> Result<Zone, String> {
+    /// A catalogue message naming what was expected.
+    pub fn parse(text: &str) -> Result<Zone, Msg> {
         if text == "site" {
             return Ok(Zone::Site);
         }
@@ -197,15 +198,11 @@ impl Zone {
                 let s = h * 3600 + m * 60;
                 return Ok(Zone::Fixed(if sign == '-' { -s } else { s }));
             }
-            return Err(format!(
-                "`{text}` is not an offset; write it as +08:00 or -05:00"
-            ));
+            return Err(Msg::new("mapping_file.not_offset").arg("zone", text));
         }
-        text.parse::<Tz>().map(Zone::Named).map_err(|_| {
-            format!(
-                "unknown time zone `{text}`; expected `site`, an IANA name such as Asia/Shanghai, or an offset such as +08:00"
-            )
-        })
+        text.parse::<Tz>()
+            .map(Zone::Named)
+            .map_err(|_| Msg::new("mapping_file.unknown_zone").arg("zone", text))
     }
 }
 

@@ -67,8 +67,9 @@ pub enum ImportError {
     Mapping {
         /// The file imported.
         path: String,
-        /// What does not fit, with the mapping's places.
-        message: String,
+        /// What does not fit, with the mapping's places, from the catalogue
+        /// (`mapping_file.fit.*`).
+        message: Msg,
     },
     /// A spreadsheet cannot be read as a table: unreadable workbook, unknown sheet,
     /// merged header cells.

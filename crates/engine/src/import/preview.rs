@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
+use yardstick_core::i18n::Msg;
 use yardstick_core::mapping::Mapping;
 use yardstick_core::org::Organisation;
 use yardstick_core::records::RecordKind;
@@ -85,7 +86,7 @@ pub fn check_mapping(
     let Some(mapping) = spec.mapping.clone() else {
         return Err(ImportError::Mapping {
             path: path.display().to_string(),
-            message: "no mapping to check".into(),
+            message: Msg::new("mapping_file.fit.no_mapping"),
         });
     };
     let kinds = match kind {

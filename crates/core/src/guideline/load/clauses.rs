@@ -8,6 +8,7 @@ use super::Cx;
 use crate::diag::bad_value;
 use crate::guideline::model::{Clause, Dimension, Item, ItemMethod};
 use crate::guideline::raw::{RawClause, RawDimension, RawItem, S};
+use crate::i18n::Msg;
 use crate::vocab::{Scene, Text};
 
 impl Cx<'_> {
@@ -46,7 +47,7 @@ impl Cx<'_> {
                 self.err(
                     c.dimension.span(),
                     format!("{path}.dimension"),
-                    bad_value("dimension", c.dimension.get_ref(), &ids),
+                    bad_value("file_check.what.dimension", c.dimension.get_ref(), &ids),
                 );
             }
             let scenes = self.scenes(c.scenes.get_ref(), &format!("{path}.scenes"));
@@ -54,7 +55,7 @@ impl Cx<'_> {
                 self.err(
                     c.scenes.span(),
                     format!("{path}.scenes"),
-                    "expected at least one scene",
+                    Msg::new("guideline_file.no_scene"),
                 );
             }
             let weight = self.positive(&c.weight, &format!("{path}.weight"), false);
@@ -101,7 +102,7 @@ impl Cx<'_> {
                         self.err(
                             raw.span(),
                             format!("{path}.scenes"),
-                            format!("scene `{}` is not one of its clause's scenes", sc.as_str()),
+                            Msg::new("guideline_file.item_scene").arg("scene", sc.as_str()),
                         );
                     }
                 }
@@ -120,7 +121,7 @@ impl Cx<'_> {
                 self.err(
                     it.method.span(),
                     format!("{path}.max_points"),
-                    "method `points` needs `max_points`",
+                    Msg::new("guideline_file.points_need_max"),
                 );
                 ItemMethod::PassFail
             }
@@ -128,7 +129,7 @@ impl Cx<'_> {
                 self.err(
                     m.span(),
                     format!("{path}.max_points"),
-                    "`max_points` is only for method `points`",
+                    Msg::new("guideline_file.max_points_only"),
                 );
                 ItemMethod::PassFail
             }
@@ -136,7 +137,11 @@ impl Cx<'_> {
                 self.err(
                     it.method.span(),
                     format!("{path}.method"),
-                    bad_value("method", other, &["pass_fail", "scale_0_4", "points"]),
+                    bad_value(
+                        "file_check.what.method",
+                        other,
+                        &["pass_fail", "scale_0_4", "points"],
+                    ),
                 );
                 ItemMethod::PassFail
             }

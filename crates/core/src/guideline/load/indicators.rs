@@ -12,6 +12,7 @@ use crate::guideline::model::{
     Clause, Compiled, Direction, Indicator, Measure, OptionValue, ServiceLevelSpec,
 };
 use crate::guideline::raw::{RawIndicator, RawMeasure, S};
+use crate::i18n::Msg;
 use crate::measure::SlVariant;
 use crate::records::RecordKind;
 use crate::vocab::Text;
@@ -46,7 +47,7 @@ impl Cx<'_> {
             self.err(
                 ind.scenes.span(),
                 format!("{path}.scenes"),
-                "expected at least one scene",
+                Msg::new("guideline_file.no_scene"),
             );
         }
         let kind = RecordKind::parse(ind.kind.get_ref());
@@ -55,7 +56,7 @@ impl Cx<'_> {
             self.err(
                 ind.kind.span(),
                 format!("{path}.kind"),
-                bad_value("record kind", ind.kind.get_ref(), &kinds),
+                bad_value("file_check.what.record_kind", ind.kind.get_ref(), &kinds),
             );
         }
         let direction = match ind.direction.get_ref().as_str() {
@@ -65,7 +66,11 @@ impl Cx<'_> {
                 self.err(
                     ind.direction.span(),
                     format!("{path}.direction"),
-                    bad_value("direction", other, &["higher_better", "lower_better"]),
+                    bad_value(
+                        "file_check.what.direction",
+                        other,
+                        &["higher_better", "lower_better"],
+                    ),
                 );
                 None
             }
@@ -76,7 +81,7 @@ impl Cx<'_> {
             self.err(
                 c.span(),
                 format!("{path}.clause"),
-                format!("unknown clause `{}`", c.get_ref()),
+                Msg::new("guideline_file.unknown_clause").arg("clause", c.get_ref()),
             );
         }
         let options = self.options(ind, path);
@@ -90,7 +95,7 @@ impl Cx<'_> {
                 self.err(
                     m.span(),
                     format!("{path}.min_sample"),
-                    "expected an integer ≥ 0",
+                    Msg::new("guideline_file.not_count"),
                 );
                 None
             }
@@ -111,7 +116,11 @@ impl Cx<'_> {
         )?;
         let scale = match &ind.scale {
             Some(s) if !is_ratio_like(&measure) => {
-                self.err(s.span(), format!("{path}.scale"), "`scale` applies only to ratio, share_within, ratio_of_sums and service_level measures");
+                self.err(
+                    s.span(),
+                    format!("{path}.scale"),
+                    Msg::new("guideline_file.scale_not_ratio"),
+                );
                 1.0
             }
             Some(s) => self.positive(s, &format!("{path}.scale"), false),
@@ -155,10 +164,7 @@ impl Cx<'_> {
                     self.err(
                         v.span(),
                         format!("{path}.options.{k}"),
-                        format!(
-                            "expected a number, string or boolean, found {}",
-                            other.type_str()
-                        ),
+                        Msg::new("guideline_file.option_type").arg("found", other.type_str()),
                     );
                     continue;
                 }
@@ -188,7 +194,9 @@ impl Cx<'_> {
                     self.err(
                         base + e.span.start..base + e.span.end,
                         path,
-                        format!("{} (in `{}`)", e.message, src.get_ref()),
+                        Msg::new("guideline_file.in_expression")
+                            .arg_msg("problem", *e.msg)
+                            .arg("expression", src.get_ref()),
                     );
                 }
                 None
@@ -205,7 +213,7 @@ impl Cx<'_> {
         path: &str,
     ) -> Option<&'a S<String>> {
         if field.is_none() {
-            self.err(at, path, format!("measure type `{ty}` needs `{name}`"));
+            self.err(at, path, measure_needs(ty, name));
         }
         field.as_ref()
     }
@@ -259,7 +267,7 @@ impl Cx<'_> {
                         self.err(
                             at.clone(),
                             format!("{path}.limit"),
-                            "measure type `share_within` needs `limit`",
+                            measure_needs("share_within", "limit"),
                         );
                         return None;
                     }
@@ -274,11 +282,7 @@ impl Cx<'_> {
                     per: self.positive(p, &format!("{path}.per"), false),
                 },
                 None => {
-                    self.err(
-                        at,
-                        format!("{path}.per"),
-                        "measure type `rate_per` needs `per`",
-                    );
+                    self.err(at, format!("{path}.per"), measure_needs("rate_per", "per"));
                     return None;
                 }
             },
@@ -308,7 +312,7 @@ impl Cx<'_> {
                 self.err(
                     at,
                     format!("{path}.type"),
-                    bad_value("measure type", other, &types),
+                    bad_value("file_check.what.measure_type", other, &types),
                 );
                 return None;
             }
@@ -321,13 +325,17 @@ impl Cx<'_> {
             self.err(
                 at.clone(),
                 path,
-                "measure type `percentile` needs `q` (0 < q ≤ 1)",
+                Msg::new("guideline_file.percentile_needs_q"),
             );
             return None;
         };
         let v = *q.get_ref();
         if !(v > 0.0 && v <= 1.0) {
-            self.err(q.span(), path, format!("expected 0 < q ≤ 1, found {v}"));
+            self.err(
+                q.span(),
+                path,
+                Msg::new("guideline_file.bad_q").arg("found", v),
+            );
             return None;
         }
         Some(v)
@@ -363,7 +371,8 @@ impl Cx<'_> {
                 cx.err(
                     at.clone(),
                     format!("{path}.options.{name}"),
-                    format!("expected a number ≥ 0, found {other:?}"),
+                    Msg::new("guideline_file.option_not_non_negative")
+                        .arg("found", format!("{other:?}")),
                 );
                 None
             }
@@ -378,7 +387,7 @@ impl Cx<'_> {
                     self.err(
                         at.clone(),
                         format!("{path}.options.variant"),
-                        bad_value("service-level variant", s, &SlVariant::NAMES),
+                        bad_value("file_check.what.sl_variant", s, &SlVariant::NAMES),
                     );
                     None
                 }
@@ -387,7 +396,7 @@ impl Cx<'_> {
                 self.err(
                     at.clone(),
                     format!("{path}.options.variant"),
-                    format!("expected a variant name, found {other:?}"),
+                    Msg::new("guideline_file.variant_not_text").arg("found", format!("{other:?}")),
                 );
                 None
             }
@@ -395,7 +404,13 @@ impl Cx<'_> {
         if let (Some(t), Some(sa)) = (threshold_s, short_abandon_s)
             && sa > t
         {
-            self.err(at.clone(), format!("{path}.options.short_abandon_s"), format!("the short-abandon threshold ({sa} s) must not exceed the answer-time threshold ({t} s)"));
+            self.err(
+                at.clone(),
+                format!("{path}.options.short_abandon_s"),
+                Msg::new("guideline_file.short_abandon")
+                    .arg("short", sa)
+                    .arg("threshold", t),
+            );
         }
         let include_ivr_contained = matches!(
             options.get("include_ivr_contained"),
@@ -412,6 +427,13 @@ impl Cx<'_> {
             include_ivr_contained,
         })
     }
+}
+
+/// "measure type `TY` needs `NAME`".
+fn measure_needs(ty: &str, name: &str) -> Msg {
+    Msg::new("guideline_file.measure_needs")
+        .arg("type", ty)
+        .arg("name", name)
 }
 
 /// Ratios are reported in percent unless the unit says per mille or the file sets `scale`.

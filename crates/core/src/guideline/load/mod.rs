@@ -18,7 +18,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::model::Guideline;
 use super::raw::{RawClause, RawDimension, RawHeader, RawIndicator, RawScoring, RawTarget, S};
-use crate::diag::{Collector, LoadError, bad_value};
+use crate::diag::{Collector, LoadError, bad_value, toml_problem, toml_syntax};
+use crate::i18n::Msg;
 use crate::vocab::{Scene, Text};
 
 mod clauses;
@@ -64,8 +65,9 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 impl Cx<'_> {
-    fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
-        self.out.err(span, path, message);
+    /// Records a problem at a key path as written in the file.
+    fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: Msg) {
+        self.out.err_at(span, path, message);
     }
 
     fn load(&mut self) -> Option<Guideline> {
@@ -73,7 +75,8 @@ impl Cx<'_> {
             Ok(d) => d,
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
-                self.err(span, "(file)", format!("not valid TOML: {}", e.message()));
+                self.out
+                    .err_msg(span, Msg::new("diag.path.file"), toml_syntax(e.message()));
                 return None;
             }
         };
@@ -83,10 +86,7 @@ impl Cx<'_> {
                 self.err(
                     key.span(),
                     key.get_ref().to_string(),
-                    format!(
-                        "unknown top-level key; expected one of: {}",
-                        TOP_KEYS.join(", ")
-                    ),
+                    Msg::new("guideline_file.unknown_top_key").arg("valid", TOP_KEYS.join(", ")),
                 );
             }
         }
@@ -137,7 +137,11 @@ impl Cx<'_> {
     /// Deserialises one required table.
     fn one<T: for<'de> Deserialize<'de>>(&mut self, doc: &DeTable<'_>, key: &str) -> Option<T> {
         let Some(value) = doc.get(key) else {
-            self.err(0..0, key, format!("missing required table [{key}]"));
+            self.err(
+                0..0,
+                key,
+                Msg::new("guideline_file.missing_table").arg("key", key),
+            );
             return None;
         };
         self.de(value.clone(), key)
@@ -150,14 +154,18 @@ impl Cx<'_> {
         key: &str,
     ) -> Vec<(usize, S<T>)> {
         let Some(value) = doc.get(key) else {
-            self.err(0..0, key, format!("missing required array [[{key}]]"));
+            self.err(
+                0..0,
+                key,
+                Msg::new("guideline_file.missing_array").arg("key", key),
+            );
             return Vec::new();
         };
         let DeValue::Array(items) = value.get_ref() else {
             self.err(
                 value.span(),
                 key,
-                format!("expected an array of tables [[{key}]]"),
+                Msg::new("file_check.array_of_tables").arg("key", key),
             );
             return Vec::new();
         };
@@ -188,7 +196,7 @@ impl Cx<'_> {
             Ok(v) => Some(v),
             Err(e) => {
                 let at = e.span().unwrap_or(span);
-                self.err(at, path, e.message().trim().to_string());
+                self.err(at, path, toml_problem(e.message()));
                 None
             }
         }
@@ -200,7 +208,7 @@ impl Cx<'_> {
         &mut self,
         s: Option<&S<String>>,
         path: &str,
-        what: &str,
+        what: &'static str,
         all: &[T],
         name: fn(T) -> &'static str,
         ok: &mut bool,
@@ -220,7 +228,7 @@ impl Cx<'_> {
 
     fn nonempty(&mut self, s: &S<String>, path: &str) {
         if s.get_ref().trim().is_empty() {
-            self.err(s.span(), path, "must not be empty");
+            self.err(s.span(), path, Msg::new("file_check.empty"));
         }
     }
 
@@ -228,12 +236,12 @@ impl Cx<'_> {
         let v = *x.get_ref();
         let ok = v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0));
         if !ok {
-            let want = if allow_zero {
-                "a finite number ≥ 0"
+            let key = if allow_zero {
+                "guideline_file.not_non_negative"
             } else {
-                "a finite number > 0"
+                "guideline_file.not_positive"
             };
-            self.err(x.span(), path, format!("expected {want}, found {v}"));
+            self.err(x.span(), path, Msg::new(key).arg("found", v));
         }
         v
     }
@@ -241,7 +249,11 @@ impl Cx<'_> {
     fn unique(&mut self, seen: &mut BTreeSet<String>, id: &S<String>, path: &str) {
         self.nonempty(id, path);
         if !seen.insert(id.get_ref().clone()) {
-            self.err(id.span(), path, format!("duplicate id `{}`", id.get_ref()));
+            self.err(
+                id.span(),
+                path,
+                Msg::new("guideline_file.duplicate_id").arg("id", id.get_ref()),
+            );
         }
     }
 
@@ -253,12 +265,12 @@ impl Cx<'_> {
                 Some(_) => self.err(
                     s.span(),
                     path,
-                    format!("scene `{}` listed twice", s.get_ref()),
+                    Msg::new("guideline_file.scene_twice").arg("scene", s.get_ref()),
                 ),
                 None => self.err(
                     s.span(),
                     path,
-                    bad_value("scene", s.get_ref(), &scene_names()),
+                    bad_value("file_check.what.scene", s.get_ref(), &scene_names()),
                 ),
             }
         }

@@ -14,6 +14,7 @@ use crate::guideline::model::{
     Direction, FieldRule, Indicator, OptionValue, Planning, PlanningDefaults, QueueRule, TimeUnit,
 };
 use crate::guideline::raw::{RawFieldRule, RawPlanning, RawPlanningDefaults, RawQueueRule, S};
+use crate::i18n::Msg;
 use crate::vocab::{AreaClass, Scene};
 
 impl Cx<'_> {
@@ -21,7 +22,11 @@ impl Cx<'_> {
     pub(super) fn raw_planning(&mut self, value: &Spanned<DeValue<'_>>) -> RawPlanning {
         let mut raw = RawPlanning::default();
         let DeValue::Table(table) = value.get_ref() else {
-            self.err(value.span(), "planning", "expected a table [planning]");
+            self.err(
+                value.span(),
+                "planning",
+                Msg::new("guideline_file.planning_not_table"),
+            );
             return raw;
         };
         for (key, v) in table {
@@ -36,7 +41,7 @@ impl Cx<'_> {
                     key.span(),
                     path,
                     bad_value(
-                        "planning table",
+                        "file_check.what.planning_table",
                         name,
                         &["hall", "call_centre", "field_centre", "defaults"],
                     ),
@@ -139,7 +144,7 @@ impl Cx<'_> {
             self.err(
                 r.limit_options.span(),
                 format!("{path}.limit_options"),
-                "expected at least one area class, e.g. { urban = \"urban_limit_h\" }",
+                Msg::new("guideline_file.no_area_class"),
             );
         }
         let mut limit_options = BTreeMap::new();
@@ -150,7 +155,7 @@ impl Cx<'_> {
                 self.err(
                     class.span(),
                     option_path,
-                    bad_value("area class", class.get_ref(), &names),
+                    bad_value("file_check.what.area_class", class.get_ref(), &names),
                 );
                 continue;
             };
@@ -178,7 +183,7 @@ impl Cx<'_> {
                     self.err(
                         v.span(),
                         format!("{path}.service_level"),
-                        format!("expected a fraction in (0, 1), found {x}"),
+                        Msg::new("guideline_file.not_fraction").arg("found", x),
                     );
                 }
                 x
@@ -215,7 +220,7 @@ impl Cx<'_> {
                 self.err(
                     id.span(),
                     path,
-                    format!("unknown indicator `{}`", id.get_ref()),
+                    Msg::new("guideline_file.unknown_indicator").arg("indicator", id.get_ref()),
                 );
             }
             return None;
@@ -225,43 +230,29 @@ impl Cx<'_> {
             self.err(
                 id.span(),
                 path,
-                format!(
-                    "indicator `{}` is computed from `{}` records; a {} plan needs one computed from `{}` records",
-                    ind.id,
-                    ind.kind.as_str(),
-                    scene.as_str(),
-                    kind.as_str()
-                ),
+                Msg::new("guideline_file.plan_kind")
+                    .arg("indicator", &ind.id)
+                    .arg("kind", ind.kind.as_str())
+                    .arg("scene", scene.as_str())
+                    .arg("want", kind.as_str()),
             );
             return None;
         }
         let want = match role {
             Role::ServiceLevel => Some((
                 Direction::HigherBetter,
-                "give the service-level target",
-                "higher",
+                "guideline_file.plan_not_service_level",
             )),
-            Role::Abandonment => {
-                Some((Direction::LowerBetter, "cap the abandonment rate", "lower"))
-            }
+            Role::Abandonment => Some((
+                Direction::LowerBetter,
+                "guideline_file.plan_not_abandonment",
+            )),
             Role::TimeLimit => None,
         };
-        if let Some((direction, what, better)) = want
+        if let Some((direction, key)) = want
             && !(is_ratio_like(&ind.measure) && ind.direction == direction)
         {
-            self.err(
-                id.span(),
-                path,
-                format!(
-                    "indicator `{}` cannot {what}: that needs a share where {better} is better \
-                     (a ratio, share_within, ratio_of_sums or service_level measure with direction {})",
-                    ind.id,
-                    match direction {
-                        Direction::HigherBetter => "higher_better",
-                        Direction::LowerBetter => "lower_better",
-                    }
-                ),
-            );
+            self.err(id.span(), path, Msg::new(key).arg("indicator", &ind.id));
             return None;
         }
         Some(ind)
@@ -273,34 +264,33 @@ impl Cx<'_> {
         match ind.options.get(name_text) {
             None => {
                 let known: Vec<&str> = ind.options.keys().map(String::as_str).collect();
-                let listed = if known.is_empty() {
-                    "it has no options".to_owned()
+                let msg = if known.is_empty() {
+                    Msg::new("guideline_file.no_option_none")
                 } else {
-                    format!("its options: {}", known.join(", "))
+                    Msg::new("guideline_file.no_option").arg("options", known.join(", "))
                 };
                 self.err(
                     name.span(),
                     path,
-                    format!(
-                        "indicator `{}` has no option `{name_text}`; {listed}",
-                        ind.id
-                    ),
+                    msg.arg("indicator", &ind.id).arg("option", name_text),
                 );
             }
             Some(OptionValue::Num(n)) if n.is_finite() && *n > 0.0 => {}
             Some(other) => {
-                let found = match other {
-                    OptionValue::Num(n) => n.to_string(),
-                    OptionValue::Str(s) => format!("the text {s:?}"),
-                    OptionValue::Bool(b) => format!("the flag {b}"),
+                let msg = match other {
+                    OptionValue::Num(n) => {
+                        Msg::new("guideline_file.option_not_positive").arg("found", n)
+                    }
+                    OptionValue::Str(s) => Msg::new("guideline_file.option_not_positive_text")
+                        .arg("found", format!("{s:?}")),
+                    OptionValue::Bool(b) => {
+                        Msg::new("guideline_file.option_not_positive_flag").arg("found", b)
+                    }
                 };
                 self.err(
                     name.span(),
                     path,
-                    format!(
-                        "option `{name_text}` of indicator `{}` must be a number > 0, found {found}",
-                        ind.id
-                    ),
+                    msg.arg("option", name_text).arg("indicator", &ind.id),
                 );
             }
         }
@@ -311,7 +301,7 @@ impl Cx<'_> {
         self.choice(
             Some(s),
             path,
-            "time unit",
+            "file_check.what.time_unit",
             &TimeUnit::ALL,
             TimeUnit::as_str,
             &mut ok,

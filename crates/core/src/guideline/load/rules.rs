@@ -12,6 +12,7 @@ use super::Cx;
 use crate::audit::{AuditKind, AuditRule};
 use crate::diag::bad_value;
 use crate::guideline::model::Clause;
+use crate::i18n::Msg;
 use crate::pdca::{ClusterRule, PdcaRule, Severity};
 
 type S<T> = Spanned<T>;
@@ -54,7 +55,10 @@ impl Cx<'_> {
             self.err(
                 x.span(),
                 path,
-                format!("expected a whole number from {lo} to {hi}, found {v}"),
+                Msg::new("guideline_file.not_whole_in")
+                    .arg("lo", lo)
+                    .arg("hi", hi)
+                    .arg("found", v),
             );
             u32::try_from(lo).unwrap_or(0)
         }
@@ -72,7 +76,7 @@ impl Cx<'_> {
                 self.err(
                     k.span(),
                     &path,
-                    bad_value("audit kind", k.get_ref(), &names),
+                    bad_value("file_check.what.audit_kind", k.get_ref(), &names),
                 );
                 continue;
             };
@@ -83,7 +87,7 @@ impl Cx<'_> {
             self.err(
                 raw.kinds.span(),
                 "audits.kinds",
-                "at least one kind must have a weight > 0",
+                Msg::new("guideline_file.no_audit_weight"),
             );
         }
         Some(AuditRule {
@@ -110,7 +114,11 @@ impl Cx<'_> {
                     }
                     None => {
                         let names: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
-                        self.err(k.span(), &path, bad_value("severity", k.get_ref(), &names));
+                        self.err(
+                            k.span(),
+                            &path,
+                            bad_value("file_check.what.severity", k.get_ref(), &names),
+                        );
                     }
                 }
             }
@@ -123,7 +131,7 @@ impl Cx<'_> {
                 self.err(
                     x.span(),
                     "pdca.item_fail_below",
-                    format!("expected a share in (0, 1], found {v}"),
+                    Msg::new("guideline_file.not_share_above_zero").arg("found", v),
                 );
             }
         }
@@ -142,7 +150,7 @@ impl Cx<'_> {
                 self.err(
                     c.span(),
                     "pdca.cluster_clause",
-                    format!("unknown clause `{}`", c.get_ref()),
+                    Msg::new("guideline_file.unknown_clause").arg("clause", c.get_ref()),
                 );
                 None
             }

@@ -8,6 +8,7 @@ use super::{Cx, scene_names};
 use crate::diag::bad_value;
 use crate::guideline::model::{Indicator, Level, RedLine, RedLineRule, ScoringModel};
 use crate::guideline::raw::{RawRedLine, RawScoring, S};
+use crate::i18n::Msg;
 use crate::vocab::Text;
 
 impl Cx<'_> {
@@ -24,14 +25,14 @@ impl Cx<'_> {
             self.err(
                 s.management_points.span(),
                 "scoring",
-                "management_points + results_points must be > 0",
+                Msg::new("guideline_file.no_points"),
             );
         }
         let min_sample = if *s.min_sample.get_ref() < 0 {
             self.err(
                 s.min_sample.span(),
                 "scoring.min_sample",
-                "expected an integer ≥ 0",
+                Msg::new("guideline_file.not_count"),
             );
             0
         } else {
@@ -47,7 +48,7 @@ impl Cx<'_> {
                     self.err(
                         c.span(),
                         "scoring.min_coverage",
-                        format!("expected a share between 0 and 1, found {v}"),
+                        Msg::new("guideline_file.not_share").arg("found", v),
                     );
                     crate::guideline::model::DEFAULT_MIN_COVERAGE
                 }
@@ -61,7 +62,7 @@ impl Cx<'_> {
                 self.err(
                     w.span(),
                     format!("scoring.scene_weights.{k}"),
-                    bad_value("scene", k, &names),
+                    bad_value("file_check.what.scene", k, &names),
                 );
             }
             scene_weights.insert(
@@ -88,7 +89,7 @@ impl Cx<'_> {
             self.err(
                 s.min_sample.span(),
                 "scoring.level",
-                "expected at least one [[scoring.level]]",
+                Msg::new("guideline_file.no_level"),
             );
         }
         for (i, l) in s.level.iter().enumerate() {
@@ -97,13 +98,19 @@ impl Cx<'_> {
             let min = *l.min_score.get_ref();
             let prev = out.last().map_or(f64::NEG_INFINITY, |p| p.min_score);
             if !(min.is_finite() && min > prev) {
-                self.err(l.min_score.span(), format!("{path}.min_score"), format!("levels must be listed from lowest to highest with increasing min_score; found {min} after {prev}"));
+                self.err(
+                    l.min_score.span(),
+                    format!("{path}.min_score"),
+                    Msg::new("guideline_file.level_order")
+                        .arg("found", min)
+                        .arg("previous", prev),
+                );
             }
             if i == 0 && min != 0.0 {
                 self.err(
                     l.min_score.span(),
                     format!("{path}.min_score"),
-                    "the lowest level must start at 0",
+                    Msg::new("guideline_file.lowest_level"),
                 );
             }
             let rank = u8::try_from(i + 1).unwrap_or(u8::MAX);
@@ -139,7 +146,7 @@ impl Cx<'_> {
                 self.err(
                     r.cap.span(),
                     format!("{path}.cap"),
-                    bad_value("level", r.cap.get_ref(), &ids),
+                    bad_value("file_check.what.level", r.cap.get_ref(), &ids),
                 );
             }
             let rule = match r.when.get_ref().as_str() {
@@ -151,7 +158,8 @@ impl Cx<'_> {
                             self.err(
                                 ind.span(),
                                 format!("{path}.indicators"),
-                                format!("unknown indicator `{}`", ind.get_ref()),
+                                Msg::new("guideline_file.unknown_indicator")
+                                    .arg("indicator", ind.get_ref()),
                             );
                         }
                     }
@@ -159,7 +167,7 @@ impl Cx<'_> {
                         self.err(
                             r.when.span(),
                             format!("{path}.indicators"),
-                            "`hard_limit` red lines need a list of indicators",
+                            Msg::new("guideline_file.hard_limit_needs_indicators"),
                         );
                     }
                     Some(RedLineRule::HardLimit {
@@ -171,7 +179,11 @@ impl Cx<'_> {
                     self.err(
                         r.when.span(),
                         format!("{path}.when"),
-                        bad_value("red-line trigger", other, &["hard_limit", "veto"]),
+                        bad_value(
+                            "file_check.what.red_line_trigger",
+                            other,
+                            &["hard_limit", "veto"],
+                        ),
                     );
                     None
                 }

@@ -8,6 +8,7 @@ use super::{Cx, scene_names};
 use crate::diag::bad_value;
 use crate::guideline::model::{Direction, Indicator, Selector, Target};
 use crate::guideline::raw::{RawTarget, S};
+use crate::i18n::Msg;
 use crate::records::CUSTOMER_CLASSES;
 use crate::vocab::{AreaClass, Scene, Tier};
 
@@ -30,7 +31,8 @@ impl Cx<'_> {
                 self.err(
                     t.indicator.span(),
                     format!("{path}.indicator"),
-                    format!("unknown indicator `{}`", t.indicator.get_ref()),
+                    Msg::new("guideline_file.unknown_indicator")
+                        .arg("indicator", t.indicator.get_ref()),
                 );
                 continue;
             };
@@ -41,11 +43,7 @@ impl Cx<'_> {
                 .iter()
                 .any(|o| o.indicator == ind.id && o.selector == selector)
             {
-                self.err(
-                    span,
-                    path.clone(),
-                    "another target of this indicator has the same selector",
-                );
+                self.err(span, path.clone(), Msg::new("guideline_file.same_selector"));
             }
             let floor = *t.floor.get_ref();
             let goal = *t.goal.get_ref();
@@ -54,14 +52,14 @@ impl Cx<'_> {
                 Direction::LowerBetter => a < b,
             };
             if !floor.is_finite() || !goal.is_finite() || !better(goal, floor) {
-                let want = match ind.direction {
-                    Direction::HigherBetter => "goal > floor (higher is better)",
-                    Direction::LowerBetter => "goal < floor (lower is better)",
+                let key = match ind.direction {
+                    Direction::HigherBetter => "guideline_file.goal_above_floor",
+                    Direction::LowerBetter => "guideline_file.goal_below_floor",
                 };
                 self.err(
                     t.goal.span(),
                     format!("{path}.goal"),
-                    format!("expected {want}; found floor {floor}, goal {goal}"),
+                    Msg::new(key).arg("floor", floor).arg("goal", goal),
                 );
             }
             if let Some(h) = &t.hard_limit
@@ -70,7 +68,7 @@ impl Cx<'_> {
                 self.err(
                     h.span(),
                     format!("{path}.hard_limit"),
-                    format!("expected a finite number, found {}", h.get_ref()),
+                    Msg::new("guideline_file.not_finite").arg("found", h.get_ref()),
                 );
             }
             if let Some(h) = &t.hard_limit
@@ -79,10 +77,9 @@ impl Cx<'_> {
                 self.err(
                     h.span(),
                     format!("{path}.hard_limit"),
-                    format!(
-                        "the hard limit {} must not be better than the floor {floor}",
-                        h.get_ref()
-                    ),
+                    Msg::new("guideline_file.hard_limit_better")
+                        .arg("limit", h.get_ref())
+                        .arg("floor", floor),
                 );
             }
             out.push(Target {
@@ -105,17 +102,15 @@ impl Cx<'_> {
                 None => self.err(
                     s.span(),
                     format!("{path}.scene"),
-                    bad_value("scene", s.get_ref(), &scene_names()),
+                    bad_value("file_check.what.scene", s.get_ref(), &scene_names()),
                 ),
                 Some(sc) if !ind.scenes.contains(&sc) => {
                     self.err(
                         s.span(),
                         format!("{path}.scene"),
-                        format!(
-                            "indicator `{}` is not scored for scene `{}`",
-                            ind.id,
-                            sc.as_str()
-                        ),
+                        Msg::new("guideline_file.target_scene")
+                            .arg("indicator", &ind.id)
+                            .arg("scene", sc.as_str()),
                     );
                 }
                 Some(_) => {}
@@ -126,7 +121,7 @@ impl Cx<'_> {
         let area = self.choice(
             t.area.as_ref(),
             &format!("{path}.area"),
-            "area class",
+            "file_check.what.area_class",
             &AreaClass::ALL,
             |a| a.as_str(),
             &mut ok,
@@ -134,7 +129,7 @@ impl Cx<'_> {
         let tier = self.choice(
             t.tier.as_ref(),
             &format!("{path}.tier"),
-            "tier",
+            "file_check.what.tier",
             &Tier::ALL,
             |x| x.as_str(),
             &mut ok,
@@ -145,7 +140,11 @@ impl Cx<'_> {
             self.err(
                 c.span(),
                 format!("{path}.customer_class"),
-                bad_value("customer class", c.get_ref(), CUSTOMER_CLASSES),
+                bad_value(
+                    "file_check.what.customer_class",
+                    c.get_ref(),
+                    CUSTOMER_CLASSES,
+                ),
             );
             ok = false;
         }
@@ -160,10 +159,9 @@ impl Cx<'_> {
                 self.err(
                     f.span(),
                     format!("{path}.{name}"),
-                    format!(
-                        "record kind `{}` has no field `{name}` to select on",
-                        ind.kind.as_str()
-                    ),
+                    Msg::new("guideline_file.no_select_field")
+                        .arg("kind", ind.kind.as_str())
+                        .arg("field", name),
                 );
                 ok = false;
             }

@@ -123,7 +123,7 @@ pub(super) fn format_of<'a>(
         ("jsonl" | "ndjson", _) => {
             return Err(ImportError::Mapping {
                 path: path.display().to_string(),
-                message: "a field mapping reads CSV files and spreadsheets, not JSON Lines".into(),
+                message: Msg::new("mapping_file.fit.not_json_lines"),
             });
         }
         _ => return Err(ImportError::UnknownFormat(path.display().to_string())),

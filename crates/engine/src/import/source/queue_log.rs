@@ -27,6 +27,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 
+use yardstick_core::i18n::Msg;
 use yardstick_core::records::RecordKind;
 
 use super::mapped::utc_text;
@@ -59,10 +60,7 @@ impl Format for QueueLog {
         if kind != RecordKind::Contact {
             return Err(ImportError::Mapping {
                 path: path.display().to_string(),
-                message: format!(
-                    "a queue_log makes `contact` records, not `{}`",
-                    kind.as_str()
-                ),
+                message: Msg::new("mapping_file.fit.queue_log_kind").arg("kind", kind.as_str()),
             });
         }
         let file = File::open(path).map_err(io(path))?;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Timelike};
 use chrono_tz::Tz;
+use yardstick_core::i18n::Msg;
 use yardstick_core::mapping::{
     Addend, Condition, FieldMap, IdScope, Mapping, Source, TimeSpec, Unit, Zone, resolve_local,
 };
@@ -93,18 +94,18 @@ impl Compiled {
         zones: &FastMap<String, Tz>,
         sheet: bool,
     ) -> Result<Compiled, ImportError> {
-        let fail = |message: String| ImportError::Mapping {
+        let fail = |message: Msg| ImportError::Mapping {
             path: path.display().to_string(),
             message,
         };
         let Some(record) = mapping.record(kind) else {
             let kinds: Vec<&str> = mapping.kinds().iter().map(|k| k.as_str()).collect();
-            return Err(fail(format!(
-                "the mapping {} makes no `{}` records; it makes: {}",
-                mapping.file,
-                kind.as_str(),
-                kinds.join(", ")
-            )));
+            return Err(fail(
+                Msg::new("mapping_file.fit.no_kind")
+                    .arg("file", &mapping.file)
+                    .arg("kind", kind.as_str())
+                    .arg("kinds", kinds.join(", ")),
+            ));
         };
         let mut missing = Vec::new();
         let mut used = vec![false; header.len()];
@@ -157,11 +158,11 @@ impl Compiled {
                 .map(String::as_str)
                 .filter(|h| !h.is_empty())
                 .collect();
-            return Err(fail(format!(
-                "the mapping names column(s) the file does not have: {}; the file's columns: {}",
-                missing.join(", "),
-                found.join(", ")
-            )));
+            return Err(fail(
+                Msg::new("mapping_file.fit.missing_columns")
+                    .arg("missing", missing.join(", "))
+                    .arg("found", found.join(", ")),
+            ));
         }
         // The site first: local times may be in its zone.
         let site_out = index_of("site_id");
