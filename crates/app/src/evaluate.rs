@@ -160,8 +160,8 @@ pub struct Verification {
 pub struct FrozenEvaluation {
     /// Header: id, scope, period, fingerprints, watermark, who and when.
     pub info: EvaluationInfo,
-    /// The evaluation, typed.
-    pub evaluation: Evaluation,
+    /// The evaluation, typed (shared with readers who see all of it).
+    pub evaluation: Arc<Evaluation>,
     /// The exact bytes frozen.
     pub json: String,
 }
@@ -462,7 +462,7 @@ impl Workspace {
             .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))?;
         Ok(FrozenEvaluation {
             info: frozen.info.clone(),
-            evaluation: part,
+            evaluation: Arc::new(part),
             json,
         })
     }
@@ -492,7 +492,7 @@ impl Workspace {
         })?;
         let f = Arc::new(FrozenEvaluation {
             info: stored.info,
-            evaluation,
+            evaluation: Arc::new(evaluation),
             json: stored.result_json,
         });
         self.memo.keep_frozen(id, f.clone());
@@ -602,7 +602,7 @@ impl Workspace {
                         .map_err(|e| Error::internal("error.internal.json").detail(e.to_string()))
                 };
                 Some(first_difference(
-                    &part(frozen.evaluation.clone())?,
+                    &part((*frozen.evaluation).clone())?,
                     &part(recomputed)?,
                 ))
             }

@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use yardstick_core::evaluate::Evaluation;
 use yardstick_core::org::Organisation;
 use yardstick_engine::compute::{Computed, Drill};
 
@@ -20,6 +21,8 @@ use crate::evaluate::FrozenEvaluation;
 const KEEP: usize = 4;
 /// How many daily computations (one indicator over every site for a period) are kept.
 const KEEP_DAILY: usize = 8;
+/// How many cut evaluations are kept (a city's is a few megabytes).
+const KEEP_CUTS: usize = 16;
 /// How many drill-downs (one indicator at every site for a period) are kept.
 const KEEP_DRILLS: usize = 8;
 
@@ -41,6 +44,8 @@ pub(crate) struct Memo {
     /// on (the whole evaluation, the scope asked, what the reader sees), within a byte
     /// budget: a frozen evaluation never changes, so the same key gives the same bytes.
     views: Mutex<Vec<(String, Arc<String>)>>,
+    /// Evaluations cut to a reader's view, keyed like `views`.
+    cuts: Mutex<Vec<(String, Arc<Evaluation>)>>,
     /// Held while an organisation version or a frozen evaluation is read and parsed
     /// (see `computing`).
     pub(crate) loading: tokio::sync::Mutex<()>,
@@ -114,6 +119,16 @@ impl Memo {
 }
 
 impl Memo {
+    /// A cut evaluation made before under the same key.
+    pub(crate) fn cut(&self, key: &str) -> Option<Arc<Evaluation>> {
+        get(&self.cuts, &key.to_string())
+    }
+
+    /// Keeps a cut evaluation.
+    pub(crate) fn keep_cut(&self, key: String, cut: Arc<Evaluation>) {
+        keep(&self.cuts, key, cut, KEEP_CUTS);
+    }
+
     /// A serialised view made before under the same key.
     pub(crate) fn view(&self, key: &str) -> Option<Arc<String>> {
         get(&self.views, &key.to_string())

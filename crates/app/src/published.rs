@@ -100,11 +100,28 @@ enum Source {
 }
 
 impl Whole {
-    pub(crate) fn evaluation(&self) -> &Evaluation {
+    pub(crate) fn evaluation(&self) -> &Arc<Evaluation> {
         match &self.source {
             Source::Frozen(f) => &f.evaluation,
             Source::Provisional(e, _) => e,
         }
+    }
+
+    /// The reader's cut of the evaluation under `asked`, shared: the whole itself when
+    /// the reader sees everything under it, else a cut made once per key and kept.
+    fn cut(&self, ws: &Workspace, actor: &Actor, asked: &str) -> Arc<Evaluation> {
+        let visible = actor.visible(&self.org);
+        let whole = self.evaluation();
+        if matches!(visible, Visible::All) && whole.scope == asked {
+            return whole.clone();
+        }
+        let key = format!("{}|{asked}|{}", self.key(), actor.visibility_key());
+        if let Some(cut) = ws.memo.cut(&key) {
+            return cut;
+        }
+        let cut = Arc::new(restrict_ref(whole, &visible, &self.org, asked));
+        ws.memo.keep_cut(key, cut.clone());
+        cut
     }
 
     /// A text naming exactly this evaluation: its id when frozen, else all that its
@@ -129,6 +146,17 @@ impl Whole {
             Source::Provisional(..) => None,
         }
     }
+}
+
+/// An evaluation for a reader, shared: see [`Workspace::evaluation_of_period_shared`].
+#[derive(Debug, Clone)]
+pub struct SharedView {
+    /// Frozen or provisional.
+    pub status: Status,
+    /// Id of the frozen evaluation.
+    pub id: Option<i64>,
+    /// The evaluation, cut to what the reader sees under the scope asked.
+    pub evaluation: Arc<Evaluation>,
 }
 
 /// An evaluation for a reader as JSON: see [`Workspace::evaluation_of_period_json`].
@@ -169,6 +197,27 @@ impl Workspace {
             status: whole.status(),
             id: whole.id(),
             evaluation,
+        })
+    }
+
+    /// The same evaluation as [`Workspace::evaluation_of_period`], shared instead of
+    /// copied: the whole evaluation when the reader sees all of it, else the reader's cut
+    /// kept for the next request with the same key. Pages that read a large scope use it.
+    ///
+    /// # Errors
+    /// As [`Workspace::evaluation_of_period`].
+    pub async fn evaluation_of_period_shared(
+        &self,
+        actor: &Actor,
+        period: &Period,
+        scope: Option<&str>,
+        cancel: &Cancel,
+    ) -> Result<SharedView> {
+        let (whole, asked) = self.whole_for(actor, period, scope, cancel).await?;
+        Ok(SharedView {
+            status: whole.status(),
+            id: whole.id(),
+            evaluation: whole.cut(self, actor, &asked),
         })
     }
 

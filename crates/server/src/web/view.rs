@@ -2,6 +2,8 @@
 //! evaluation's, else the last full month), and the words for levels, scenes, areas,
 //! tiers, peer groups, line statuses and red lines in the reader's language.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use yardstick_app::{Actor, Cancel, Workspace};
 use yardstick_core::evaluate::{Evaluation, LineResult, LineStatus, SiteResult};
@@ -69,9 +71,9 @@ pub(crate) async fn evaluation(
     actor: &Actor,
     period: &Period,
     scope: Option<&str>,
-) -> Result<Evaluation, WebError> {
+) -> Result<Arc<Evaluation>, WebError> {
     Ok(ws
-        .evaluation_of_period(actor, period, scope, &Cancel::new())
+        .evaluation_of_period_shared(actor, period, scope, &Cancel::new())
         .await?
         .evaluation)
 }
@@ -83,9 +85,9 @@ pub(crate) async fn previous_evaluation(
     actor: &Actor,
     p: &PagePeriod,
     scope: Option<&str>,
-) -> Option<Evaluation> {
+) -> Option<Arc<Evaluation>> {
     let prev = p.previous.as_ref()?;
-    ws.evaluation_of_period(actor, prev, scope, &Cancel::new())
+    ws.evaluation_of_period_shared(actor, prev, scope, &Cancel::new())
         .await
         .ok()
         .map(|v| v.evaluation)
