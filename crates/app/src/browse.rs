@@ -12,7 +12,6 @@ use yardstick_store::BatchInfo;
 
 use crate::activity::ActivityQuery;
 use crate::error::{Error, Result};
-use crate::evaluate::GuidelineChoice;
 use crate::scope::{Actor, Visible};
 use crate::workspace::Workspace;
 
@@ -30,8 +29,8 @@ pub struct OrgView {
 pub struct GuidelineInForce {
     /// Fingerprint.
     pub fingerprint: String,
-    /// The guideline.
-    pub guideline: Guideline,
+    /// The guideline (the built-in one, parsed once per process).
+    pub guideline: &'static Guideline,
 }
 
 /// A file staged for an import, removed when dropped.
@@ -84,10 +83,9 @@ impl Workspace {
     /// # Errors
     /// An internal error if the built-in guideline does not load.
     pub async fn guideline_in_force(&self, _actor: &Actor) -> Result<GuidelineInForce> {
-        let (g, _) = self.guideline(&GuidelineChoice::Builtin).await?;
         Ok(GuidelineInForce {
-            fingerprint: g.fingerprint(),
-            guideline: g,
+            fingerprint: crate::evaluate::builtin_fingerprint()?.to_string(),
+            guideline: crate::evaluate::builtin_guideline()?,
         })
     }
 

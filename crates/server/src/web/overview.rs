@@ -357,20 +357,25 @@ pub(crate) async fn overview(
     match sort.as_str() {
         "id" => heat_sites.sort_by(|a, b| a.id.cmp(&b.id)),
         "name" => heat_sites.sort_by_cached_key(|s| site_name(s, lang)),
-        "total" => heat_sites.sort_by(|a, b| {
+        // Keys are worked out once per site, not at every comparison.
+        "total" => {
             // Best first; sites without a total last.
-            total_of(&b.id)
-                .unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&total_of(&a.id).unwrap_or(f64::NEG_INFINITY))
-                .then_with(|| a.id.cmp(&b.id))
-        }),
-        ind => heat_sites.sort_by(|a, b| {
+            let mut keyed: Vec<(f64, &yardstick_core::org::Site)> = heat_sites
+                .iter()
+                .map(|s| (total_of(&s.id).unwrap_or(f64::NEG_INFINITY), *s))
+                .collect();
+            keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+            heat_sites = keyed.into_iter().map(|(_, s)| s).collect();
+        }
+        ind => {
             // Weakest first on the indicator; sites without it last.
-            achievement(&a.id, ind)
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&achievement(&b.id, ind).unwrap_or(f64::INFINITY))
-                .then_with(|| a.id.cmp(&b.id))
-        }),
+            let mut keyed: Vec<(f64, &yardstick_core::org::Site)> = heat_sites
+                .iter()
+                .map(|s| (achievement(&s.id, ind).unwrap_or(f64::INFINITY), *s))
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+            heat_sites = keyed.into_iter().map(|(_, s)| s).collect();
+        }
     }
     // One page of the sorted sites.
     let heat_total = heat_sites.len();
