@@ -98,7 +98,7 @@ async fn flow(tw: &TestWorkspace, demo: &std::path::Path, summary: &DemoSummary)
     // Read back: the frozen bytes are the bytes computed, and they read back as the type.
     let frozen = ws.frozen_evaluation(&system, id).await.expect("frozen");
     assert!(frozen.json == json, "{tw:?}: frozen bytes differ");
-    assert_eq!(&frozen.evaluation, ev);
+    assert_eq!(&*frozen.evaluation, ev);
     let listed = ws.evaluations(&system).await.expect("list");
     assert_eq!(listed.len(), 1);
     let info = &listed[0];

@@ -239,7 +239,7 @@ async fn frozen_evaluations_are_read_within_scope(
     );
     assert_eq!(
         serde_json::from_str::<yardstick_core::evaluate::Evaluation>(&read.json).expect("json"),
-        read.evaluation
+        *read.evaluation
     );
     let full = ws.frozen_evaluation(&Actor::System, id).await.expect("all");
     assert_eq!(full.evaluation.sites.len(), 4);

@@ -127,7 +127,7 @@ async fn detail_page(
         .map(|s| SiteRow {
             id: s.site.clone(),
             total: s.total.map_or_else(|| "—".into(), |t| num(t, 1)),
-            level: level_name(&g, s.level, lang),
+            level: level_name(g, s.level, lang),
             rank: s
                 .rank
                 .map_or_else(|| "—".into(), |r| format!("{r}/{}", s.peers)),

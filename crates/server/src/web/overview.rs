@@ -150,11 +150,11 @@ pub(crate) async fn overview(
             depth,
             what: scene_label(s.scene, lang),
             total: total.map_or_else(|| "—".into(), |t| num(t, 1)),
-            level: level_name(&g, r.and_then(|r| r.level), lang),
+            level: level_name(g, r.and_then(|r| r.level), lang),
             coverage: r.map_or_else(|| "—".into(), |r| pct(Some(r.results_coverage))),
             not_rated: r.and_then(|r| not_rated_text(r, lang)),
             red_lines: r
-                .map(|r| red_lines_in_words(&g, r, lang))
+                .map(|r| red_lines_in_words(g, r, lang))
                 .unwrap_or_default(),
             change: change(total, prev_site.get(s.id.as_str()).copied().flatten()),
             rank: r
@@ -184,7 +184,7 @@ pub(crate) async fn overview(
             depth,
             what: text(lang, &format!("web.node_level.{}", node_level(n))),
             total: total.map_or_else(|| "—".into(), |t| num(t, 1)),
-            level: level_name(&g, r.and_then(|r| r.level), lang),
+            level: level_name(g, r.and_then(|r| r.level), lang),
             coverage: r.map_or_else(
                 || "—".into(),
                 |r| {
@@ -244,7 +244,7 @@ pub(crate) async fn overview(
         .iter()
         .map(|l| {
             (
-                level_name(&g, Some(l.rank), lang),
+                level_name(g, Some(l.rank), lang),
                 by_level.get(&l.rank).copied().unwrap_or(0),
             )
         })

@@ -110,7 +110,7 @@ pub(crate) async fn site(
             .total_cmp(&b.achievement.unwrap_or(f64::INFINITY))
             .then_with(|| (&a.indicator, &a.stratum).cmp(&(&b.indicator, &b.stratum)))
     });
-    let lines: Vec<LineRow> = lines.into_iter().map(|l| line_row(&g, l, lang)).collect();
+    let lines: Vec<LineRow> = lines.into_iter().map(|l| line_row(g, l, lang)).collect();
     let group = site.peer_group();
     let rank = r.and_then(|r| {
         r.rank.map(|k| {
@@ -156,13 +156,13 @@ pub(crate) async fn site(
             other_name => match lang { Lang::Zh => site.name.en.clone(), Lang::En => site.name.zh.clone() },
             facts => facts,
             total => r.and_then(|r| r.total).map(|t| num(t, 1)),
-            level => level_name(&g, r.and_then(|r| r.level), lang),
+            level => level_name(g, r.and_then(|r| r.level), lang),
             coverage => r.map(|r| pct(Some(r.results_coverage))),
             not_rated => r.and_then(|r| not_rated_text(r, lang)),
             change => change(r.and_then(|r| r.total), before),
             previous => pp.previous.as_ref().map(|p| p.label.clone()),
             rank => rank,
-            red_lines => r.map(|r| red_lines_in_words(&g, r, lang)).unwrap_or_default(),
+            red_lines => r.map(|r| red_lines_in_words(g, r, lang)).unwrap_or_default(),
             lines => lines,
             period_q => url_encode(&pp.period.label),
         },
@@ -497,7 +497,7 @@ pub(crate) async fn record(
             id => site.id.clone(),
             site_name => site_name(&site, lang),
             ind => ind.clone(),
-            ind_name => indicator_name(&g, &ind, lang),
+            ind_name => indicator_name(g, &ind, lang),
             fields => fields,
             back => format!(
                 "/sites/{}/indicators/{}?period={}{}",
