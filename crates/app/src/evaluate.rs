@@ -228,12 +228,18 @@ impl Workspace {
             GuidelineChoice::Stored(fp) => Some(fp),
             _ => None,
         };
-        let damaged = |fp: &str, why: String| {
-            Error::new(ErrorKind::Damaged, "error.store_damaged")
-                .detail(format!("guideline version {fp}: {why}"))
+        let damaged = |why: yardstick_core::vocab::Text| {
+            Error::new(ErrorKind::Damaged, "error.store_damaged").detail_localised(why)
         };
         let g = guideline::load(&name, &text).map_err(|e| match stored {
-            Some(fp) => damaged(fp, e.to_string()),
+            Some(fp) => damaged(in_both(|l| {
+                yardstick_core::t!(
+                    l,
+                    "error.damaged.guideline_unloadable",
+                    fingerprint = fp,
+                    problems = e.render(l)
+                )
+            })),
             None => {
                 Error::input("error.guideline.invalid").detail_localised(in_both(|l| e.render(l)))
             }
@@ -241,13 +247,14 @@ impl Workspace {
         if let Some(fp) = stored
             && g.fingerprint() != *fp
         {
-            return Err(damaged(
-                fp,
-                format!(
-                    "its stored text no longer matches it (it hashes to {})",
-                    g.fingerprint()
-                ),
-            ));
+            return Err(damaged(in_both(|l| {
+                yardstick_core::t!(
+                    l,
+                    "error.damaged.guideline_hash",
+                    fingerprint = fp,
+                    hash = g.fingerprint()
+                )
+            })));
         }
         Ok((g, text))
     }

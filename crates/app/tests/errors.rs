@@ -271,3 +271,54 @@ async fn swapped_stored_files_exit_4() {
         assert_eq!(named, expected, "{tw:?}: {report:?}");
     }
 }
+
+/// A guideline version changed inside the database is damage (exit 4), said in the
+/// reader's language: the built-in guideline's text, stored when an evaluation was
+/// frozen, edited past the store to another version label no longer hashes to the
+/// fingerprint it is kept under.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_guideline_changed_in_the_database_is_damage() {
+    for tw in common::workspaces().await {
+        import_small_org(&tw.ws).await;
+        let (ws, system) = (&tw.ws, Actor::System);
+        let ev = common::evaluate(ws, &system, request("2026-10", None, true))
+            .await
+            .expect("frozen");
+        let fp = ev.evaluation.guideline_fingerprint.clone();
+        let sql = "UPDATE guideline_version SET toml = \
+             REPLACE(toml, 'version = \"2026.1\"', 'version = \"2026.9\"')";
+        let changed = match ws.store().pool() {
+            yardstick_store::Pool::Sqlite(p) => {
+                sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
+            }
+            yardstick_store::Pool::Postgres(p) => {
+                sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())
+            }
+        }
+        .expect("edited");
+        assert_eq!(changed, 1, "{tw:?}");
+        let e = ws
+            .guideline(&GuidelineChoice::Stored(fp.clone()))
+            .await
+            .expect_err("damaged");
+        expect(
+            &e,
+            ErrorKind::Damaged,
+            4,
+            500,
+            "元数据库已损坏，因此不给出任何数字",
+            "the metadata database is damaged, so no figure is given",
+        );
+        let (zh, en) = (e.render(Lang::Zh), e.render(Lang::En));
+        assert!(
+            zh.contains(&format!("指南版本 {fp}：数据库中保存的文本已与其指纹不符")),
+            "{zh}"
+        );
+        assert!(
+            en.contains(&format!(
+                "guideline version {fp}: its stored text no longer matches it"
+            )),
+            "{en}"
+        );
+    }
+}
