@@ -478,3 +478,54 @@ async fn frozen_and_logged(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     logged.sort_unstable();
     (frozen, logged)
 }
+
+/// A period's evaluation read shared, as the web pages read it, is the reader's own cut:
+/// the whole for the system (who sees everything under the root), h2 alone with the
+/// ranks of all three halls for h2's site manager (h2 is second: 0.6 between 1 and 0.2),
+/// and the same again from what was kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_read_is_the_readers_cut() {
+    for tw in common::workspaces().await {
+        let ws = &tw.ws;
+        import_small_org(ws).await;
+        let sm = user(ws, "sm-h2", Role::SiteManager, "h2").await;
+        records(&tw, &sm).await;
+        common::evaluate(ws, &Actor::System, req(None, true))
+            .await
+            .expect("frozen");
+        let period = common::period("2026-10");
+        let cancel = Cancel::new();
+        for actor in [&Actor::System, &sm, &sm, &Actor::System] {
+            let copied = ws
+                .evaluation_of_period(actor, &period, None, &cancel)
+                .await
+                .expect("copied");
+            let shared = ws
+                .evaluation_of_period_shared(actor, &period, None, &cancel)
+                .await
+                .expect("shared");
+            assert_eq!(*shared.evaluation, copied.evaluation, "{tw:?}");
+            assert_eq!((shared.status, shared.id), (copied.status, copied.id));
+        }
+        let mine = ws
+            .evaluation_of_period_shared(&sm, &period, None, &cancel)
+            .await
+            .expect("shared");
+        let sites: Vec<(&str, Option<u32>)> = mine
+            .evaluation
+            .sites
+            .iter()
+            .map(|s| (s.site.as_str(), s.rank))
+            .collect();
+        assert_eq!(sites, [("h2", Some(2))], "{tw:?}");
+        let all = ws
+            .evaluation_of_period_shared(&Actor::System, &period, None, &cancel)
+            .await
+            .expect("shared");
+        assert_eq!(
+            all.evaluation.sites.len(),
+            4,
+            "the small organisation's four sites"
+        );
+    }
+}
