@@ -419,6 +419,7 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
         ),
         // Administration: admins only (403 for everyone else, in scope or not).
         ("GET", "/admin") => (m, path.into(), None, Some(admin_only)),
+        ("GET", "/activity") => (m, path.into(), None, Some(admin_only)),
         ("POST", "/admin/users") => (
             m,
             path.into(),

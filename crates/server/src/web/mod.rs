@@ -13,6 +13,7 @@
 //! - A failure answers a friendly page in the reader's language ([`WebError`], rendered by
 //!   [`error_pages`]); the `problems` layer leaves HTML answers alone.
 
+mod activity;
 mod admin;
 mod auth_pages;
 mod charts;
@@ -66,6 +67,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("GET", "/imports"),
     ("POST", "/imports"),
     ("GET", "/admin"),
+    ("GET", "/activity"),
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{login}/disabled"),
     ("POST", "/admin/users/{login}/grants"),
@@ -110,6 +112,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/evaluations/{id}/verify", post(evals::verify))
         .route("/imports", get(imports::list).post(imports::upload))
         .route("/admin", get(admin::admin))
+        .route("/activity", get(activity::activity))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{login}/disabled", post(admin::set_disabled))
         .route("/admin/users/{login}/grants", post(admin::change_grant))
@@ -303,6 +306,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("evaluation.html", include_str!("templates/evaluation.html")),
     ("imports.html", include_str!("templates/imports.html")),
+    ("activity.html", include_str!("templates/activity.html")),
     ("admin.html", include_str!("templates/admin.html")),
     ("plan.html", include_str!("templates/plan.html")),
 ];
