@@ -320,6 +320,13 @@ fn case(method: &Method, path: &str, s: Scope, ids: &Ids, n: usize) -> Case {
         ),
         ("GET", "/overview") => (m, format!("/overview?period={PERIOD}"), None, Some(ok)),
         ("GET", "/search") => (m, format!("/search?q={site}"), None, Some(ok)),
+        // Computation only: every signed-in reader.
+        ("GET", "/plan/staffing") => (
+            m,
+            "/plan/staffing?arrivals_per_h=100&aht_s=180".into(),
+            None,
+            Some(ok),
+        ),
         ("GET", "/sites/{id}") => (m, format!("/sites/{site}?period={PERIOD}"), None, Some(visible)),
         // The plan page reads the site's records, as the API's plan does; the fixture's
         // two tickets are too little history, said on the page (200).

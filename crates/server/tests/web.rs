@@ -761,3 +761,51 @@ async fn administrators_read_the_activity_log_filtered() {
         );
     }
 }
+
+/// The staffing calculator, for any reader: 100 calls an hour of 180 s are 5 Erlangs;
+/// Erlang C gives a service level within 20 s of 0.88015 with 8 agents and 0.74044 with
+/// 7, so 8 meet 80 %, and 20 % shrinkage makes 8 ÷ 0.8 = 10 to schedule. The curve
+/// around the answer shows both. An empty form shows no result; a field that is not a
+/// number is said in the reader's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_staffing_calculator_answers_in_a_form() {
+    for env in envs().await {
+        let viewer = user(&env, "vi", Role::Viewer, "zj").await;
+        let empty = page(&env, &viewer, "/plan/staffing").await;
+        assert_eq!(empty.status, StatusCode::OK, "{}", empty.text());
+        assert!(empty.text().contains("<h1>人员测算</h1>"));
+        assert!(!empty.text().contains("<h2 id=\"st-res-h\">"));
+        let a = page(
+            &env,
+            &viewer,
+            "/plan/staffing?arrivals_per_h=100&aht_s=180&answer_within_s=20&sl_target=0.8&shrinkage=20%25&patience_s=",
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        let html = a.text();
+        assert!(
+            html.contains("<dt>所需坐席数（最少）</dt><dd>8</dd>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dt>排班人数（损耗率 0.2）</dt><dd>10</dd>"),
+            "10 to schedule: {html}"
+        );
+        assert!(html.contains("<dd>88%</dd>"), "{html}");
+        assert!(html.contains("<td class=\"num\">7</td><td class=\"num\">74%</td>"));
+        assert!(html.contains("<td class=\"num\">8</td><td class=\"num\">88%</td>"));
+        assert!(html.contains("<svg"), "the curve is drawn");
+        let bad = page(
+            &env,
+            &viewer,
+            "/plan/staffing?arrivals_per_h=lots&aht_s=180",
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::OK);
+        assert!(
+            bad.text().contains("每小时来话（来访）量：`lots` 不是数字"),
+            "{}",
+            bad.text()
+        );
+    }
+}

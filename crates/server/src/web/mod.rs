@@ -24,6 +24,7 @@ mod overview;
 pub mod pinyin;
 mod plan;
 mod site;
+mod staffing;
 mod view;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -68,6 +69,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("POST", "/imports"),
     ("GET", "/admin"),
     ("GET", "/activity"),
+    ("GET", "/plan/staffing"),
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{login}/disabled"),
     ("POST", "/admin/users/{login}/grants"),
@@ -113,6 +115,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/imports", get(imports::list).post(imports::upload))
         .route("/admin", get(admin::admin))
         .route("/activity", get(activity::activity))
+        .route("/plan/staffing", get(staffing::staffing))
         .route("/admin/users", post(admin::add_user))
         .route("/admin/users/{login}/disabled", post(admin::set_disabled))
         .route("/admin/users/{login}/grants", post(admin::change_grant))
@@ -307,6 +310,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("evaluation.html", include_str!("templates/evaluation.html")),
     ("imports.html", include_str!("templates/imports.html")),
     ("activity.html", include_str!("templates/activity.html")),
+    ("staffing.html", include_str!("templates/staffing.html")),
     ("admin.html", include_str!("templates/admin.html")),
     ("plan.html", include_str!("templates/plan.html")),
 ];
