@@ -115,13 +115,19 @@ impl Whole {
         if matches!(visible, Visible::All) && whole.scope == asked {
             return whole.clone();
         }
-        let key = format!("{}|{asked}|{}", self.key(), actor.visibility_key());
+        let key = self.view_key(actor, asked);
         if let Some(cut) = ws.memo.cut(&key) {
             return cut;
         }
         let cut = Arc::new(restrict_ref(whole, &visible, &self.org, asked));
         ws.memo.keep_cut(key, cut.clone());
         cut
+    }
+
+    /// The key of a reader's view under `asked`: this evaluation, the scope and what the
+    /// reader sees (equal exactly when `Actor::visible` is).
+    fn view_key(&self, actor: &Actor, asked: &str) -> String {
+        format!("{}|{asked}|{}", self.key(), actor.visibility_key())
     }
 
     /// A text naming exactly this evaluation: its id when frozen, else all that its
@@ -236,7 +242,7 @@ impl Workspace {
         cancel: &Cancel,
     ) -> Result<EvaluationJson> {
         let (whole, asked) = self.whole_for(actor, period, scope, cancel).await?;
-        let key = format!("{}|{asked}|{}", whole.key(), actor.visibility_key());
+        let key = whole.view_key(actor, asked.as_str());
         // Readers who miss wait for one another: fifty readers of a cold city would
         // otherwise each hold a copy of its lines and its bytes at once.
         let _one_at_a_time = match self.memo.view(&key) {

@@ -206,18 +206,7 @@ fn every_common_command_speaks_the_chosen_language() {
                 run.stderr
             );
             let all = format!("{}\n{}", run.stdout, run.stderr);
-            for line in all.lines() {
-                match lang {
-                    "zh" => {
-                        let words = english_words(line);
-                        assert!(
-                            words.is_empty(),
-                            "zh {args:?}: English words {words:?} in: {line}"
-                        );
-                    }
-                    _ => assert!(!line.chars().any(is_cjk), "en {args:?}: Chinese in: {line}"),
-                }
-            }
+            assert_lines_speak(lang, &format!("{args:?}"), &all);
             if lang == "zh" && !all.trim().is_empty() {
                 assert!(
                     all.chars().any(is_cjk),
